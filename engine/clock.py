@@ -1,0 +1,43 @@
+"""The only place that reads the wall clock: SystemClock for production, ManualClock for tests and drills."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """Real time, always timezone-aware (UTC)."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class ManualClock:
+    """A clock that moves only when told to: tests and drill mode (--simulated-clock)."""
+
+    def __init__(self, start: datetime):
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs a timezone-aware start time")
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, when: datetime) -> datetime:
+        if when.tzinfo is None:
+            raise ValueError("time must be timezone-aware")
+        with self._lock:
+            self._now = when
+            return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._now = self._now + delta
+            return self._now

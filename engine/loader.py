@@ -1,0 +1,309 @@
+"""YAML -> validated Definition: positions kept, graph checks, every problem as `file:line: message`."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from engine import dsl, expr
+from engine.states import DefinitionError
+
+Path_ = tuple  # a path into the YAML document: ("steps", "assign", "actor")
+
+
+class Located:
+    """YAML text turned into plain data plus a map from each path to its line (1-based)."""
+
+    def __init__(self, text: str, filename: str):
+        self.filename = filename
+        self.lines: dict[Path_, int] = {}
+        self.problems: list[str] = []
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            line = mark.line + 1 if mark else 1
+            self.problems.append(f"{filename}:{line}: not valid YAML: {getattr(e, 'problem', e)}")
+            self.data = None
+            return
+        self.data = self._build(node, ()) if node is not None else None
+
+    def _build(self, node: yaml.Node, path: Path_) -> Any:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out: dict = {}
+            for key_node, value_node in node.value:
+                key = _scalar(key_node)
+                if key in out:
+                    self.problems.append(
+                        f"{self.filename}:{key_node.start_mark.line + 1}: duplicate key {key!r} "
+                        f"(first at line {self.lines[path + (key,)]})")
+                    continue
+                self.lines[path + (key,)] = key_node.start_mark.line + 1
+                out[key] = self._build(value_node, path + (key,))
+                self.lines[path + (key,)] = key_node.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(v, path + (i,)) for i, v in enumerate(node.value)]
+        return _scalar(node)
+
+    def line(self, loc: tuple) -> int:
+        """The line of the deepest known path along `loc` (pydantic adds tags, which are skipped)."""
+        path: Path_ = ()
+        for part in loc:
+            if path + (part,) in self.lines:
+                path = path + (part,)
+        return self.lines.get(path, 1)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+
+
+def _words(err: dict) -> str:
+    """A pydantic error in plain words."""
+    t, loc, msg = err["type"], err["loc"], err["msg"]
+    name = str(loc[-1]) if loc else "document"
+    if t == "union_tag_invalid":
+        tag = err.get("input", {}).get("kind") if isinstance(err.get("input"), dict) else None
+        return f"unknown step kind {tag!r}; known kinds: {', '.join(dsl.STEP_KINDS)}"
+    if t == "union_tag_not_found":
+        return f"step {loc[-1]!r} has no `kind`; known kinds: {', '.join(dsl.STEP_KINDS)}"
+    if t == "extra_forbidden":
+        return f"unknown key {name!r}"
+    if t == "missing":
+        return f"{name!r} is required"
+    if t == "literal_error":
+        return f"{name!r}: {msg.replace('Input should be', 'should be')}, got {err.get('input')!r}"
+    if t in ("value_error", "assertion_error"):
+        return re.sub(r"^(Value|Assertion) error, ", "", msg)
+    return f"{name!r}: {msg[0].lower() + msg[1:]}"
+
+
+def _kinds_of_fields(defn: dsl.Definition) -> dict[str, str]:
+    return {k: f.type for k, f in defn.fields.items()}
+
+
+def check_actor(actor: str, defn: dsl.Definition) -> str | None:
+    """Return a problem with an actor expression, or None."""
+    fields = _kinds_of_fields(defn)
+    if actor.startswith("role:"):
+        role = actor[5:]
+        if role not in dsl.ROLES:
+            return f"unknown role {role!r}; known roles: {', '.join(dsl.ROLES)}"
+        return None
+    if re.fullmatch(r"unit:[a-z][a-z0-9_]*(/head)?", actor) or re.fullmatch(r"person:[\w.\-]+", actor):
+        return None
+    if actor in ("initiator", "initiator.unit_head", "assignment.lead", "assignment.co"):
+        return None
+    m = re.fullmatch(r"subject\.([a-z_][a-z0-9_]*)(\.head)?", actor)
+    if m:
+        ftype = fields.get(m.group(1))
+        if ftype is None:
+            return f"actor {actor!r} names no field of the subject"
+        if ftype not in ("unit", "person", "units"):
+            return f"actor {actor!r}: field {m.group(1)!r} is {ftype}, not a unit or a person"
+        return None
+    return (f"actor {actor!r} is not understood; write role:NAME, unit:NAME, unit:NAME/head, "
+            f"person:LOGIN, initiator, initiator.unit_head, subject.FIELD or assignment.lead")
+
+
+def _graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
+    f = located.filename
+    problems: list[str] = []
+
+    def at(*path: Any) -> str:
+        return f"{f}:{located.line(path)}"
+
+    steps = defn.steps
+    if defn.start not in steps:
+        problems.append(f"{at('start')}: start step {defn.start!r} does not exist")
+    elif isinstance(steps[defn.start], (dsl.ChaseStep, dsl.EndStep)):
+        problems.append(f"{at('start')}: the start step cannot be a {steps[defn.start].kind} step")
+    if defn.title_field not in defn.fields:
+        problems.append(f"{at('title_field') if 'title_field' in defn.model_fields_set else at('fields')}: "
+                        f"the subject needs a field {defn.title_field!r} for the item's title")
+    roots = {"subject", "input", "assignment", "actor"}
+    edges: dict[str, set[str]] = {}
+    for sid, step in steps.items():
+        edges[sid] = set()
+
+        def target(to: str, *path: Any) -> None:
+            if to not in steps:
+                problems.append(f"{at('steps', sid, *path)}: step {sid!r} goes to {to!r}, which does not exist")
+            elif isinstance(steps[to], dsl.ChaseStep):
+                problems.append(f"{at('steps', sid, *path)}: step {sid!r} goes to chase step {to!r}; "
+                                f"chase steps attach to other steps and are never entered")
+            else:
+                edges[sid].add(to)
+
+        def condition(text: str | None, *path: Any) -> None:
+            if text:
+                try:
+                    expr.check(text, roots)
+                except expr.ExprError as e:
+                    problems.append(f"{at('steps', sid, *path)}: {e}")
+
+        if isinstance(step, dsl.ChaseStep):
+            for i, a in enumerate(step.attach_to):
+                if a not in steps or isinstance(steps[a], (dsl.ChaseStep, dsl.EndStep)):
+                    problems.append(f"{at('steps', sid, 'attach_to', i)}: chase step {sid!r} attaches to "
+                                    f"{a!r}, which is not a step with tasks")
+            for i, e in enumerate(step.escalate):
+                if (p := check_actor(e.to, defn)):
+                    problems.append(f"{at('steps', sid, 'escalate', i, 'to')}: {p}")
+            if step.on_timeout and step.on_timeout.to and (p := check_actor(step.on_timeout.to, defn)):
+                problems.append(f"{at('steps', sid, 'on_timeout', 'to')}: {p}")
+            continue
+        if isinstance(step, dsl.EndStep):
+            continue
+        for i, t in enumerate(step.next):
+            target(t.to, "next", i)
+            condition(t.when, "next", i, "when")
+        if isinstance(step, dsl.TaskStep):
+            for name, o in step.outcomes.items():
+                for i, t in enumerate(o.next):
+                    target(t.to, "outcomes", name, "next", i)
+                    condition(t.when, "outcomes", name, "next", i, "when")
+            if not step.next and not step.outcomes:
+                problems.append(f"{at('steps', sid)}: step {sid!r} has no `next` and no `outcomes`")
+        elif not step.next:
+            problems.append(f"{at('steps', sid)}: step {sid!r} has no `next`")
+        if isinstance(step, dsl.ReviewStep):
+            target(step.reject_to, "reject_to")
+        if step.return_to:
+            target(step.return_to, "return_to")
+        needs_actor = not isinstance(step, (dsl.CoHandleStep, dsl.AutoStep)) and not (
+            isinstance(step, dsl.TransferStep) and step.rules)
+        if needs_actor and not step.actor:
+            problems.append(f"{at('steps', sid)}: step {sid!r} ({step.kind}) needs an `actor`")
+        for key in ("actor", "extension_approver"):
+            value = getattr(step, key)
+            if value and (p := check_actor(value, defn)):
+                problems.append(f"{at('steps', sid, key)}: {p}")
+        if isinstance(step, dsl.CoHandleStep):
+            for key in ("lead", "co"):
+                if (p := check_actor(getattr(step, key), defn)):
+                    problems.append(f"{at('steps', sid, key)}: {p}")
+        if isinstance(step, dsl.TransferStep):
+            for i, r in enumerate(step.rules):
+                condition(r.when, "rules", i, "when")
+                for key in ("to", "co"):
+                    if getattr(r, key) and (p := check_actor(getattr(r, key), defn)):
+                        problems.append(f"{at('steps', sid, 'rules', i, key)}: {p}")
+        for key in ("deadline", "transfer_deadline"):
+            d = getattr(step, key)
+            if d and d.ref and d.ref.startswith("subject."):
+                field = defn.fields.get(d.ref.split(".", 1)[1])
+                if field is None or field.type not in ("date", "datetime"):
+                    problems.append(f"{at('steps', sid, key)}: deadline {d.ref!r} is not a date or "
+                                    f"date-time field of the subject")
+    # reachability and a path to an end
+    reachable, todo = set(), [defn.start] if defn.start in steps else []
+    while todo:
+        s = todo.pop()
+        if s not in reachable:
+            reachable.add(s)
+            todo.extend(edges.get(s, ()))
+    for sid, step in steps.items():
+        if sid not in reachable and not isinstance(step, dsl.ChaseStep):
+            problems.append(f"{at('steps', sid)}: step {sid!r} is unreachable from the start step {defn.start!r}")
+    ends = {s for s, st in steps.items() if isinstance(st, dsl.EndStep)}
+    if not ends:
+        problems.append(f"{at('steps')}: the definition has no `end` step")
+    can_end = set(ends)
+    changed = True
+    while changed:
+        changed = False
+        for s, outs in edges.items():
+            if s not in can_end and outs & can_end:
+                can_end.add(s)
+                changed = True
+    for sid in sorted(reachable - can_end, key=lambda s: located.line(("steps", s))):
+        if ends:
+            problems.append(f"{at('steps', sid)}: step {sid!r} has no path to an end step")
+    return problems
+
+
+def parse_definition(text: str, filename: str = "<definition>") -> dsl.Definition:
+    """Parse and check one definition; raise DefinitionError listing every problem found."""
+    located = Located(text, filename)
+    problems = list(located.problems)
+    if located.data is None and not problems:
+        problems.append(f"{filename}:1: the file is empty")
+    if problems:
+        raise DefinitionError(problems)
+    if not isinstance(located.data, dict):
+        raise DefinitionError([f"{filename}:1: a definition is a mapping with id, version, title, steps"])
+    try:
+        defn = dsl.Definition.model_validate(located.data)
+    except ValidationError as e:
+        raise DefinitionError(sorted(
+            {f"{filename}:{located.line(err['loc'])}: {_words(err)}" for err in e.errors()},
+            key=_line_key)) from None
+    problems = _graph_problems(defn, located)
+    if problems:
+        raise DefinitionError(sorted(dict.fromkeys(problems), key=_line_key))
+    return defn
+
+
+def _line_key(problem: str) -> tuple:
+    m = re.match(r"^(.*?):(\d+):", problem)
+    return (m.group(1), int(m.group(2))) if m else (problem, 0)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def load_file(path: str | Path) -> tuple[dsl.Definition, str]:
+    """Load one definition file; return it with its source text."""
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    return parse_definition(text, str(p)), text
+
+
+def validate_paths(paths: list[str | Path]) -> list[str]:
+    """Validate files (directories: their workflow *.yaml); return every problem, also duplicate ids."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for p in _expand(paths):
+        try:
+            defn, _ = load_file(p)
+        except DefinitionError as e:
+            problems.extend(e.problems)
+            continue
+        except OSError as e:
+            problems.append(f"{p}:1: cannot read: {e.strerror}")
+            continue
+        if defn.id in seen:
+            problems.append(f"{p}:1: duplicate definition id {defn.id!r} (also in {seen[defn.id]})")
+        seen[defn.id] = str(p)
+    return problems
+
+
+NOT_WORKFLOWS = ("org.", "calendar.yaml")
+
+
+def _expand(paths: list[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(x for x in p.glob("*.yaml") if not x.name.startswith(NOT_WORKFLOWS)))
+        else:
+            out.append(p)
+    return out
+
+
+def definitions_dir() -> Path:
+    """The shipped definitions/ folder."""
+    return Path(__file__).resolve().parent.parent / "definitions"
+
+
+def shipped() -> dict[str, tuple[dsl.Definition, str]]:
+    """Every shipped workflow definition by id."""
+    return {d.id: (d, t) for d, t in (load_file(p) for p in _expand([definitions_dir()]))}

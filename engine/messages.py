@@ -1,0 +1,69 @@
+"""Notification texts from sandboxed templates, in Chinese with English beside them."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2.sandbox import SandboxedEnvironment
+
+# kind -> (title_zh, body_zh, title_en, body_en); params: item, serial, plus the effect's own
+TEMPLATES: dict[str, tuple[str, str, str, str]] = {
+    "task_new": ("【待办】《{{ item }}》", "您有新的待办：{{ serial }}《{{ item }}》，环节：{{ step }}{% if due %}，办理时限 {{ due }}{% endif %}。",
+                 "[To do] {{ item }}", "New task: {{ serial }} '{{ item }}', step {{ step_en }}{% if due %}, due {{ due }}{% endif %}."),
+    "task_returned": ("【退回】《{{ item }}》", "{{ serial }}《{{ item }}》被退回：{{ reason }}",
+                      "[Returned] {{ item }}", "{{ serial }} '{{ item }}' was returned: {{ reason }}"),
+    "opinion_in": ("【会办意见】《{{ item }}》", "{{ serial }}《{{ item }}》收到协办单位 {{ unit }} 的会办意见。",
+                   "[Opinion] {{ item }}", "{{ serial }} '{{ item }}': co-handler {{ unit }} gave its opinion."),
+    "cohandler_removed": ("【减签】《{{ item }}》", "您单位已无需协办 {{ serial }}《{{ item }}》。",
+                          "[Removed] {{ item }}", "Your unit no longer co-handles {{ serial }} '{{ item }}'."),
+    "extension_requested": ("【延期申请】《{{ item }}》", "{{ serial }}《{{ item }}》申请延期至 {{ new_due }}：{{ reason }}",
+                            "[Extension] {{ item }}", "{{ serial }} '{{ item }}' asks for more time until {{ new_due }}: {{ reason }}"),
+    "extension_decided": ("【延期{{ '已批准' if approved else '未批准' }}】《{{ item }}》",
+                          "{{ serial }}《{{ item }}》的延期申请{{ '已批准，新时限 ' ~ new_due if approved else '未获批准：' ~ comment }}",
+                          "[Extension {{ 'approved' if approved else 'refused' }}] {{ item }}",
+                          "{{ serial }} '{{ item }}': extension {{ 'approved, new due date ' ~ new_due if approved else 'refused: ' ~ comment }}"),
+    "instruction": ("【领导批示】《{{ item }}》", "{{ leader }}批示：{{ text }}", "[Instruction] {{ item }}", "{{ leader }}: {{ text }}"),
+    "chase_manual": ("【催办】《{{ item }}》", "{{ by }}催办 {{ serial }}《{{ item }}》：{{ message }}",
+                     "[Chase] {{ item }}", "{{ by }} chases {{ serial }} '{{ item }}': {{ message }}"),
+    "remind": ("【提醒】《{{ item }}》", "{{ serial }}《{{ item }}》将于 {{ due }} 到期，请抓紧办理。",
+               "[Reminder] {{ item }}", "{{ serial }} '{{ item }}' is due {{ due }}."),
+    "due": ("【到期】《{{ item }}》", "{{ serial }}《{{ item }}》今日到期（{{ due }}），请及时办结或申请延期。",
+            "[Due today] {{ item }}", "{{ serial }} '{{ item }}' is due now ({{ due }}): complete it or ask for more time."),
+    "chase": ("【催办】《{{ item }}》", "【催办】《{{ item }}》已超期 {{ overdue }} 个工作日，请于今日反馈办理进展。",
+              "[Chase] {{ item }}", "[Chase] '{{ item }}' is {{ overdue }} working day(s) overdue: report progress today."),
+    "escalate": ("【{{ '黄牌' if card == 'yellow' else '红牌' }}督办】《{{ item }}》",
+                 "{{ serial }}《{{ item }}》（{{ holder }}）已超期 {{ overdue }} 个工作日，亮{{ '黄牌' if card == 'yellow' else '红牌' }}，请督促办理。",
+                 "[{{ card|capitalize }} card] {{ item }}",
+                 "{{ serial }} '{{ item }}' ({{ holder_en }}) is {{ overdue }} working day(s) overdue: {{ card }} card."),
+    "timeout": ("【超时处理】《{{ item }}》", "{{ serial }}《{{ item }}》超时未办结，已{{ action_zh }}。",
+                "[Timeout] {{ item }}", "{{ serial }} '{{ item }}' timed out: {{ action }}."),
+    "digest": ("【督办汇总】您有 {{ count }} 项到期或超期事项", "{% for l in lines %}{{ loop.index }}. {{ l }}\n{% endfor %}",
+               "[Digest] {{ count }} item(s) due or overdue", "{% for l in lines_en %}{{ loop.index }}. {{ l }}\n{% endfor %}"),
+    "item_closed": ("【办结】《{{ item }}》", "{{ serial }}《{{ item }}》已{{ '销号' if outcome == 'completed' else '归档' if outcome == 'archived' else '结束' }}。",
+                    "[Closed] {{ item }}", "{{ serial }} '{{ item }}' is {{ outcome }}."),
+    "item_cancelled": ("【撤销】《{{ item }}》", "{{ serial }}《{{ item }}》已撤销：{{ reason }}",
+                       "[Cancelled] {{ item }}", "{{ serial }} '{{ item }}' was cancelled: {{ reason }}"),
+    "auto_notice": ("【通知】《{{ item }}》", "{{ message }}", "[Notice] {{ item }}", "{{ message }}"),
+}
+
+_env = SandboxedEnvironment(autoescape=False)
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> Any:
+    return _env.from_string(text)
+
+
+def fmt(value: Any, tz: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+def render(kind: str, params: dict[str, Any], tz: Any) -> tuple[str, str, str, str]:
+    """(title_zh, body_zh, title_en, body_en) for a message kind."""
+    p = {k: fmt(v, tz) for k, v in params.items()}
+    if "due_at" in p and "due" not in p:
+        p["due"] = p["due_at"]
+    return tuple(_compiled(t).render(**p) for t in TEMPLATES[kind])  # type: ignore[return-value]

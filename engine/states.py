@@ -1,0 +1,111 @@
+"""Closed enums of task and item states, terminal sets, and the domain's named exceptions."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskState(StrEnum):
+    pending = "pending"          # 待签收: waiting to be signed for
+    active = "active"            # 办理中: being handled
+    done = "done"                # 已办结
+    returned = "returned"        # 已退回
+    transferred = "transferred"  # 已转办 (a new task holds it now)
+    cancelled = "cancelled"      # 已撤销
+    skipped = "skipped"          # 无需办理: co-handling finished without it, or superseded
+
+
+OPEN_TASK_STATES = frozenset({TaskState.pending, TaskState.active})
+
+TASK_STATE_LABELS = {
+    TaskState.pending: ("待签收", "Waiting to be signed for"),
+    TaskState.active: ("办理中", "In progress"),
+    TaskState.done: ("已办结", "Done"),
+    TaskState.returned: ("已退回", "Returned"),
+    TaskState.transferred: ("已转办", "Transferred"),
+    TaskState.cancelled: ("已撤销", "Cancelled"),
+    TaskState.skipped: ("无需办理", "Not needed"),
+}
+
+
+class ItemState(StrEnum):
+    running = "running"      # 办理中
+    completed = "completed"  # 已办结（销号）
+    cancelled = "cancelled"  # 已撤销
+    archived = "archived"    # 已归档
+
+
+ITEM_STATE_LABELS = {
+    ItemState.running: ("办理中", "In progress"),
+    ItemState.completed: ("已办结", "Completed"),
+    ItemState.cancelled: ("已撤销", "Cancelled"),
+    ItemState.archived: ("已归档", "Archived"),
+}
+
+
+class TaskKind(StrEnum):
+    work = "work"            # a step's task
+    extension = "extension"  # 延期审批: decide someone's extension request
+
+
+class Part(StrEnum):
+    single = "single"  # the one holder of a task/assign/review/transfer step
+    lead = "lead"      # 主办
+    co = "co"          # 协办/会办
+
+
+class Card(StrEnum):
+    none = "none"
+    yellow = "yellow"  # 黄牌
+    red = "red"        # 红牌
+
+
+CARD_RANK = {Card.none: 0, Card.yellow: 1, Card.red: 2}
+
+
+class DubanError(Exception):
+    """Base of the domain's errors; each carries a code and bilingual words."""
+
+    code = "error"
+
+    def __init__(self, zh: str, en: str, details: dict | None = None):
+        super().__init__(en)
+        self.zh, self.en, self.details = zh, en, details or {}
+
+    def message(self, lang: str = "zh") -> str:
+        return self.en if lang.startswith("en") else f"{self.zh}（{self.en}）"
+
+
+class InputError(DubanError):
+    """Bad input for a named field."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, zh: str, en: str):
+        super().__init__(f"{field}: {zh}", f"{field}: {en}", {"field": field})
+        self.field = field
+
+
+class NotAllowed(DubanError):
+    """The caller may not take this action now (wrong person, or wrong state)."""
+
+    code = "not_allowed"
+
+
+class NotFound(DubanError):
+    code = "not_found"
+
+
+class Conflict(DubanError):
+    """Someone else changed the task or item first; nothing was applied."""
+
+    code = "conflict"
+
+
+class DefinitionError(DubanError):
+    """A definition file has problems; `problems` holds `file:line: message` strings."""
+
+    code = "invalid_definition"
+
+    def __init__(self, problems: list[str]):
+        super().__init__("流程定义有误:\n" + "\n".join(problems), "\n".join(problems), {"problems": problems})
+        self.problems = problems

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, database setup (SQLite WAL or PostgreSQL), migrations, repositories."""

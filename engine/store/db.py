@@ -1,0 +1,88 @@
+"""Database setup: SQLite (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes) or PostgreSQL."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+DEFAULT_URL = "sqlite:///duban.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """The database to use: the argument, DUBAN_DATABASE_URL, or ./duban.db."""
+    url = url or os.environ.get("DUBAN_DATABASE_URL") or DEFAULT_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        eng = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(eng, "connect")
+        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+            cur = dbapi_conn.cursor()
+            if ":memory:" not in url:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(eng, "begin")
+        def _begin(conn: Connection) -> None:
+            mode = "IMMEDIATE" if conn.get_execution_options().get("write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return eng
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+@contextmanager
+def write(eng: Engine) -> Iterator[Connection]:
+    """One write transaction: on SQLite it takes the write lock at once (no upgrade deadlocks)."""
+    with eng.connect() as conn:
+        conn = conn.execution_options(write=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read(eng: Engine) -> Iterator[Connection]:
+    with eng.connect() as conn:
+        with conn.begin():
+            yield conn
+
+
+def is_postgres(eng: Engine | Connection) -> bool:
+    return eng.dialect.name == "postgresql"
+
+
+def migrate(eng: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (on PostgreSQL under an advisory lock)."""
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent / "migrations"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(root))
+    cfg.set_main_option("sqlalchemy.url", eng.url.render_as_string(hide_password=False))
+    with eng.connect() as conn:
+        if is_postgres(conn):
+            conn.exec_driver_sql("SELECT pg_advisory_lock(815015)")
+        try:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+        finally:
+            if is_postgres(conn):
+                conn.exec_driver_sql("SELECT pg_advisory_unlock(815015)")
+                conn.commit()

@@ -1,0 +1,133 @@
+"""Repository functions: keyword-only, each takes the connection; rows in, snapshots out."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from engine import dsl
+from engine.calendar import load_overrides_yaml
+from engine.fields import from_json
+from engine.loader import content_hash, parse_definition
+from engine.model import ItemSnap, TaskSnap
+from engine.org import Holder, Org, Person as OrgPerson, Unit as OrgUnit
+from engine.states import Card, DubanError, ItemState, NotFound, Part, TaskKind, TaskState
+from engine.store.tables import (
+    CalendarOverride, DefinitionRow, Instance, Person, RoleCategory, SerialCounter, Task, Unit,
+)
+
+T_TASK = Task.__table__
+T_ITEM = Instance.__table__
+
+
+def load_org(*, conn: Connection) -> Org:
+    org = Org()
+    for r in conn.execute(sa.select(RoleCategory.__table__)):
+        org.categories[r.id] = (r.name_zh, r.name_en)
+    heads: dict[str, str] = {}
+    for r in conn.execute(sa.select(Person.__table__).where(Person.__table__.c.active.is_(True))):
+        roles = frozenset(x for x in r.roles.split(",") if x)
+        org.people[r.login] = OrgPerson(r.login, r.name_zh, r.unit_id, roles, r.category, r.name_en)
+        if "unit_head" in roles:
+            heads.setdefault(r.unit_id, r.login)
+    for r in conn.execute(sa.select(Unit.__table__)):
+        org.units[r.id] = OrgUnit(r.id, r.name_zh, r.name_en, heads.get(r.id))
+    return org
+
+
+def save_org(*, conn: Connection, data: dict, password_hash: str | None = None) -> dict[str, int]:
+    """Insert or update units, categories and people from the org YAML shape (nothing is deleted)."""
+    from engine.org import org_from_data
+
+    org_from_data(data)  # validates roles and units first
+    for cid, c in (data.get("categories") or {}).items():
+        _upsert(conn, RoleCategory.__table__, {"id": cid, "name_zh": c["zh"], "name_en": c["en"]}, ["id"])
+    for uid, u in (data.get("units") or {}).items():
+        _upsert(conn, Unit.__table__, {"id": uid, "name_zh": u["zh"], "name_en": u["en"]}, ["id"])
+    for p in data.get("people") or []:
+        row = {"login": p["login"], "name_zh": p["name"], "name_en": p.get("name_en", ""), "unit_id": p["unit"],
+               "roles": ",".join(p.get("roles") or ["staff"]), "category": p.get("category"),
+               "channels": p.get("channels") or [], "digest": bool(p.get("digest", False)), "active": True}
+        if password_hash:
+            row["password_hash"] = password_hash
+        _upsert(conn, Person.__table__, row, ["login"])
+    return {"units": len(data.get("units") or {}), "people": len(data.get("people") or [])}
+
+
+def _upsert(conn: Connection, table: sa.Table, row: dict, keys: list[str]) -> None:
+    ins = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table).values(**row)
+    conn.execute(ins.on_conflict_do_update(index_elements=keys,
+                                           set_={k: v for k, v in row.items() if k not in keys}))
+
+
+def next_serial(*, conn: Connection, key: str, year: int) -> int:
+    """The next serial number for a definition and year, race-free on both databases."""
+    t = SerialCounter.__table__
+    ins = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(t).values(
+        definition_key=key, year=year, last=1)
+    stmt = ins.on_conflict_do_update(index_elements=["definition_key", "year"], set_={"last": t.c.last + 1})
+    return conn.execute(stmt.returning(t.c.last)).scalar_one()
+
+
+def register_definition(*, conn: Connection, text: str, filename: str, now: datetime) -> tuple[dsl.Definition, bool]:
+    """Store a definition version; refuse changed content under an unchanged version number."""
+    defn = parse_definition(text, filename)
+    h = content_hash(text)
+    t = DefinitionRow.__table__
+    row = conn.execute(sa.select(t.c.content_hash).where(t.c.key == defn.id, t.c.version == defn.version)).first()
+    if row is not None:
+        if row.content_hash != h:
+            raise DubanError(
+                f"{filename} 的内容已修改，但版本号仍为 {defn.version}：请提高 version 后再部署",
+                f"{filename} changed but its version is still {defn.version}: raise `version` to deploy it "
+                f"(running items keep the version they started with)", {"file": filename})
+        return defn, False
+    conn.execute(t.insert().values(key=defn.id, version=defn.version, content_hash=h, source=text,
+                                   title_zh=defn.title.zh, title_en=defn.title.en, created_at=now))
+    return defn, True
+
+
+def definition_sources(*, conn: Connection) -> list[Any]:
+    t = DefinitionRow.__table__
+    return list(conn.execute(sa.select(t.c.key, t.c.version, t.c.source).order_by(t.c.key, t.c.version)))
+
+
+def calendar_overrides(*, conn: Connection, yaml_path: Any = None) -> dict:
+    """The site's overrides: definitions/calendar.yaml, then the table (the table wins)."""
+    out = dict(load_overrides_yaml(yaml_path)) if yaml_path else {}
+    for r in conn.execute(sa.select(CalendarOverride.__table__)):
+        out[r.day] = r.working
+    return out
+
+
+def task_snap(r: Any) -> TaskSnap:
+    return TaskSnap(
+        id=r.id, step=r.step, kind=TaskKind(r.kind), part=Part(r.part),
+        holder=Holder(person=r.person, unit=r.unit, role=r.role), state=TaskState(r.state), due_at=r.due_at,
+        created_at=r.created_at, version=r.version, round=r.round, from_task=r.from_task, sender=r.sender,
+        card=Card(r.card), chase_count=r.chase_count, last_chased_at=r.last_chased_at, data=r.data or {})
+
+
+def load_item(*, conn: Connection, item_id: int, definition_of: Any, for_update: bool = False) -> ItemSnap:
+    q = sa.select(T_ITEM).where(T_ITEM.c.id == item_id)
+    if for_update and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    r = conn.execute(q).first()
+    if r is None:
+        raise NotFound("没有这个事项", "no such item", {"instance": item_id})
+    defn = definition_of(r.definition_key, r.definition_version)
+    tasks = [task_snap(t) for t in conn.execute(
+        sa.select(T_TASK).where(T_TASK.c.instance_id == item_id).order_by(T_TASK.c.id))]
+    return ItemSnap(id=r.id, definition=defn, subject=from_json(defn.fields, r.subject or {}),
+                    state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
+                    current_step=r.current_step, tasks=tasks, version=r.version, title=r.title)
+
+
+def item_of_task(*, conn: Connection, task_id: int) -> int:
+    iid = conn.execute(sa.select(T_TASK.c.instance_id).where(T_TASK.c.id == task_id)).scalar()
+    if iid is None:
+        raise NotFound("没有这个任务", "no such task", {"task": task_id})
+    return iid

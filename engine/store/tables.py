@@ -1,0 +1,240 @@
+"""SQLModel tables: organisation, definitions, items, tasks, audit events, timers, notifications, outbox."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes stored as UTC on every database (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def ts(**kw: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, **kw)
+
+
+def js(**kw: Any) -> Any:
+    return Field(default_factory=dict, sa_type=sa.JSON, **kw)
+
+
+class Versioned(SQLModel):
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr
+    def __mapper_args__(cls) -> dict:  # optimistic locking for ORM writes
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Unit(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name_zh: str
+    name_en: str
+
+
+class RoleCategory(SQLModel, table=True):
+    __tablename__ = "role_category"
+    id: str = Field(primary_key=True, max_length=64)
+    name_zh: str
+    name_en: str
+
+
+class Person(SQLModel, table=True):
+    login: str = Field(primary_key=True, max_length=64)
+    name_zh: str
+    name_en: str = ""
+    unit_id: str = Field(foreign_key="unit.id", index=True)
+    roles: str = ""  # comma-separated role names
+    category: Optional[str] = Field(default=None, foreign_key="role_category.id")
+    password_hash: Optional[str] = None
+    channels: list = Field(default_factory=list, sa_type=sa.JSON)  # apprise URLs
+    digest: bool = False
+    active: bool = True
+
+
+class DefinitionRow(SQLModel, table=True):
+    __tablename__ = "definition"
+    __table_args__ = (sa.UniqueConstraint("key", "version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, index=True)
+    version: int
+    content_hash: str = Field(max_length=32)
+    source: str = Field(sa_type=sa.Text)
+    title_zh: str
+    title_en: str
+    created_at: datetime = ts(nullable=False)
+
+
+class SerialCounter(SQLModel, table=True):
+    __tablename__ = "serial_counter"
+    definition_key: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Instance(Versioned, table=True):
+    __table_args__ = (sa.UniqueConstraint("definition_key", "serial_year", "serial_no"),
+                      sa.Index("ix_instance_state_def", "state", "definition_key"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    definition_key: str = Field(max_length=64)
+    definition_version: int
+    serial_year: int
+    serial_no: int
+    serial: str = Field(max_length=64)
+    title: str
+    subject: dict = js()
+    state: str = Field(max_length=16)
+    current_step: Optional[str] = None
+    assignment: dict = js()
+    lead_unit: Optional[str] = Field(default=None, max_length=64, index=True)
+    due_at: Optional[datetime] = ts()
+    initiator: str = Field(max_length=64)
+    confidential: bool = False
+    card: str = Field(default="none", max_length=8)
+    progress: Optional[str] = Field(default=None, sa_type=sa.Text)
+    progress_percent: Optional[int] = None
+    created_at: datetime = ts(nullable=False)
+    closed_at: Optional[datetime] = ts()
+
+
+class Task(Versioned, table=True):
+    __table_args__ = (sa.Index("ix_task_person_state", "person", "state"),
+                      sa.Index("ix_task_unit_state", "unit", "state"),
+                      sa.Index("ix_task_role_state", "role", "state"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    instance_id: int = Field(foreign_key="instance.id", index=True)
+    step: str = Field(max_length=64)
+    kind: str = Field(default="work", max_length=16)
+    part: str = Field(default="single", max_length=8)
+    person: Optional[str] = Field(default=None, max_length=64)
+    unit: Optional[str] = Field(default=None, max_length=64)
+    role: Optional[str] = Field(default=None, max_length=32)
+    state: str = Field(max_length=16)
+    round: int = 1
+    due_at: Optional[datetime] = ts()
+    created_at: datetime = ts(nullable=False)
+    accepted_at: Optional[datetime] = ts()
+    closed_at: Optional[datetime] = ts()
+    from_task: Optional[int] = None
+    sender: Optional[str] = Field(default=None, max_length=64)
+    card: str = Field(default="none", max_length=8)
+    chase_count: int = 0
+    last_chased_at: Optional[datetime] = ts()
+    outcome: Optional[str] = Field(default=None, max_length=32)
+    data: dict = js()
+
+
+class Event(SQLModel, table=True):
+    """The audit log (留痕): append-only."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    instance_id: Optional[int] = Field(default=None, index=True)
+    task_id: Optional[int] = Field(default=None, index=True)
+    at: datetime = ts(nullable=False, index=True)
+    actor: Optional[str] = Field(default=None, max_length=64, index=True)
+    kind: str = Field(max_length=32)
+    message_zh: str = Field(sa_type=sa.Text)
+    message_en: str = Field(sa_type=sa.Text)
+    data: dict = js()
+
+
+class Entry(SQLModel, table=True):
+    """Comments, progress reports, co-handling opinions, instructions and completion reports."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    instance_id: int = Field(foreign_key="instance.id", index=True)
+    task_id: Optional[int] = None
+    person: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_type=sa.Text)
+    percent: Optional[int] = None
+    at: datetime = ts(nullable=False)
+
+
+class Timer(SQLModel, table=True):
+    """A timer is a row: claimed once by a sweep, never an in-memory job."""
+
+    __table_args__ = (sa.Index("ix_timer_state_fire", "state", "fire_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    task_id: int = Field(index=True)
+    instance_id: int
+    kind: str = Field(max_length=16)  # remind, due, chase, escalate, timeout
+    seq: int = 0
+    fire_at: datetime = ts(nullable=False)
+    state: str = Field(default="pending", max_length=12)  # pending fired cancelled superseded failed
+    payload: dict = js()
+    fired_at: Optional[datetime] = ts()
+    attempts: int = 0
+    error: Optional[str] = Field(default=None, sa_type=sa.Text)
+
+
+class Notification(SQLModel, table=True):
+    """The in-app inbox: one row per person per message."""
+
+    __table_args__ = (sa.Index("ix_notification_person_read", "person", "read_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person: str = Field(max_length=64)
+    instance_id: Optional[int] = None
+    task_id: Optional[int] = None
+    kind: str = Field(max_length=32)
+    title: str
+    body: str = Field(sa_type=sa.Text)
+    title_en: str = ""
+    body_en: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = ts(nullable=False)
+    read_at: Optional[datetime] = ts()
+
+
+class Outbox(SQLModel, table=True):
+    """Messages to dispatch after commit to a person's channels, retried with backoff."""
+
+    __table_args__ = (sa.Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    notification_id: Optional[int] = Field(default=None, index=True)
+    person: str = Field(max_length=64)
+    channel: str = Field(sa_type=sa.Text)  # an apprise URL
+    title: str
+    body: str = Field(sa_type=sa.Text)
+    state: str = Field(default="pending", max_length=12)  # pending sent failed dead
+    attempts: int = 0
+    next_attempt_at: datetime = ts(nullable=False)
+    last_error: Optional[str] = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = ts(nullable=False)
+    sent_at: Optional[datetime] = ts()
+
+
+class CalendarOverride(SQLModel, table=True):
+    __tablename__ = "calendar_override"
+    day: date = Field(primary_key=True)
+    working: bool
+    note: str = ""
+
+
+class IdempotencyKey(SQLModel, table=True):
+    __tablename__ = "idempotency_key"
+    key: str = Field(primary_key=True, max_length=200)
+    person: str = Field(primary_key=True, max_length=64)
+    status: int
+    response: dict = js()
+    created_at: datetime = ts(nullable=False)

@@ -1,0 +1,68 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL via DUBAN_TEST_DATABASE_URL),
+a manual clock in Asia/Shanghai, and the demo organisation."""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from engine.boot import demo_org_path, load_org_file, open_site  # noqa: E402
+from engine.clock import ManualClock  # noqa: E402
+from engine.store import db  # noqa: E402
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PG_URL = os.environ.get("DUBAN_TEST_DATABASE_URL")
+
+
+def at(text: str) -> datetime:
+    """'2026-03-02 09:30' in the site's time zone."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory):
+    """Migrate once per session: a template SQLite file, or the PostgreSQL test database."""
+    if PG_URL:
+        db.migrate(db.make_engine(PG_URL))
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    eng = db.make_engine(f"sqlite:///{path}")
+    db.migrate(eng)
+    eng.dispose()
+    return path
+
+
+@pytest.fixture
+def database_url(_template_db, tmp_path):
+    """A clean database for one test."""
+    if PG_URL:
+        eng = db.make_engine(PG_URL)
+        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        with eng.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        eng.dispose()
+        return PG_URL
+    path = tmp_path / "duban.db"
+    shutil.copy(_template_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(at("2026-03-02 09:30"))  # a Monday morning
+
+
+@pytest.fixture
+def site(database_url, clock):
+    s = open_site(database_url, clock, migrate=False)
+    load_org_file(s, demo_org_path())
+    yield s
+    s.eng.dispose()
