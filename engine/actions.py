@@ -144,7 +144,8 @@ def _refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAl
         return NotAllowed("该任务已结束", "the task is no longer open", {"action": action})
     if action in ("complete", "progress", "request_extension") and task.state == TaskState.pending:
         return NotAllowed("请先签收", "sign for the task first", {"action": action})
-    return NotAllowed(f"您现在不能对该任务执行“{zh}”", f"you may not {en.lower()} this task now", {"action": action})
+    return NotAllowed(f"您现在不能对该任务执行“{zh}”", f"you may not take the action '{en}' on this task now",
+                      {"action": action})
 
 
 def _check_fields(specs: list[FieldSpec], data: dict) -> dict:

@@ -66,3 +66,54 @@ def site(database_url, clock):
     load_org_file(s, demo_org_path())
     yield s
     s.eng.dispose()
+
+
+class Office:
+    """Drives a site the way the office does: people take actions on the tasks in front of them."""
+
+    def __init__(self, site, clock):
+        from engine import queries
+
+        self.site, self.clock, self.q = site, clock, queries
+
+    def issue_directive(self, by="leader", **subject):
+        subject = {"title": "落实安全生产大检查", "instruction": "请财务部牵头，人力资源部、信息技术部配合。",
+                   "leader": "leader", "lead_unit": "finance", "co_units": ["hr", "it"], "due": "2026-03-20",
+                   **subject}
+        return self.site.start("directive", subject, by)
+
+    def task(self, item, step, *, on=None, kind="work"):
+        """The open task of a step, held `on` a unit code or a person's login."""
+        unit = on if on in self.site.org.units else None
+        person = on if on and not unit else None
+        return self.q.open_task_for(self.site, item, step, unit=unit, person=person, kind=kind)
+
+    def do(self, who, item, step, action, *, on=None, kind="work", **data):
+        return self.site.act(self.task(item, step, on=on, kind=kind), action, who, data)
+
+    def view(self, item, lang="zh"):
+        return self.q.item_view(self.site, item, None, lang)
+
+    def tasks(self, item, step=None):
+        return [t for t in self.view(item)["tasks"] if step is None or t["step"] == step]
+
+    def timeline(self, item):
+        return [e["text"] for e in self.view(item)["timeline"]]
+
+    def kinds(self, item):
+        return [e["kind"] for e in self.view(item)["timeline"]]
+
+    def register_and_assign(self, item, **choice):
+        self.do("clerk", item, "register", "submit")
+        v = self.view(item)["tasks"][-1]
+        prefill = v["data"].get("prefill", {})
+        self.do("office", item, "assign", "assign", **{**prefill, **choice})
+
+    def advance(self, **kw):
+        from datetime import timedelta
+        return self.clock.advance(timedelta(**kw))
+
+
+@pytest.fixture
+def office(site, clock):
+    return Office(site, clock)

@@ -238,3 +238,33 @@ class IdempotencyKey(SQLModel, table=True):
     status: int
     response: dict = js()
     created_at: datetime = ts(nullable=False)
+
+
+class AccessToken(SQLModel, table=True):
+    """A bearer token (stored as its hash); expires, and can be revoked."""
+
+    __tablename__ = "access_token"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person: str = Field(max_length=64, index=True)
+    created_at: datetime = ts(nullable=False)
+    expires_at: datetime = ts(nullable=False)
+    revoked_at: Optional[datetime] = ts()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed sign-ins per account, for rate limiting across replicas."""
+
+    __tablename__ = "login_attempt"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, index=True)
+    at: datetime = ts(nullable=False)
+    ok: bool = False
+
+
+class PeriodRun(SQLModel, table=True):
+    """Keyed periodic starts (e.g. the appraisal cycle for 2026Q1): started exactly once per key."""
+
+    __tablename__ = "period_run"
+    key: str = Field(primary_key=True, max_length=100)
+    instance_id: Optional[int] = None
+    started_at: datetime = ts(nullable=False)
