@@ -106,6 +106,11 @@ class Site:
             raise NotFound(f"没有人员“{login}”", f"no person {login!r}", {"person": login})
         return Actor(login, p.unit, p.roles)
 
+    def channels_of(self, login: str) -> list[str]:
+        """A person's notification channels (Apprise URLs)."""
+        self.org  # loads the channels with the organisation
+        return self._emails.get(login, [])
+
     # ------------------------------------------------------------ starting and acting
     def start(self, definition: str, subject: dict, initiator: str) -> int:
         """Start an item (立项/登记): validate the subject, number it, enter the start step."""
