@@ -38,11 +38,11 @@ def involved_units_and_people(item: ItemSnap, site: Site) -> tuple[set[str], set
 def can_see(site: Site, actor: Actor, item: ItemSnap, confidential: bool) -> bool:
     """Confidential items: only the people, units and roles involved. Others: supervisors and those involved."""
     units, people, roles = involved_units_and_people(item, site)
-    person_units = {site.org.people[p].unit for p in people if p in site.org.people}
-    involved = actor.login in people or actor.unit in units | person_units or bool(actor.roles & roles)
+    involved = actor.login in people or actor.unit in units or bool(actor.roles & roles)
     if confidential:
         return involved
-    return involved or bool(actor.roles & SEE_ALL)
+    person_units = {site.org.people[p].unit for p in people if p in site.org.people}
+    return involved or actor.unit in person_units or bool(actor.roles & SEE_ALL)
 
 
 def _step_title(item_or_defn: Any, step: str, lang: str) -> str:

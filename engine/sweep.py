@@ -124,7 +124,7 @@ def _claim(conn: Connection, now: datetime, limit: int) -> list[Any]:
                                    .with_for_update(skip_locked=True)).scalars())
         if not locked:
             return []
-        q = sa.select(T_TIMER).where(due, c.instance_id.in_(locked)).order_by(c.fire_at, c.id) \
+        q = sa.select(T_TIMER).where(due, c.instance_id.in_(locked)).order_by(c.fire_at, c.id).limit(limit) \
             .with_for_update(skip_locked=True)
     else:
         q = sa.select(T_TIMER).where(due).order_by(c.fire_at, c.id).limit(limit)
@@ -160,6 +160,8 @@ def _fire(site: Site, conn: Connection, b: _Batch, t: Any, task: Any, item: Any,
         upd["chase_count"] = before.get("chase_count", task.chase_count) + 1
         zh, en = f"系统催办（第 {t.seq} 次，超期 {overdue} 个工作日）", f"chase #{t.seq} ({overdue} working days overdue)"
         nxt = deadlines.next_chase(rules, t.fire_at, t.seq + 1, cal) if rules else None
+        while nxt is not None and nxt.fire_at <= now:  # after downtime: coalesce missed chases into this one
+            nxt = deadlines.next_chase(rules, nxt.fire_at, nxt.seq + 1, cal)
         if nxt is not None:
             b.timers.append({"key": nxt.key(task.id, task.due_at), "task_id": task.id, "instance_id": item.id,
                              "kind": "chase", "seq": nxt.seq, "fire_at": nxt.fire_at, "state": "pending",
@@ -182,7 +184,7 @@ def _fire(site: Site, conn: Connection, b: _Batch, t: Any, task: Any, item: Any,
     else:
         raise ValueError(f"unknown timer kind {t.kind!r}")
     b.events.append({"instance_id": item.id, "task_id": task.id, "at": now, "actor": None, "kind": t.kind,
-                     "message_zh": zh, "message_en": en, "data": {"timer": t.id, "seq": t.seq}})
+                     "message_zh": f"{params['holder']}：{zh}", "message_en": f"{params['holder_en']}: {en}", "data": {"timer": t.id, "seq": t.seq}})
     people = list(dict.fromkeys(p for h in to for p in org.logins_of(h)))
     title_zh, body_zh, title_en, body_en = render(t.kind, params, cal.tz)
     for p in people:
