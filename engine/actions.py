@@ -213,8 +213,11 @@ def do_accept(item, task, actor, data, ctx):
 def do_submit(item, task, actor, data, ctx):
     step = item.definition.steps[task.step]
     transitions = step.outcomes[data["outcome"]].next if data.get("outcome") else step.next
-    effects = [_close(task, TaskState.done, ctx, outcome=data.get("outcome") or "submit", data={**task.data, **data}),
-               _ev("submit", task, actor, ctx, f"提交“{step.title.zh}”", f"submitted '{step.title.en}'", **_js(data))]
+    label = step.outcomes[data["outcome"]].label if data.get("outcome") else None
+    zh = f"提交“{step.title.zh}”" + (f"：{label.zh}" if label else "")
+    en = f"submitted '{step.title.en}'" + (f": {label.en}" if label else "")
+    effects = [_close(task, TaskState.done, ctx, outcome=data.get("outcome") or "submit", data={**task.data, **_js(data)}),
+               _ev("submit", task, actor, ctx, zh, en, **_js(data))]
     return effects + enter(item, follow(transitions, item, ctx, data, actor), ctx, sender=actor.login)
 
 
