@@ -89,7 +89,10 @@ def sweep(site: Site, *, now: datetime | None = None, batch_size: int = 500) -> 
                     continue
                 one = _Batch()
                 try:
-                    with conn.begin_nested():  # a timer's own writes (timeouts) roll back alone
+                    if t.kind == "timeout":  # the only kind that writes at once: its writes roll back alone
+                        with conn.begin_nested():
+                            recipients = _fire(site, conn, one, t, task, item, now, digest_people, b)
+                    else:  # the others only collect rows, written with the batch
                         recipients = _fire(site, conn, one, t, task, item, now, digest_people, b)
                 except Exception as e:  # one failing timer is logged and never stops the rest
                     log.exception("timer %s (%s) failed", t.id, t.key)
