@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 ROLES = {
     "admin": ("系统管理员", "Administrator"),
@@ -128,20 +129,37 @@ class FieldDef(Strict):
     type: Literal[FIELD_TYPES]  # type: ignore[valid-type]
     label: Label | None = None
     required: bool = False
-    default: Any = None
     values: list[str] | None = None  # enum choices
     labels: dict[str, Label] | None = None  # enum value labels
+    default: Any = None  # after `values`, so that its check can see them
+
+    @field_validator("values")
+    @classmethod
+    def _values_for_enums(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        ftype = info.data.get("type")
+        if v is not None and ftype is not None and ftype != "enum":
+            raise ValueError(f"`values` only belongs to enum fields, not {ftype}")
+        return v
+
+    @field_validator("default")
+    @classmethod
+    def _default_fits(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is None or "type" not in info.data or (info.data["type"] == "enum" and not info.data.get("values")):
+            return v  # a bad type or missing values are reported on their own
+        from engine.fields import coerce  # local import: fields imports this module
+        from engine.states import InputError
+
+        try:
+            coerce(SimpleNamespace(type=info.data["type"], values=info.data.get("values")), v, "default")
+        except InputError as e:
+            why = re.sub(r", got .*$", "", e.en.removeprefix("default: "))
+            raise ValueError(f"default {v!r} does not fit the {info.data['type']} field: {why}") from None
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> "FieldDef":
         if self.type == "enum" and not self.values:
             raise ValueError("an enum field needs `values`")
-        if self.type != "enum" and self.values is not None:
-            raise ValueError(f"`values` only belongs to enum fields, not {self.type}")
-        if self.default is not None:
-            from engine.fields import coerce  # local import: fields imports this module
-
-            coerce(self, self.default, "default")
         return self
 
 

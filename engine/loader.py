@@ -1,6 +1,7 @@
 """YAML -> validated Definition: positions kept, graph checks, every problem as `file:line: message`."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from pathlib import Path
@@ -25,9 +26,17 @@ class Located:
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
+            mark, opened = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
             line = mark.line + 1 if mark else 1
-            self.problems.append(f"{filename}:{line}: not valid YAML: {getattr(e, 'problem', e)}")
+            problem = getattr(e, "problem", None) or str(e)
+            if opened and "flow" in (getattr(e, "context", None) or "") and opened.line + 1 < line:
+                # an unclosed { or [: point where it was opened, not where the parser gave up
+                bracket = opened.buffer[opened.pointer]
+                self.problems.append(f"{filename}:{opened.line + 1}: not valid YAML: the {bracket} opened here "
+                                     f"is not closed ({problem} on line {line})")
+            else:
+                hint = " (check the indentation)" if "block" in problem or "mapping values" in problem else ""
+                self.problems.append(f"{filename}:{line}: not valid YAML{hint}: {problem}")
             self.data = None
             return
         self.data = self._build(node, ()) if node is not None else None
@@ -64,24 +73,79 @@ def _scalar(node: yaml.Node) -> Any:
     return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
 
 
+KNOWN_KEYS = sorted({k for c in vars(dsl).values() if isinstance(c, type) and issubclass(c, dsl.Strict)
+                     for k in c.model_fields})
+
+
+def _members(loc: tuple, located: Located) -> list[int]:
+    """Positions in a pydantic loc that name a union member (`literal['all','any']`, `Quorum`), not a key."""
+    out, path = [], ()
+    for i, part in enumerate(loc):
+        if path + (part,) in located.lines:
+            path = path + (part,)
+        elif isinstance(part, str) and ("[" in part or part[:1].isupper()):
+            out.append(i)
+    return out
+
+
+def _prune_unions(errors: list[dict], located: Located) -> list[dict]:
+    """For a value that fits none of a union's members, keep the member it came closest to (the one whose
+    errors go deeper into the value, else the first: one problem, not one per member); drop member names."""
+    out: list[dict] = []
+    groups: dict[tuple, list[tuple[bool, dict]]] = {}
+    for err in errors:
+        members = _members(err["loc"], located)
+        if not members:
+            out.append(err)
+            continue
+        loc = tuple(p for i, p in enumerate(err["loc"]) if i not in members)
+        deeper = len(err["loc"]) > members[0] + 1
+        groups.setdefault(err["loc"][:members[0]], []).append((deeper, {**err, "loc": loc}))
+    for errs in groups.values():
+        out.extend([e for deeper, e in errs if deeper] or [errs[0][1]])
+    return out
+
+
+PLAIN = {  # pydantic error types in plain words
+    "int_parsing": "should be a whole number", "int_type": "should be a whole number",
+    "int_from_float": "should be a whole number", "float_parsing": "should be a number",
+    "float_type": "should be a number", "bool_parsing": "should be true or false",
+    "bool_type": "should be true or false", "string_type": "should be text",
+    "dict_type": "should be a mapping (key: value lines)", "model_type": "should be a mapping (key: value lines)",
+    "model_attributes_type": "should be a mapping (key: value lines)", "list_type": "should be a list",
+    "greater_than_equal": "should be at least {ge}", "greater_than": "should be more than {gt}",
+}
+
+
 def _words(err: dict) -> str:
     """A pydantic error in plain words."""
     t, loc, msg = err["type"], err["loc"], err["msg"]
     name = str(loc[-1]) if loc else "document"
+    value = err.get("input")
     if t == "union_tag_invalid":
-        tag = err.get("input", {}).get("kind") if isinstance(err.get("input"), dict) else None
+        tag = value.get("kind") if isinstance(value, dict) else None
         return f"unknown step kind {tag!r}; known kinds: {', '.join(dsl.STEP_KINDS)}"
     if t == "union_tag_not_found":
         return f"step {loc[-1]!r} has no `kind`; known kinds: {', '.join(dsl.STEP_KINDS)}"
     if t == "extra_forbidden":
-        return f"unknown key {name!r}"
+        close = difflib.get_close_matches(name, KNOWN_KEYS, n=1, cutoff=0.75)
+        return f"unknown key {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
     if t == "missing":
-        return f"{name!r} is required"
+        if len(loc) == 4 and loc[0] == "steps" and loc[2] in dsl.STEP_KINDS:
+            return f"step {loc[1]!r} ({loc[2]}) needs `{name}`"
+        return f"the definition needs `{name}`" if len(loc) == 1 else f"{name!r} is required"
     if t == "literal_error":
-        return f"{name!r}: {msg.replace('Input should be', 'should be')}, got {err.get('input')!r}"
+        return f"{name!r}: {msg.replace('Input should be', 'should be')}, got {value!r}"
     if t in ("value_error", "assertion_error"):
         return re.sub(r"^(Value|Assertion) error, ", "", msg)
+    if t in PLAIN:
+        return f"{name!r} {PLAIN[t].format(**err.get('ctx', {}))}, got {value!r}"
     return f"{name!r}: {msg[0].lower() + msg[1:]}"
+
+
+def _error_loc(err: dict) -> tuple:
+    """Where to point for an error: an unknown step kind at its `kind:` line."""
+    return err["loc"] + ("kind",) if err["type"] == "union_tag_invalid" else err["loc"]
 
 
 def _kinds_of_fields(defn: dsl.Definition) -> dict[str, str]:
@@ -123,16 +187,21 @@ def _graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
     if defn.start not in steps:
         problems.append(f"{at('start')}: start step {defn.start!r} does not exist")
     elif isinstance(steps[defn.start], (dsl.ChaseStep, dsl.EndStep)):
-        problems.append(f"{at('start')}: the start step cannot be a {steps[defn.start].kind} step")
+        problems.append(f"{at('start')}: the start step {defn.start!r} cannot be "
+                        f"{'an end' if steps[defn.start].kind == 'end' else 'a chase'} step")
     if defn.title_field not in defn.fields:
         problems.append(f"{at('title_field') if 'title_field' in defn.model_fields_set else at('fields')}: "
                         f"the subject needs a field {defn.title_field!r} for the item's title")
     roots = {"subject", "input", "assignment", "actor"}
     edges: dict[str, set[str]] = {}
+    dangling: list[str] = []  # transitions to a missing or chase step
+    dead_ends: set[str] = set()  # steps without `next`, reported once above, not again below
     for sid, step in steps.items():
         edges[sid] = set()
 
         def target(to: str, *path: Any) -> None:
+            if to not in steps or isinstance(steps[to], dsl.ChaseStep):
+                dangling.append(to)
             if to not in steps:
                 problems.append(f"{at('steps', sid, *path)}: step {sid!r} goes to {to!r}, which does not exist")
             elif isinstance(steps[to], dsl.ChaseStep):
@@ -171,8 +240,10 @@ def _graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
                     condition(t.when, "outcomes", name, "next", i, "when")
             if not step.next and not step.outcomes:
                 problems.append(f"{at('steps', sid)}: step {sid!r} has no `next` and no `outcomes`")
+                dead_ends.add(sid)
         elif not step.next:
             problems.append(f"{at('steps', sid)}: step {sid!r} has no `next`")
+            dead_ends.add(sid)
         if isinstance(step, dsl.ReviewStep):
             target(step.reject_to, "reject_to")
         if step.return_to:
@@ -202,8 +273,10 @@ def _graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
                 if field is None or field.type not in ("date", "datetime"):
                     problems.append(f"{at('steps', sid, key)}: deadline {d.ref!r} is not a date or "
                                     f"date-time field of the subject")
+    if dangling or defn.start not in steps or isinstance(steps[defn.start], (dsl.ChaseStep, dsl.EndStep)):
+        return problems  # with a broken start or a broken transition the graph checks below only echo it
     # reachability and a path to an end
-    reachable, todo = set(), [defn.start] if defn.start in steps else []
+    reachable, todo = set(), [defn.start]
     while todo:
         s = todo.pop()
         if s not in reachable:
@@ -215,7 +288,7 @@ def _graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
     ends = {s for s, st in steps.items() if isinstance(st, dsl.EndStep)}
     if not ends:
         problems.append(f"{at('steps')}: the definition has no `end` step")
-    can_end = set(ends)
+    can_end = ends | dead_ends
     changed = True
     while changed:
         changed = False
@@ -238,12 +311,14 @@ def parse_definition(text: str, filename: str = "<definition>") -> dsl.Definitio
     if problems:
         raise DefinitionError(problems)
     if not isinstance(located.data, dict):
-        raise DefinitionError([f"{filename}:1: a definition is a mapping with id, version, title, steps"])
+        raise DefinitionError([f"{filename}:{located.line(())}: a definition is a mapping with id, version, "
+                               f"title, steps"])
     try:
         defn = dsl.Definition.model_validate(located.data)
     except ValidationError as e:
         raise DefinitionError(sorted(
-            {f"{filename}:{located.line(err['loc'])}: {_words(err)}" for err in e.errors()},
+            {f"{filename}:{located.line(_error_loc(err))}: {_words(err)}"
+             for err in _prune_unions(e.errors(), located)},
             key=_line_key)) from None
     problems = _graph_problems(defn, located)
     if problems:
