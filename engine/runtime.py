@@ -27,6 +27,17 @@ T_TASK, T_ITEM, T_EVENT, T_TIMER = Task.__table__, Instance.__table__, EventRow.
 T_NOTE, T_OUT, T_ENTRY = Notification.__table__, Outbox.__table__, EntryRow.__table__
 CONFLICT_RETRIES = 3
 
+# Statements built once, executed with parameter dicts: SQLAlchemy memoises a statement object's cache key, so
+# the compiled SQL is found without rebuilding `.where(...).values(...)` on every call (which cost more than
+# running it). The SET columns of the updates come from the parameters' keys; `_id`/`_version` are the WHERE.
+INSERT_ITEM, INSERT_TASK, INSERT_EVENT = T_ITEM.insert(), T_TASK.insert(), T_EVENT.insert()
+INSERT_TIMER, INSERT_NOTE, INSERT_OUT, INSERT_ENTRY = T_TIMER.insert(), T_NOTE.insert(), T_OUT.insert(), T_ENTRY.insert()
+UPDATE_TASK = T_TASK.update().where(T_TASK.c.id == sa.bindparam("_id"), T_TASK.c.version == sa.bindparam("_version"))
+UPDATE_ITEM = T_ITEM.update().where(T_ITEM.c.id == sa.bindparam("_id"), T_ITEM.c.version == sa.bindparam("_version"))
+END_PENDING_TIMERS = T_TIMER.update().where(T_TIMER.c.task_id == sa.bindparam("_task"),
+                                            T_TIMER.c.state == sa.bindparam("_pending", "pending"))
+SERIAL_OF_ITEM = sa.select(T_ITEM.c.serial).where(T_ITEM.c.id == sa.bindparam("_id"))
+
 
 @dataclass
 class ActResult:
@@ -123,13 +134,15 @@ class Site:
             no = repo.next_serial(conn=conn, key=defn.id, year=year)
             title = str(clean.get(defn.title_field, ""))
             confidential = bool(clean.get(defn.confidential_field)) if defn.confidential_field else False
-            iid = conn.execute(T_ITEM.insert().values(
+            serial = f"{defn.serial.prefix}〔{year}〕{no}号"
+            iid = conn.execute(INSERT_ITEM, dict(
                 definition_key=defn.id, definition_version=defn.version, serial_year=year, serial_no=no,
-                serial=f"{defn.serial.prefix}〔{year}〕{no}号", title=title, subject=to_json(clean),
-                state=ItemState.running, assignment={}, initiator=actor.login, confidential=confidential,
-                created_at=ctx.now, version=1).returning(T_ITEM.c.id)).scalar_one()
+                serial=serial, title=title, subject=to_json(clean), state=ItemState.running, assignment={},
+                initiator=actor.login, confidential=confidential, created_at=ctx.now, version=1,
+            )).inserted_primary_key[0]
             item = ItemSnap(id=iid, definition=defn, subject=clean, state=ItemState.running, assignment={},
                             initiator=actor.login, current_step=None, tasks=[], title=title)
+            item._serial = serial  # type: ignore[attr-defined]  # for notifications (see _serial)
             self.apply(conn, item, machine.start(item, ctx), actor.login, ctx, bump=False)
         return iid
 
@@ -141,8 +154,9 @@ class Site:
             ctx = self.ctx()
             try:
                 with db.write(self.eng) as conn:
-                    iid = repo.item_of_task(conn=conn, task_id=task_id)
-                    item = repo.load_item(conn=conn, item_id=iid, definition_of=self.definition, for_update=True)
+                    item = repo.load_item_of_task(conn=conn, task_id=task_id, definition_of=self.definition,
+                                                  for_update=True)
+                    iid = item.id
                     task = item.task(task_id)
                     if expected_version is not None and task.version != expected_version:
                         raise Conflict("该任务已被他人处理，请刷新后重试",
@@ -159,18 +173,24 @@ class Site:
     # ------------------------------------------------------------ effects
     def apply(self, conn: Connection, item: ItemSnap, effects: list[Effect], actor: str | None,
               ctx: machine.Ctx, *, bump: bool = True) -> int:
-        """Write effects; every write checks versions, so a stale snapshot changes nothing."""
+        """Write effects; every write checks versions, so a stale snapshot changes nothing.
+
+        Task writes happen in order (later effects name new tasks by ref); audit events, entries, inbox and
+        outbox rows are collected in order and inserted together at the end, one statement per table."""
         refs: dict[str, int] = {}
         item_changes: dict[str, Any] = {}
         versions = {t.id: t.version for t in item.tasks}
-        events = 0
+        events: list[dict] = []
+        entries: list[dict] = []
+        notes: list[dict] = []
+        out: list[dict] = []
         for e in effects:
             if isinstance(e, NewTask):
-                tid = conn.execute(T_TASK.insert().values(
+                tid = conn.execute(INSERT_TASK, dict(
                     instance_id=item.id, step=e.step, kind=e.kind, part=e.part, person=e.holder.person,
                     unit=e.holder.unit, role=e.holder.role, state=e.state, round=e.round, due_at=e.due_at,
                     created_at=ctx.now, from_task=e.from_task, sender=e.sender, card=e.card,
-                    chase_count=e.chase_count, data=e.data, version=1).returning(T_TASK.c.id)).scalar_one()
+                    chase_count=e.chase_count, data=e.data, version=1)).inserted_primary_key[0]
                 if e.ref:
                     refs[e.ref] = tid
                 if e.kind == "work":
@@ -179,33 +199,34 @@ class Site:
                 ch = dict(e.changes)
                 if "data" in ch:
                     ch["data"] = _jsonable(ch["data"])
-                res = conn.execute(T_TASK.update().where(T_TASK.c.id == e.task_id,
-                                                         T_TASK.c.version == versions[e.task_id])
-                                   .values(**ch, version=versions[e.task_id] + 1))
+                res = conn.execute(UPDATE_TASK, {**ch, "version": versions[e.task_id] + 1,
+                                                 "_id": e.task_id, "_version": versions[e.task_id]})
                 if res.rowcount != 1:
                     raise Conflict("该任务已被他人处理，请刷新后重试",
                                    "someone else changed this task first; reload and try again", {"task": e.task_id})
                 versions[e.task_id] += 1
                 if ch.get("state") is not None and ch["state"] not in OPEN_TASK_STATES:
-                    conn.execute(T_TIMER.update().where(T_TIMER.c.task_id == e.task_id, T_TIMER.c.state == "pending")
-                                 .values(state="cancelled"))
+                    conn.execute(END_PENDING_TIMERS, {"_task": e.task_id, "state": "cancelled"})
                 elif "due_at" in ch:
-                    conn.execute(T_TIMER.update().where(T_TIMER.c.task_id == e.task_id, T_TIMER.c.state == "pending")
-                                 .values(state="superseded"))
+                    conn.execute(END_PENDING_TIMERS, {"_task": e.task_id, "state": "superseded"})
                     step = item.task(e.task_id).step
                     self._schedule(conn, item, e.task_id, step, ch["due_at"], ctx.now)
             elif isinstance(e, UpdateItem):
                 item_changes.update(e.changes)
             elif isinstance(e, Event):
-                events += 1
-                conn.execute(T_EVENT.insert().values(
+                events.append(dict(
                     instance_id=item.id, task_id=e.task_id or refs.get(e.task_ref or ""), at=ctx.now, actor=actor,
                     kind=e.kind, message_zh=e.zh, message_en=e.en, data=_jsonable(e.data)))
             elif isinstance(e, Entry):
-                conn.execute(T_ENTRY.insert().values(instance_id=item.id, task_id=e.task_id, person=actor or "system",
-                                                     kind=e.kind, text=e.text, percent=e.percent, at=ctx.now))
+                entries.append(dict(instance_id=item.id, task_id=e.task_id, person=actor or "system",
+                                    kind=e.kind, text=e.text, percent=e.percent, at=ctx.now))
             elif isinstance(e, Notify):
-                self.notify(conn, item, e, ctx.now, refs)
+                n_rows, n_out = self._notice_rows(conn, item, e, ctx.now, refs)
+                notes += n_rows
+                out += n_out
+        for stmt, rows in ((INSERT_EVENT, events), (INSERT_ENTRY, entries), (INSERT_NOTE, notes), (INSERT_OUT, out)):
+            if rows:
+                conn.execute(stmt, rows)
         if "assignment" in item_changes:
             a = item_changes["assignment"]
             item_changes["lead_unit"] = (a.get("lead") or {}).get("unit")
@@ -213,41 +234,48 @@ class Site:
         if "subject" in item_changes:
             item_changes["subject"] = to_json(item_changes["subject"])
         if bump or item_changes:
-            res = conn.execute(T_ITEM.update().where(T_ITEM.c.id == item.id, T_ITEM.c.version == item.version)
-                               .values(**item_changes, version=item.version + 1))
+            res = conn.execute(UPDATE_ITEM, {**item_changes, "version": item.version + 1,
+                                             "_id": item.id, "_version": item.version})
             if res.rowcount != 1:
                 raise _ItemMoved()
             item.version += 1
-        return events
+        return len(events)
 
     def _schedule(self, conn: Connection, item: ItemSnap, task_id: int, step: str, due_at: datetime | None,
                   now: datetime) -> None:
         rules = item.definition.chase_rules_for(step)
         specs = deadlines.schedule(rules, due_at, now, self.cal)
         if specs:
-            conn.execute(T_TIMER.insert(), [
+            conn.execute(INSERT_TIMER, [
                 {"key": s.key(task_id, due_at), "task_id": task_id, "instance_id": item.id, "kind": s.kind,
                  "seq": s.seq, "fire_at": s.fire_at, "state": "pending", "payload": s.payload, "attempts": 0}
                 for s in specs])
 
     def notify(self, conn: Connection, item: ItemSnap, n: Notify, now: datetime, refs: dict[str, int]) -> int:
         """Inbox rows and outbox rows for everyone behind the holders, in the caller's transaction."""
+        rows, out = self._notice_rows(conn, item, n, now, refs)
+        if rows:
+            conn.execute(INSERT_NOTE, rows)
+        if out:
+            conn.execute(INSERT_OUT, out)
+        return len(rows)
+
+    def _notice_rows(self, conn: Connection, item: ItemSnap, n: Notify, now: datetime,
+                     refs: dict[str, int]) -> tuple[list[dict], list[dict]]:
+        """The inbox rows and outbox rows of one notification (not yet written)."""
         logins = list(dict.fromkeys(x for h in n.holders for x in self.org.logins_of(h)))
         if not logins:
-            return 0
+            return [], []
         params = {"item": item.title, "serial": _serial(conn, item), **n.params}
         t_zh, b_zh, t_en, b_en = render(n.template, params, self.cal.tz)
         task_id = n.task_id or refs.get(n.task_ref or "")
         rows = [{"person": p, "instance_id": item.id, "task_id": task_id, "kind": n.template, "title": t_zh,
                  "body": b_zh, "title_en": t_en, "body_en": b_en, "created_at": now} for p in logins]
-        conn.execute(T_NOTE.insert(), rows)
         self.org  # ensure channels are cached
         out = [{"person": p, "channel": ch, "title": f"{t_zh} {t_en}", "body": f"{b_zh}\n{b_en}", "state": "pending",
                 "attempts": 0, "next_attempt_at": now, "created_at": now}
                for p in logins for ch in self._emails.get(p, [])]
-        if out:
-            conn.execute(T_OUT.insert(), out)
-        return len(rows)
+        return rows, out
 
 
 class _ItemMoved(Exception):
@@ -256,7 +284,7 @@ class _ItemMoved(Exception):
 
 def _serial(conn: Connection, item: ItemSnap) -> str:
     if not hasattr(item, "_serial"):
-        item._serial = conn.execute(sa.select(T_ITEM.c.serial).where(T_ITEM.c.id == item.id)).scalar()  # type: ignore[attr-defined]
+        item._serial = conn.execute(SERIAL_OF_ITEM, {"_id": item.id}).scalar()  # type: ignore[attr-defined]
     return item._serial  # type: ignore[attr-defined]
 
 

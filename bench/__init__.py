@@ -1,0 +1,1 @@
+"""Benchmarks for the Duban engine (run with `python -m bench`; not tests)."""
