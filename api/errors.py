@@ -1,0 +1,125 @@
+"""One error body everywhere, `{"error": {"code", "message", "details"}}`, in the caller's language.
+
+Domain errors map to statuses by class; FastAPI's validation errors become 422 with `details.fields`;
+unknown routes and methods keep their status; anything unexpected is logged and answered 500 in the
+same shape (tests show that bad input never gets there)."""
+from __future__ import annotations
+
+import logging
+import math
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.i18n import lang_of, words
+from engine.calendar import CalendarError
+from engine.states import Conflict, DefinitionError, DubanError, InputError, NotAllowed, NotFound
+
+log = logging.getLogger("duban.api")
+
+
+class ApiError(DubanError):
+    """An error of the HTTP layer itself, with its status and headers."""
+
+    status = 400
+    headers: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, key: str, details: dict | None = None, **params: object) -> "ApiError":
+        zh, en = words(key, **params)
+        return cls(zh, en, details)
+
+
+class Unauthorized(ApiError):
+    code, status, headers = "unauthorized", 401, {"WWW-Authenticate": "Bearer"}
+
+
+class TooManyAttempts(ApiError):
+    code, status = "too_many_attempts", 429
+
+    def __init__(self, retry_after: int):
+        zh, en = words("too_many", minutes=max(1, math.ceil(retry_after / 60)))
+        super().__init__(zh, en, {"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class DrillModeOff(ApiError):
+    code, status = "drill_mode_off", 404
+
+
+class IdempotencyBusy(ApiError):
+    code, status = "idempotency_in_progress", 409
+
+
+class IdempotencyReused(ApiError):
+    code, status = "idempotency_key_reused", 422
+
+
+STATUS = [(InputError, 422), (DefinitionError, 422), (NotAllowed, 403), (NotFound, 404), (Conflict, 409)]
+
+
+def status_of(exc: DubanError) -> int:
+    if isinstance(exc, ApiError):
+        return exc.status
+    return next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
+
+
+def body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_response(exc: DubanError, lang: str) -> JSONResponse:
+    details = dict(exc.details)
+    if isinstance(exc, InputError):
+        details.setdefault("fields", [exc.field])
+    return JSONResponse(body(exc.code, exc.message(lang), details), status_code=status_of(exc),
+                        headers=getattr(exc, "headers", None) or None)
+
+
+async def on_duban_error(request: Request, exc: DubanError) -> JSONResponse:
+    return error_response(exc, lang_of(request))
+
+
+async def on_calendar_error(request: Request, exc: CalendarError) -> JSONResponse:
+    return error_response(InputError("date", str(exc), str(exc)), lang_of(request))
+
+
+async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = []
+    for e in exc.errors():
+        loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "header", "form")]
+        problems.append({"field": ".".join(loc) or e.get("loc", ("body",))[0], "message": e.get("msg", ""),
+                         "type": e.get("type", "")})
+    fields = list(dict.fromkeys(p["field"] for p in problems))
+    zh, en = words("invalid_request")
+    lang = lang_of(request)
+    msg = f"{en}: {', '.join(fields)}" if lang == "en" else f"{zh}：{'、'.join(fields)}（{en}）"
+    return JSONResponse(body("invalid_input", msg, {"fields": fields, "errors": problems}), status_code=422)
+
+
+async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    key, code = {404: ("no_route", "not_found"), 405: ("method", "method_not_allowed"),
+                 401: ("unauthorized", "unauthorized")}.get(exc.status_code, ("invalid_request", "http_error"))
+    zh, en = words(key)
+    lang = lang_of(request)
+    msg = en if lang == "en" else f"{zh}（{en}）"
+    if exc.status_code not in (401, 404, 405) and isinstance(exc.detail, str):
+        msg = exc.detail
+    return JSONResponse(body(code, msg), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    zh, en = words("internal")
+    lang = lang_of(request)
+    return JSONResponse(body("internal", en if lang == "en" else f"{zh}（{en}）"), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DubanError, on_duban_error)
+    app.add_exception_handler(CalendarError, on_calendar_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,29 @@
+"""Sign-in for a bearer token (OAuth2 password form) and sign-out (revokes the caller's token)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api import auth
+from api.deps import AuthClockDep, CurrentUser, SiteDep
+from api.routes import ERRORS
+from api.schemas import ErrorBody, LogoutPublic, TokenPublic
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=TokenPublic,
+             responses={401: ERRORS[401], 422: ERRORS[422],
+                        429: {"model": ErrorBody, "description": "too many failed sign-ins; see Retry-After"}})
+def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], site: SiteDep, clock: AuthClockDep):
+    """Sign in with login and password; 5 failures in 15 minutes lock the login for a while (429)."""
+    issued = auth.sign_in(site, clock, form.username, form.password)
+    return {"access_token": issued.token, "token_type": "bearer", "expires_at": issued.expires_at}
+
+
+@router.post("/logout", response_model=LogoutPublic, responses={401: ERRORS[401]})
+def logout(user: CurrentUser, site: SiteDep, clock: AuthClockDep):
+    """Revoke the token this request was signed with."""
+    return {"revoked": auth.sign_out(site, clock, user.token)}

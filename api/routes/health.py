@@ -1,0 +1,23 @@
+"""Liveness and database reachability, without sign-in (for load balancers and `duban serve` checks)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import SiteDep
+from api.errors import body
+from api.schemas import ErrorBody, HealthPublic
+from engine.store import db
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthPublic, responses={503: {"model": ErrorBody}})
+def health(site: SiteDep):
+    try:
+        with db.read(site.eng) as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - reported, not raised
+        return JSONResponse(body("unavailable", "数据库不可用（database unavailable）"), status_code=503)
+    return {"status": "ok", "time": site.clock.now(), "database": "ok"}

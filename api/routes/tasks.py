@@ -1,0 +1,39 @@
+"""Task actions: POST the action's fields; an optional `version` guards against stale views (409), and an
+Idempotency-Key header makes a retried POST act once."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Path
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api import idempotency, views
+from api.deps import AuthClockDep, CurrentUser, LangDep, SiteDep, TaskId
+from api.routes import ERRORS
+from api.schemas import ActionInput, ActionResult
+from engine import listing, permissions
+
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
+ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="e.g. accept, transfer, complete")]
+
+
+@router.post("/{task_id}/actions/{action}", response_model=ActionResult)
+def take_action(task_id: TaskId, action: ActionName, user: CurrentUser, site: SiteDep, lang: LangDep,
+                clock: AuthClockDep, body: Annotated[ActionInput | None, Body()] = None,
+                idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None):
+    """Take an action on a task; answers the updated task and its item."""
+    data = views.no_nul(dict(body.model_extra or {}) if body else {}, "")
+    version = body.version if body else None
+
+    def run() -> dict:
+        done = permissions.act_as(site, task_id, action, user.login, data, expected_version=version)
+        return listing.task_and_item(site, task_id=task_id, item_id=done.instance_id, login=user.login, lang=lang)
+
+    if idempotency_key is None:
+        return run()
+    fp = idempotency.fingerprint(task=task_id, action=action, data=data, version=version)
+    status, payload, replayed = idempotency.once(
+        site, clock, key=idempotency_key, person=user.login, fp=fp,
+        run=lambda: jsonable_encoder(ActionResult.model_validate(run())))
+    return JSONResponse(payload, status_code=status, headers={"Idempotent-Replayed": "true" if replayed else "false"})

@@ -1,0 +1,111 @@
+"""`duban serve`: open the site (migrations run on start), optionally load the demo organisation and items,
+start the embedded timer scheduler, and run uvicorn with the API.
+
+Settings: DUBAN_DATABASE_URL (default sqlite:///duban.db), DUBAN_DEMO_PASSWORD (default `duban-demo`),
+DUBAN_TOKEN_HOURS (default 12), DUBAN_WORKERS (uvicorn worker processes, default 1; the scheduler stays in
+the parent process), DUBAN_ACCESS_LOG (1/0, default 1), DUBAN_LOG_LEVEL (default info)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import uvicorn
+
+from api.app import create_app
+from engine.boot import demo_org_path, load_org_file, open_site
+from engine.clock import ManualClock, SystemClock
+from engine.runtime import Site
+from engine.store import db as store_db
+
+DEFAULT_DEMO_PASSWORD = "duban-demo"
+log = logging.getLogger("duban.server")
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def load_demo(site: Site) -> str:
+    """The demo organisation with one password for everyone, and a few items in flight (once)."""
+    from api.auth import hash_password
+    from engine.listing import count_items
+
+    password = os.environ.get("DUBAN_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+    load_org_file(site, demo_org_path(), password_hash=hash_password(password))
+    bar = "!" * 72
+    print(f"{bar}\n!! 演示模式：所有演示账号的密码都是 “{password}”，切勿用于生产环境。\n"
+          f"!! DEMO MODE: every demo account signs in with the password {password!r}.\n"
+          f"!! Never use --demo on a real site. Set DUBAN_DEMO_PASSWORD to choose another password.\n{bar}",
+          flush=True)
+    if count_items(site) == 0:
+        try:
+            from engine.demo import seed_demo
+        except ImportError as e:
+            print(f"演示事项未加载（demo items not loaded: {e}）", flush=True)
+        else:
+            seed_demo(site)
+            print(f"已加载演示事项 / demo items loaded: {count_items(site)}", flush=True)
+    return password
+
+
+def worker_app():
+    """The app of one uvicorn worker process (DUBAN_WORKERS > 1): the parent already migrated and seeded."""
+    site = open_site(os.environ["DUBAN_DATABASE_URL"], SystemClock(), migrate=False, register=False)
+    return create_app(site)
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, demo: bool = False,
+          simulated_clock: bool = False, db: str | None = None) -> int:
+    """Run the API until interrupted; returns the exit status."""
+    logging.basicConfig(level=os.environ.get("DUBAN_LOG_LEVEL", "info").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url = store_db.database_url(db)
+    clock = ManualClock(SystemClock().now()) if simulated_clock else SystemClock()
+    site = open_site(url, clock)
+    if demo:
+        load_demo(site)
+    if simulated_clock:
+        print("演练模式：模拟时钟，管理员可用 POST /api/v1/admin/clock 调整时间 / "
+              "drill mode: simulated clock, an admin moves it with POST /api/v1/admin/clock", flush=True)
+    sched = None
+    if scheduler:
+        from engine.scheduler import start_scheduler
+
+        sched = start_scheduler(site)
+        print("定时任务：内置调度器 / timers: embedded scheduler", flush=True)
+    else:
+        print("定时任务：未启动（--no-scheduler）/ timers: off (--no-scheduler)", flush=True)
+    workers = 1 if simulated_clock else max(1, _env_int("DUBAN_WORKERS", 1))
+    access_log = os.environ.get("DUBAN_ACCESS_LOG", "1") not in ("0", "false", "no")
+    print(f"督办 Duban: http://{host}:{port}/api/v1/docs  (database {_safe(url)}, workers {workers})", flush=True)
+    try:
+        if workers > 1:
+            os.environ["DUBAN_DATABASE_URL"] = url
+            site.eng.dispose()
+            uvicorn.run("api.server:worker_app", factory=True, host=host, port=port, workers=workers,
+                        access_log=access_log, log_level="warning" if not access_log else "info")
+        else:
+            uvicorn.run(create_app(site, simulated_clock=simulated_clock), host=host, port=port,
+                        access_log=access_log, log_level="warning" if not access_log else "info")
+    finally:
+        if sched is not None:
+            sched.shutdown()
+        site.eng.dispose()
+    return 0
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

@@ -1,0 +1,95 @@
+"""Listing items: what each person sees (confidential documents stay with those involved), filters and pages;
+and the list's SQL visibility agrees with engine.queries.can_see for every person and item."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine import queries
+from engine.store import db, repo
+from engine.store.tables import Instance
+
+
+def _ids(api, who, **params) -> list[int]:
+    return [i["id"] for i in api.ok("GET", "/instances", who, params=params)["items"]]
+
+
+def confidential_at_handle(api) -> int:
+    """A confidential incoming document registered by the clerk, proposed to Finance, dispatched."""
+    item = api.start("clerk", "incoming_document")["id"]
+    api.act("clerk", api.task("clerk", item, "register")["id"], "submit")
+    api.act("office", api.task("office", item, "propose")["id"], "assign", lead="finance", due="2026-03-16")
+    api.act("leader", api.task("leader", item, "instruct")["id"], "agree", opinion="同意")
+    api.act("clerk", api.task("clerk", item, "dispatch")["id"], "transfer", lead="finance")
+    return item
+
+
+def test_a_confidential_document_is_hidden_from_an_uninvolved_unit(api):
+    doc = confidential_at_handle(api)
+    plain = api.directive_at_handle()
+    assert api.get(f"/instances/{doc}", "finance.staff1").status_code == 200  # the handling unit
+    for outsider in ("it.staff1", "it.head", "service.staff2"):
+        r = api.get(f"/instances/{doc}", outsider)
+        assert r.status_code == 404, outsider
+        assert r.json()["error"]["code"] == "not_found"
+        assert doc not in _ids(api, outsider)
+        assert doc not in _ids(api, outsider, q="人事调整")
+    # the same answer as for an item that does not exist: nothing is revealed
+    missing = api.get("/instances/424242", "it.staff1").json()
+    assert api.get(f"/instances/{doc}", "it.staff1").json()["error"]["message"] == missing["error"]["message"]
+    # the handling unit's task cannot be reached by guessing its id either
+    lead = api.task("finance.head", doc, "handle")
+    assert api.post(f"/tasks/{lead['id']}/actions/comment", "it.staff1", json={"text": "?"}).status_code == 404
+    assert doc in _ids(api, "finance.staff1") and plain in _ids(api, "clerk")
+    assert api.ok("GET", f"/instances/{doc}", "finance.head")["confidential"] is True
+
+
+def test_a_confidential_document_is_hidden_even_from_supervisors_who_are_not_involved(api):
+    doc = api.start("clerk", "incoming_document")["id"]
+    assert api.get(f"/instances/{doc}", "admin").status_code == 404
+    assert doc not in _ids(api, "admin")
+    assert doc in _ids(api, "clerk")
+
+
+def test_filters_and_pages(api, clock):
+    first = api.directive_at_handle(title="预算执行情况检查")
+    second = api.directive_at_handle(title="客服热线升级", lead_unit="service", co_units=[])
+    doc = api.start("clerk", "incoming_document", confidential=False, title="关于报送季度总结的通知")["id"]
+    assert _ids(api, "clerk") == [doc, second, first]
+    assert _ids(api, "clerk", definition="incoming_document") == [doc]
+    assert _ids(api, "clerk", unit="service") == [second]
+    assert _ids(api, "clerk", unit="hr") == [first]  # co-handling counts
+    assert _ids(api, "clerk", q="热线") == [second]
+    assert _ids(api, "clerk", q="督〔2026〕1号") == [first]
+    assert _ids(api, "clerk", q="%") == []
+    assert _ids(api, "clerk", state="completed") == []
+    assert _ids(api, "clerk", overdue=True) == []
+    clock.advance(timedelta(days=30))
+    api.tokens.clear()  # a month later everyone signs in again (tokens last 12 hours)
+    assert set(_ids(api, "clerk", overdue=True)) == {first, second, doc}
+    page = api.ok("GET", "/instances", "clerk", params={"page": 2})
+    assert page["items"] == [] and page["total"] == 3 and page["page_size"] == 50
+    assert _ids(api, "service.staff1") == [second]
+    assert _ids(api, "it.staff1") == []
+
+
+def test_pages_hold_fifty(api, api_site):
+    for n in range(55):
+        api_site.start("directive", {"title": f"事项{n}", "instruction": "x"}, "leader")
+    p1 = api.ok("GET", "/instances", "leader")
+    p2 = api.ok("GET", "/instances", "leader", params={"page": 2})
+    assert (len(p1["items"]), len(p2["items"]), p1["total"]) == (50, 5, 55)
+    assert p1["items"][0]["title"] == "事项54" and p2["items"][-1]["title"] == "事项0"
+
+
+def test_list_visibility_agrees_with_can_see_for_everyone(api, api_site):
+    items = [api.directive_at_handle(), confidential_at_handle(api), api.start("clerk", "incoming_document")["id"],
+             api.directive_at_handle(lead_unit="it", co_units=["service"])]
+    lead = api.task("it.head", items[3], "handle", holder={"unit": "it"})
+    api.act("it.head", lead["id"], "transfer", to="hr.staff2", reason="人事信息相关")
+    with db.read(api_site.eng) as conn:
+        snaps = {i: repo.load_item(conn=conn, item_id=i, definition_of=api_site.definition) for i in items}
+        secret = {r.id: r.confidential for r in conn.execute(Instance.__table__.select())}
+    for login in api_site.org.people:
+        actor = api_site.actor(login)
+        expected = sorted(i for i in items if queries.can_see(api_site, actor, snaps[i], secret[i]))
+        assert sorted(_ids(api, login)) == expected, login
