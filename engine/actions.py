@@ -14,6 +14,7 @@ from engine.states import (
 )
 
 SUPERVISORS = frozenset({"clerk", "leader", "office_director"})
+MIN_YEAR, MAX_YEAR = 2000, 2100  # dates outside are typing slips, and beyond the working calendar
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,9 @@ def _check_fields(specs: list[FieldSpec], data: dict) -> dict:
                 v = v if isinstance(v, date) else date.fromisoformat(str(v))
             except ValueError:
                 raise InputError(f.name, "日期格式应为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
+            if not MIN_YEAR <= v.year <= MAX_YEAR:
+                raise InputError(f.name, f"日期应在 {MIN_YEAR} 至 {MAX_YEAR} 年之间",
+                                 f"the date must fall between {MIN_YEAR} and {MAX_YEAR}")
         elif f.type == "number":
             try:
                 v = float(v)

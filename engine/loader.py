@@ -16,6 +16,12 @@ from engine.states import DefinitionError
 Path_ = tuple  # a path into the YAML document: ("steps", "assign", "actor")
 
 
+class _AliasLoop(Exception):
+    def __init__(self, line: int, what: str = "refers to itself through a YAML alias"):
+        super().__init__(what)
+        self.line, self.what = line, what
+
+
 class Located:
     """YAML text turned into plain data plus a map from each path to its line (1-based)."""
 
@@ -39,9 +45,21 @@ class Located:
                 self.problems.append(f"{filename}:{line}: not valid YAML{hint}: {problem}")
             self.data = None
             return
-        self.data = self._build(node, ()) if node is not None else None
+        try:
+            self.data = self._build(node, ()) if node is not None else None
+        except _AliasLoop as e:
+            self.problems.append(f"{filename}:{e.line}: the document {e.what}")
+            self.data = None
 
-    def _build(self, node: yaml.Node, path: Path_) -> Any:
+    MAX_NODES = 100_000  # aliases may expand a small file into a huge one ("billion laughs")
+
+    def _build(self, node: yaml.Node, path: Path_, seen: tuple = ()) -> Any:
+        if id(node) in seen:
+            raise _AliasLoop(node.start_mark.line + 1)
+        self._count = getattr(self, "_count", 0) + 1
+        if self._count > self.MAX_NODES:
+            raise _AliasLoop(node.start_mark.line + 1, "expands beyond 100,000 values (YAML aliases?)")
+        seen = seen + (id(node),)
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out: dict = {}
@@ -53,11 +71,11 @@ class Located:
                         f"(first at line {self.lines[path + (key,)]})")
                     continue
                 self.lines[path + (key,)] = key_node.start_mark.line + 1
-                out[key] = self._build(value_node, path + (key,))
+                out[key] = self._build(value_node, path + (key,), seen)
                 self.lines[path + (key,)] = key_node.start_mark.line + 1
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self._build(v, path + (i,)) for i, v in enumerate(node.value)]
+            return [self._build(v, path + (i,), seen) for i, v in enumerate(node.value)]
         return _scalar(node)
 
     def line(self, loc: tuple) -> int:

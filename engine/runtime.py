@@ -83,8 +83,7 @@ class Site:
     def reload(self) -> None:
         """Forget cached organisation, calendar and definitions (after an admin changes them)."""
         self._org, self._cal = None, None
-        self._defs.clear()
-        self._latest.clear()
+        self._defs, self._latest = {}, {}  # swapped, never cleared in place: readers in other threads
 
     def definition(self, key: str, version: int | None = None) -> dsl.Definition:
         if version is None:
@@ -102,11 +101,14 @@ class Site:
         return {k: self._defs[(k, v)] for k, v in sorted(self._latest.items())}
 
     def _load_definitions(self) -> None:
+        """Parse what is new and swap fresh dicts in (other threads may be reading the old ones)."""
+        defs, latest = dict(self._defs), dict(self._latest)
         with db.read(self.eng) as conn:
             for r in repo.definition_sources(conn=conn):
-                if (r.key, r.version) not in self._defs:
-                    self._defs[(r.key, r.version)] = parse_definition(r.source, f"{r.key}@{r.version}")
-                self._latest[r.key] = max(self._latest.get(r.key, 0), r.version)
+                if (r.key, r.version) not in defs:
+                    defs[(r.key, r.version)] = parse_definition(r.source, f"{r.key}@{r.version}")
+                latest[r.key] = max(latest.get(r.key, 0), r.version)
+        self._defs, self._latest = defs, latest
 
     def ctx(self, now: datetime | None = None) -> machine.Ctx:
         return machine.Ctx(org=self.org, cal=self.cal, now=now or self.clock.now())

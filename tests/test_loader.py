@@ -160,3 +160,17 @@ steps:
         loader.parse_definition(text, "x.yaml")
     lines = [int(p.split(":")[1]) for p in caught.value.problems]
     assert lines == sorted(lines) and lines[0] == 1 and lines[-1] == 7
+
+
+def test_yaml_aliases_that_loop_or_explode_are_refused_with_a_line():
+    from engine.loader import parse_definition
+    from engine.states import DefinitionError
+
+    with pytest.raises(DefinitionError) as loop:
+        parse_definition("id: x\nsteps: &s\n  a: *s\n", "loop.yaml")
+    assert loop.value.problems == ["loop.yaml:2: the document refers to itself through a YAML alias"]
+    bomb = "a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
+        f"{n}: &{n} [{','.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcde", "bcdef"))
+    with pytest.raises(DefinitionError) as big:
+        parse_definition(bomb, "bomb.yaml")
+    assert "expands beyond 100,000 values" in big.value.problems[0]

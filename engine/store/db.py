@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -46,9 +48,28 @@ def make_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
     return sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
 
 
+_WRITERS: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_lock(eng: Engine) -> threading.RLock:
+    with _WRITERS_LOCK:
+        lock = _WRITERS.get(eng)
+        if lock is None:
+            lock = _WRITERS[eng] = threading.RLock()
+        return lock
+
+
 @contextmanager
 def write(eng: Engine) -> Iterator[Connection]:
-    """One write transaction: on SQLite it takes the write lock at once (no upgrade deadlocks)."""
+    """One write transaction: on SQLite it takes the write lock at once (no upgrade deadlocks), and
+    threads of one process queue for it in order instead of busy-waiting; PostgreSQL uses row locks."""
+    if eng.dialect.name == "sqlite":
+        with _writer_lock(eng), eng.connect() as conn:
+            conn = conn.execution_options(write=True)
+            with conn.begin():
+                yield conn
+        return
     with eng.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():

@@ -188,3 +188,11 @@ def test_the_assign_step_is_prefilled_from_the_issuers_choice(office):
     assert assign["data"]["prefill"] == {"lead": "hr", "co": ["it"], "due": "2026-04-10"}
     names = [a["name"] for a in assign["actions"]]
     assert names == []  # no viewer: no actions
+
+
+def test_a_due_date_beyond_2100_is_a_typing_slip(office):
+    item = office.issue_directive()
+    office.do("clerk", item, "register", "submit")
+    with pytest.raises(InputError) as e:
+        office.do("office", item, "assign", "assign", lead="finance", due="9999-12-31")
+    assert e.value.field == "due"
