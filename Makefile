@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run test install bench clean
+.PHONY: run demo test install bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 install: $(VENV)/.installed
 
 run: install
+	@echo "Duban: http://127.0.0.1:8000/  (API docs: http://127.0.0.1:8000/api/v1/docs; demo sign-ins: leader, office, clerk, finance.head, finance.staff1, ...)"
+	$(BIN)/duban serve --demo --host 127.0.0.1 --port 8000
+
+demo: install
 	$(BIN)/duban demo
 
 test: install

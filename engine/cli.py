@@ -87,6 +87,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
                  simulated_clock=args.simulated_clock, db=args.db)
 
 
+def cmd_appraise(args: argparse.Namespace) -> int:
+    from engine.appraisal.cli import appraise_command
+
+    return appraise_command(args)
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from workflows.deploy import deploy_command
+
+    return deploy_command(args)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from engine.backup import backup_command
+
+    return backup_command(args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from engine.backup import restore_command
+
+    return restore_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="duban", description="Duban (督办): office task handling and supervision")
     sub = p.add_subparsers(dest="command", required=True)
@@ -141,6 +165,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--demo", action="store_true")
     s.add_argument("--simulated-clock", action="store_true")
     s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("appraise", help="start (or report on) the appraisal cycle of a period, e.g. 2026Q1")
+    db_arg(s)
+    s.add_argument("--period", required=True)
+    s.add_argument("--report", action="store_true", help="print each person's explained result")
+    s.set_defaults(func=cmd_appraise)
+    s = sub.add_parser("deploy", help="build Prefect deployments (sweep, dispatch, appraisal) from the definitions")
+    db_arg(s)
+    s.add_argument("--apply", action="store_true", help="register them with the Prefect server (else print)")
+    s.set_defaults(func=cmd_deploy)
+    s = sub.add_parser("backup", help="back up the database to PATH (SQLite online backup; PostgreSQL: pg_dump)")
+    db_arg(s)
+    s.add_argument("path")
+    s.set_defaults(func=cmd_backup)
+    s = sub.add_parser("restore", help="restore the database from a backup made by `duban backup`")
+    db_arg(s)
+    s.add_argument("path")
+    s.add_argument("--yes", action="store_true", help="replace the current database without asking")
+    s.set_defaults(func=cmd_restore)
     return p
 
 
