@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, pages
 from api.routes import admin, audit, auth, calendar, definitions, health, instances, me, notifications, tasks
+from api.routes import supervision
+from api.routes import appraisal
 from engine import listing
 from engine.clock import ManualClock, SystemClock
 from engine.runtime import Site
@@ -48,4 +50,7 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     errors.install(app)
     for r in (health, auth, me, definitions, instances, tasks, notifications, calendar, audit, admin):
         app.include_router(r.router, prefix=PREFIX)
+    app.include_router(supervision.router, prefix=PREFIX)
+    app.include_router(appraisal.router, prefix=PREFIX)
+    pages.install(app)  # the web pages under / (api/pages)
     return app

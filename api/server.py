@@ -3,7 +3,9 @@ start the embedded timer scheduler, and run uvicorn with the API.
 
 Settings: DUBAN_DATABASE_URL (default sqlite:///duban.db), DUBAN_DEMO_PASSWORD (default `duban-demo`),
 DUBAN_TOKEN_HOURS (default 12), DUBAN_WORKERS (uvicorn worker processes, default 1; the scheduler stays in
-the parent process), DUBAN_ACCESS_LOG (1/0, default 1), DUBAN_LOG_LEVEL (default info)."""
+the parent process), DUBAN_ACCESS_LOG (1/0, default 1), DUBAN_LOG_LEVEL (default info), DUBAN_SCHEDULER (who
+runs the timers: `embedded` (default, this process), `prefect` (Prefect deployments, see `duban deploy`; this
+process only serves requests) or `off`; `--no-scheduler` keeps this process from running them)."""
 from __future__ import annotations
 
 import logging
@@ -52,6 +54,30 @@ def load_demo(site: Site) -> str:
     return password
 
 
+SCHEDULERS = ("embedded", "prefect", "off")
+
+
+def scheduler_banner(mode: str, no_scheduler_flag: bool) -> str:
+    """The line `duban serve` prints on start, saying who runs the timers."""
+    why = " (--no-scheduler)" if no_scheduler_flag else f" (DUBAN_SCHEDULER={mode})"
+    return {
+        "embedded": "定时任务：内置调度器 / timers: embedded scheduler (timer sweep and outbox dispatch in this process)",
+        "prefect": "定时任务：由 Prefect 部署执行，本进程只处理请求 / timers: Prefect (DUBAN_SCHEDULER=prefect) - "
+                   "duban-timer-sweep and duban-outbox-dispatch run on Prefect workers; "
+                   "this process only serves requests",
+        "off": "定时任务：未启动 / timers: off" + why + " - nothing in this process sweeps timers or sends messages",
+    }[mode]
+
+
+def scheduler_mode(scheduler: bool = True) -> str:
+    """Who runs the timers: DUBAN_SCHEDULER (embedded, prefect, off). `--no-scheduler` (scheduler=False) keeps
+    this process from running them: `off`, unless Prefect is declared in charge."""
+    mode = (os.environ.get("DUBAN_SCHEDULER") or "embedded").strip().lower()
+    if mode not in SCHEDULERS:
+        raise SystemExit(f"duban serve: DUBAN_SCHEDULER={mode!r} is not one of {', '.join(SCHEDULERS)}")
+    return "off" if mode == "embedded" and not scheduler else mode
+
+
 def worker_app():
     """The app of one uvicorn worker process (DUBAN_WORKERS > 1): the parent already migrated and seeded."""
     site = open_site(os.environ["DUBAN_DATABASE_URL"], SystemClock(), migrate=False, register=False)
@@ -63,6 +89,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     """Run the API until interrupted; returns the exit status."""
     logging.basicConfig(level=os.environ.get("DUBAN_LOG_LEVEL", "info").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    mode = scheduler_mode(scheduler)
     url = store_db.database_url(db)
     clock = ManualClock(SystemClock().now()) if simulated_clock else SystemClock()
     site = open_site(url, clock)
@@ -72,13 +99,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
         print("演练模式：模拟时钟，管理员可用 POST /api/v1/admin/clock 调整时间 / "
               "drill mode: simulated clock, an admin moves it with POST /api/v1/admin/clock", flush=True)
     sched = None
-    if scheduler:
+    if mode == "embedded":
         from engine.scheduler import start_scheduler
 
         sched = start_scheduler(site)
-        print("定时任务：内置调度器 / timers: embedded scheduler", flush=True)
-    else:
-        print("定时任务：未启动（--no-scheduler）/ timers: off (--no-scheduler)", flush=True)
+    print(scheduler_banner(mode, not scheduler), flush=True)
     workers = 1 if simulated_clock else max(1, _env_int("DUBAN_WORKERS", 1))
     access_log = os.environ.get("DUBAN_ACCESS_LOG", "1") not in ("0", "false", "no")
     print(f"督办 Duban: http://{host}:{port}/api/v1/docs  (database {_safe(url)}, workers {workers})", flush=True)

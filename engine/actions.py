@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any, Callable
 
 from engine import dsl
-from engine.machine import Ctx, enter, follow, set_assignment, when_of
-from engine.model import Actor, Effect, Entry, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
+from engine.machine import APPEAL, PURPOSE, WINDOW, Ctx, each_advance, enter, follow, set_assignment, when_of
+from engine.model import Actor, Call, Effect, Entry, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
 from engine.org import Holder
 from engine.states import (
     OPEN_TASK_STATES, InputError, ItemState, NotAllowed, Part, TaskKind, TaskState,
@@ -25,16 +25,23 @@ class FieldSpec:
     zh: str
     en: str
     choices: tuple | None = None
+    min: float | None = None  # number fields: the accepted range
+    max: float | None = None
 
     def public(self) -> dict:
         out = {"name": self.name, "type": self.type, "required": self.required, "label": {"zh": self.zh, "en": self.en}}
         if self.choices is not None:
             out["choices"] = list(self.choices)
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
         return out
 
 
-def F(name: str, type_: str, required: bool, zh: str, en: str, choices: tuple | None = None) -> FieldSpec:
-    return FieldSpec(name, type_, required, zh, en, choices)
+def F(name: str, type_: str, required: bool, zh: str, en: str, choices: tuple | None = None,
+      min: float | None = None, max: float | None = None) -> FieldSpec:
+    return FieldSpec(name, type_, required, zh, en, choices, min, max)
 
 
 REASON = F("reason", "long_text", True, "理由", "Reason")
@@ -45,6 +52,8 @@ LABELS = {
     "approve": ("同意", "Approve"), "reject": ("不同意", "Reject"), "comment": ("留言", "Comment"),
     "instruct": ("批示", "Instruct"), "complete": ("办结", "Complete"), "chase": ("催办", "Chase"),
     "cancel": ("撤销", "Cancel"), "assign": ("交办", "Assign"), "submit": ("提交", "Submit"),
+    "appeal": ("申诉", "Appeal"), "uphold": ("维持原结果", "Uphold"), "adjust": ("调整结果", "Adjust"),
+    "calibrate": ("校准", "Calibrate"),
 }
 FIELDS: dict[str, list[FieldSpec]] = {
     "accept": [], "return": [REASON, F("to_step", "text", False, "退回至环节", "Return to step")],
@@ -63,6 +72,12 @@ FIELDS: dict[str, list[FieldSpec]] = {
     "assign": [F("lead", "unit_or_person", True, "主办单位或人员", "Lead unit or person"),
                F("co", "units", False, "协办单位", "Co-handling units"),
                F("due", "date", True, "办理时限", "Due date")],
+    "appeal": [REASON],
+    "uphold": [REASON],
+    "adjust": [F("score", "number", True, "调整后得分", "New score", min=0, max=100),
+               F("band", "text", False, "调整后等次", "New band"), REASON],
+    "calibrate": [F("person", "text", True, "被考核人", "Person"), F("band", "text", False, "等次", "Band"),
+                  F("score", "number", False, "得分", "Score", min=0, max=100), REASON],
 }
 HOLDER_ACTIONS = {
     "task": ("submit",), "assign": ("assign",), "transfer": ("transfer",), "review": ("approve", "reject"),
@@ -77,7 +92,12 @@ def fields_for(action: str, item: ItemSnap, task: TaskSnap) -> list[FieldSpec]:
             else [F("report", "long_text", True, "办结报告", "Completion report")]
     if action == "submit" and isinstance(step, dsl.TaskStep):
         out = [F(k, f.type, f.required, f.label.zh if f.label else k, f.label.en if f.label else k,
-                 tuple(f.values) if f.values else None) for k, f in step.form.items()]
+                 tuple(f.values) if f.values else None, f.min, f.max) for k, f in step.form.items()]
+        if step.each:  # an entry may add fields of its own (e.g. one rating per dimension of the person's scheme)
+            out = [F(f["name"], f.get("type", "number"), bool(f.get("required", True)),
+                     (f.get("label") or {}).get("zh", f["name"]), (f.get("label") or {}).get("en", f["name"]),
+                     tuple(f["choices"]) if f.get("choices") else None, f.get("min"), f.get("max"))
+                   for f in task.data.get("fields") or []] + out
         if step.outcomes:
             out.insert(0, F("outcome", "enum", True, "办理结果", "Outcome", tuple(step.outcomes)))
         return out
@@ -93,8 +113,15 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
         return []
     out: list[str] = []
     step = item.definition.steps.get(task.step)
-    holds = ctx.org.holds(actor.login, task.holder)
-    if holds:
+    each = isinstance(step, dsl.TaskStep) and step.each is not None
+    purpose = task.data.get(PURPOSE) if each else None
+    # tasks of an `each` step are personal (a self-assessment, a rating): nobody acts for their holder
+    holds = (task.holder.person == actor.login if task.holder.person else ctx.org.holds(actor.login, task.holder)) \
+        if each else ctx.org.holds(actor.login, task.holder)
+    if holds and each:
+        out += {None: ["submit"] + (["appeal"] if step.appeal else []) + [a for a in step.allow or [] if a != "submit"],
+                WINDOW: [], APPEAL: ["uphold", "adjust"]}.get(purpose, [])
+    elif holds:
         if task.kind == TaskKind.extension:
             out += ["approve", "reject"]
         else:
@@ -129,10 +156,17 @@ def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, 
     if action not in allowed:
         raise _refusal(item, task, action, actor)
     step = item.definition.steps.get(task.step)
+    named = action
     if isinstance(step, dsl.TaskStep) and action in step.outcomes:
         data, action = {**data, "outcome": action}, "submit"
     data = _check_fields(fields_for(action, item, task), data)
-    return HANDLERS[action](item, task, actor, data, ctx)
+    effects = HANDLERS[action](item, task, actor, data, ctx)
+    hook = (getattr(step, "hooks", None) or {}).get(named)
+    if hook:  # right after the action's own audit event, before any step it enters
+        at = next((i + 1 for i, e in enumerate(effects) if isinstance(e, Event)), len(effects))
+        effects.insert(at, Call(hook, named, task.id, task.step, data=_js(data), task_data=dict(task.data),
+                                actor=actor.login))
+    return effects
 
 
 def _refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAllowed:
@@ -172,6 +206,10 @@ def _check_fields(specs: list[FieldSpec], data: dict) -> dict:
                 v = float(v)
             except (TypeError, ValueError):
                 raise InputError(f.name, "应为数字", "must be a number") from None
+            if v != v or (f.min is not None and v < f.min) or (f.max is not None and v > f.max):
+                lo = f"{f.min:g}" if f.min is not None else "-∞"
+                hi = f"{f.max:g}" if f.max is not None else "∞"
+                raise InputError(f.name, f"应在 {lo} 至 {hi} 之间", f"must be between {lo} and {hi}")
         elif f.type == "units":
             v = [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
             if not isinstance(v, list) or not all(isinstance(u, str) for u in v):
@@ -190,6 +228,8 @@ def _ev(kind: str, task: TaskSnap, actor: Actor, ctx: Ctx, zh: str, en: str, **d
 
 
 def _close(task: TaskSnap, state: TaskState, ctx: Ctx, **extra: Any) -> UpdateTask:
+    # the snapshot follows, so that a step entered next (an end step closing what is still open) sees it closed
+    task.state = state
     return UpdateTask(task.id, {"state": state, "closed_at": ctx.now, **extra})
 
 
@@ -216,6 +256,13 @@ def do_accept(item, task, actor, data, ctx):
 
 def do_submit(item, task, actor, data, ctx):
     step = item.definition.steps[task.step]
+    if isinstance(step, dsl.TaskStep) and step.each:
+        # with a submit hook the values go to the hook (ratings stay private), else onto the task
+        kept = task.data if step.hooks.get("submit") else {**task.data, **_js(data)}
+        return [_close(task, TaskState.done, ctx, outcome="submit", data=kept),
+                _ev("submit", task, actor, ctx, f"提交“{step.title.zh}”", f"submitted '{step.title.en}'",
+                    **_js(data))] + \
+            each_advance(item, task.step, {task.id}, ctx, sender=actor.login)
     transitions = step.outcomes[data["outcome"]].next if data.get("outcome") else step.next
     label = step.outcomes[data["outcome"]].label if data.get("outcome") else None
     zh = f"提交“{step.title.zh}”" + (f"：{label.zh}" if label else "")
@@ -321,8 +368,8 @@ def _js(data: dict) -> dict:
 
 
 from engine.handling import (  # noqa: E402  (the remaining handlers use the helpers above)
-    do_add_cohandler, do_approve, do_cancel, do_chase, do_comment, do_complete, do_instruct,
-    do_progress, do_reject, do_remove_cohandler, do_request_extension,
+    do_add_cohandler, do_adjust, do_appeal, do_approve, do_calibrate, do_cancel, do_chase, do_comment,
+    do_complete, do_instruct, do_progress, do_reject, do_remove_cohandler, do_request_extension, do_uphold,
 )
 
 HANDLERS: dict[str, Callable[..., list[Effect]]] = {
@@ -330,5 +377,6 @@ HANDLERS: dict[str, Callable[..., list[Effect]]] = {
     "return": do_return, "add_cohandler": do_add_cohandler, "remove_cohandler": do_remove_cohandler,
     "progress": do_progress, "request_extension": do_request_extension, "approve": do_approve,
     "reject": do_reject, "comment": do_comment, "instruct": do_instruct, "complete": do_complete,
-    "chase": do_chase, "cancel": do_cancel,
+    "chase": do_chase, "cancel": do_cancel, "appeal": do_appeal, "uphold": do_uphold, "adjust": do_adjust,
+    "calibrate": do_calibrate,
 }

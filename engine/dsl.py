@@ -23,10 +23,11 @@ FIELD_TYPES = ("text", "long_text", "date", "datetime", "enum", "unit", "person"
 IN_TASK_ACTIONS = (
     "accept", "return", "transfer", "add_cohandler", "remove_cohandler", "progress",
     "request_extension", "approve", "reject", "comment", "instruct", "complete", "chase",
-    "cancel", "assign", "submit",
+    "cancel", "assign", "submit", "appeal", "uphold", "adjust", "calibrate",
 )
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENGINE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")  # an engine list, stage or hook: appraisal.people
 
 
 class Strict(BaseModel):
@@ -131,6 +132,8 @@ class FieldDef(Strict):
     required: bool = False
     values: list[str] | None = None  # enum choices
     labels: dict[str, Label] | None = None  # enum value labels
+    min: float | None = None  # number fields in forms: the least value accepted
+    max: float | None = None  # ... and the greatest
     default: Any = None  # after `values`, so that its check can see them
 
     @field_validator("values")
@@ -160,6 +163,10 @@ class FieldDef(Strict):
     def _check(self) -> "FieldDef":
         if self.type == "enum" and not self.values:
             raise ValueError("an enum field needs `values`")
+        if (self.min is not None or self.max is not None) and self.type != "number":
+            raise ValueError(f"`min` and `max` only belong to number fields, not {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"`min` ({self.min:g}) is greater than `max` ({self.max:g})")
         return self
 
 
@@ -198,9 +205,20 @@ class StepBase(Strict):
     transfer_deadline: DeadlineField = None  # used when transfer_keeps_deadline is false
     extension_approver: str = "role:office_director"
     sign: bool | None = None  # tasks wait for 签收 (accept) first; default per kind
+    hooks: dict[str, str] = Field(default_factory=dict)  # action -> engine hook run in the action's transaction
 
     _norm_next = field_validator("next", mode="before")(_transitions)
     _norm_deadline = field_validator("deadline", "transfer_deadline", mode="before")(_deadline)
+
+    @field_validator("hooks")
+    @classmethod
+    def _known_hooks(cls, v: dict[str, str]) -> dict[str, str]:
+        for action, hook in v.items():
+            if action not in IN_TASK_ACTIONS:
+                raise ValueError(f"hooks: unknown action {action!r}; known actions: {', '.join(IN_TASK_ACTIONS)}")
+            if not isinstance(hook, str) or not _ENGINE_NAME.match(hook):
+                raise ValueError(f"hooks: {action}: {hook!r} is not an engine hook name such as appraisal.rating")
+        return v
 
     @field_validator("allow")
     @classmethod
@@ -211,12 +229,48 @@ class StepBase(Strict):
         return v
 
 
+class AppealRule(Strict):
+    """申诉: holders of an `each` task may appeal; a decision task goes to the first reviewer who is neither the
+    appellant nor one of the original raters (the entry's `raters`)."""
+
+    reviewers: list[str] = Field(min_length=1)  # actor expressions, tried in order
+    deadline: DeadlineField = None  # of the decision task
+
+    _d = field_validator("deadline", mode="before")(_deadline)
+
+
 class TaskStep(StepBase):
-    """One actor does something; its outcomes (or `submit`) lead to next steps."""
+    """One actor does something; its outcomes (or `submit`) lead to next steps. With `each`, one task per entry
+    of an engine list (everyone in an appraisal's scope, say), in parallel; the step is done when none is open."""
 
     kind: Literal["task"]
     outcomes: dict[str, Outcome] = Field(default_factory=dict)
     form: dict[str, FieldDef] = Field(default_factory=dict)  # fields the actor fills in
+    each: str | None = None  # an engine list: one task per entry (its holder, its data, its extra form fields)
+    close_after: Duration | None = None  # after the deadline, tasks still open lapse and the step moves on
+    appeal: AppealRule | None = None  # `each` tasks may be appealed (申诉)
+
+    _d = field_validator("close_after", mode="before")(_duration)
+
+    @field_validator("each")
+    @classmethod
+    def _engine_list(cls, v: str | None) -> str | None:
+        if v is not None and not _ENGINE_NAME.match(v):
+            raise ValueError(f"each: {v!r} is not an engine list name such as appraisal.people")
+        return v
+
+    @model_validator(mode="after")
+    def _each_options(self) -> "TaskStep":
+        if self.each is None:
+            for key in ("close_after", "appeal"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"`{key}` only belongs to a step with `each`")
+        else:
+            if self.outcomes:
+                raise ValueError("a step with `each` has no `outcomes`: each task is submitted")
+            if self.close_after is not None and self.deadline is None:
+                raise ValueError("`close_after` counts from the `deadline`, which is missing")
+        return self
 
 
 class Prefill(Strict):
@@ -300,11 +354,28 @@ class ReviewStep(StepBase):
 
 
 class AutoStep(StepBase):
-    """An engine action with no human: notify, set_field, compute."""
+    """An engine action with no human: notify, set_field, compute (an expression, or a named engine stage)."""
 
     kind: Literal["auto"]
     action: Literal["notify", "set_field", "compute"]
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def stage(self) -> str | None:
+        """The engine stage this step runs (`compute` with `params: {stage: NAME}`), or None."""
+        v = self.params.get("stage") if self.action == "compute" else None
+        return v if isinstance(v, str) else None
+
+    @model_validator(mode="after")
+    def _compute_params(self) -> "AutoStep":
+        if self.action == "compute":
+            stage = self.params.get("stage")
+            if stage is not None:
+                if not isinstance(stage, str) or not _ENGINE_NAME.match(stage):
+                    raise ValueError(f"params.stage: {stage!r} is not an engine stage name such as appraisal.metrics")
+            elif not (self.params.get("field") and self.params.get("expr")):
+                raise ValueError("`compute` needs `params: {stage: NAME}` or `params: {field: NAME, expr: EXPRESSION}`")
+        return self
 
 
 class EndStep(Strict):

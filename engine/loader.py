@@ -237,9 +237,12 @@ def _graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
 
         if isinstance(step, dsl.ChaseStep):
             for i, a in enumerate(step.attach_to):
-                if a not in steps or isinstance(steps[a], (dsl.ChaseStep, dsl.EndStep)):
+                if a not in steps or isinstance(steps[a], (dsl.ChaseStep, dsl.EndStep, dsl.AutoStep)):
                     problems.append(f"{at('steps', sid, 'attach_to', i)}: chase step {sid!r} attaches to "
                                     f"{a!r}, which is not a step with tasks")
+                elif step.on_timeout and isinstance(steps[a], dsl.TaskStep) and steps[a].each:
+                    problems.append(f"{at('steps', sid, 'on_timeout')}: chase step {sid!r} has `on_timeout`, but "
+                                    f"{a!r} has `each`: such a step closes by its `close_after`")
             for i, e in enumerate(step.escalate):
                 if (p := check_actor(e.to, defn)):
                     problems.append(f"{at('steps', sid, 'escalate', i, 'to')}: {p}")
@@ -267,7 +270,23 @@ def _graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
         if step.return_to:
             target(step.return_to, "return_to")
         needs_actor = not isinstance(step, (dsl.CoHandleStep, dsl.AutoStep)) and not (
-            isinstance(step, dsl.TransferStep) and step.rules)
+            isinstance(step, dsl.TransferStep) and step.rules) and not (
+            isinstance(step, dsl.TaskStep) and step.each and step.close_after is None)
+        if isinstance(step, dsl.TaskStep) and step.each and step.close_after is not None and not step.actor:
+            problems.append(f"{at('steps', sid)}: step {sid!r} closes after its deadline (`close_after`) and needs "
+                            f"an `actor` to hold its closing time")
+            needs_actor = False
+        if isinstance(step, dsl.TaskStep) and step.appeal:
+            for i, r in enumerate(step.appeal.reviewers):
+                if (p := check_actor(r, defn)):
+                    problems.append(f"{at('steps', sid, 'appeal', 'reviewers', i)}: {p}")
+        for i, a in enumerate(step.allow or []):
+            if a in ("appeal", "uphold", "adjust"):
+                problems.append(f"{at('steps', sid, 'allow', i)}: {a!r} comes with `appeal:` on a step with `each`, "
+                                f"not with `allow`")
+            elif a == "calibrate" and "calibrate" not in step.hooks:
+                problems.append(f"{at('steps', sid, 'allow', i)}: 'calibrate' needs a hook that records the change "
+                                f"(hooks: {{calibrate: NAME}})")
         if needs_actor and not step.actor:
             problems.append(f"{at('steps', sid)}: step {sid!r} ({step.kind}) needs an `actor`")
         for key in ("actor", "extension_approver"):

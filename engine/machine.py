@@ -6,20 +6,25 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine import dsl, expr
-from engine.model import Actor, Effect, Event, ItemSnap, NewTask, Notify, UpdateItem, UpdateTask
+from engine.model import Actor, Effect, Event, ItemSnap, NewTask, Notify, RunStage, TaskSnap, UpdateItem, UpdateTask
 from engine.org import Holder, Org, resolve
 from engine.states import DubanError, ItemState, Part, TaskState
 
 MAX_AUTO_HOPS = 50
+# Tasks of an `each` step carry a purpose in their data: none for an entry's own task, WINDOW for the one task
+# that holds the step's closing time (`close_after`), APPEAL for an appeal's decision task.
+PURPOSE, WINDOW, APPEAL = "purpose", "window", "appeal"
 
 
 @dataclass
 class Ctx:
-    """What a transition may consult: the organisation, the working calendar and the time."""
+    """What a transition may consult: the organisation, the working calendar, the time, and the engine's lists
+    (`lists(name, item) -> [{"holder": {...}, "data": {...}}]`, provided by the runtime; the core does no I/O)."""
 
     org: Org
     cal: Any  # engine.calendar.WorkCalendar
     now: datetime
+    lists: Any = None
 
 
 def due_time(deadline: dsl.Deadline | None, item: ItemSnap, ctx: Ctx, data: dict | None = None) -> datetime | None:
@@ -107,9 +112,15 @@ def enter(item: ItemSnap, step_id: str, ctx: Ctx, *, sender: str | None = None, 
                              data={"outcome": step.outcome}))
         effects.append(Notify([Holder(person=item.initiator)], "item_closed", {"outcome": step.outcome}))
         return effects
+    if isinstance(step, dsl.AutoStep) and step.stage:
+        effects.append(Event("stage", f"自动环节：{step.title.zh}", f"Automatic stage: {step.title.en}",
+                             data={"stage": step.stage}))
+        return effects + [RunStage(step.stage, step_id)]  # the runtime runs it, then calls leave_stage
     if isinstance(step, dsl.AutoStep):
         effects += run_auto(item, step, ctx)
         return effects + enter(item, follow(step.next, item, ctx), ctx, hops=hops + 1)
+    if isinstance(step, dsl.TaskStep) and step.each:
+        return effects + enter_each(item, step_id, step, ctx, sender=sender, rnd=rnd, hops=hops)
     if isinstance(step, dsl.TransferStep) and not step.actor:
         lead, co = route_by_rules(item, step, ctx)
         effects += set_assignment(item, lead=lead, co=co, due=item.assignment.get("due"))
@@ -147,6 +158,81 @@ def enter(item: ItemSnap, step_id: str, ctx: Ctx, *, sender: str | None = None, 
             effects.append(Notify([e.holder], "task_new", {"step": step.title.zh, "step_en": step.title.en,
                                                            "due_at": e.due_at}, task_ref=e.ref))
     return effects
+
+
+def enter_each(item: ItemSnap, step_id: str, step: dsl.TaskStep, ctx: Ctx, *, sender: str | None, rnd: int,
+               hops: int) -> list[Effect]:
+    """One task per entry of the step's engine list, all due at the deadline; with `close_after`, one more task
+    for the step's `actor` that holds the closing time (its timer closes the step: see window_elapsed)."""
+    if ctx.lists is None:
+        raise DubanError(f"环节“{step.title.zh}”需要引擎提供的名单 {step.each}",
+                         f"step {step_id!r} needs the engine list {step.each!r}, which this context lacks")
+    entries = ctx.lists(step.each, item)
+    due = due_time(step.deadline, item, ctx)
+    tasks = [NewTask(step=step_id, part=Part.single, holder=Holder(**e["holder"]), due_at=due, round=rnd,
+                     sender=sender, state=TaskState.active, data=dict(e.get("data") or {}), ref=f"each{i}")
+             for i, e in enumerate(entries)]
+    if not tasks:
+        return [Event("enter", f"进入{step.title.zh}：名单为空，直接进入下一环节",
+                      f"{step.title.en}: nobody on the list, moving on")] + \
+            enter(item, follow(step.next, item, ctx), ctx, sender=sender, hops=hops + 1)
+    effects: list[Effect] = list(tasks)
+    if step.close_after is not None and due is not None:
+        holders = resolve(step.actor or "initiator", org=ctx.org, subject=item.subject, assignment=item.assignment,
+                          initiator=item.initiator)
+        closes = add_duration(step.close_after, due, ctx.cal)
+        effects.append(NewTask(step=step_id, part=Part.single, holder=holders[0], due_at=closes, round=rnd,
+                               sender=sender, state=TaskState.active, data={PURPOSE: WINDOW}, ref="window"))
+    effects.append(Event("enter", f"进入{step.title.zh}：{len(tasks)} 项待办", f"{step.title.en}: {len(tasks)} task(s)",
+                         data={"tasks": len(tasks)}))
+    for e in list(effects):
+        if isinstance(e, NewTask):
+            effects.append(Notify([e.holder], "task_new", {"step": step.title.zh, "step_en": step.title.en,
+                                                           "due_at": e.due_at}, task_ref=e.ref))
+    return effects
+
+
+def each_open(item: ItemSnap, step_id: str, closing: set[int]) -> list[TaskSnap]:
+    """The open tasks of an `each` step that keep it from moving on (entries and appeals, not the window)."""
+    return [t for t in item.open_tasks(step_id) if t.id not in closing and t.data.get(PURPOSE) != WINDOW]
+
+
+def each_advance(item: ItemSnap, step_id: str, closing: set[int], ctx: Ctx, *,
+                 sender: str | None = None) -> list[Effect]:
+    """After the tasks in `closing` close: if nothing else keeps the `each` step open, close its window task and
+    follow `next`; else nothing."""
+    if each_open(item, step_id, closing):
+        return []
+    step = item.definition.steps[step_id]
+    effects: list[Effect] = [UpdateTask(t.id, {"state": TaskState.done, "closed_at": ctx.now, "outcome": "complete"})
+                             for t in item.open_tasks(step_id) if t.data.get(PURPOSE) == WINDOW]
+    effects.append(Event("each_done", f"{step.title.zh}已全部办结", f"{step.title.en}: every task is done"))
+    return effects + enter(item, follow(step.next, item, ctx), ctx, sender=sender)
+
+
+def window_elapsed(item: ItemSnap, window: TaskSnap, ctx: Ctx) -> list[Effect]:
+    """The closing time of an `each` step came: its entries still open lapse; the step moves on unless an appeal
+    is still open (its decision then moves it on)."""
+    step = item.definition.steps[window.step]
+    lapsed = [t for t in item.open_tasks(window.step) if t.round == window.round and not t.data.get(PURPOSE)]
+    now = ctx.now
+    effects: list[Effect] = [UpdateTask(window.id, {"state": TaskState.done, "closed_at": now, "outcome": "elapsed"})]
+    effects += [UpdateTask(t.id, {"state": TaskState.skipped, "closed_at": now, "outcome": "lapsed"}) for t in lapsed]
+    effects.append(Event("window", f"{step.title.zh}期限届满：{len(lapsed)} 项未办理，自动关闭",
+                         f"{step.title.en}: time is up; {len(lapsed)} task(s) not done were closed",
+                         task_id=window.id, data={"lapsed": [t.id for t in lapsed]}))
+    waiting = each_open(item, window.step, {window.id, *(t.id for t in lapsed)})
+    if waiting:
+        return effects + [Event("window_wait", f"尚有 {len(waiting)} 项申诉待处理，处理完毕后进入下一环节",
+                                f"{len(waiting)} appeal(s) still open; the item moves on once they are decided")]
+    return effects + enter(item, follow(step.next, item, ctx), ctx)
+
+
+def leave_stage(item: ItemSnap, step_id: str, ctx: Ctx) -> list[Effect]:
+    """An automatic stage is done: record it and follow the step's `next`."""
+    step = item.definition.steps[step_id]
+    return [Event("stage_done", f"自动环节完成：{step.title.zh}", f"Automatic stage done: {step.title.en}",
+                  data={"stage": step.stage})] + enter(item, follow(step.next, item, ctx), ctx)
 
 
 def prefill(item: ItemSnap, p: dsl.Prefill) -> dict:

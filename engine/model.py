@@ -124,4 +124,28 @@ class Entry:
     percent: int | None = None
 
 
-Effect = NewTask | UpdateTask | UpdateItem | Event | Notify | Entry
+@dataclass
+class RunStage:
+    """Run a named engine stage (an `auto` step's `compute` with `params: {stage}`); the item waits at `step`
+    until the stage is done, then follows the step's `next`."""
+
+    stage: str
+    step: str
+
+
+@dataclass
+class Call:
+    """Run the engine hook a step names for an action (`hooks:`), in the same transaction, where it stands in the
+    effects (right after the action's own audit event); a hook may add effects, or refuse (and then nothing is
+    applied)."""
+
+    hook: str
+    action: str
+    task_id: int | None
+    step: str
+    data: dict = field(default_factory=dict)  # the action's fields
+    task_data: dict = field(default_factory=dict)  # the task's data (an `each` entry: whom it is about)
+    actor: str | None = None
+
+
+Effect = NewTask | UpdateTask | UpdateItem | Event | Notify | Entry | RunStage | Call

@@ -1,11 +1,13 @@
 """Applies the core's effects in one transaction each: tasks, timers, audit events, entries, inbox and outbox."""
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -16,11 +18,15 @@ from engine.clock import Clock, SystemClock
 from engine.fields import check_subject, to_json
 from engine.loader import definitions_dir, parse_definition
 from engine.messages import render
-from engine.model import Actor, Effect, Entry, Event, ItemSnap, NewTask, Notify, UpdateItem, UpdateTask
+from engine.model import (
+    Actor, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask, Call,
+)
 from engine.org import Org
 from engine.states import CARD_RANK, Card, Conflict, DubanError, ItemState, NotAllowed, NotFound, OPEN_TASK_STATES
 from engine.store import db, repo
-from engine.store.tables import Entry as EntryRow, Event as EventRow, Instance, Notification, Outbox, Person, Task, Timer
+from engine.store.tables import (
+    Entry as EntryRow, Event as EventRow, Instance, Notification, Outbox, PeriodRun, Person, Task, Timer,
+)
 
 log = logging.getLogger("duban.runtime")
 T_TASK, T_ITEM, T_EVENT, T_TIMER = Task.__table__, Instance.__table__, EventRow.__table__, Timer.__table__
@@ -37,6 +43,54 @@ UPDATE_ITEM = T_ITEM.update().where(T_ITEM.c.id == sa.bindparam("_id"), T_ITEM.c
 END_PENDING_TIMERS = T_TIMER.update().where(T_TIMER.c.task_id == sa.bindparam("_task"),
                                             T_TIMER.c.state == sa.bindparam("_pending", "pending"))
 SERIAL_OF_ITEM = sa.select(T_ITEM.c.serial).where(T_ITEM.c.id == sa.bindparam("_id"))
+T_PERIOD = PeriodRun.__table__
+
+
+# ---------------------------------------------------------------- engine lists, stages and hooks
+# Named functions that do I/O for the pure core, in the caller's transaction (registered by engine plugins such as
+# engine.appraisal, imported on first use):
+#   list:  (site, conn, item) -> [{"holder": {...}, "data": {...}}]   the entries of a step's `each`
+#   stage: (site, conn, item, ctx) -> [effects]                        an `auto` step's `compute` with `stage`
+#   hook:  (site, conn, item, call, ctx) -> [effects]                  a step's `hooks` for an action; may refuse
+LISTS: dict[str, Callable[..., list[dict]]] = {}
+STAGES: dict[str, Callable[..., Any]] = {}
+HOOKS: dict[str, Callable[..., Any]] = {}
+PLUGINS = ("engine.appraisal.hooks",)
+_plugins_loaded = False
+
+
+def register_list(name: str) -> Callable:
+    return lambda fn: LISTS.setdefault(name, fn)
+
+
+def register_stage(name: str, *, per_unit: bool = False) -> Callable:
+    """`per_unit` stages may run outside the process (DUBAN_STAGES=external): the item then waits until
+    `Site.leave_stage` is called for it."""
+    def deco(fn: Callable) -> Callable:
+        fn.per_unit = per_unit  # type: ignore[attr-defined]
+        return STAGES.setdefault(name, fn)
+    return deco
+
+
+def register_hook(name: str) -> Callable:
+    return lambda fn: HOOKS.setdefault(name, fn)
+
+
+def engine_function(table: dict[str, Callable], name: str, what: tuple[str, str]) -> Callable:
+    """A registered list, stage or hook by name (plugins are imported on first use)."""
+    global _plugins_loaded
+    if name not in table and not _plugins_loaded:
+        for mod in PLUGINS:
+            try:
+                importlib.import_module(mod)
+            except ImportError as e:  # a site without that plugin
+                if e.name != mod and not mod.startswith(str(e.name)):
+                    raise
+        _plugins_loaded = True
+    if name not in table:
+        raise DubanError(f"引擎中没有名为“{name}”的{what[0]}", f"the engine has no {what[1]} named {name!r}",
+                         {"name": name})
+    return table[name]
 
 
 @dataclass
@@ -60,6 +114,9 @@ class Site:
         self._org: Org | None = None
         self._cal: WorkCalendar | None = None
         self._emails: dict[str, list[str]] = {}
+        # per-unit automatic stages (appraisal metrics and scores) run in-process unless DUBAN_STAGES=external,
+        # where a runner (Prefect) maps them over units and then calls leave_stage
+        self.stages_inline = os.environ.get("DUBAN_STAGES", "embedded") != "external"
 
     # ------------------------------------------------------------ cached site data
     @property
@@ -110,8 +167,20 @@ class Site:
                 latest[r.key] = max(latest.get(r.key, 0), r.version)
         self._defs, self._latest = defs, latest
 
-    def ctx(self, now: datetime | None = None) -> machine.Ctx:
-        return machine.Ctx(org=self.org, cal=self.cal, now=now or self.clock.now())
+    def ctx(self, now: datetime | None = None, conn: Connection | None = None) -> machine.Ctx:
+        """What the core may consult now; with `conn`, engine lists read inside that transaction."""
+        ctx = machine.Ctx(org=self.org, cal=self.cal, now=now or self.clock.now())
+        return self._bind(ctx, conn)
+
+    def _bind(self, ctx: machine.Ctx, conn: Connection | None) -> machine.Ctx:
+        def lists(name: str, item: ItemSnap) -> list[dict]:
+            fn = engine_function(LISTS, name, ("名单", "list"))
+            if conn is not None:
+                return fn(self, conn, item)
+            with db.read(self.eng) as c:
+                return fn(self, c, item)
+        ctx.lists = lists
+        return ctx
 
     def actor(self, login: str) -> Actor:
         p = self.org.people.get(login)
@@ -131,22 +200,61 @@ class Site:
         actor = self.actor(initiator)
         clean = check_subject(defn.fields, subject, org=self.org)
         ctx = self.ctx()
-        year = self.cal.local_date(ctx.now).year
         with db.write(self.eng) as conn:
-            no = repo.next_serial(conn=conn, key=defn.id, year=year)
-            title = str(clean.get(defn.title_field, ""))
-            confidential = bool(clean.get(defn.confidential_field)) if defn.confidential_field else False
-            serial = f"{defn.serial.prefix}〔{year}〕{no}号"
-            iid = conn.execute(INSERT_ITEM, dict(
-                definition_key=defn.id, definition_version=defn.version, serial_year=year, serial_no=no,
-                serial=serial, title=title, subject=to_json(clean), state=ItemState.running, assignment={},
-                initiator=actor.login, confidential=confidential, created_at=ctx.now, version=1,
-            )).inserted_primary_key[0]
-            item = ItemSnap(id=iid, definition=defn, subject=clean, state=ItemState.running, assignment={},
-                            initiator=actor.login, current_step=None, tasks=[], title=title)
-            item._serial = serial  # type: ignore[attr-defined]  # for notifications (see _serial)
-            self.apply(conn, item, machine.start(item, ctx), actor.login, ctx, bump=False)
+            return self._start(conn, defn, actor, clean, self._bind(ctx, conn))
+
+    def start_once(self, definition: str, subject: dict, initiator: str, *, key: str) -> tuple[int, bool]:
+        """Start an item at most once per `key` (e.g. `appraisal_quarterly:2026Q1`): the key is inserted first in
+        the same transaction, so a second caller (a restart, another scheduler, a person) gets a unique
+        violation and the existing item instead. Returns (item id, started now)."""
+        defn = self.definition(definition)
+        actor = self.actor(initiator)
+        clean = check_subject(defn.fields, subject, org=self.org)
+        ctx = self.ctx()
+        try:
+            with db.write(self.eng) as conn:
+                conn.execute(T_PERIOD.insert(), {"key": key, "instance_id": None, "started_at": ctx.now})
+                iid = self._start(conn, defn, actor, clean, self._bind(ctx, conn))
+                conn.execute(T_PERIOD.update().where(T_PERIOD.c.key == key).values(instance_id=iid))
+            return iid, True
+        except sa.exc.IntegrityError:
+            with db.read(self.eng) as conn:
+                existing = conn.execute(sa.select(T_PERIOD.c.instance_id).where(T_PERIOD.c.key == key)).first()
+            if existing is None:
+                raise
+            return existing.instance_id, False
+
+    def _start(self, conn: Connection, defn: dsl.Definition, actor: Actor, clean: dict, ctx: machine.Ctx) -> int:
+        year = self.cal.local_date(ctx.now).year
+        no = repo.next_serial(conn=conn, key=defn.id, year=year)
+        title = str(clean.get(defn.title_field, ""))
+        confidential = bool(clean.get(defn.confidential_field)) if defn.confidential_field else False
+        serial = f"{defn.serial.prefix}〔{year}〕{no}号"
+        iid = conn.execute(INSERT_ITEM, dict(
+            definition_key=defn.id, definition_version=defn.version, serial_year=year, serial_no=no,
+            serial=serial, title=title, subject=to_json(clean), state=ItemState.running, assignment={},
+            initiator=actor.login, confidential=confidential, created_at=ctx.now, version=1,
+        )).inserted_primary_key[0]
+        item = ItemSnap(id=iid, definition=defn, subject=clean, state=ItemState.running, assignment={},
+                        initiator=actor.login, current_step=None, tasks=[], title=title)
+        item._serial = serial  # type: ignore[attr-defined]  # for notifications (see _serial)
+        self.apply(conn, item, machine.start(item, ctx), actor.login, ctx, bump=False)
         return iid
+
+    def leave_stage(self, item_id: int, stage: str, *,
+                    check: Callable[[Connection, ItemSnap], None] | None = None) -> bool:
+        """Move an item past the automatic step that runs `stage` (after an outside runner did the stage's work);
+        `check` may refuse inside the transaction. False if the item is not waiting at such a step."""
+        with db.write(self.eng) as conn:
+            item = repo.load_item(conn=conn, item_id=item_id, definition_of=self.definition, for_update=True)
+            step = item.definition.steps.get(item.current_step or "")
+            if item.state != ItemState.running or not isinstance(step, dsl.AutoStep) or step.stage != stage:
+                return False
+            if check is not None:
+                check(conn, item)
+            ctx = self.ctx(conn=conn)
+            self.apply(conn, item, machine.leave_stage(item, item.current_step, ctx), None, ctx)
+        return True
 
     def act(self, task_id: int, action: str, login: str, data: dict | None = None, *,
             expected_version: int | None = None) -> ActResult:
@@ -156,6 +264,7 @@ class Site:
             ctx = self.ctx()
             try:
                 with db.write(self.eng) as conn:
+                    self._bind(ctx, conn)
                     item = repo.load_item_of_task(conn=conn, task_id=task_id, definition_of=self.definition,
                                                   for_update=True)
                     iid = item.id
@@ -178,7 +287,10 @@ class Site:
         """Write effects; every write checks versions, so a stale snapshot changes nothing.
 
         Task writes happen in order (later effects name new tasks by ref); audit events, entries, inbox and
-        outbox rows are collected in order and inserted together at the end, one statement per table."""
+        outbox rows are collected in order and inserted together at the end, one statement per table. A step's hook
+        (a Call) runs where it stands and may add effects or refuse; automatic stages entered run last."""
+        effects = list(self._window_timeouts(conn, item, effects, ctx))
+        stages: list[RunStage] = []
         refs: dict[str, int] = {}
         item_changes: dict[str, Any] = {}
         versions = {t.id: t.version for t in item.tasks}
@@ -186,8 +298,14 @@ class Site:
         entries: list[dict] = []
         notes: list[dict] = []
         out: list[dict] = []
-        for e in effects:
-            if isinstance(e, NewTask):
+        i = 0
+        while i < len(effects):
+            e = effects[i]
+            i += 1
+            if isinstance(e, Call):  # a step's hook, in order: what it adds comes right after it
+                more = engine_function(HOOKS, e.hook, ("处理函数", "hook"))(self, conn, item, e, ctx)
+                effects[i:i] = list(more or [])
+            elif isinstance(e, NewTask):
                 tid = conn.execute(INSERT_TASK, dict(
                     instance_id=item.id, step=e.step, kind=e.kind, part=e.part, person=e.holder.person,
                     unit=e.holder.unit, role=e.holder.role, state=e.state, round=e.round, due_at=e.due_at,
@@ -195,12 +313,16 @@ class Site:
                     chase_count=e.chase_count, data=e.data, version=1)).inserted_primary_key[0]
                 if e.ref:
                     refs[e.ref] = tid
-                if e.kind == "work":
+                if e.kind == "work" and e.data.get(machine.PURPOSE) == machine.WINDOW:
+                    self._schedule_window(conn, item, tid, e.due_at, ctx.now)
+                elif e.kind == "work":
                     self._schedule(conn, item, tid, e.step, e.due_at, ctx.now)
             elif isinstance(e, UpdateTask):
                 ch = dict(e.changes)
                 if "data" in ch:
                     ch["data"] = _jsonable(ch["data"])
+                if ch.get("state") is not None and ch["state"] not in OPEN_TASK_STATES:
+                    ch.setdefault("closed_by", actor)  # who closed it (None: the system), for the appraisal
                 res = conn.execute(UPDATE_TASK, {**ch, "version": versions[e.task_id] + 1,
                                                  "_id": e.task_id, "_version": versions[e.task_id]})
                 if res.rowcount != 1:
@@ -226,6 +348,8 @@ class Site:
                 n_rows, n_out = self._notice_rows(conn, item, e, ctx.now, refs)
                 notes += n_rows
                 out += n_out
+            elif isinstance(e, RunStage):
+                stages.append(e)
         for stmt, rows in ((INSERT_EVENT, events), (INSERT_ENTRY, entries), (INSERT_NOTE, notes), (INSERT_OUT, out)):
             if rows:
                 conn.execute(stmt, rows)
@@ -241,7 +365,45 @@ class Site:
             if res.rowcount != 1:
                 raise _ItemMoved()
             item.version += 1
-        return len(events)
+        n = len(events)
+        for s in stages:
+            n += self._run_stage(conn, item, s, ctx)
+        return n
+
+    def _run_stage(self, conn: Connection, item: ItemSnap, s: RunStage, ctx: machine.Ctx) -> int:
+        """Run an automatic stage in the caller's transaction and move on; a per-unit stage under
+        DUBAN_STAGES=external only waits (an outside runner does the units, then calls leave_stage)."""
+        fn = engine_function(STAGES, s.stage, ("自动环节", "stage"))
+        if getattr(fn, "per_unit", False) and not self.stages_inline:
+            return 0
+        fresh = repo.load_item(conn=conn, item_id=item.id, definition_of=self.definition)
+        if fresh.state != ItemState.running or fresh.current_step != s.step:
+            return 0
+        self._bind(ctx, conn)
+        more = list(fn(self, conn, fresh, ctx) or [])
+        return self.apply(conn, fresh, more + machine.leave_stage(fresh, s.step, ctx), None, ctx)
+
+    def _window_timeouts(self, conn: Connection, item: ItemSnap, effects: list[Effect],
+                         ctx: machine.Ctx) -> list[Effect]:
+        """The timer of an `each` step's window task fires through the sweep's timeout path (a notify timeout);
+        its effects are replaced by closing the window (machine.window_elapsed)."""
+        for e in effects:
+            if isinstance(e, Event) and e.kind == "timeout" and e.task_id is not None:
+                task = next((t for t in item.tasks if t.id == e.task_id), None)
+                if task is not None and task.data.get(machine.PURPOSE) == machine.WINDOW \
+                        and task.state in OPEN_TASK_STATES:
+                    return machine.window_elapsed(item, task, self._bind(ctx, conn))
+        return effects
+
+    def _schedule_window(self, conn: Connection, item: ItemSnap, task_id: int, closes: datetime | None,
+                         now: datetime) -> None:
+        """One timer: when the window of an `each` step closes (a timeout, so the existing sweep fires it)."""
+        if closes is None or closes <= now:
+            return
+        spec = deadlines.TimerSpec("timeout", 0, closes, {"action": "notify", "to": None, "window": True})
+        conn.execute(INSERT_TIMER, [{"key": spec.key(task_id, closes), "task_id": task_id, "instance_id": item.id,
+                                     "kind": spec.kind, "seq": 0, "fire_at": closes, "state": "pending",
+                                     "payload": spec.payload, "attempts": 0}])
 
     def _schedule(self, conn: Connection, item: ItemSnap, task_id: int, step: str, due_at: datetime | None,
                   now: datetime) -> None:

@@ -23,7 +23,24 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
-def make_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
+def pool_settings(pool_size: int | None = None) -> dict:
+    """PostgreSQL connection pool of one process. Each replica, worker and flow run holds up to
+    size + overflow connections, so keep replicas × (size + overflow) under the server's max_connections.
+    DUBAN_DB_POOL_SIZE (default 5), DUBAN_DB_MAX_OVERFLOW (10), DUBAN_DB_POOL_TIMEOUT (seconds to wait for a
+    connection, 30), DUBAN_DB_POOL_RECYCLE (seconds before a connection is replaced, 1800: balancers and
+    PgBouncer drop idle ones). Connections are checked before use, so a restarted server costs no request."""
+    def env(name: str, default: int) -> int:
+        try:
+            return int(os.environ.get(name, default))
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, not {os.environ.get(name)!r}") from None
+
+    return {"pool_size": pool_size if pool_size is not None else env("DUBAN_DB_POOL_SIZE", 5),
+            "max_overflow": env("DUBAN_DB_MAX_OVERFLOW", 10), "pool_timeout": env("DUBAN_DB_POOL_TIMEOUT", 30),
+            "pool_recycle": env("DUBAN_DB_POOL_RECYCLE", 1800), "pool_pre_ping": True, "pool_use_lifo": True}
+
+
+def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
         eng = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -45,7 +62,7 @@ def make_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return eng
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    return sa.create_engine(url, **pool_settings(pool_size))
 
 
 _WRITERS: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKeyDictionary()

@@ -1,4 +1,4 @@
-"""SQLModel tables: organisation, definitions, items, tasks, audit events, timers, notifications, outbox."""
+"""SQLModel tables: organisation, definitions, items, tasks, audit events, timers, notifications, outbox, appraisal."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -142,6 +142,7 @@ class Task(Versioned, table=True):
     last_chased_at: Optional[datetime] = ts()
     outcome: Optional[str] = Field(default=None, max_length=32)
     data: dict = js()
+    closed_by: Optional[str] = Field(default=None, max_length=64)  # who closed it (None: the system)
 
 
 class Event(SQLModel, table=True):
@@ -268,3 +269,119 @@ class PeriodRun(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=100)
     instance_id: Optional[int] = None
     started_at: datetime = ts(nullable=False)
+
+
+# ---------------------------------------------------------------- appraisal (考核)
+
+class AppraisalCycle(SQLModel, table=True):
+    """One appraisal cycle (考核周期): the item that runs it, its period, and what was frozen when it opened."""
+
+    __tablename__ = "appraisal_cycle"
+    __table_args__ = (sa.UniqueConstraint("definition_key", "period"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    definition_key: str = Field(max_length=64)
+    period: str = Field(max_length=16)  # 2026Q1
+    instance_id: int = Field(unique=True)
+    period_start: datetime = ts(nullable=False)  # site-local midnight, stored as UTC
+    period_end: datetime = ts(nullable=False)  # exclusive
+    state: str = Field(max_length=16)  # open measured scored calibrated published final
+    schemes: dict = js()  # category -> {id, file, fingerprint, source}: frozen at opening
+    settings: dict = js()  # unit heads, sole holders of roles: frozen for attributing tasks
+    revision: int = 0  # publication: 1 when published, +1 each time an appeal changes a result
+    opened_at: datetime = ts(nullable=False)
+    scored_at: Optional[datetime] = ts()
+    calibrated_at: Optional[datetime] = ts()
+    calibrated_by: Optional[str] = Field(default=None, max_length=64)
+    published_at: Optional[datetime] = ts()
+    finalized_at: Optional[datetime] = ts()
+
+
+class AppraisalMember(SQLModel, table=True):
+    """A person in a cycle's scope, as the organisation was when the cycle opened."""
+
+    __tablename__ = "appraisal_member"
+    __table_args__ = (sa.Index("ix_appraisal_member_unit", "cycle_id", "unit"),)
+    cycle_id: int = Field(primary_key=True)
+    login: str = Field(primary_key=True, max_length=64)
+    name_zh: str
+    name_en: str = ""
+    unit: str = Field(max_length=64)
+    category: str = Field(max_length=64)
+    supervisor: Optional[str] = Field(default=None, max_length=64)  # who rates them (上级评价)
+    peers: list = Field(default_factory=list, sa_type=sa.JSON)  # suggested from co-handling history
+
+
+class AppraisalMetric(SQLModel, table=True):
+    """A person's task metrics for a cycle's period; each figure with the ids of the tasks it counted."""
+
+    __tablename__ = "appraisal_metric"
+    cycle_id: int = Field(primary_key=True)
+    login: str = Field(primary_key=True, max_length=64)
+    unit: str = Field(max_length=64, index=True)
+    figures: dict = js()
+    evidence: dict = js()  # figure -> "id,id,..." (ascending)
+    computed_at: datetime = ts(nullable=False)
+
+
+class AppraisalRating(SQLModel, table=True):
+    """One rating (self, supervisor or peer) of one person, from a submitted rating task."""
+
+    __tablename__ = "appraisal_rating"
+    __table_args__ = (sa.Index("ix_appraisal_rating_ratee", "cycle_id", "ratee"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    cycle_id: int
+    ratee: str = Field(max_length=64)
+    rater: str = Field(max_length=64)
+    relation: str = Field(max_length=16)  # self supervisor peer
+    task_id: int = Field(unique=True)
+    scores: dict = js()  # dimension -> the value given, on the dimension's scale
+    comment: Optional[str] = Field(default=None, sa_type=sa.Text)
+    at: datetime = ts(nullable=False)
+
+
+class AppraisalResult(SQLModel, table=True):
+    """A person's result: the computed score and band with their explanation, and the current ones after
+    calibration and appeals (see appraisal_change)."""
+
+    __tablename__ = "appraisal_result"
+    cycle_id: int = Field(primary_key=True)
+    login: str = Field(primary_key=True, max_length=64)
+    unit: str = Field(max_length=64, index=True)
+    category: str = Field(max_length=64)
+    fingerprint: str = Field(max_length=32)  # of the frozen scheme used
+    computed_score: Optional[float] = None
+    computed_band: Optional[str] = Field(default=None, max_length=32)
+    score: Optional[float] = None
+    band: Optional[str] = Field(default=None, max_length=32)
+    breakdown: dict = js()
+    appeal: Optional[str] = Field(default=None, max_length=16)  # open upheld adjusted
+    revision: int = 0  # the publication revision that last changed it
+    computed_at: datetime = ts(nullable=False)
+
+
+class AppraisalChange(SQLModel, table=True):
+    """Every change to a result after scoring: calibration (校准) and appeals (申诉), with before, after, reason, who."""
+
+    __tablename__ = "appraisal_change"
+    __table_args__ = (sa.Index("ix_appraisal_change_cycle", "cycle_id", "login"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    cycle_id: int
+    login: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # calibration appeal upheld signoff
+    before: dict = js()  # {score, band}
+    after: dict = js()
+    reason: str = Field(sa_type=sa.Text)
+    by: str = Field(max_length=64)
+    task_id: Optional[int] = None
+    at: datetime = ts(nullable=False)
+
+
+class AppraisalUnitRun(SQLModel, table=True):
+    """A per-unit stage done for a cycle (metrics, scores): how the stage knows every unit is done."""
+
+    __tablename__ = "appraisal_unit_run"
+    cycle_id: int = Field(primary_key=True)
+    stage: str = Field(primary_key=True, max_length=32)
+    unit: str = Field(primary_key=True, max_length=64)
+    people: int = 0
+    at: datetime = ts(nullable=False)

@@ -1,0 +1,144 @@
+"""Administration pages (administrators only, as engine.permissions.require_admin decides): the organisation
+(units, people, roles, notification channels), the working calendar's overrides, and the definitions with
+their validation results and diagrams, plus checking a YAML text before it is deployed."""
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+
+from api.errors import status_of
+from api.i18n import role_label
+from api.pages import diagram
+from api.pages.forms import FormError, form_error
+from api.pages.render import flash, page
+from api.pages.session import PageUser, page_lang, require_user
+from api.pages.work import Form, SiteDep, router
+from api.pages.words import Translator
+from api.routes.definitions import MAX_YAML, _validate
+from engine import listing, permissions
+from engine.dsl import ROLES
+from engine.loader import NOT_WORKFLOWS, definitions_dir, validate_paths
+from engine.runtime import Site
+from engine.states import DubanError, InputError
+
+
+def admin(request: Request, site: Site) -> PageUser:
+    user = require_user(request, site)
+    permissions.require_admin(user.actor)
+    return user
+
+
+def masked(channel: str) -> str:
+    """A channel URL without its secrets: only the kind of channel shows."""
+    scheme, sep, _ = channel.partition("://")
+    return f"{scheme}://…" if sep else "…"
+
+
+@router.get("/admin")
+def admin_home(request: Request, site: SiteDep):
+    admin(request, site)
+    return RedirectResponse("/admin/org", status_code=303)
+
+
+@router.get("/admin/org")
+def org(request: Request, site: SiteDep):
+    user = admin(request, site)
+    lang = page_lang(request)
+    o = site.org
+    units = [{"id": u.id, "name": u.name_en if lang == "en" else u.name_zh, "head": u.head,
+              "members": sum(1 for p in o.people.values() if p.unit == u.id)} for u in o.units.values()]
+    people = [{"login": p.login, "name": p.name_zh, "name_en": p.name_en, "unit": p.unit,
+               "roles": [role_label(r)[lang] for r in sorted(p.roles)],
+               "category": (o.categories.get(p.category, (p.category, p.category))[lang == "en"] if p.category else ""),
+               "channels": [masked(c) for c in site.channels_of(p.login)]} for p in o.people.values()]
+    roles = [{"id": r, "label": role_label(r)[lang], "people": o.with_role(r)} for r in ROLES]
+    return page(request, site, "admin_org.html", user=user, title=Translator(lang)("admin_org"), section="org",
+                units=units, people=people, roles=roles)
+
+
+@router.get("/admin/calendar")
+def calendar(request: Request, site: SiteDep, year: str = ""):
+    user = admin(request, site)
+    return calendar_page(request, site, user, int(year) if year.isdigit() and 1900 <= int(year) <= 2200 else None)
+
+
+def calendar_page(request: Request, site: Site, user: PageUser, year: int | None, error: FormError | None = None):
+    lang = page_lang(request)
+    year = year or site.cal.local_date(site.clock.now()).year
+    cal = listing.calendar_year(site, year=year)
+    return page(request, site, "admin_calendar.html", user=user, status=error.status if error else 200,
+                title=Translator(lang)("admin_calendar"), section="calendar", cal=cal, year=year, form_error=error)
+
+
+@router.post("/admin/calendar")
+def set_day(request: Request, site: SiteDep, form: Form):
+    user = admin(request, site)
+    values = {k: str(form.get(k, "")) for k in ("date", "working", "note")}
+    try:
+        try:
+            day = date.fromisoformat(values["date"])
+        except ValueError:
+            raise InputError("date", "日期格式应为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
+        if values["working"] not in ("yes", "no"):
+            raise InputError("working", "请选择工作日或休息日", "choose a working day or a day off")
+        if len(values["note"]) > 200 or "\x00" in values["note"]:
+            raise InputError("note", "说明最多 200 字", "the note holds at most 200 characters")
+        listing.set_calendar_day(site, login=user.login, day=day, working=values["working"] == "yes",
+                                 note=values["note"].strip())
+    except DubanError as e:
+        return calendar_page(request, site, user, None,
+                             form_error(e, page_lang(request), values, action="calendar", status=status_of(e)))
+    return flash(RedirectResponse(f"/admin/calendar?year={day.year}", status_code=303), "calendar_saved")
+
+
+@router.post("/admin/calendar/{day}/delete")
+def unset_day(request: Request, site: SiteDep, day: str, form: Form):
+    user = admin(request, site)
+    try:
+        d = date.fromisoformat(day)
+    except ValueError:
+        d = None
+    if d is not None:
+        try:
+            listing.unset_calendar_day(site, login=user.login, day=d)
+        except DubanError as e:
+            return calendar_page(request, site, user, d.year,
+                                 form_error(e, page_lang(request), {}, action="calendar", status=status_of(e)))
+    return flash(RedirectResponse(f"/admin/calendar?year={d.year if d else ''}", status_code=303), "calendar_saved")
+
+
+def files_checked() -> list[dict]:
+    """Each workflow file in definitions/ with the problems `duban validate` reports for it."""
+    out = []
+    for p in sorted(definitions_dir().glob("*.yaml")):
+        if p.name.startswith(NOT_WORKFLOWS):
+            continue
+        out.append({"file": p.name, "problems": [x.replace(str(p), p.name) for x in validate_paths([p])]})
+    return out
+
+
+@router.get("/admin/definitions")
+def definitions(request: Request, site: SiteDep):
+    user = admin(request, site)
+    return definitions_page(request, site, user, None, "")
+
+
+def definitions_page(request: Request, site: Site, user: PageUser, checked: dict | None, text: str):
+    lang = page_lang(request)
+    defs = [{"id": k, "version": d.version, "title": d.title.text(lang), "prefix": d.serial.prefix,
+             "steps": len(d.steps), "fields": len(d.fields), "may_start": sorted(permissions.START_ROLES.get(k, ())),
+             "diagram": Markup(diagram.svg(d, lang))} for k, d in site.definitions().items()]
+    return page(request, site, "admin_definitions.html", user=user, title=Translator(lang)("admin_definitions"),
+                section="definitions", defs=defs, files=files_checked(), checked=checked, text=text,
+                roles={r: role_label(r)[lang] for r in ROLES})
+
+
+@router.post("/admin/definitions/validate")
+def validate(request: Request, site: SiteDep, form: Form):
+    """Check a YAML text as `POST /api/v1/definitions/validate` does, without deploying it."""
+    user = admin(request, site)
+    text = str(form.get("yaml", ""))[:MAX_YAML]
+    return definitions_page(request, site, user, _validate(text), text)

@@ -1,0 +1,100 @@
+"""Starting items from a page: issue a directive (leaders and clerks), register an incoming document (clerks),
+with the definition's own fields as the form; and the working-day count shown as a due date is picked."""
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from api import views
+from api.errors import status_of
+from api.pages.forms import FormError, form_error, options, read_fields, subject_fields
+from api.pages.render import flash, page
+from api.pages.session import PageUser, page_lang, require_user
+from api.pages.work import Form, SiteDep, router
+from api.pages.words import Translator
+from engine import permissions
+from engine.runtime import Site
+from engine.states import DubanError, NotAllowed, NotFound
+
+WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def _definition(site: Site, user: PageUser, key: str):  # noqa: ANN202
+    defn = site.definitions().get(key)
+    if defn is None:
+        raise NotFound(f"没有流程定义“{key}”", f"no definition {key!r}", {"definition": key})
+    if not permissions.may_start(user.actor, key):
+        raise NotAllowed(f"您无权发起“{defn.title.zh}”", f"you may not start a '{defn.title.en}'", {"definition": key})
+    return defn
+
+
+@router.get("/new/{definition}")
+def new_item(request: Request, site: SiteDep, definition: str):
+    user = require_user(request, site)
+    return new_page(request, site, user, definition, None)
+
+
+def new_page(request: Request, site: Site, user: PageUser, key: str, error: FormError | None):
+    lang = page_lang(request)
+    defn = _definition(site, user, key)
+    fields = subject_fields(defn, lang)
+    if error is not None:
+        values = error.values
+    else:
+        leaders = site.org.with_role("leader")
+        values = {f["name"]: f["default"] for f in fields if f["default"] is not None}
+        for f in fields:
+            if f["type"] == "person" and f["name"] == "leader":
+                values[f["name"]] = user.login if user.login in leaders else (leaders[0] if leaders else None)
+            if f["name"] == "received_on":
+                values[f["name"]] = site.cal.local_date(site.clock.now()).isoformat()
+    t = Translator(lang)
+    title = t("nav_new_directive") if key == "directive" else t("nav_new_document") \
+        if key == "incoming_document" else defn.title.text(lang)
+    return page(request, site, "new_item.html", user=user, status=error.status if error else 200, title=title,
+                key=key, definition_title=defn.title.text(lang), fields=fields, values=values,
+                form_error=error, opts=options(site, lang))
+
+
+@router.post("/new/{definition}")
+def start_item(request: Request, site: SiteDep, definition: str, form: Form):
+    user = require_user(request, site)
+    defn = _definition(site, user, definition)
+    subject = read_fields(form, subject_fields(defn, page_lang(request)))
+    try:
+        views.no_nul(subject, "")
+        item_id = permissions.start_item(site, definition, subject, user.login)
+    except DubanError as e:
+        return new_page(request, site, user, definition,
+                        form_error(e, page_lang(request), subject, status=status_of(e)))
+    return flash(RedirectResponse(f"/items/{item_id}", status_code=303), f"started.{definition}")
+
+
+@router.get("/ui/working-days")
+def working_days(request: Request, site: SiteDep):
+    """{"days", "text"}: working days from today to the picked date, in words (for the date fields)."""
+    require_user(request, site)
+    return JSONResponse(workdays_note(site, request.query_params.get("date", ""), page_lang(request)),
+                        headers={"Cache-Control": "no-store"})
+
+
+def workdays_note(site: Site, text: str, lang: str) -> dict:
+    t = Translator(lang)
+    try:
+        d = date.fromisoformat(text)
+        if not 2000 <= d.year <= 2100:
+            raise ValueError
+    except ValueError:
+        return {"days": None, "text": t("wd_bad_date")}
+    cal, now = site.cal, site.clock.now()
+    today = cal.local_date(now)
+    weekday = WEEKDAYS["en" if lang == "en" else "zh"][d.weekday()]
+    day = cal.describe_day(d)
+    rest = "" if day["working"] else t("wd_day_off", name=day["name"] or "") if day["name"] else t("wd_weekend")
+    if d < today:
+        return {"days": None, "text": t("wd_past", weekday=weekday)}
+    n = cal.working_days_between(now, cal.due_on_date(d))
+    words = t("wd_pick_today", weekday=weekday) if d == today else t("wd_pick", n=n, weekday=weekday)
+    return {"days": n, "text": words + rest}

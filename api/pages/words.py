@@ -1,0 +1,179 @@
+"""The pages' words in Chinese and English. A key missing here shows as ⟦key⟧ (and a test fails on it)."""
+from __future__ import annotations
+
+import logging
+
+from engine.actions import LABELS
+
+log = logging.getLogger("duban.pages")
+
+WORDS: dict[str, tuple[str, str]] = {
+    # frame
+    "brand": ("督办", "Duban"), "nav": ("主菜单", "Main menu"), "nav_tasks": ("我的待办", "My tasks"),
+    "nav_new_directive": ("发起交办", "Issue a directive"), "nav_new_document": ("收文登记", "Register a document"),
+    "nav_board": ("督办看板", "Supervision board"), "nav_ledger": ("督办台账", "Ledger"), "nav_admin": ("系统管理", "Admin"),
+    "nav_notifications": ("通知", "Notifications"), "switch_lang": ("English", "中文"), "sign_out": ("退出", "Sign out"),
+    "footer": ("督办 Duban · 办文督办与考核", "Duban · office task handling and supervision"),
+    "system": ("系统", "System"), "sep": ("：", ": "), "list_sep": ("、", ", "), "yes": ("是", "yes"), "no": ("否", "no"),
+    "required": ("必填", "required"), "choose": ("请选择", "choose…"), "any": ("全部", "all"),
+    "submit": ("提交", "Submit"), "cancel": ("取消", "Cancel"), "save": ("保存", "Save"),
+    "do_action": ("确认{action}", "{action}"), "form_problem": ("未能办理，请查看下方标红的提示。",
+                                                              "Not done: see the message in red below."),
+    # sign-in
+    "sign_in": ("登录", "Sign in"), "sign_in_title": ("登录督办系统", "Sign in to Duban"),
+    "sign_in_hint": ("请使用本单位分配的账号和密码。", "Use the account and password your office gave you."),
+    "login_name": ("账号", "Login"), "password": ("密码", "Password"),
+    # errors
+    "error_title": ("出错了", "Something went wrong"), "error_403": ("无权操作", "Not allowed"),
+    "error_404": ("找不到页面", "Not found"), "error_405": ("请求方式有误", "Wrong method"),
+    "error_409": ("已被他人处理", "Changed by someone else"), "error_422": ("填写有误", "Check the input"),
+    "not_found": ("没有这个页面，或您无权查看。", "There is no such page, or you may not see it."),
+    "bad_method": ("该页面不支持这种请求方式。", "This page does not take that kind of request."),
+    "csrf_failed": ("表单已过期或来源不明，请刷新页面后重试。", "The form has expired or came from another site; reload the page and try again."),
+    "back_to_tasks": ("返回我的待办", "Back to my tasks"),
+    # my tasks
+    "tab_open": ("待办", "Open"), "tab_overdue": ("已超期", "Overdue"), "tab_done": ("已办", "Done"),
+    "no_tasks_open": ("暂无待办事项。", "Nothing to do."), "no_tasks_overdue": ("没有超期的待办。", "Nothing overdue."),
+    "no_tasks_done": ("还没有已办事项。", "Nothing done yet."),
+    "holder": ("办理人", "Holder"), "due_at": ("办理时限", "Due"), "chased_n": ("已催办 {n} 次", "chased {n}×"),
+    "wd_left": ("剩 {n} 个工作日", "{n} working day(s) left"), "wd_overdue": ("超期 {n} 个工作日", "{n} working day(s) overdue"),
+    "due_today": ("今日到期", "due today"), "overdue_today": ("已超时", "overdue"),
+    "part_single": ("办理", "Single"), "part_lead": ("主办", "Lead"), "part_co": ("协办", "Co-handling"),
+    "extension_request": ("延期审批", "Extension request"),
+    "ext_asks": ("{who}申请将时限由 {old} 延至 {new}。", "{who} asks to move the due date from {old} to {new}."),
+    "reason": ("理由", "Reason"), "prefill_note": ("已按交办内容预填，可修改后交办。", "Prefilled from the directive; change it if needed."),
+    "card_yellow": ("黄牌", "Yellow card"), "card_red": ("红牌", "Red card"),
+    "chase_default": ("请抓紧办理，并于今日反馈办理进展。", "Please get on with it and report progress today."),
+    # flash messages
+    "flash_done": ("已{action}。", "Done: {action}."), "flash_done_generic": ("已办理。", "Done."),
+    "flash_done_progress": ("进展已反馈。", "Progress reported."),
+    "flash_done_request_extension": ("延期申请已提交，等待审批。", "Extension requested; waiting for approval."),
+    "flash_started": ("已登记，事项已进入流程。", "Registered: the item is under way."),
+    "flash_chased": ("已催办 {n} 项。", "{n} task(s) chased."), "flash_read_all": ("已全部标为已读。", "All marked read."),
+    "flash_calendar_saved": ("日历已更新。", "Calendar updated."),
+    # item page
+    "version_n": ("第 {n} 版", "version {n}"), "confidential": ("涉密", "Confidential"), "item_facts": ("事项信息", "About"),
+    "current_step": ("当前环节", "Current step"), "ended": ("已结束", "Ended"), "registered_by": ("登记", "Registered by"),
+    "lead_unit": ("主办单位", "Lead"), "co_units": ("协办单位", "Co-handling"), "closed_at": ("办结时间", "Closed"),
+    "progress": ("办理进展", "Progress"), "subject": ("登记内容", "Details"), "diagram": ("流程图", "Workflow"),
+    "legend_current": ("当前环节", "current step"), "legend_visited": ("已经过", "reached"), "legend_idle": ("未到达", "not reached"),
+    "mermaid_source": ("Mermaid 源码", "Mermaid source"), "tasks_of_item": ("办理任务", "Tasks"), "step": ("环节", "Step"),
+    "part": ("角色", "Part"), "state": ("状态", "State"), "chases": ("催办次数", "Chases"), "actions": ("操作", "Actions"),
+    "timeline": ("流程轨迹", "Timeline"),
+    # issuing
+    "submit_directive": ("发起交办", "Issue the directive"), "submit_document": ("登记收文", "Register the document"),
+    "wd_pick": ("距今 {n} 个工作日（周{weekday}）", "{n} working day(s) from today ({weekday})"),
+    "wd_pick_today": ("今天（周{weekday}）下班前", "today ({weekday}) by close of office"),
+    "wd_past": ("该日期已过（周{weekday}）", "that date has passed ({weekday})"),
+    "wd_weekend": ("，当日为休息日", "; a day off"), "wd_day_off": ("，当日为休息日（{name}）", "; a day off ({name})"),
+    "wd_bad_date": ("请选择日期", "pick a date"),
+    # notifications
+    "mark_all_read": ("全部标为已读", "Mark all read"), "mark_read": ("标为已读", "Mark read"),
+    "open_item": ("查看事项", "Open the item"), "read_at": ("{at} 已读", "read {at}"), "no_notifications": ("暂无通知。", "No notifications."),
+    # board and ledger
+    "board_as_of": ("数据截至 {now}", "As of {now}"), "count_running": ("办理中", "In progress"),
+    "count_overdue": ("已超期", "Overdue"), "count_due_soon": ("5 个工作日内到期", "Due within 5 working days"),
+    "count_completed": ("已办结", "Completed"), "count_archived": ("已归档", "Archived"), "count_cancelled": ("已撤销", "Cancelled"),
+    "count_yellow": ("黄牌", "Yellow cards"), "count_red": ("红牌", "Red cards"),
+    "chart_overdue_by_unit": ("各单位超期任务", "Overdue tasks by unit"), "chart_on_time": ("各单位按时办结率", "On-time rate by unit"),
+    "chart_weekly": ("每周办结与超期", "Completed and overdue per week"), "series_completed": ("办结事项", "completed"),
+    "series_overdue": ("超期事项", "overdue"), "no_data": ("暂无", "none yet"),
+    "on_time_note": ("按时办结率 = 按时办结的任务 ÷（按时办结 + 超期办结 + 已超期未办结）；延期获批后按新时限计。",
+                     "On-time rate = tasks done on time ÷ (on time + done late + open past due); an approved extension sets the due date."),
+    "carded_items": ("亮牌事项", "Items with a yellow or red card"), "card": ("亮牌", "Card"), "serial": ("编号", "No."),
+    "item": ("事项", "Item"), "overdue_days": ("超期", "Overdue"), "no_cards": ("没有亮牌事项。", "No carded items."),
+    "upcoming": ("即将到期", "Due soon"), "days_left": ("剩余", "Left"), "no_upcoming": ("5 个工作日内没有到期的任务。", "Nothing due within 5 working days."),
+    "overdue_tasks": ("超期任务（可批量催办）", "Overdue tasks (chase several at once)"), "select_all": ("全选", "Select all"),
+    "select": ("选择", "Select"), "cannot_chase": ("您不能催办该任务", "you cannot chase this task"),
+    "chase_message": ("催办内容", "Chase message"), "chase_selected": ("催办所选", "Chase the selected"),
+    "no_overdue": ("没有超期任务。", "Nothing overdue."), "pick_tasks": ("请先勾选要催办的任务。", "Tick the tasks to chase first."),
+    "message_required": ("请填写催办内容。", "Write the chase message."),
+    "f_unit": ("单位", "Unit"), "f_definition": ("类型", "Kind"), "f_state": ("状态", "State"), "f_overdue": ("超期", "Overdue"),
+    "f_period": ("期间", "Period"), "f_since": ("交办自", "Issued from"), "f_until": ("至", "to"), "f_q": ("关键词", "Words"),
+    "apply_filters": ("筛选", "Filter"), "clear_filters": ("清除", "Clear"), "overdue_only": ("仅超期", "overdue only"),
+    "not_overdue": ("未超期", "not overdue"), "period_all": ("全部期间", "any time"), "period_week": ("本周", "this week"),
+    "period_month": ("本月", "this month"), "period_quarter": ("本季度", "this quarter"), "period_year": ("本年", "this year"),
+    "export_xlsx": ("导出 Excel", "Export Excel"), "export_csv": ("导出 CSV", "Export CSV"),
+    "ledger_count": ("共 {n} 项", "{n} item(s)"), "no_items": ("没有符合条件的事项。", "No items match."),
+    # appraisal
+    "nav_appraisal": ("考核", "Appraisal"), "period": ("考核期", "Period"), "start_cycle": ("发起考核", "Start a cycle"),
+    "start_cycle_note": ("每季度首个工作日 09:00 会自动发起上一季度的考核；此处可提前或补发（同一考核期只有一个）。",
+                         "Each quarter's cycle starts by itself at 09:00 on the first working day after it; start one "
+                         "here by hand (one per period)."),
+    "opened_at": ("开启时间", "Opened"), "no_cycles": ("还没有考核周期。", "No appraisal cycles yet."),
+    "flash_cycle_started": ("考核已发起。", "The cycle has started."),
+    "people_in_scope": ("{n} 人", "{n} people"), "revision_n": ("第 {n} 次公布", "revision {n}"),
+    "cycle_item": ("考核流程", "The cycle's workflow"), "calibration": ("校准", "Calibration"),
+    "my_appraisal_tasks": ("我的考核任务", "My appraisal tasks"),
+    "no_appraisal_tasks": ("当前没有需要您填写的考核表。", "Nothing for you to fill in now."),
+    "about_person": ("关于 {name}", "about {name}"),
+    "results": ("考核结果", "Results"), "no_results_yet": ("结果尚未公布。", "No results to show yet."),
+    "chart_scores_by_unit": ("各单位得分分布", "Scores by unit"), "mean": ("平均分", "mean"),
+    "person": ("被考核人", "Person"), "score": ("得分", "Score"), "band": ("等次", "Band"),
+    "computed": ("计算结果", "Computed"), "appeal": ("申诉", "Appeal"), "appeal_open": ("申诉中", "open"),
+    "appeal_upheld": ("维持原结果", "upheld"), "appeal_adjusted": ("已调整", "adjusted"),
+    "appeal_reason": ("申诉理由", "Appeal"), "next_band": ("{band}的分数线", "the line for {band}"),
+    "confirm_or_appeal": ("确认结果或申诉", "Confirm or appeal"), "breakdown": ("得分构成", "How the score is made"),
+    "dimension": ("考核维度", "Dimension"), "raw": ("原始值", "Raw"), "normalised": ("折算分", "Normalised"),
+    "weight": ("权重", "Weight"), "effective_weight": ("有效权重", "Effective weight"),
+    "contribution": ("得分贡献", "Contribution"), "evidence": ("依据", "Evidence"),
+    "responses_n": ("{n} 份", "{n} response(s)"), "task_metrics": ("任务指标", "Task metrics"), "metric": ("指标", "Metric"),
+    "value": ("数值", "Value"), "changes": ("调整记录", "Changes"), "change_calibration": ("校准", "calibration"),
+    "change_signoff": ("校准签发", "sign-off"), "change_appeal": ("申诉调整", "appeal"),
+    "change_upheld": ("申诉维持", "appeal upheld"),
+    "signed_off": ("{who}已于 {at} 签发校准结果。", "{who} signed the calibration off at {at}."),
+    "quota_breaches": ("有 {n} 处等次人数超出比例：请调整，或在签发时说明理由。",
+                       "{n} band(s) over quota: calibrate, or give the reason when signing off."),
+    "band_min": ("分数线", "From"), "count": ("人数", "People"), "quota": ("比例", "Quota"), "allowed": ("名额", "Allowed"),
+    "over_quota": ("超出比例", "over quota"), "calibrate_and_sign_off": ("校准与签发", "Calibrate and sign off"),
+    # admin
+    "admin_org": ("组织机构", "Organisation"), "admin_calendar": ("工作日历", "Calendar"), "admin_definitions": ("流程定义", "Definitions"),
+    "org_source_note": ("组织机构由 YAML 文件导入（如 definitions/org.demo.yaml）；通知渠道只显示类型，不显示其中的密钥。",
+                        "The organisation is loaded from a YAML file (such as definitions/org.demo.yaml); channels show their kind only, never their secrets."),
+    "units": ("单位", "Units"), "unit": ("单位", "Unit"), "code": ("代码", "Code"), "name": ("名称", "Name"),
+    "unit_head": ("负责人", "Head"), "members": ("人数", "People"), "roles": ("角色", "Roles"), "people": ("人员", "People"),
+    "category": ("考核类别", "Category"), "channels": ("通知渠道", "Channels"), "inbox_only": ("仅站内通知", "inbox only"),
+    "calendar_year": ("{year} 年特殊日期", "Special days of {year}"),
+    "year_unknown": ("{year} 年的法定节假日尚未收录，请按国务院通知逐日设置。",
+                     "The statutory holidays of {year} are not known yet: set them day by day from the State Council's notice."),
+    "date": ("日期", "Date"), "day_kind": ("类型", "Kind"), "working_day": ("工作日", "working day"), "day_off": ("休息日", "day off"),
+    "note": ("说明", "Note"), "special_days": ("节假日、调休与自定义", "Holidays, make-up days and overrides"),
+    "source": ("来源", "Source"), "source_override": ("自定义", "override"), "source_statutory": ("法定", "statutory"),
+    "source_weekday": ("周内", "weekday"), "remove_override": ("取消自定义", "Remove"),
+    "no_special_days": ("本年没有特殊日期。", "No special days this year."),
+    "definition_files": ("definitions/ 目录中的流程文件", "Workflow files in definitions/"), "file": ("文件", "File"),
+    "validation": ("校验结果", "Validation"), "valid": ("通过", "valid"),
+    "def_facts": ("编号前缀“{prefix}”，{steps} 个环节，{fields} 个字段。", "Serial prefix “{prefix}”, {steps} steps, {fields} fields."),
+    "started_by": ("发起人", "Started by"), "validate_yaml": ("校验流程定义（不部署）", "Check a definition (without deploying it)"),
+    "validate": ("校验", "Check"), "valid_definition": ("{id} 第 {version} 版校验通过。", "{id} version {version} is valid."),
+}
+
+
+class Translator:
+    """`t(key, **params)` in one language; `t.flash(value)` for the one-time messages after an action."""
+
+    def __init__(self, lang: str):
+        self.lang = "en" if lang == "en" else "zh"
+
+    def __call__(self, key: str, **params: object) -> str:
+        pair = WORDS.get(key)
+        if pair is None:
+            log.warning("no words for %r", key)
+            return f"⟦{key}⟧"
+        text = pair[1] if self.lang == "en" else pair[0]
+        return text.format(**params) if params else text
+
+    def action(self, name: str) -> str:
+        pair = LABELS.get(name)
+        return (pair[1] if self.lang == "en" else pair[0]) if pair else name
+
+    def flash(self, value: str) -> str:
+        key, *args = value.split(".")
+        if key == "done" and args and f"flash_done_{args[0]}" in WORDS:
+            return self(f"flash_done_{args[0]}")
+        if key == "done":
+            return self("flash_done", action=self.action(args[0])) if args and args[0] in LABELS \
+                else self("flash_done_generic")
+        if key == "chased":
+            return self("flash_chased", n=args[0] if args else 0)
+        return self(f"flash_{key}")

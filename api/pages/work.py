@@ -1,0 +1,162 @@
+"""Pages of daily work: my tasks (open, overdue, done) with their actions, taking an action from a form, the
+item page (tasks, timeline, diagram) and the notifications. Every read and write is the API's engine call."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+from starlette.datastructures import FormData
+
+from api import views
+from api.errors import status_of
+from api.pages import diagram
+from api.pages.forms import FormError, form_error, options, subject_rows, ui_actions
+from api.pages.render import Fmt, flash, page
+from api.pages.session import PageUser, checked_form, page_lang, require_user
+from api.pages.words import Translator
+from engine import listing, permissions, queries
+from engine.runtime import Site
+from engine.states import DubanError, NotFound
+
+router = APIRouter(include_in_schema=False)
+TABS = ("open", "overdue", "done")
+NOT_DATA = ("csrf", "version", "back")
+
+
+def site_of(request: Request) -> Site:
+    return request.app.state.site
+
+
+SiteDep = Annotated[Site, Depends(site_of)]
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def with_actions(site: Site, tasks: list[dict], lang: str) -> list[dict]:
+    chase = Translator(lang)("chase_default")
+    return [t | {"ui_actions": ui_actions(site, t, lang, chase)} for t in tasks]
+
+
+# ------------------------------------------------------------------ my tasks
+@router.get("/")
+def home(request: Request, site: SiteDep):
+    require_user(request, site)
+    return RedirectResponse("/tasks", status_code=303)
+
+
+@router.get("/tasks")
+def my_tasks(request: Request, site: SiteDep, tab: str = "open"):
+    user = require_user(request, site)
+    return tasks_page(request, site, user, tab if tab in TABS else "open")
+
+
+def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: FormError | None = None):
+    lang = page_lang(request)
+    tasks = queries.my_tasks(site, user.login, tab, lang)
+    counts = {"open": None, "overdue": None, "done": None}
+    counts[tab] = len(tasks)
+    for other in ("open", "overdue"):
+        if counts[other] is None:
+            counts[other] = len(queries.my_tasks(site, user.login, other, lang))
+    t = Translator(lang)
+    tasks = with_actions(site, tasks, lang)
+    return page(request, site, "tasks.html", user=user, status=error.status if error else 200,
+                title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts,
+                form_error=error.place(tasks) if error else None, opts=options(site, lang))
+
+
+# ------------------------------------------------------------------ acting
+@router.post("/tasks/{task_id}/act/{action}")
+def act(request: Request, site: SiteDep, task_id: int, action: str, form: Form):
+    """Take an action with the form's fields, as the API does (permissions.act_as); on refusal, show the
+    page again with the engine's message beside the field it names."""
+    user = require_user(request, site)
+    back = str(form.get("back", "tasks:open"))
+    data: dict = {}
+    for key in dict.fromkeys(form.keys()):
+        if key not in NOT_DATA:
+            values = [str(v) for v in form.getlist(key)]
+            data[key] = values if len(values) > 1 else values[0]
+    version = str(form.get("version", ""))
+    try:
+        views.no_nul(data, "")
+        done = permissions.act_as(site, task_id, action, user.login, data,
+                                  expected_version=int(version) if version.isdigit() else None)
+    except DubanError as e:
+        error = form_error(e, page_lang(request), data, task=task_id, action=action, status=status_of(e))
+        kind, _, arg = back.partition(":")
+        if kind == "item" and arg.isdigit():
+            return item_page(request, site, user, int(arg), error)
+        if kind == "appraisal":
+            from api.pages.appraise import show_again
+            return show_again(request, site, user, back, error)
+        return tasks_page(request, site, user, arg if arg in TABS else "open", error)
+    kind, _, arg = back.partition(":")
+    if kind == "appraisal":
+        from api.pages.appraise import back_to
+        target = back_to(back)
+    else:
+        target = f"/items/{done.instance_id}" if kind == "item" else f"/tasks?tab={arg if arg in TABS else 'open'}"
+    return flash(RedirectResponse(target, status_code=303), f"done.{action}")
+
+
+# ------------------------------------------------------------------ an item
+@router.get("/items/{item_id}")
+def item(request: Request, site: SiteDep, item_id: int):
+    user = require_user(request, site)
+    return item_page(request, site, user, item_id)
+
+
+def item_page(request: Request, site: Site, user: PageUser, item_id: int, error: FormError | None = None):
+    lang = page_lang(request)
+    t = Translator(lang)
+    view = queries.item_view(site, item_id, user.login, lang)  # NotFound for an item one may not see
+    defn = site.definition(view["definition"], view["definition_version"])
+    fmt = Fmt(site, lang, t)
+    visited = {x["step"] for x in view["tasks"]}
+    svg = diagram.svg(defn, lang, current=view["current_step"], visited=visited)
+    tasks = with_actions(site, view["tasks"], lang)
+    return page(request, site, "item.html", user=user, status=error.status if error else 200,
+                title=f"{view['serial']} {view['title']}", item=view, defn=defn,
+                definition_title=defn.title.text(lang), tasks=tasks,
+                subject=subject_rows(site, defn, view["subject"], fmt, t), diagram=Markup(svg),
+                mermaid=_mermaid(defn, lang, view["current_step"]), form_error=error.place(tasks) if error else None,
+                opts=options(site, lang))
+
+
+def _mermaid(defn, lang: str, current: str | None) -> str:  # noqa: ANN001
+    try:
+        from engine.diagram import mermaid
+        return mermaid(defn, lang, current=current)
+    except Exception:  # noqa: BLE001 - the picture is drawn without it
+        return ""
+
+
+# ------------------------------------------------------------------ notifications
+@router.get("/notifications")
+def notifications(request: Request, site: SiteDep):
+    user = require_user(request, site)
+    lang = page_lang(request)
+    notes = listing.notifications(site, login=user.login, lang=lang)
+    return page(request, site, "notifications.html", user=user, title=Translator(lang)("nav_notifications"),
+                notes=notes)
+
+
+@router.post("/notifications/{note_id}/read")
+def read_one(request: Request, site: SiteDep, note_id: int, form: Form):
+    user = require_user(request, site)
+    note = listing.mark_read(site, login=user.login, notification_id=note_id, lang=page_lang(request))
+    target = f"/items/{note['instance_id']}" if form.get("open") and note["instance_id"] else "/notifications"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/notifications/read-all")
+def read_all(request: Request, site: SiteDep, form: Form):
+    user = require_user(request, site)
+    for note in listing.notifications(site, login=user.login, unread_only=True):
+        try:
+            listing.mark_read(site, login=user.login, notification_id=note["id"])
+        except NotFound:
+            pass
+    return flash(RedirectResponse("/notifications", status_code=303), "read_all")
