@@ -106,7 +106,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     print(scheduler_banner(mode, not scheduler), flush=True)
     workers = 1 if simulated_clock else max(1, _env_int("DUBAN_WORKERS", 1))
     access_log = os.environ.get("DUBAN_ACCESS_LOG", "1") not in ("0", "false", "no")
-    print(f"督办 Duban: http://{host}:{port}/api/v1/docs  (database {_safe(url)}, workers {workers})", flush=True)
+    print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {_safe(url)}, "
+          f"workers {workers})", flush=True)
     try:
         if workers > 1:
             os.environ["DUBAN_DATABASE_URL"] = url

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -41,3 +42,8 @@ class ManualClock:
         with self._lock:
             self._now = self._now + delta
             return self._now
+
+
+def monotonic() -> float:
+    """Seconds on a monotonic clock: for cache ages, never for workflow time."""
+    return time.monotonic()

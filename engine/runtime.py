@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from engine import actions, deadlines, dsl, machine
 from engine.calendar import CalendarSettings, WorkCalendar
-from engine.clock import Clock, SystemClock
+from engine.clock import Clock, SystemClock, monotonic
 from engine.fields import check_subject, to_json
 from engine.loader import definitions_dir, parse_definition
 from engine.messages import render
@@ -114,13 +114,22 @@ class Site:
         self._org: Org | None = None
         self._cal: WorkCalendar | None = None
         self._emails: dict[str, list[str]] = {}
+        # replicas see another replica's organisation, calendar and definition changes within this many seconds
+        self.cache_seconds = float(os.environ.get("DUBAN_CACHE_SECONDS", "30"))
+        self._loaded_at = monotonic()
         # per-unit automatic stages (appraisal metrics and scores) run in-process unless DUBAN_STAGES=external,
         # where a runner (Prefect) maps them over units and then calls leave_stage
         self.stages_inline = os.environ.get("DUBAN_STAGES", "embedded") != "external"
 
     # ------------------------------------------------------------ cached site data
+    def _expire(self) -> None:
+        if monotonic() - self._loaded_at > self.cache_seconds:
+            self._loaded_at = monotonic()
+            self._org, self._cal, self._latest = None, None, {}  # parsed definition versions never change
+
     @property
     def org(self) -> Org:
+        self._expire()
         if self._org is None:
             with db.read(self.eng) as conn:
                 self._org = repo.load_org(conn=conn)
@@ -130,6 +139,7 @@ class Site:
 
     @property
     def cal(self) -> WorkCalendar:
+        self._expire()
         if self._cal is None:
             with db.read(self.eng) as conn:
                 overrides = repo.calendar_overrides(conn=conn, yaml_path=self.calendar_yaml
@@ -355,7 +365,9 @@ class Site:
                 conn.execute(stmt, rows)
         if "assignment" in item_changes:
             a = item_changes["assignment"]
-            item_changes["lead_unit"] = (a.get("lead") or {}).get("unit")
+            lead = a.get("lead") or {}
+            person = self.org.people.get(lead.get("person") or "")
+            item_changes["lead_unit"] = lead.get("unit") or (person.unit if person else None)
             item_changes["due_at"] = machine.when_of(a.get("due"), self.cal)
         if "subject" in item_changes:
             item_changes["subject"] = to_json(item_changes["subject"])

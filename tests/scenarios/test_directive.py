@@ -196,3 +196,16 @@ def test_a_due_date_beyond_2100_is_a_typing_slip(office):
     with pytest.raises(InputError) as e:
         office.do("office", item, "assign", "assign", lead="finance", due="9999-12-31")
     assert e.value.field == "due"
+
+
+def test_an_item_handed_to_a_staff_member_stays_filed_under_the_unit(office, site):
+    import sqlalchemy as sa
+    from engine.store import db
+    from engine.store.tables import Instance
+
+    item = office.issue_directive(co_units=[])
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "transfer", on="finance", to="finance.staff1", reason="具体承办")
+    with db.read(site.eng) as c:
+        lead_unit = c.execute(sa.select(Instance.__table__.c.lead_unit).where(Instance.__table__.c.id == item)).scalar()
+    assert lead_unit == "finance"
