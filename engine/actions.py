@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any, Callable
 
 from engine import dsl
-from engine.machine import APPEAL, PURPOSE, WINDOW, Ctx, each_advance, enter, follow, set_assignment, when_of
-from engine.model import Actor, Call, Effect, Entry, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
+from engine.machine import APPEAL, PURPOSE, WINDOW, Ctx, each_advance, enter, follow, set_assignment
+from engine.model import Actor, Call, Effect, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
 from engine.org import Holder
 from engine.states import (
     OPEN_TASK_STATES, InputError, ItemState, NotAllowed, Part, TaskKind, TaskState,

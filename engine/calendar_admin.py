@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from engine.boot import open_site
 from engine.runtime import Site
-from engine.store import db, repo
+from engine.store import db
 from engine.store.tables import CalendarOverride
 
 T = CalendarOverride.__table__

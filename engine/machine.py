@@ -278,7 +278,7 @@ def run_auto(item: ItemSnap, step: dsl.AutoStep, ctx: Ctx) -> list[Effect]:
                 Event("auto", f"自动通知：{step.title.zh}", f"Automatic notice: {step.title.en}")]
     field = p.get("field")
     if not field:
-        raise DubanError("自动环节缺少 field 参数", f"auto step needs a `field` parameter")
+        raise DubanError("自动环节缺少 field 参数", "auto step needs a `field` parameter")
     value = expr.evaluate(p["expr"], names(item)) if step.action == "compute" else p.get("value")
     item.subject = {**item.subject, field: value}
     return [UpdateItem({"subject": item.subject}),

@@ -10,7 +10,7 @@ from engine import actions
 from engine.model import Actor, ItemSnap, TaskSnap
 from engine.runtime import Site
 from engine.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound, TaskKind,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound,
 )
 from engine.store import db, repo
 from engine.store.tables import Entry, Event, Instance, Task

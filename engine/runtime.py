@@ -22,7 +22,7 @@ from engine.model import (
     Actor, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask, Call,
 )
 from engine.org import Org
-from engine.states import CARD_RANK, Card, Conflict, DubanError, ItemState, NotAllowed, NotFound, OPEN_TASK_STATES
+from engine.states import Conflict, DubanError, ItemState, NotFound, OPEN_TASK_STATES
 from engine.store import db, repo
 from engine.store.tables import (
     Entry as EntryRow, Event as EventRow, Instance, Notification, Outbox, PeriodRun, Person, Task, Timer,

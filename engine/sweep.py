@@ -68,7 +68,6 @@ def sweep(site: Site, *, now: datetime | None = None, batch_size: int = 500) -> 
     """Fire every pending timer due at `now` (default: the site clock); return what fired."""
     now = now or site.clock.now()
     result = SweepResult()
-    org, cal = site.org, site.cal
     while True:
         with db.write(site.eng) as conn:
             rows = _claim(conn, now, batch_size)

@@ -3,43 +3,28 @@ signed in over HTTP; and `duban serve --demo` started as a command."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
+from tests.servers import free_port, serving
 from tests.api.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(api_site):
     """uvicorn serving the test site in a background thread; yields its base URL."""
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(api_site), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:  # waiting for a real server to bind, not for simulated time
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/api/v1"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(api_site)) as base:
+        yield f"{base}/api/v1"
 
 
 class Person:

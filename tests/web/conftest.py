@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
@@ -20,7 +17,7 @@ from engine.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock
 from engine.store import db
 from tests.api.conftest import CHEAP_HASH, PASSWORD
-from tests.api.test_lifecycle_server import free_port
+from tests.servers import serving
 from tests.conftest import PG_URL, at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,17 +69,8 @@ def web_app(web_site):
 @pytest.fixture(scope="module")
 def server(web_app):
     """uvicorn serving the module's site in a background thread; yields its base URL."""
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:  # waiting for a real server to bind, not for simulated time
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(web_app) as base:
+        yield base
 
 
 # ------------------------------------------------------------------ in-process clients (no browser)

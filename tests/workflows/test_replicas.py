@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from engine.boot import demo_org_path, load_org_file
 from engine.clock import SystemClock
 from engine.store import db
+from tests.servers import free_port
 from engine.store.tables import Event, Instance, Notification, Outbox, Person, Task, Timer
 from tests.api.conftest import CHEAP_HASH, PASSWORD
 from tests.conftest import PG_URL, Office
@@ -41,14 +42,6 @@ SEEDED, NEW_PER_CLIENT, CLIENTS, DAYS = 12, 2, 4, 40
 ACTION_EVENTS = {"accept", "complete", "opinion", "progress", "approve", "submit", "assign"}  # a co-handler's
 # `complete` is logged as its `opinion`
 TIMER_KINDS = ("remind", "due", "chase", "escalate")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Replica:
