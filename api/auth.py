@@ -7,6 +7,8 @@ import hashlib
 import math
 import os
 import secrets
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
 from api.errors import TooManyAttempts, Unauthorized
-from engine.clock import Clock
+from engine.clock import Clock, monotonic
 from engine.runtime import Site
 from engine.store import db
 from engine.store.tables import AccessToken, LoginAttempt, Person
@@ -82,10 +84,12 @@ def insert_token(*, conn: Connection, token_hash: str, login: str, now: datetime
     conn.execute(T_TOKEN.insert().values(token_hash=token_hash, person=login, created_at=now, expires_at=expires_at))
 
 
-def login_of_token(*, conn: Connection, token_hash: str, now: datetime) -> str | None:
+def login_of_token(*, conn: Connection, token_hash: str, now: datetime) -> tuple[str, datetime] | None:
+    """(login, expires_at) of a live token, or None."""
     t = T_TOKEN.c
-    return conn.execute(sa.select(t.person).where(t.token_hash == token_hash, t.revoked_at.is_(None),
-                                                  t.expires_at > now)).scalar()
+    row = conn.execute(sa.select(t.person, t.expires_at).where(t.token_hash == token_hash, t.revoked_at.is_(None),
+                                                               t.expires_at > now)).first()
+    return (row.person, row.expires_at) if row is not None else None
 
 
 def revoke_token(*, conn: Connection, token_hash: str, now: datetime) -> bool:
@@ -126,14 +130,77 @@ def sign_in(site: Site, clock: Clock, login: str, password: str) -> IssuedToken:
     return IssuedToken(token, login, expires)
 
 
+class TokenCache:
+    """Live tokens recently found in the database, per site: token hash -> (login, expires_at, checked_at).
+
+    Every request carries a bearer token; looking it up costs a read transaction. A hit younger than
+    `TOKEN_CACHE_SECONDS` (engine.clock.monotonic) answers without the database, its expiry still checked
+    against the auth clock on every use. Sign-out in this process evicts the token at once; a token revoked by
+    another process (a second uvicorn worker or replica) stops working within `TOKEN_CACHE_SECONDS`.
+    Only live tokens are kept, so unknown or revoked ones always reach the database."""
+
+    MAX = 10_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hits: dict[str, tuple[str, datetime, float]] = {}
+
+    def get(self, token_hash: str, now: datetime) -> str | None:
+        hit = self.hits.get(token_hash)
+        if hit is None:
+            return None
+        login, expires_at, checked_at = hit
+        if expires_at <= now or monotonic() - checked_at > TOKEN_CACHE_SECONDS:
+            self.evict(token_hash)
+            return None
+        return login
+
+    def put(self, token_hash: str, login: str, expires_at: datetime) -> None:
+        with self.lock:
+            if len(self.hits) >= self.MAX:
+                self.hits.clear()  # many live sessions: start over rather than track ages
+            self.hits[token_hash] = (login, expires_at, monotonic())
+
+    def evict(self, token_hash: str) -> None:
+        with self.lock:
+            self.hits.pop(token_hash, None)
+
+
+TOKEN_CACHE_SECONDS = 1.0
+_CACHES: "weakref.WeakKeyDictionary[Site, TokenCache]" = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def token_cache(site: Site) -> TokenCache:
+    cache = _CACHES.get(site)
+    if cache is None:
+        with _CACHES_LOCK:
+            cache = _CACHES.setdefault(site, TokenCache())
+    return cache
+
+
 def login_for(site: Site, clock: Clock, token: str) -> str | None:
-    """The signed-in login behind a bearer token, or None (unknown, expired or revoked)."""
+    """The signed-in login behind a bearer token, or None (unknown, expired or revoked); see TokenCache."""
     if not token or len(token) > 200:
         return None
+    token_hash, now = digest(token), clock.now()
+    cache = token_cache(site)
+    login = cache.get(token_hash, now)
+    if login is not None:
+        return login
     with db.read(site.eng) as conn:
-        return login_of_token(conn=conn, token_hash=digest(token), now=clock.now())
+        found = login_of_token(conn=conn, token_hash=token_hash, now=now)
+    if found is None:
+        return None
+    cache.put(token_hash, *found)
+    return found[0]
 
 
 def sign_out(site: Site, clock: Clock, token: str) -> bool:
-    with db.write(site.eng) as conn:
-        return revoke_token(conn=conn, token_hash=digest(token), now=clock.now())
+    token_hash = digest(token)
+    token_cache(site).evict(token_hash)
+    try:
+        with db.write(site.eng) as conn:
+            return revoke_token(conn=conn, token_hash=token_hash, now=clock.now())
+    finally:
+        token_cache(site).evict(token_hash)  # a request that read the token meanwhile must not keep it

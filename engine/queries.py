@@ -113,8 +113,7 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
     now = site.clock.now()
     actor = site.actor(login) if login else None
     with db.read(site.eng) as conn:
-        item = repo.load_item(conn=conn, item_id=item_id, definition_of=site.definition)
-        row = conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id == item_id)).first()
+        item, row = repo.load_item_and_row(conn=conn, item_id=item_id, definition_of=site.definition)
         if actor is not None and not can_see(site, actor, item, row.confidential):
             raise NotFound("没有这个事项", "no such item", {"instance": item_id})
         events = list(conn.execute(sa.select(Event.__table__).where(Event.__table__.c.instance_id == item_id)

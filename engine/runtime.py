@@ -267,8 +267,11 @@ class Site:
         return True
 
     def act(self, task_id: int, action: str, login: str, data: dict | None = None, *,
-            expected_version: int | None = None) -> ActResult:
-        """Take an in-task action as `login`; one transaction; a stale `expected_version` is a Conflict."""
+            expected_version: int | None = None,
+            guard: Callable[[ItemSnap], None] | None = None) -> ActResult:
+        """Take an in-task action as `login`; one transaction; a stale `expected_version` is a Conflict.
+        `guard` (if given) sees the item as loaded for the action, before anything else, and may raise to refuse
+        (permissions.act_as checks there that the caller may see the item: no second read of the item)."""
         actor = self.actor(login)
         for attempt in range(CONFLICT_RETRIES):
             ctx = self.ctx()
@@ -277,6 +280,8 @@ class Site:
                     self._bind(ctx, conn)
                     item = repo.load_item_of_task(conn=conn, task_id=task_id, definition_of=self.definition,
                                                   for_update=True)
+                    if guard is not None:
+                        guard(item)
                     iid = item.id
                     task = item.task(task_id)
                     if expected_version is not None and task.version != expected_version:

@@ -131,7 +131,7 @@ def _task_snap(id: int, step: str, kind: str, part: str, person: str | None, uni
 
 # Built once (SQLAlchemy memoises their cache keys), reading only the columns a snapshot holds.
 _ITEM_COLUMNS = [T_ITEM.c[k] for k in ("id", "definition_key", "definition_version", "subject", "state", "assignment",
-                                       "initiator", "current_step", "version", "title", "serial")]
+                                       "initiator", "current_step", "version", "title", "serial", "confidential")]
 _ITEM_BY_ID = sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id == sa.bindparam("item"))
 _ITEM_BY_ID_LOCKED = _ITEM_BY_ID.with_for_update()
 _ITEM_OF_TASK = (sa.select(*_ITEM_COLUMNS).join_from(T_ITEM, T_TASK, T_TASK.c.instance_id == T_ITEM.c.id)
@@ -150,6 +150,17 @@ def load_item(*, conn: Connection, item_id: int, definition_of: Any, for_update:
     return _item_snap(conn, r, definition_of)
 
 
+_ITEM_ROW_BY_ID = sa.select(T_ITEM).where(T_ITEM.c.id == sa.bindparam("item"))
+
+
+def load_item_and_row(*, conn: Connection, item_id: int, definition_of: Any) -> tuple[ItemSnap, Any]:
+    """`load_item` plus the item's whole row (serial, dates, card, progress...) for read models, in one query."""
+    r = conn.execute(_ITEM_ROW_BY_ID, {"item": item_id}).first()
+    if r is None:
+        raise NotFound("没有这个事项", "no such item", {"instance": item_id})
+    return _item_snap(conn, r, definition_of), r
+
+
 def load_item_of_task(*, conn: Connection, task_id: int, definition_of: Any, for_update: bool = False) -> ItemSnap:
     """`load_item(item_id=item_of_task(task_id))` in one query less."""
     locked = for_update and conn.dialect.name == "postgresql"
@@ -166,7 +177,13 @@ def _item_snap(conn: Connection, r: Any, definition_of: Any) -> ItemSnap:
                     state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
                     current_step=r.current_step, tasks=tasks, version=r.version, title=r.title)
     item._serial = r.serial  # type: ignore[attr-defined]  # notifications quote it (runtime._serial)
+    item._confidential = bool(r.confidential)  # type: ignore[attr-defined]  # who may see it (confidential_of)
     return item
+
+
+def confidential_of(item: ItemSnap) -> bool:
+    """Whether a loaded item is confidential (read with its snapshot, see _item_snap)."""
+    return item._confidential  # type: ignore[attr-defined]
 
 
 def item_of_task(*, conn: Connection, task_id: int) -> int:
