@@ -1,4 +1,4 @@
-"""Real HTTP for tests: a free port on 127.0.0.1 and an app served by uvicorn in a background thread."""
+"""Real parts for tests: a free port, an app served by uvicorn in a thread, waiting for a background thread."""
 from __future__ import annotations
 
 import socket
@@ -32,3 +32,13 @@ def serving(app) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_for(check, seconds: float = 15.0) -> bool:
+    """Wait for a background thread's work (real time passes; the site clock does not move)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False

@@ -10,16 +10,9 @@ from engine.store import db
 from engine.store.tables import Event, Timer
 
 from tests.conftest import at
+from tests.servers import wait_for
 
 
-def wait_for(check, seconds=15.0):
-    """Wait for a background thread's work (real time passes; the site clock does not move)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def fired_events(site):

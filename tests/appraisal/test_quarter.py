@@ -23,6 +23,7 @@ from engine.store.tables import AppraisalCycle, Notification, PeriodRun
 
 from tests.appraisal.conftest import run_until
 from tests.conftest import at
+from tests.servers import wait_for
 
 
 def r2(x: Fraction) -> float:
@@ -117,13 +118,6 @@ def inbox(site, person):
         return list(c.execute(sa.select(t.c.body).where(t.c.person == person).order_by(t.c.id)).scalars())
 
 
-def wait_for(check, seconds=15.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_quarter_then_its_appraisal(office, site, clock, cycle):
