@@ -11,9 +11,9 @@ from api import errors, pages
 from api.routes import admin, audit, auth, calendar, definitions, health, instances, me, notifications, tasks
 from api.routes import supervision
 from api.routes import appraisal
-from engine import listing
+from engine.reads import lists as listing
 from engine.clock import ManualClock, SystemClock
-from engine.runtime import Site
+from engine.runtime.site import Site
 
 PREFIX = "/api/v1"
 DESCRIPTION = """督办 Duban — office task handling and supervision.

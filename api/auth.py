@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from api.errors import TooManyAttempts, Unauthorized
 from engine.clock import Clock, monotonic
-from engine.runtime import Site
+from engine.runtime.site import Site
 from engine.store import db
 from engine.store.tables import AccessToken, LoginAttempt, Person
 

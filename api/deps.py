@@ -12,9 +12,9 @@ from api import auth
 from api.errors import Unauthorized
 from api.i18n import lang_of
 from engine.clock import Clock
-from engine.model import Actor
-from engine.runtime import Site
-from engine.states import NotFound
+from engine.core.model import Actor
+from engine.runtime.site import Site
+from engine.core.states import NotFound
 
 MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)

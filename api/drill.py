@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api.errors import DrillModeOff
-from engine import permissions
+from engine.runtime import permissions
 from engine.clock import ManualClock
-from engine.runtime import Site
-from engine.states import InputError
+from engine.runtime.site import Site
+from engine.core.states import InputError
 
 _DURATION = re.compile(r"^P(?!$)(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?=\d)(?:(\d{1,6})H)?(?:(\d{1,7})M)?(?:(\d{1,9})S)?)?$")
 MAX_JUMP = timedelta(days=3660)
@@ -48,7 +48,7 @@ def move_clock(site: Site, *, enabled: bool, login: str, advance: str | None, to
     if delta > MAX_JUMP:
         raise InputError(field, "一次最多前进 10 年", "move at most ten years at a time")
     new = site.clock.advance(delta)
-    from engine.sweep import sweep  # the timer sweep (engine.sweep)
+    from engine.runtime.sweep import sweep  # the timer sweep (engine.sweep)
 
     result = sweep(site)
     return {"now": new, "local_time": new.astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M"),

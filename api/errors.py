@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.i18n import lang_of, words
-from engine.calendar import CalendarError
-from engine.states import Conflict, DefinitionError, DubanError, InputError, NotAllowed, NotFound
+from engine.core.calendar import CalendarError
+from engine.core.states import Conflict, DefinitionError, DubanError, InputError, NotAllowed, NotFound
 
 log = logging.getLogger("duban.api")
 

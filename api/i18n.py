@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from engine.dsl import ROLES
+from engine.core.dsl import ROLES
 
 WORDS: dict[str, tuple[str, str]] = {
     "unauthorized": ("请先登录", "sign in first"),

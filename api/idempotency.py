@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from api.errors import IdempotencyBusy, IdempotencyReused
 from engine.clock import Clock
-from engine.runtime import Site
+from engine.runtime.site import Site
 from engine.store import db
 from engine.store.tables import IdempotencyKey
 

@@ -15,9 +15,9 @@ import sys
 import uvicorn
 
 from api.app import create_app
-from engine.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock, SystemClock
-from engine.runtime import Site
+from engine.runtime.site import Site
 from engine.store import db as store_db
 
 DEFAULT_DEMO_PASSWORD = "duban-demo"
@@ -34,7 +34,7 @@ def _env_int(name: str, default: int) -> int:
 def load_demo(site: Site) -> str:
     """The demo organisation with one password for everyone, and a few items in flight (once)."""
     from api.auth import hash_password
-    from engine.listing import count_items
+    from engine.reads.lists import count_items
 
     password = os.environ.get("DUBAN_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
     load_org_file(site, demo_org_path(), password_hash=hash_password(password))
@@ -45,7 +45,7 @@ def load_demo(site: Site) -> str:
           flush=True)
     if count_items(site) == 0:
         try:
-            from engine.demo import seed_demo
+            from engine.cli.demo import seed_demo
         except ImportError as e:
             print(f"演示事项未加载（demo items not loaded: {e}）", flush=True)
         else:
@@ -100,7 +100,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
               "drill mode: simulated clock, an admin moves it with POST /api/v1/admin/clock", flush=True)
     sched = None
     if mode == "embedded":
-        from engine.scheduler import start_scheduler
+        from engine.runtime.scheduler import start_scheduler
 
         sched = start_scheduler(site)
     print(scheduler_banner(mode, not scheduler), flush=True)

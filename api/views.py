@@ -5,10 +5,11 @@ import logging
 from typing import Any
 
 from api.i18n import role_label
-from engine import dsl, permissions
-from engine.model import Actor
-from engine.runtime import Site
-from engine.states import InputError
+from engine.core import dsl
+from engine.runtime import permissions
+from engine.core.model import Actor
+from engine.runtime.site import Site
+from engine.core.states import InputError
 
 log = logging.getLogger("duban.api")
 
@@ -35,7 +36,7 @@ def definition_summary(defn: dsl.Definition, actor: Actor) -> dict:
 
 def definition_detail(defn: dsl.Definition, actor: Actor, lang: str) -> dict:
     try:
-        from engine.diagram import mermaid  # written alongside; the page still works without it
+        from engine.reads.diagram import mermaid  # written alongside; the page still works without it
         diagram = mermaid(defn, lang)
     except Exception:  # noqa: BLE001 - a diagram problem must not hide the definition
         log.exception("no diagram for %s", defn.id)

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from engine.appraisal import metrics, stages, store
 from engine.appraisal.schemes import load_dir
-from engine.boot import open_site
+from engine.runtime.boot import open_site
 from engine.clock import ManualClock
 from engine.store import db
 from engine.store.tables import Event, Instance, Person, RoleCategory, Task, Unit

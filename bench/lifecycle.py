@@ -34,10 +34,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from engine.boot import demo_org_path, load_org_file, open_site  # noqa: E402
+from engine.runtime.boot import demo_org_path, load_org_file, open_site  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
-from engine.runtime import Site  # noqa: E402
-from engine.states import OPEN_TASK_STATES  # noqa: E402
+from engine.runtime.site import Site  # noqa: E402
+from engine.core.states import OPEN_TASK_STATES  # noqa: E402
 from engine.store import db  # noqa: E402
 from engine.store.tables import Instance, Task  # noqa: E402
 

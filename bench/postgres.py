@@ -35,7 +35,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import lifecycle, sweep as sweep_bench  # noqa: E402
-from engine.boot import demo_org_path, load_org_file, open_site  # noqa: E402
+from engine.runtime.boot import demo_org_path, load_org_file, open_site  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 
 DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock
 from engine.store import db
 from engine.store.tables import Event, Instance, Notification, Task, Timer
-from engine.sweep import sweep
+from engine.runtime.sweep import sweep
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=SH)

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from engine.boot import demo_org_path, load_org_file, open_site  # noqa: E402
+from engine.runtime.boot import demo_org_path, load_org_file, open_site  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.store import db  # noqa: E402
 
@@ -72,7 +72,7 @@ class Office:
     """Drives a site the way the office does: people take actions on the tasks in front of them."""
 
     def __init__(self, site, clock):
-        from engine import queries
+        from engine.reads import items as queries
 
         self.site, self.clock, self.q = site, clock, queries
 

@@ -13,10 +13,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from prefect import flow, get_run_logger, task, unmapped
 
-from engine import dsl
+from engine.core import dsl
 from engine.appraisal import stages, store
 from engine.appraisal.trigger import ensure_cycle
-from engine.runtime import STAGES, Site, engine_function
+from engine.runtime.site import STAGES, Site, engine_function
 from engine.store import db
 from engine.store.tables import Instance
 from workflows.flows import site_for

@@ -126,7 +126,7 @@ def apply(site, pool: str) -> list[tuple[str, str]]:  # noqa: ANN001
 
 def deploy_command(args: argparse.Namespace) -> int:
     """`duban deploy [--apply] [--db URL]`."""
-    from engine.boot import open_site
+    from engine.runtime.boot import open_site
 
     pool = os.environ.get("DUBAN_PREFECT_POOL") or DEFAULT_POOL
     site = open_site(args.db)  # migrated and definitions registered, as `duban serve` leaves it

@@ -15,10 +15,10 @@ from prefect.tasks import exponential_backoff
 from sqlalchemy.engine import Engine
 
 from engine.clock import ManualClock, SystemClock
-from engine.notify import dispatch
-from engine.runtime import Site
+from engine.runtime.outbox import dispatch
+from engine.runtime.site import Site
 from engine.store import db
-from engine.sweep import sweep
+from engine.runtime.sweep import sweep
 
 SWEEP_FLOW, DISPATCH_FLOW = "duban-timer-sweep", "duban-outbox-dispatch"
 

@@ -17,7 +17,7 @@ from api.pages import admin, appraise, issue, signin, supervise, work  # noqa: F
 from api.pages.render import page
 from api.pages.session import CsrfFailed, SignInRequired, page_lang, session_user
 from api.pages.words import Translator
-from engine.states import DubanError
+from engine.core.states import DubanError
 
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -18,11 +18,12 @@ from api.pages.session import PageUser, page_lang, require_user
 from api.pages.work import Form, SiteDep, router
 from api.pages.words import Translator
 from api.routes.definitions import MAX_YAML, _validate
-from engine import listing, permissions
-from engine.dsl import ROLES
-from engine.loader import NOT_WORKFLOWS, definitions_dir, validate_paths
-from engine.runtime import Site
-from engine.states import DubanError, InputError
+from engine.reads import lists as listing
+from engine.runtime import permissions
+from engine.core.dsl import ROLES
+from engine.parser.loader import NOT_WORKFLOWS, definitions_dir, validate_paths
+from engine.runtime.site import Site
+from engine.core.states import DubanError, InputError
 
 
 def admin(request: Request, site: Site) -> PageUser:

@@ -17,14 +17,14 @@ from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.work import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
-from engine import queries
+from engine.reads import items as queries
 from engine.appraisal import views
 from engine.appraisal.periods import parse_period
 from engine.appraisal.schemes import METRIC_NAMES, RELATION_LABELS
 from engine.appraisal.trigger import start_cycle
-from engine.runtime import Site
-from engine.states import Conflict, DubanError, NotFound
-from engine.store import db, repo
+from engine.runtime.site import Site
+from engine.core.states import Conflict, DubanError, NotFound
+from engine.store import db, items as item_store
 
 PASSIVE = frozenset({"comment", "instruct", "chase", "cancel"})  # actions anyone involved has: not appraisal work
 
@@ -145,7 +145,7 @@ def task(request: Request, site: SiteDep, task_id: int):
     require_user(request, site)
     try:
         with db.read(site.eng) as conn:
-            item_id = repo.item_of_task(conn=conn, task_id=task_id)
+            item_id = item_store.item_of_task(conn=conn, task_id=task_id)
     except NotFound:
         item_id = 0
     return RedirectResponse(f"/items/{item_id}#task-{task_id}", status_code=303)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from engine import dsl
-from engine.diagram import KINDS, WORDS, chase_text
+from engine.core import dsl
+from engine.reads.diagram import KINDS, WORDS, chase_text
 
 START = "__start__"
 NODE_H, RANK_GAP, COL_GAP, LANE = 46, 50, 28, 26

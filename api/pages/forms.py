@@ -7,9 +7,9 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from engine import dsl
-from engine.runtime import Site
-from engine.states import DubanError, InputError
+from engine.core import dsl
+from engine.runtime.site import Site
+from engine.core.states import DubanError, InputError
 
 TONES = {"accept": "go", "complete": "go", "approve": "go", "submit": "go", "assign": "go",
          "return": "warn", "reject": "warn", "cancel": "danger", "chase": "warn"}

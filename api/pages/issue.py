@@ -14,9 +14,9 @@ from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.work import Form, SiteDep, router
 from api.pages.words import Translator
-from engine import permissions
-from engine.runtime import Site
-from engine.states import DubanError, NotAllowed, NotFound
+from engine.runtime import permissions
+from engine.runtime.site import Site
+from engine.core.states import DubanError, NotAllowed, NotFound
 
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 

@@ -14,9 +14,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api import views
 from api.pages.session import PageUser, current, page_lang
 from api.pages.words import Translator
-from engine import listing, permissions, supervision
-from engine.org import Holder
-from engine.runtime import Site
+from engine.reads import lists as listing, supervision
+from engine.runtime import permissions
+from engine.core.org import Holder
+from engine.runtime.site import Site
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FLASH_COOKIE = "duban_flash"

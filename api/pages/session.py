@@ -20,9 +20,9 @@ from starlette.datastructures import FormData
 
 from api import auth
 from api.i18n import lang_of
-from engine.model import Actor
-from engine.runtime import Site
-from engine.states import NotFound
+from engine.core.model import Actor
+from engine.runtime.site import Site
+from engine.core.states import NotFound
 
 SESSION_COOKIE = "duban_session"
 LOGIN_COOKIE = "duban_login"

@@ -18,7 +18,7 @@ from api.pages.session import (
 )
 from api.pages.work import Form, SiteDep, router
 from api.pages.words import Translator
-from engine.runtime import Site
+from engine.runtime.site import Site
 
 LoginForm = Annotated[FormData, Depends(checked_login_form)]
 

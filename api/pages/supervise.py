@@ -17,10 +17,10 @@ from api.pages.session import PageUser, page_lang, require_user
 from api.pages.work import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
 from api.routes.supervision import XLSX, csv_bytes, download, export_name, make_filters, xlsx_bytes
-from engine import supervision
-from engine.runtime import Site
-from engine.states import ITEM_STATE_LABELS, DubanError
-from engine.supervision import Filters
+from engine.reads import supervision
+from engine.runtime.site import Site
+from engine.core.states import ITEM_STATE_LABELS, DubanError
+from engine.reads.supervision import Filters
 
 FILTER_KEYS = ("unit", "definition", "state", "overdue", "period", "since", "until", "q")
 

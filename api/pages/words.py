@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from engine.actions import LABELS
+from engine.core.actions.catalogue import LABELS
 
 log = logging.getLogger("duban.pages")
 

@@ -16,9 +16,10 @@ from api.pages.forms import FormError, form_error, options, subject_rows, ui_act
 from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, checked_form, page_lang, require_user
 from api.pages.words import Translator
-from engine import listing, permissions, queries
-from engine.runtime import Site
-from engine.states import DubanError, NotFound
+from engine.reads import lists as listing, items as queries
+from engine.runtime import permissions
+from engine.runtime.site import Site
+from engine.core.states import DubanError, NotFound
 
 router = APIRouter(include_in_schema=False)
 TABS = ("open", "overdue", "done")
@@ -127,7 +128,7 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
 
 def _mermaid(defn, lang: str, current: str | None) -> str:  # noqa: ANN001
     try:
-        from engine.diagram import mermaid
+        from engine.reads.diagram import mermaid
         return mermaid(defn, lang, current=current)
     except Exception:  # noqa: BLE001 - the picture is drawn without it
         return ""

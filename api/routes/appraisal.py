@@ -15,7 +15,7 @@ from api.routes import ERRORS
 from engine.appraisal import views
 from engine.appraisal.periods import parse_period
 from engine.appraisal.trigger import start_cycle
-from engine.states import Conflict
+from engine.core.states import Conflict
 
 router = APIRouter(prefix="/appraisal", tags=["appraisal"], responses={401: ERRORS[401], 422: ERRORS[422]})
 CycleId = Annotated[int, Path(ge=1, le=MAX_ID, description="appraisal cycle id")]

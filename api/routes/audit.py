@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from api.schemas import AuditPage
-from engine import listing
-from engine.states import InputError
+from engine.reads import lists as listing
+from engine.core.states import InputError
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses={401: ERRORS[401], 403: ERRORS[403],
                                                                 422: ERRORS[422]})

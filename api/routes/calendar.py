@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS
 from api.schemas import CalendarDayPublic, CalendarDayUpdate, CalendarYearPublic
-from engine import listing
+from engine.reads import lists as listing
 
 router = APIRouter(prefix="/calendar", tags=["calendar"], responses={401: ERRORS[401], 422: ERRORS[422]})
 Day = Annotated[date, Path(description="YYYY-MM-DD", examples=["2026-10-10"])]

@@ -10,8 +10,8 @@ from api import views
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from api.schemas import DefinitionPublic, DefinitionSource, DefinitionSummary, ValidationPublic
-from engine.loader import parse_definition
-from engine.states import DefinitionError, InputError, NotFound
+from engine.parser.loader import parse_definition
+from engine.core.states import DefinitionError, InputError, NotFound
 
 router = APIRouter(prefix="/definitions", tags=["definitions"], responses={401: ERRORS[401]})
 MAX_YAML = 1_000_000

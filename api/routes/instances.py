@@ -11,7 +11,8 @@ from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, ItemId, LangDep, SiteDep
 from api.routes import ERRORS
 from api.schemas import ItemCreate, ItemPage, ItemPublic
-from engine import listing, permissions, queries
+from engine.reads import lists as listing, items as queries
+from engine.runtime import permissions
 
 router = APIRouter(prefix="/instances", tags=["instances"], responses={401: ERRORS[401], 422: ERRORS[422]})
 

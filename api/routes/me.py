@@ -9,7 +9,7 @@ from api import views
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from api.schemas import MePublic, TaskPublic
-from engine import queries
+from engine.reads import items as queries
 
 router = APIRouter(prefix="/me", tags=["me"], responses={401: ERRORS[401]})
 

@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
-from engine import supervision
-from engine.runtime import Site
-from engine.states import InputError
-from engine.supervision import LEDGER_COLUMNS, Filters
+from engine.reads import supervision
+from engine.runtime.site import Site
+from engine.core.states import InputError
+from engine.reads.supervision import LEDGER_COLUMNS, Filters
 
 router = APIRouter(prefix="/supervision", tags=["supervision"], responses={401: ERRORS[401], 422: ERRORS[422]})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,7 +12,8 @@ from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, LangDep, SiteDep, TaskId
 from api.routes import ERRORS
 from api.schemas import ActionInput, ActionResult
-from engine import listing, permissions
+from engine.reads import lists as listing
+from engine.runtime import permissions
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="e.g. accept, transfer, complete")]

@@ -11,9 +11,9 @@ from sqlalchemy.engine import Connection
 
 from engine.appraisal import store
 from engine.appraisal.calibration import breaches, distribution, new_band
-from engine.model import Call, Effect, Event, Notify
-from engine.org import Holder
-from engine.states import InputError, NotAllowed, NotFound
+from engine.core.model import Call, Effect, Event, Notify
+from engine.core.org import Holder
+from engine.core.states import InputError, NotAllowed, NotFound
 
 
 def _cycle_in(conn: Connection, item: Any, states: tuple[str, ...], zh: str, en: str) -> Any:

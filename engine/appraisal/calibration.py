@@ -51,7 +51,7 @@ def breaches(dist: list[dict]) -> list[dict]:
 
 def new_band(scheme: Scheme, score: float | None, band: str | None, field: str = "band") -> str | None:
     """The band a change leads to: the one named (by id or name), else the one the score falls in."""
-    from engine.states import InputError
+    from engine.core.states import InputError
 
     if band:
         b = scheme.band(band)

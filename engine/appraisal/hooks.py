@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from engine.appraisal import appeals, scope, stages, store
-from engine.model import Call, Effect
-from engine.runtime import register_hook, register_list, register_stage
+from engine.core.model import Call, Effect
+from engine.runtime.site import register_hook, register_list, register_stage
 
 for _name in ("people", "supervisor_pairs", "peer_pairs", "results"):
     register_list(f"appraisal.{_name}")(lambda site, conn, item, _w=_name: scope.entries(conn, item, _w))

@@ -13,9 +13,10 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from engine import expr, loader
-from engine.dsl import Label, Strict
-from engine.states import DefinitionError
+from engine.core import expr
+from engine.parser import loader
+from engine.core.dsl import Label, Strict
+from engine.core.states import DefinitionError
 
 RELATIONS = ("self", "supervisor", "peers")
 RELATION_LABELS = {"self": ("自评", "Self"), "supervisor": ("上级评价", "Supervisor"), "peers": ("同事评价", "Peer")}

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from engine.appraisal import store
 from engine.appraisal.metrics import attribute
 from engine.appraisal.schemes import Scheme
-from engine.org import Org
+from engine.core.org import Org
 
 
 def supervisor_of(org: Org, login: str) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes
 
-from engine import expr
+from engine.core import expr
 from engine.appraisal.schemes import METRIC_NAMES, RELATION_LABELS, Scheme
 
 COUNTS = ("assigned", "completed", "completed_on_time", "late", "overdue_open", "chases", "escalations",

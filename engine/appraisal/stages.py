@@ -17,10 +17,10 @@ from engine.appraisal import metrics, scope, store
 from engine.appraisal.periods import parse_period
 from engine.appraisal.schemes import load_dir
 from engine.appraisal.scoring import score_person
-from engine.model import Effect, Event, ItemSnap, Notify
-from engine.org import Holder
-from engine.states import Conflict, InputError, NotAllowed
-from engine.store import db
+from engine.core.model import Effect, Event, ItemSnap, Notify
+from engine.core.org import Holder
+from engine.core.states import Conflict, InputError, NotAllowed
+from engine.store import audit, db
 
 FINISHED = {"metrics": ("measured", "任务指标已计算", "task metrics computed"),
             "scores": ("scored", "得分已计算，待校准", "scores computed, to be calibrated")}
@@ -173,7 +173,7 @@ def result_words(r: Any, schemes: dict) -> str:
 
 def finalize(site: Any, conn: Connection, item: ItemSnap, ctx: Any) -> list[Effect]:
     """No finalizing while an appeal is open; then the results are locked."""
-    from engine.machine import APPEAL, PURPOSE
+    from engine.core.machine import APPEAL, PURPOSE
 
     cycle = store.cycle(conn=conn, instance_id=item.id)
     open_appeals = [t.id for t in item.open_tasks() if t.data.get(PURPOSE) == APPEAL]
@@ -219,9 +219,7 @@ def finish_stage(site: Any, cycle_id: int, stage: str) -> None:
                              f"{short} not done yet for: {', '.join(missing)}", {"units": missing})
         fresh = store.cycle(conn=conn, cycle_id=cycle_id)
         ev = _finished(conn, fresh, short, site.clock.now())
-        from engine.store.tables import Event as EventRow
-        conn.execute(EventRow.__table__.insert(), [{"instance_id": item.id, "task_id": None, "at": site.clock.now(),
-                                                    "actor": None, "kind": ev.kind, "message_zh": ev.zh,
-                                                    "message_en": ev.en, "data": ev.data}])
+        audit.record(conn=conn, at=site.clock.now(), actor=None, kind=ev.kind, zh=ev.zh, en=ev.en,
+                     instance_id=item.id, data=ev.data)
 
     site.leave_stage(cycle.instance_id, f"appraisal.{short}", check=check)

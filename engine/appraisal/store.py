@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from engine.appraisal.schemes import Scheme, parse_scheme
-from engine.states import NotFound
+from engine.core.states import NotFound
 from engine.store.tables import (
     AppraisalChange, AppraisalCycle, AppraisalMember, AppraisalMetric, AppraisalRating, AppraisalResult,
     AppraisalUnitRun,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from engine.appraisal import store
 from engine.appraisal.periods import due_period, parse_period
-from engine.states import NotFound
+from engine.core.states import NotFound
 from engine.store import db
 from engine.store.tables import DefinitionRow
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from engine.appraisal import store
 from engine.appraisal.calibration import breaches, distribution
 from engine.appraisal.scoring import EVIDENCE, explain
-from engine.model import Actor
-from engine.states import NotAllowed, NotFound
+from engine.core.model import Actor
+from engine.core.states import NotAllowed, NotFound
 from engine.store import db
 from engine.store.tables import Instance
 

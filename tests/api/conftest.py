@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from engine.boot import demo_org_path, load_org_file
+from engine.runtime.boot import demo_org_path, load_org_file
 
 PASSWORD = "s3cret-demo"
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)

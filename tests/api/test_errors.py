@@ -198,7 +198,7 @@ def test_junk_definitions_are_answered(api, raw, ctype):
 
 
 def test_a_valid_definition_validates(api):
-    from engine.loader import definitions_dir
+    from engine.parser.loader import definitions_dir
 
     text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8")
     r = api.post("/definitions/validate", "clerk", content=text.encode(), headers={"Content-Type": "text/plain"})

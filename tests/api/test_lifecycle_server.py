@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from tests.servers import free_port, serving
+from tests.support.servers import free_port, serving
 from tests.api.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]

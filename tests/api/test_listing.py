@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import queries
-from engine.store import db, repo
+from engine.reads import items as queries
+from engine.store import db, items as item_store
 from engine.store.tables import Instance
 
 
@@ -87,7 +87,7 @@ def test_list_visibility_agrees_with_can_see_for_everyone(api, api_site):
     lead = api.task("it.head", items[3], "handle", holder={"unit": "it"})
     api.act("it.head", lead["id"], "transfer", to="hr.staff2", reason="人事信息相关")
     with db.read(api_site.eng) as conn:
-        snaps = {i: repo.load_item(conn=conn, item_id=i, definition_of=api_site.definition) for i in items}
+        snaps = {i: item_store.load_item(conn=conn, item_id=i, definition_of=api_site.definition) for i in items}
         secret = {r.id: r.confidential for r in conn.execute(Instance.__table__.select())}
     for login in api_site.org.people:
         actor = api_site.actor(login)

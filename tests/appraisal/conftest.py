@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import queries
+from engine.reads import items as queries
 from engine.appraisal import store, views
 from engine.appraisal.trigger import start_cycle
 from engine.store import db
-from engine.sweep import sweep
+from engine.runtime.sweep import sweep
 
 
 class CycleDriver:
@@ -48,7 +48,7 @@ class CycleDriver:
 
     def task_of(self, step, holder, ratee=None, purpose=None):
         """The open task of `step` that `holder` holds (personally, or by role), about `ratee`."""
-        from engine.org import Holder
+        from engine.core.org import Holder
 
         found = [t for t in self.tasks(step, purpose=purpose)
                  if (t["holder"].get("person") == holder or (not t["holder"].get("person")

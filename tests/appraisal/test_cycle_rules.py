@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from engine.appraisal import stages, store, views
-from engine.appraisal.cli import appraise_command
+from engine.cli.appraise import appraise_command
 from engine.appraisal.periods import due_period, parse_period, trigger_moment
 from engine.appraisal.scoring import score_person
 from engine.appraisal.trigger import ensure_cycle, start_cycle
-from engine.states import InputError, NotAllowed
+from engine.core.states import InputError, NotAllowed
 from engine.store import db
 
 from tests.appraisal.conftest import run_until
@@ -164,10 +164,10 @@ def test_the_publish_and_finalize_gates(site, clock, cycle):
     cycle.start()
     cycle.rate_all("self_assess", lambda h, r, f: 4)
     item = cycle.view()
-    from engine.store import repo
+    from engine.store import items as item_store
 
     with db.write(site.eng) as c:  # the publish stage itself refuses before the sign-off
-        snap = repo.load_item(conn=c, item_id=cycle.item, definition_of=site.definition)
+        snap = item_store.load_item(conn=c, item_id=cycle.item, definition_of=site.definition)
         with pytest.raises(NotAllowed) as refused:  # not signed off: nothing is published
             stages.publish(site, c, snap, site.ctx(conn=c))
     assert "校准尚未签发" in refused.value.zh and item["current_step"] == "supervisor_rating"

@@ -16,14 +16,14 @@ import sqlalchemy as sa
 from engine.appraisal import stages, store, views
 from engine.appraisal.report import report_text
 from engine.appraisal.trigger import ensure_cycle
-from engine.scheduler import start_scheduler
-from engine.states import NotAllowed
+from engine.runtime.scheduler import start_scheduler
+from engine.core.states import NotAllowed
 from engine.store import db
 from engine.store.tables import AppraisalCycle, Notification, PeriodRun
 
 from tests.appraisal.conftest import run_until
 from tests.conftest import at
-from tests.servers import wait_for
+from tests.support.servers import wait_for
 
 
 def r2(x: Fraction) -> float:

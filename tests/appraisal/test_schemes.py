@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from engine.appraisal.schemes import load_dir, parse_scheme, schemes_dir
-from engine.states import DefinitionError
+from engine.core.states import DefinitionError
 
 SEED_DIMENSIONS = {"任务完成情况", "团队合作能力", "主动性和创新能力", "沟通能力", "自我管理能力", "专业知识与技能",
                    "文件管理", "日程安排和会议管理", "项目协调和管理", "客户关系管理", "跨部门协作"}

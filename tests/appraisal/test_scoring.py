@@ -12,7 +12,7 @@ from engine.appraisal.calibration import allowed, breaches, distribution
 from engine.appraisal.schemes import parse_scheme
 from engine.appraisal.scoring import explain, r2, score_person as stored
 
-from tests.test_purity import ENGINE, FRAMEWORKS, clock_reads, imported_roots, parse
+from tests.test_layout import ENGINE, FRAMEWORKS, clock_reads, imported_roots, parse
 
 SCHEME = parse_scheme("""
 id: t

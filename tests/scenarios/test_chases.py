@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from engine.store import db
 from engine.store.tables import Notification, Timer
-from engine.sweep import sweep
+from engine.runtime.sweep import sweep
 
 from tests.conftest import at
 
@@ -84,7 +84,7 @@ def test_an_approved_extension_supersedes_the_old_timers(office, site, clock):
 
 def test_manual_chase_has_a_minimum_interval(office, site, clock):
     import pytest
-    from engine.states import NotAllowed
+    from engine.core.states import NotAllowed
 
     item = office.issue_directive(co_units=[])
     office.register_and_assign(item)

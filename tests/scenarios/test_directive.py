@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from engine.states import Conflict, InputError, NotAllowed
+from engine.core.states import Conflict, InputError, NotAllowed
 
 from tests.conftest import at
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import queries
-from engine.states import NotFound
+from engine.reads import items as queries
+from engine.core.states import NotFound
 
 
 def receive(site, **subject):
@@ -59,7 +59,7 @@ def test_a_confidential_document_is_seen_only_by_those_involved(office, site):
 
 
 def test_bad_subjects_are_refused_with_the_field_named(site):
-    from engine.states import InputError
+    from engine.core.states import InputError
 
     with pytest.raises(InputError) as e:
         receive(site, received_on="三月二日")

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from engine.states import Conflict, NotAllowed
+from engine.core.states import Conflict, NotAllowed
 
 from tests.conftest import at
 

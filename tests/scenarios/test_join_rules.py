@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.boot import register_definitions
-from engine.states import NotAllowed
+from engine.runtime.boot import register_definitions
+from engine.core.states import NotAllowed
 
 TEMPLATE = (Path(__file__).parent.parent / "fixtures" / "cohandle_join.yaml").read_text(encoding="utf-8")
 

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
 from api.app import create_app
-from engine.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock
 from engine.store import db
 from tests.api.conftest import CHEAP_HASH, PASSWORD
-from tests.servers import serving
+from tests.support.servers import serving
 from tests.conftest import PG_URL, at
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import uvicorn
 
 from api.app import create_app
-from engine.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock
-from engine.demo import Drill
-from engine.queries import open_task_for
-from engine.runtime import Site
+from engine.cli.demo import Drill
+from engine.reads.items import open_task_for
+from engine.runtime.site import Site
 from tests.api.conftest import CHEAP_HASH, PASSWORD
 from tests.api.test_lifecycle_server import free_port
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS

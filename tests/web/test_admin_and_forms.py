@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from engine.listing import calendar_year
-from engine.queries import item_view
+from engine.reads.lists import calendar_year
+from engine.reads.items import item_view
 from tests.web.conftest import csrf_of
 
 

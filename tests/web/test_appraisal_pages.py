@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from engine.boot import demo_org_path, load_org_file
+from engine.runtime.boot import demo_org_path, load_org_file
 from tests.api.conftest import CHEAP_HASH
 from tests.appraisal.conftest import CycleDriver
 from tests.conftest import at

@@ -8,8 +8,8 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from engine.demo import Drill
-from engine.queries import open_task_for
+from engine.cli.demo import Drill
+from engine.reads.items import open_task_for
 
 
 def at_handle(site, title: str, lead: str, co: list[str], due: str) -> int:

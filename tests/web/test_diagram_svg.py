@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from api.pages.diagram import svg
-from engine import dsl
-from engine.loader import parse_definition, shipped
+from engine.core import dsl
+from engine.parser.loader import parse_definition, shipped
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 BRANCHING = """

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.pages.session import csrf_token
-from engine.queries import open_task_for
+from engine.reads.items import open_task_for
 from engine.store import db
 from engine.store.tables import AccessToken
 from tests.api.conftest import PASSWORD

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from api.pages.words import WORDS
-from engine.demo import Drill
-from engine.queries import open_task_for
-from engine.supervision import LEDGER_COLUMNS
+from engine.cli.demo import Drill
+from engine.reads.items import open_task_for
+from engine.reads.supervision import LEDGER_COLUMNS
 
 CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]")
 SERIAL = re.compile(r"[^\s〔]{1,4}〔\d{4}〕\d+号")  # an item's serial number, e.g. 督〔2026〕15号
@@ -86,7 +86,7 @@ def items(web_site, web_clock):
                                         "urgency": "urgent"}, "clerk")
     s.act(open_task_for(s, doc, "register"), "submit", "clerk", {})
     Drill(s, web_clock).until(__import__("datetime").date(2026, 3, 12))
-    from engine.listing import set_calendar_day
+    from engine.reads.lists import set_calendar_day
     set_calendar_day(s, login="admin", day=__import__("datetime").date(2026, 3, 14), working=True, note="Drill day")
     return {"done": done, "late": late, "busy": busy, "doc": doc}
 

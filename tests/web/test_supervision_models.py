@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
-from engine import supervision
-from engine.states import NotAllowed
-from engine.supervision import Filters, period_range
-from engine.sweep import sweep
+from engine.reads import supervision
+from engine.core.states import NotAllowed
+from engine.reads.supervision import Filters, period_range
+from engine.runtime.sweep import sweep
 from tests.conftest import at
 
 
@@ -170,7 +170,7 @@ steps:
 
 
 def test_periodic_cycles_stay_out_unless_asked_for(office, fortnight, tmp_path):
-    from engine.boot import register_definitions
+    from engine.runtime.boot import register_definitions
 
     path = tmp_path / "review_cycle.yaml"
     path.write_text(CYCLE, encoding="utf-8")

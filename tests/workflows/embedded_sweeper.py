@@ -18,9 +18,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from engine.boot import open_site
+from engine.runtime.boot import open_site
 from engine.clock import ManualClock, SystemClock
-from engine.scheduler import run_dispatch, run_sweep
+from engine.runtime.scheduler import run_dispatch, run_sweep
 
 EVERY = 0.05
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from engine.appraisal import store
 from engine.appraisal.trigger import start_cycle
 from engine.store import db
-from engine.sweep import sweep
+from engine.runtime.sweep import sweep
 from tests.appraisal.conftest import CycleDriver
 from tests.conftest import at
 from tests.workflows.test_flows import build_office

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from engine.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock
-from engine.notify import dispatch
+from engine.runtime.outbox import dispatch
 from engine.store import db
 from engine.store.tables import Event, Instance, Notification, Outbox, Person, Task, Timer
-from engine.sweep import sweep
+from engine.runtime.sweep import sweep
 from tests.conftest import Office, at
 
 MOMENTS = ["2026-03-18 09:00", "2026-03-20 18:30", "2026-03-23 18:30", "2026-03-25 18:30", "2026-03-27 18:30",

@@ -24,10 +24,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from engine.boot import demo_org_path, load_org_file
+from engine.runtime.boot import demo_org_path, load_org_file
 from engine.clock import SystemClock
 from engine.store import db
-from tests.servers import free_port
+from tests.support.servers import free_port
 from engine.store.tables import Event, Instance, Notification, Outbox, Person, Task, Timer
 from tests.api.conftest import CHEAP_HASH, PASSWORD
 from tests.conftest import PG_URL, Office

@@ -1,0 +1,436 @@
+"""Pydantic models of the workflow language: definitions, fields, step kinds (a union keyed on `kind`)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+ROLES = {
+    "admin": ("系统管理员", "Administrator"),
+    "leader": ("领导", "Leader"),
+    "office_director": ("办公室主任", "Office director"),
+    "clerk": ("督办员", "Supervision clerk"),
+    "unit_head": ("部门负责人", "Unit head"),
+    "staff": ("科员", "Staff"),
+    "auditor": ("审计员", "Auditor"),
+}
+
+FIELD_TYPES = ("text", "long_text", "date", "datetime", "enum", "unit", "person", "units", "number", "boolean")
+
+IN_TASK_ACTIONS = (
+    "accept", "return", "transfer", "add_cohandler", "remove_cohandler", "progress",
+    "request_extension", "approve", "reject", "comment", "instruct", "complete", "chase",
+    "cancel", "assign", "submit", "appeal", "uphold", "adjust", "calibrate",
+)
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENGINE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")  # an engine list, stage or hook: appraisal.people
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Strict):
+    """A bilingual label: Chinese for the office, English beside it."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str = "zh") -> str:
+        return self.en if lang.startswith("en") else self.zh
+
+
+# ---------------------------------------------------------------- durations and deadlines
+
+_DURATION = re.compile(
+    r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?:个)?\s*(?P<unit>working\s+days?|workdays?|工作日|days?|天|日|"
+    r"working\s+hours?|工作小时|hours?|小时)\s*$",
+    re.IGNORECASE,
+)
+_UNITS = {
+    "working day": "working_days", "working days": "working_days", "workday": "working_days",
+    "workdays": "working_days", "工作日": "working_days", "day": "days", "days": "days", "天": "days",
+    "日": "days", "working hour": "working_hours", "working hours": "working_hours",
+    "工作小时": "working_hours", "hour": "hours", "hours": "hours", "小时": "hours",
+}
+
+
+class Duration(Strict):
+    """An amount of time in one unit: working_days, days, working_hours or hours."""
+
+    amount: float
+    unit: Literal["working_days", "days", "working_hours", "hours"]
+
+    @classmethod
+    def parse(cls, text: Any) -> "Duration":
+        m = _DURATION.match(str(text)) if isinstance(text, (str, int, float)) else None
+        if not m:
+            raise ValueError(
+                f"bad duration {text!r}: write e.g. '3 working days', '2 days', '4 hours', '4 working hours'"
+            )
+        unit = _UNITS[re.sub(r"\s+", " ", m.group("unit").lower())]
+        amount = float(m.group("n"))
+        if unit in ("working_days", "days") and amount != int(amount):
+            raise ValueError(f"bad duration {text!r}: days must be whole")
+        return cls(amount=amount, unit=unit)
+
+    def __str__(self) -> str:
+        n = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{n} {self.unit.replace('_', ' ')}"
+
+
+_REF = re.compile(r"^(subject|assignment|input)\.([a-z_][a-z0-9_]*)$")
+
+
+class Deadline(Strict):
+    """When a task is due: a duration from creation, a subject/assignment/input field, or a fixed time."""
+
+    duration: Duration | None = None
+    ref: str | None = None
+    at: datetime | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> "Deadline":
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"deadline {value} needs a time zone, e.g. 2026-04-01T18:00:00+08:00")
+            return cls(at=value)
+        text = str(value).strip()
+        if _REF.match(text):
+            return cls(ref=text)
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            return cls(duration=Duration.parse(text))
+        if at.tzinfo is None:
+            raise ValueError(f"deadline {text!r} needs a time zone, e.g. 2026-04-01T18:00:00+08:00")
+        return cls(at=at)
+
+
+def _deadline(v: Any) -> Any:
+    return v if v is None or isinstance(v, Deadline) else Deadline.parse(v)
+
+
+def _duration(v: Any) -> Any:
+    return v if v is None or isinstance(v, Duration) else Duration.parse(v)
+
+
+DeadlineField = Annotated[Deadline | None, Field(default=None)]
+
+
+# ---------------------------------------------------------------- fields
+
+class FieldDef(Strict):
+    """One typed field of the subject (the item's form)."""
+
+    type: Literal[FIELD_TYPES]  # type: ignore[valid-type]
+    label: Label | None = None
+    required: bool = False
+    values: list[str] | None = None  # enum choices
+    labels: dict[str, Label] | None = None  # enum value labels
+    min: float | None = None  # number fields in forms: the least value accepted
+    max: float | None = None  # ... and the greatest
+    default: Any = None  # after `values`, so that its check can see them
+
+    @field_validator("values")
+    @classmethod
+    def _values_for_enums(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        ftype = info.data.get("type")
+        if v is not None and ftype is not None and ftype != "enum":
+            raise ValueError(f"`values` only belongs to enum fields, not {ftype}")
+        return v
+
+    @field_validator("default")
+    @classmethod
+    def _default_fits(cls, v: Any, info: ValidationInfo) -> Any:
+        if v is None or "type" not in info.data or (info.data["type"] == "enum" and not info.data.get("values")):
+            return v  # a bad type or missing values are reported on their own
+        from engine.core.fields import coerce  # local import: fields imports this module
+        from engine.core.states import InputError
+
+        try:
+            coerce(SimpleNamespace(type=info.data["type"], values=info.data.get("values")), v, "default")
+        except InputError as e:
+            why = re.sub(r", got .*$", "", e.en.removeprefix("default: "))
+            raise ValueError(f"default {v!r} does not fit the {info.data['type']} field: {why}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "FieldDef":
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum field needs `values`")
+        if (self.min is not None or self.max is not None) and self.type != "number":
+            raise ValueError(f"`min` and `max` only belong to number fields, not {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"`min` ({self.min:g}) is greater than `max` ({self.max:g})")
+        return self
+
+
+# ---------------------------------------------------------------- transitions
+
+class Transition(Strict):
+    to: str
+    when: str | None = None
+
+
+def _transitions(v: Any) -> Any:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [{"to": v}]
+    return v
+
+
+class Outcome(Strict):
+    label: Label | None = None
+    next: list[Transition] = Field(default_factory=list)
+
+    _norm = field_validator("next", mode="before")(_transitions)
+
+
+# ---------------------------------------------------------------- steps
+
+class StepBase(Strict):
+    title: Label
+    actor: str | None = None
+    deadline: DeadlineField = None
+    next: list[Transition] = Field(default_factory=list)
+    allow: list[str] | None = None  # in-task actions this step offers beyond its kind's own
+    return_to: str | None = None  # where `return` sends the item (default: the sender)
+    transfer_keeps_deadline: bool = True
+    transfer_deadline: DeadlineField = None  # used when transfer_keeps_deadline is false
+    extension_approver: str = "role:office_director"
+    sign: bool | None = None  # tasks wait for 签收 (accept) first; default per kind
+    hooks: dict[str, str] = Field(default_factory=dict)  # action -> engine hook run in the action's transaction
+
+    _norm_next = field_validator("next", mode="before")(_transitions)
+    _norm_deadline = field_validator("deadline", "transfer_deadline", mode="before")(_deadline)
+
+    @field_validator("hooks")
+    @classmethod
+    def _known_hooks(cls, v: dict[str, str]) -> dict[str, str]:
+        for action, hook in v.items():
+            if action not in IN_TASK_ACTIONS:
+                raise ValueError(f"hooks: unknown action {action!r}; known actions: {', '.join(IN_TASK_ACTIONS)}")
+            if not isinstance(hook, str) or not _ENGINE_NAME.match(hook):
+                raise ValueError(f"hooks: {action}: {hook!r} is not an engine hook name such as appraisal.rating")
+        return v
+
+    @field_validator("allow")
+    @classmethod
+    def _known_actions(cls, v: list[str] | None) -> list[str] | None:
+        for a in v or []:
+            if a not in IN_TASK_ACTIONS:
+                raise ValueError(f"unknown action {a!r}; known actions: {', '.join(IN_TASK_ACTIONS)}")
+        return v
+
+
+class AppealRule(Strict):
+    """申诉: holders of an `each` task may appeal; a decision task goes to the first reviewer who is neither the
+    appellant nor one of the original raters (the entry's `raters`)."""
+
+    reviewers: list[str] = Field(min_length=1)  # actor expressions, tried in order
+    deadline: DeadlineField = None  # of the decision task
+
+    _d = field_validator("deadline", mode="before")(_deadline)
+
+
+class TaskStep(StepBase):
+    """One actor does something; its outcomes (or `submit`) lead to next steps. With `each`, one task per entry
+    of an engine list (everyone in an appraisal's scope, say), in parallel; the step is done when none is open."""
+
+    kind: Literal["task"]
+    outcomes: dict[str, Outcome] = Field(default_factory=dict)
+    form: dict[str, FieldDef] = Field(default_factory=dict)  # fields the actor fills in
+    each: str | None = None  # an engine list: one task per entry (its holder, its data, its extra form fields)
+    close_after: Duration | None = None  # after the deadline, tasks still open lapse and the step moves on
+    appeal: AppealRule | None = None  # `each` tasks may be appealed (申诉)
+
+    _d = field_validator("close_after", mode="before")(_duration)
+
+    @field_validator("each")
+    @classmethod
+    def _engine_list(cls, v: str | None) -> str | None:
+        if v is not None and not _ENGINE_NAME.match(v):
+            raise ValueError(f"each: {v!r} is not an engine list name such as appraisal.people")
+        return v
+
+    @model_validator(mode="after")
+    def _each_options(self) -> "TaskStep":
+        if self.each is None:
+            for key in ("close_after", "appeal"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"`{key}` only belongs to a step with `each`")
+        else:
+            if self.outcomes:
+                raise ValueError("a step with `each` has no `outcomes`: each task is submitted")
+            if self.close_after is not None and self.deadline is None:
+                raise ValueError("`close_after` counts from the `deadline`, which is missing")
+        return self
+
+
+class Prefill(Strict):
+    lead: str | None = None
+    co: str | None = None
+    due: str | None = None
+
+
+class AssignStep(StepBase):
+    """交办: an actor chooses the lead (主办), co-handlers and the deadline; the choice becomes the assignment."""
+
+    kind: Literal["assign"]
+    prefill: Prefill | None = None
+    lead_kind: Literal["unit", "person", "any"] = "any"
+
+
+class Quorum(Strict):
+    quorum: int = Field(ge=1)
+
+
+class CoHandleStep(StepBase):
+    """会办/协办: the lead and co-handlers work in parallel; the join rule says when co-handling is done."""
+
+    kind: Literal["co_handle"]
+    lead: str = "assignment.lead"
+    co: str = "assignment.co"
+    join: Literal["all", "any"] | Quorum = "all"
+
+
+class TransferRule(Strict):
+    when: str | None = None
+    to: str
+    co: str | None = None
+
+
+class TransferStep(StepBase):
+    """转办: route the item to another unit or person, chosen at run time by `actor` or by `rules`."""
+
+    kind: Literal["transfer"]
+    rules: list[TransferRule] = Field(default_factory=list)
+
+
+class Escalation(Strict):
+    after_overdue: Duration
+    to: str
+    card: Literal["yellow", "red"]
+
+    _d = field_validator("after_overdue", mode="before")(_duration)
+
+
+class Timeout(Strict):
+    after_overdue: Duration
+    action: Literal["notify", "reassign", "return"]
+    to: str | None = None
+
+    _d = field_validator("after_overdue", mode="before")(_duration)
+
+
+class ChaseStep(Strict):
+    """催办: supervision attached to other steps' tasks: reminders, chases, escalations, timeouts."""
+
+    kind: Literal["chase"]
+    title: Label
+    attach_to: list[str]
+    remind_before: Duration | None = None
+    at_due: bool = True
+    every_overdue: Duration | None = None
+    max_chases: int = Field(default=10, ge=0)
+    escalate: list[Escalation] = Field(default_factory=list)
+    on_timeout: Timeout | None = None
+    min_interval: Duration = Duration(amount=1, unit="working_days")  # between manual chases
+
+    _d = field_validator("remind_before", "every_overdue", "min_interval", mode="before")(_duration)
+
+
+class ReviewStep(StepBase):
+    """审核: approve (go to `next`) or reject with a comment (loop back to `reject_to`)."""
+
+    kind: Literal["review"]
+    reject_to: str
+
+
+class AutoStep(StepBase):
+    """An engine action with no human: notify, set_field, compute (an expression, or a named engine stage)."""
+
+    kind: Literal["auto"]
+    action: Literal["notify", "set_field", "compute"]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def stage(self) -> str | None:
+        """The engine stage this step runs (`compute` with `params: {stage: NAME}`), or None."""
+        v = self.params.get("stage") if self.action == "compute" else None
+        return v if isinstance(v, str) else None
+
+    @model_validator(mode="after")
+    def _compute_params(self) -> "AutoStep":
+        if self.action == "compute":
+            stage = self.params.get("stage")
+            if stage is not None:
+                if not isinstance(stage, str) or not _ENGINE_NAME.match(stage):
+                    raise ValueError(f"params.stage: {stage!r} is not an engine stage name such as appraisal.metrics")
+            elif not (self.params.get("field") and self.params.get("expr")):
+                raise ValueError("`compute` needs `params: {stage: NAME}` or `params: {field: NAME, expr: EXPRESSION}`")
+        return self
+
+
+class EndStep(Strict):
+    """The item ends with an outcome."""
+
+    kind: Literal["end"]
+    title: Label
+    outcome: Literal["completed", "cancelled", "archived"] = "completed"
+
+
+Step = Annotated[
+    Union[TaskStep, AssignStep, CoHandleStep, TransferStep, ChaseStep, ReviewStep, AutoStep, EndStep],
+    Field(discriminator="kind"),
+]
+STEP_KINDS = ("task", "assign", "co_handle", "transfer", "chase", "review", "auto", "end")
+
+
+class Trigger(Strict):
+    """A definition that starts by itself (e.g. the quarterly appraisal)."""
+
+    schedule: Literal["quarterly", "monthly"]
+    at: str = "09:00"  # on the first working day of the period, site time zone
+    period: Literal["previous", "current"] = "previous"
+
+
+class Serial(Strict):
+    prefix: str  # 督 → 督〔2026〕15号
+
+
+class Definition(Strict):
+    """A whole workflow definition."""
+
+    id: str
+    version: int = Field(ge=1)
+    title: Label
+    serial: Serial
+    fields: dict[str, FieldDef] = Field(default_factory=dict)
+    title_field: str = "title"
+    confidential_field: str | None = None
+    start: str
+    steps: dict[str, Step]
+    trigger: Trigger | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"id {v!r} must be lower-case letters, digits and _ (e.g. directive)")
+        return v
+
+    def step(self, step_id: str) -> Any:
+        return self.steps[step_id]
+
+    def chase_rules_for(self, step_id: str) -> ChaseStep | None:
+        for s in self.steps.values():
+            if isinstance(s, ChaseStep) and step_id in s.attach_to:
+                return s
+        return None

@@ -1,0 +1,151 @@
+"""Plain snapshots the pure core works on (items, tasks, actors) and the effects it returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.core.dsl import Definition
+from engine.core.org import Holder
+from engine.core.states import Card, ItemState, Part, TaskKind, TaskState
+
+
+@dataclass
+class Actor:
+    login: str
+    unit: str
+    roles: frozenset[str]
+
+
+@dataclass
+class TaskSnap:
+    id: int
+    step: str
+    kind: TaskKind
+    part: Part
+    holder: Holder
+    state: TaskState
+    due_at: datetime | None
+    created_at: datetime
+    version: int = 1
+    round: int = 1
+    from_task: int | None = None
+    sender: str | None = None
+    card: Card = Card.none
+    chase_count: int = 0
+    last_chased_at: datetime | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class ItemSnap:
+    id: int
+    definition: Definition
+    subject: dict
+    state: ItemState
+    assignment: dict
+    initiator: str
+    current_step: str | None
+    tasks: list[TaskSnap]
+    version: int = 1
+    title: str = ""
+
+    def task(self, task_id: int) -> TaskSnap:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(task_id)
+
+    def open_tasks(self, step: str | None = None) -> list[TaskSnap]:
+        from engine.core.states import OPEN_TASK_STATES
+        return [t for t in self.tasks if t.state in OPEN_TASK_STATES and (step is None or t.step == step)]
+
+
+# ---------------------------------------------------------------- effects
+
+@dataclass
+class NewTask:
+    step: str
+    part: Part
+    holder: Holder
+    due_at: datetime | None
+    state: TaskState
+    kind: TaskKind = TaskKind.work
+    round: int = 1
+    from_task: int | None = None
+    sender: str | None = None
+    card: Card = Card.none
+    chase_count: int = 0
+    data: dict = field(default_factory=dict)
+    ref: str | None = None  # lets later effects of the same action name this task
+
+
+@dataclass
+class UpdateTask:
+    task_id: int
+    changes: dict[str, Any]
+
+
+@dataclass
+class UpdateItem:
+    changes: dict[str, Any]
+
+
+@dataclass
+class Event:
+    """An audit event (留痕); `zh`/`en` are the timeline's words."""
+
+    kind: str
+    zh: str
+    en: str
+    task_id: int | None = None
+    task_ref: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Notify:
+    """A notification to the people behind `holders`; `template` names a message template."""
+
+    holders: list[Holder]
+    template: str
+    params: dict[str, Any]
+    task_id: int | None = None
+    task_ref: str | None = None
+
+
+@dataclass
+class Entry:
+    """A comment, progress report, opinion or instruction attached to the item (and task)."""
+
+    kind: str
+    text: str
+    task_id: int | None = None
+    percent: int | None = None
+
+
+@dataclass
+class RunStage:
+    """Run a named engine stage (an `auto` step's `compute` with `params: {stage}`); the item waits at `step`
+    until the stage is done, then follows the step's `next`."""
+
+    stage: str
+    step: str
+
+
+@dataclass
+class Call:
+    """Run the engine hook a step names for an action (`hooks:`), in the same transaction, where it stands in the
+    effects (right after the action's own audit event); a hook may add effects, or refuse (and then nothing is
+    applied)."""
+
+    hook: str
+    action: str
+    task_id: int | None
+    step: str
+    data: dict = field(default_factory=dict)  # the action's fields
+    task_data: dict = field(default_factory=dict)  # the task's data (an `each` entry: whom it is about)
+    actor: str | None = None
+
+
+Effect = NewTask | UpdateTask | UpdateItem | Event | Notify | Entry | RunStage | Call

@@ -1,0 +1,162 @@
+"""The organisation as pure data: units, people, roles, role categories; who an actor expression names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.core.dsl import ROLES
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name_zh: str
+    name_en: str
+    head: str | None = None  # login of the unit head
+
+
+@dataclass(frozen=True)
+class Person:
+    login: str
+    name_zh: str
+    unit: str
+    roles: frozenset[str]
+    category: str | None = None  # role category for appraisal (分类考核)
+    name_en: str = ""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a task: one person, a unit (its head acts for it) or everyone with a role."""
+
+    person: str | None = None
+    unit: str | None = None
+    role: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in (("person", self.person), ("unit", self.unit), ("role", self.role)) if v}
+
+
+@dataclass
+class Org:
+    units: dict[str, Unit] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    categories: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def head_of(self, unit: str) -> str | None:
+        u = self.units.get(unit)
+        return u.head if u else None
+
+    def with_role(self, role: str) -> list[str]:
+        return sorted(p.login for p in self.people.values() if role in p.roles)
+
+    def logins_of(self, holder: Holder) -> list[str]:
+        """The people who receive a holder's notifications."""
+        if holder.person:
+            return [holder.person]
+        if holder.unit:
+            head = self.head_of(holder.unit)
+            return [head] if head else []
+        if holder.role:
+            return self.with_role(holder.role)
+        return []
+
+    def holds(self, login: str, holder: Holder) -> bool:
+        """May `login` act on a task held by `holder`? Unit heads act for their unit and its people."""
+        p = self.people.get(login)
+        if p is None:
+            return False
+        if holder.person:
+            if holder.person == login:
+                return True
+            other = self.people.get(holder.person)
+            return other is not None and other.unit == p.unit and "unit_head" in p.roles
+        if holder.unit:
+            return holder.unit == p.unit and "unit_head" in p.roles
+        if holder.role:
+            return holder.role in p.roles
+        return False
+
+    def holder_name(self, holder: Holder, lang: str = "zh") -> str:
+        if holder.person:
+            p = self.people.get(holder.person)
+            return (p.name_en or p.login if lang.startswith("en") else p.name_zh) if p else holder.person
+        if holder.unit:
+            u = self.units.get(holder.unit)
+            return (u.name_en if lang.startswith("en") else u.name_zh) if u else holder.unit
+        if holder.role:
+            zh, en = ROLES.get(holder.role, (holder.role, holder.role))
+            return en if lang.startswith("en") else zh
+        return "-"
+
+    def target(self, value: str) -> Holder:
+        """A unit code or a person's login as a holder (what `assign`/`transfer` pick)."""
+        if value in self.units:
+            return Holder(unit=value)
+        if value in self.people:
+            return Holder(person=value)
+        raise KeyError(value)
+
+
+def resolve(actor: str, *, org: Org, subject: dict, assignment: dict, initiator: str | None) -> list[Holder]:
+    """Who an actor expression names, as holders (a list: `assignment.co` names several units)."""
+    if actor.startswith("role:"):
+        return [Holder(role=actor[5:])]
+    if actor.startswith("person:"):
+        return [Holder(person=actor[7:])]
+    m = re.fullmatch(r"unit:([a-z0-9_]+)(/head)?", actor)
+    if m:
+        if m.group(2):
+            head = org.head_of(m.group(1))
+            return [Holder(person=head)] if head else [Holder(unit=m.group(1))]
+        return [Holder(unit=m.group(1))]
+    if actor == "initiator":
+        return [Holder(person=initiator)] if initiator else []
+    if actor == "initiator.unit_head":
+        p = org.people.get(initiator or "")
+        head = org.head_of(p.unit) if p else None
+        return [Holder(person=head)] if head else []
+    if actor == "assignment.lead":
+        lead = assignment.get("lead")
+        return [Holder(**lead)] if lead else []
+    if actor == "assignment.co":
+        return [Holder(unit=u) for u in assignment.get("co") or []]
+    m = re.fullmatch(r"subject\.([a-z_][a-z0-9_]*)(\.head)?", actor)
+    if m:
+        value: Any = subject.get(m.group(1))
+        values = value if isinstance(value, list) else ([value] if value else [])
+        out = []
+        for v in values:
+            if m.group(2) and v in org.units:
+                head = org.head_of(v)
+                out.append(Holder(person=head) if head else Holder(unit=v))
+            elif v in org.units:
+                out.append(Holder(unit=v))
+            else:
+                out.append(Holder(person=v))
+        return out
+    raise ValueError(f"actor {actor!r} is not understood")
+
+
+def org_from_data(data: dict) -> Org:
+    """Build an Org from the YAML shape of definitions/org.demo.yaml."""
+    org = Org()
+    for cid, c in (data.get("categories") or {}).items():
+        org.categories[cid] = (c["zh"], c["en"])
+    heads: dict[str, str] = {}
+    for p in data.get("people") or []:
+        roles = frozenset(p.get("roles") or ["staff"])
+        for r in roles:
+            if r not in ROLES:
+                raise ValueError(f"person {p['login']}: unknown role {r!r}")
+        org.people[p["login"]] = Person(p["login"], p["name"], p["unit"], roles, p.get("category"),
+                                        p.get("name_en", ""))
+        if "unit_head" in roles:
+            heads[p["unit"]] = p["login"]
+    for uid, u in (data.get("units") or {}).items():
+        org.units[uid] = Unit(uid, u["zh"], u["en"], heads.get(uid))
+    for p in org.people.values():
+        if p.unit not in org.units:
+            raise ValueError(f"person {p.login}: unknown unit {p.unit!r}")
+    return org

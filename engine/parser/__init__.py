@@ -1,0 +1,1 @@
+"""YAML -> core models, every problem as `file:line: message`."""

@@ -1,0 +1,1 @@
+"""Read models: items, lists, inbox, audit, supervision, diagram."""

@@ -1,0 +1,342 @@
+"""Read models of supervision (督办): the board's counts and charts, overdue tasks for bulk chasing, and the
+ledger (督办台账) rows, always over the items the person may see (engine.listing.visible_clause)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.runtime import permissions
+from engine.reads import items as queries
+from engine.reads.lists import visible_clause
+from engine.core.model import Actor
+from engine.core.org import Holder
+from engine.runtime.site import Site
+from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, NotAllowed
+from engine.store import db, items as item_store
+from engine.store.tables import Event, Instance, Task
+
+T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
+SUPERVISORS = frozenset({"leader", "office_director", "clerk", "admin", "auditor"})
+PERIODS = ("all", "week", "month", "quarter", "year")
+UPCOMING_WORKING_DAYS = 5
+WEEKS = 12
+MAX_CHASE = 200
+_OPEN = frozenset(s.value for s in OPEN_TASK_STATES)
+_HANDLING = ("lead", "co")  # the parts that units handle: on-time rates are theirs
+CARD_LABELS = {"none": ("—", "—"), "yellow": ("黄牌", "Yellow"), "red": ("红牌", "Red")}
+LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in order
+    ("serial", "编号", "No."), ("title", "事项", "Item"), ("source", "来源/批示领导", "Source / leader"),
+    ("lead", "主办单位", "Lead unit"), ("co", "协办单位", "Co-handling units"), ("assigned_on", "交办日期", "Assigned on"),
+    ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
+    ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the board and the ledger are narrowed to; `since`/`until` bound the date the item was issued.
+    Without a `definition`, items of self-starting periodic definitions (appraisal cycles) are left out."""
+
+    unit: str | None = None
+    definition: str | None = None
+    state: str | None = None
+    overdue: bool | None = None
+    since: date | None = None
+    until: date | None = None
+    q: str | None = None
+
+
+def period_range(period: str | None, today: date) -> tuple[date | None, date | None]:
+    """The dates a named period covers, up to `today`: this week, month, quarter or year; `all` is unbounded."""
+    if not period or period == "all":
+        return None, None
+    if period == "week":
+        return today - timedelta(days=today.weekday()), today
+    if period == "month":
+        return today.replace(day=1), today
+    if period == "quarter":
+        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if period == "year":
+        return date(today.year, 1, 1), today
+    raise ValueError(period)
+
+
+def may_supervise(actor: Actor) -> bool:
+    """Leaders, the office director, clerks (and admins, auditors) see the board."""
+    return bool(actor.roles & SUPERVISORS)
+
+
+def require_supervisor(actor: Actor) -> None:
+    if not may_supervise(actor):
+        raise NotAllowed("仅领导、办公室主任和督办员可查看督办看板",
+                         "only leaders, the office director and clerks see the supervision board",
+                         {"roles": sorted(SUPERVISORS)})
+
+
+# ------------------------------------------------------------------ loading
+def _where(site: Site, actor: Actor, f: Filters, now: datetime) -> list[Any]:
+    i, t = T_ITEM.c, T_TASK.c
+    where = [visible_clause(site, actor)]
+    if f.definition:
+        where.append(i.definition_key == f.definition)
+    else:  # periodic cycles that start by themselves (the quarterly appraisal) are not supervised items
+        periodic = sorted(k for k, d in site.definitions().items() if d.trigger is not None)
+        if periodic:
+            where.append(i.definition_key.notin_(periodic))
+    if f.state:
+        where.append(i.state == f.state)
+    if f.unit:  # led or co-handled by the unit, or handled by one of its people (after a transfer inside it)
+        members = sorted(p.login for p in site.org.people.values() if p.unit == f.unit)
+        where.append(sa.or_(i.lead_unit == f.unit,
+                            sa.cast(i.assignment, sa.Text).contains(f'"{f.unit}"', autoescape=True),
+                            sa.exists().where(t.instance_id == i.id, t.part.in_(_HANDLING),
+                                              sa.or_(t.unit == f.unit, t.person.in_(members)))))
+    if f.overdue is not None:
+        late = sa.and_(i.state == ItemState.running.value, sa.exists().where(
+            t.instance_id == i.id, t.kind == "work", t.state.in_(sorted(_OPEN)), t.due_at < now))
+        where.append(late if f.overdue else sa.not_(late))
+    if f.q:
+        where.append(sa.or_(i.title.icontains(f.q, autoescape=True), i.serial.icontains(f.q, autoescape=True)))
+    tz = site.cal.tz
+    if f.since:
+        where.append(i.created_at >= datetime.combine(f.since, time(0), tz))
+    if f.until:
+        where.append(i.created_at < datetime.combine(f.until + timedelta(days=1), time(0), tz))
+    return where
+
+
+def _load(site: Site, actor: Actor, f: Filters, now: datetime) -> tuple[list, dict[int, list], dict[int, int]]:
+    """The filtered items (oldest first), their tasks, and each item's number of chases (催办次数)."""
+    ids = sa.select(T_ITEM.c.id).where(*_where(site, actor, f, now))
+    t, e = T_TASK.c, T_EVENT.c
+    with db.read(site.eng) as conn:
+        items = list(conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id.in_(ids)).order_by(T_ITEM.c.id)))
+        tasks: dict[int, list[Any]] = defaultdict(list)
+        for r in conn.execute(sa.select(t.id, t.instance_id, t.step, t.kind, t.part, t.person, t.unit, t.role, t.state,
+                                        t.due_at, t.closed_at, t.card, t.chase_count)
+                              .where(t.instance_id.in_(ids)).order_by(t.id)):
+            tasks[r.instance_id].append(r)
+        chases = dict(conn.execute(sa.select(e.instance_id, sa.func.count()).where(
+            e.instance_id.in_(ids), e.kind == "chase").group_by(e.instance_id)).all())
+    return items, tasks, chases
+
+
+def _unit_of(site: Site, task: Any) -> str | None:
+    if task.unit:
+        return task.unit
+    p = site.org.people.get(task.person or "")
+    return p.unit if p else None
+
+
+def _late(task: Any, now: datetime) -> bool:
+    """Missed its due time: still open past it, or closed after it."""
+    if task.due_at is None or task.state not in _OPEN | {"done"}:
+        return False
+    return (task.closed_at or now) > task.due_at and task.due_at < now
+
+
+def _unit_name(site: Site, unit: str, lang: str) -> str:
+    return site.org.holder_name(Holder(unit=unit), lang)
+
+
+# ------------------------------------------------------------------ the board
+def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh", weeks: int = WEEKS) -> dict:
+    """The supervision board: counts by state, overdue and on-time rate by unit, carded items, upcoming due
+    tasks, and completions and overdue per week."""
+    actor = site.actor(login)
+    require_supervisor(actor)
+    now, cal = site.clock.now(), site.cal
+    items, tasks, _ = _load(site, actor, filters, now)
+    counts = {k: 0 for k in ("total", "running", "overdue", "due_soon", "completed", "archived", "cancelled",
+                             "yellow", "red")}
+    soon = cal.add_working_days(now, UPCOMING_WORKING_DAYS)
+    units = {u: {"unit": u, "name": _unit_name(site, u, lang), "open": 0, "overdue": 0, "on_time": 0, "late": 0}
+             for u in site.org.units}
+    cards, upcoming = [], []
+    for it in items:
+        counts["total"] += 1
+        counts[it.state] = counts.get(it.state, 0) + 1
+        running = it.state == ItemState.running.value
+        work = [x for x in tasks[it.id] if x.kind == "work"]
+        open_work = [x for x in work if x.state in _OPEN and running]
+        late_open = [x for x in open_work if x.due_at is not None and x.due_at < now]
+        counts["overdue"] += bool(late_open)
+        if running and it.card in ("yellow", "red"):
+            counts[it.card] += 1
+            cards.append(_brief(site, it, lang) | {"card": it.card, "overdue_days": max(
+                (cal.working_days_between(x.due_at, now) for x in late_open), default=0),
+                "holders": [_holder(site, x, lang) for x in late_open or open_work]})
+        due_soon = [x for x in open_work if x.due_at is not None and now <= x.due_at <= soon]
+        counts["due_soon"] += bool(due_soon)
+        for x in due_soon:
+            upcoming.append(_brief(site, it, lang) | {"task_id": x.id, "holder": _holder(site, x, lang),
+                                                      "due_at": x.due_at,
+                                                      "working_days_left": cal.working_days_between(now, x.due_at)})
+        for x in work:
+            u = _unit_of(site, x) if x.part in _HANDLING else None
+            if u not in units:
+                continue
+            if x.state in _OPEN and running:
+                units[u]["open"] += 1
+                units[u]["overdue"] += x.due_at is not None and x.due_at < now
+            if _late(x, now):
+                units[u]["late"] += 1
+            elif x.state == "done" and x.due_at is not None:
+                units[u]["on_time"] += 1
+    for u in units.values():
+        finished = u["on_time"] + u["late"]
+        u["rate"] = round(u["on_time"] / finished, 4) if finished else None
+    cards.sort(key=lambda c: (c["card"] != "red", -c["overdue_days"], c["id"]))
+    upcoming.sort(key=lambda c: (c["due_at"], c["id"]))
+    return {"now": now, "counts": counts, "by_unit": list(units.values()), "cards": cards, "upcoming": upcoming,
+            "weeks": _weeks(site, items, tasks, now, filters.until, weeks)}
+
+
+def _weeks(site: Site, items: list[Any], tasks: dict[int, list[Any]], now: datetime, until: date | None,
+           n: int) -> list[dict]:
+    """Items completed, and items that fell overdue, in each of the last `n` weeks (Monday to Sunday)."""
+    cal = site.cal
+    last = min(until, cal.local_date(now)) if until else cal.local_date(now)
+    monday = last - timedelta(days=last.weekday())
+    starts = [monday - timedelta(weeks=k) for k in range(n - 1, -1, -1)]
+    out = {s: {"start": s, "label": f"{s.month}/{s.day}", "completed": 0, "overdue": 0} for s in starts}
+
+    def week(when: datetime | None) -> date | None:
+        if when is None:
+            return None
+        d = cal.local_date(when)
+        return d - timedelta(days=d.weekday())
+
+    for it in items:
+        if it.state in (ItemState.completed.value, ItemState.archived.value):
+            w = week(it.closed_at)
+            if w in out:
+                out[w]["completed"] += 1
+        fell = {week(x.due_at) for x in tasks[it.id] if x.kind == "work" and _late(x, now)}
+        for w in fell & out.keys():
+            out[w]["overdue"] += 1
+    return list(out.values())
+
+
+def _brief(site: Site, it: Any, lang: str) -> dict:
+    return {"id": it.id, "serial": it.serial, "title": it.title, "definition": it.definition_key,
+            "lead": _lead(site, it, lang), "due_at": it.due_at}
+
+
+def _holder(site: Site, task: Any, lang: str) -> str:
+    return site.org.holder_name(Holder(person=task.person, unit=task.unit, role=task.role), lang)
+
+
+# ------------------------------------------------------------------ overdue tasks and bulk chasing
+def overdue_tasks(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh",
+                  limit: int = MAX_CHASE) -> list[dict]:
+    """Open work tasks past their due time in the filtered items, most overdue first, each as
+    engine.queries.task_view shows it (with the actions `login` may take: `chase` where allowed)."""
+    actor = site.actor(login)
+    require_supervisor(actor)
+    now = site.clock.now()
+    t = T_TASK.c
+    ids = sa.select(T_ITEM.c.id).where(*_where(site, actor, filters, now), T_ITEM.c.state == ItemState.running.value)
+    with db.read(site.eng) as conn:
+        rows = list(conn.execute(sa.select(t.id, t.instance_id).where(
+            t.instance_id.in_(ids), t.kind == "work", t.state.in_(sorted(_OPEN)), t.due_at < now)
+            .order_by(t.due_at, t.id).limit(limit)))
+        snaps: dict[int, Any] = {}
+        for r in rows:
+            if r.instance_id not in snaps:
+                snaps[r.instance_id] = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
+        serials = dict(conn.execute(sa.select(T_ITEM.c.id, T_ITEM.c.serial).where(T_ITEM.c.id.in_(list(snaps)))).all())
+    return [queries.task_view(site, snaps[r.instance_id], snaps[r.instance_id].task(r.id), actor, now,
+                              serials[r.instance_id], lang) for r in rows]
+
+
+def chase_many(site: Site, *, login: str, task_ids: list[int], message: str) -> dict:
+    """Chase each task as `login` (the same rule as one chase: engine.permissions.act_as); one refusal does
+    not stop the rest. {"chased": [task ids], "failed": [{"task", "zh", "en"}]}."""
+    require_supervisor(site.actor(login))
+    chased, failed = [], []
+    for tid in list(dict.fromkeys(task_ids))[:MAX_CHASE]:
+        try:
+            permissions.act_as(site, tid, "chase", login, {"message": message})
+        except DubanError as e:
+            failed.append({"task": tid, "zh": e.zh, "en": e.en, "code": e.code})
+        else:
+            chased.append(tid)
+    return {"chased": chased, "failed": failed}
+
+
+# ------------------------------------------------------------------ the ledger (督办台账)
+def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh") -> list[dict]:
+    """One row per filtered item the person may see, oldest first, keyed by LEDGER_COLUMNS (dates as dates),
+    plus `id`, `state_code`, `overdue` and `card_code`."""
+    actor = site.actor(login)
+    now, cal = site.clock.now(), site.cal
+    items, tasks, chases = _load(site, actor, filters, now)
+    en = lang.startswith("en")
+    rows = []
+    for it in items:
+        running = it.state == ItemState.running.value
+        overdue = running and any(x.kind == "work" and x.state in _OPEN and x.due_at is not None and x.due_at < now
+                                  for x in tasks[it.id])
+        zh_state, en_state = ITEM_STATE_LABELS[ItemState(it.state)]
+        state = en_state if en else zh_state
+        if overdue:
+            state += " (overdue)" if en else "（超期）"
+        progress = it.progress or ""
+        if progress and it.progress_percent is not None:
+            progress += f"（{it.progress_percent}%）" if not en else f" ({it.progress_percent}%)"
+        subject_due = (it.subject or {}).get("due")
+        rows.append({
+            "id": it.id, "serial": it.serial, "title": it.title, "source": _source(site, it, lang),
+            "lead": _lead(site, it, lang), "co": _co(site, it, lang),
+            "assigned_on": cal.local_date(it.created_at),
+            "due_on": cal.local_date(it.due_at) if it.due_at else (date.fromisoformat(subject_due)
+                                                                   if isinstance(subject_due, str) else None),
+            "progress": progress,
+            "closed_on": cal.local_date(it.closed_at) if it.closed_at and it.state != ItemState.cancelled.value
+            else None,
+            "state": state, "state_code": it.state, "overdue": overdue, "chases": chases.get(it.id, 0),
+            "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
+        })
+    return rows
+
+
+def ledger_headers(lang: str = "zh") -> list[str]:
+    return [en if lang.startswith("en") else zh for _, zh, en in LEDGER_COLUMNS]
+
+
+def _source(site: Site, it: Any, lang: str) -> str:
+    """来源/批示领导: the instructing leader of a directive, the sender (and number) of a document, else the
+    person who registered it."""
+    s = it.subject or {}
+    if s.get("leader"):
+        return site.org.holder_name(Holder(person=s["leader"]), lang)
+    if s.get("sender"):
+        return " ".join(x for x in (s["sender"], s.get("doc_number")) if x)
+    return site.org.holder_name(Holder(person=it.initiator), lang)
+
+
+def _lead(site: Site, it: Any, lang: str) -> str:
+    lead = (it.assignment or {}).get("lead")
+    if lead and lead.get("person") in site.org.people:  # handed to a person: their unit, and who handles it
+        unit = site.org.people[lead["person"]].unit
+        person = site.org.holder_name(Holder(person=lead["person"]), lang)
+        return f"{_unit_name(site, unit, lang)} ({person})" if lang.startswith("en") else \
+            f"{_unit_name(site, unit, lang)}（{person}）"
+    if lead:
+        return site.org.holder_name(Holder(**lead), lang)
+    unit = (it.subject or {}).get("lead_unit")
+    return _unit_name(site, unit, lang) if unit else ""
+
+
+def _co(site: Site, it: Any, lang: str) -> str:
+    co = (it.assignment or {}).get("co")
+    if co is None:
+        co = (it.subject or {}).get("co_units") or []
+    names = [site.org.holder_name(site.org.target(u), lang) if u in site.org.units or u in site.org.people else u
+             for u in co]
+    return ("、" if not lang.startswith("en") else ", ").join(names)

@@ -1,0 +1,55 @@
+"""The one in-process scheduler of a site (APScheduler 3.x): the timer sweep and the outbox dispatch."""
+from __future__ import annotations
+
+import logging
+import os
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from engine.clock import SystemClock
+from engine.runtime.site import Site
+
+log = logging.getLogger("duban.scheduler")
+
+
+def run_sweep(site: Site) -> None:
+    from engine.runtime.sweep import sweep
+
+    result = sweep(site)
+    if result.fired or result.failed:
+        log.info("sweep fired %d timer(s), %d failed", len(result.fired), len(result.failed))
+
+
+def run_dispatch(site: Site) -> None:
+    from engine.runtime.outbox import dispatch
+
+    dispatch(site)
+
+
+def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
+                    dispatch_seconds: float | None = None) -> BackgroundScheduler:
+    """Start the site's scheduler. Jobs only drive sweeps; timers themselves are database rows, so a
+    restart loses nothing and the first sweep at start fires what came due while the site was down, once."""
+    sweep_seconds = sweep_seconds or float(os.environ.get("DUBAN_SWEEP_SECONDS", "30"))
+    dispatch_seconds = dispatch_seconds or float(os.environ.get("DUBAN_DISPATCH_SECONDS", "5"))
+    sched = BackgroundScheduler(timezone=str(site.cal.tz),
+                                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    now = SystemClock().now()  # the scheduler runs on real time; sweeps read the site clock
+    sched.add_job(run_sweep, IntervalTrigger(seconds=sweep_seconds), args=[site], id="sweep",
+                  name="timer sweep 定时催办扫描", next_run_time=now)
+    sched.add_job(run_dispatch, IntervalTrigger(seconds=dispatch_seconds), args=[site], id="dispatch",
+                  name="outbox dispatch 消息发送", next_run_time=now)
+    for job in appraisal_jobs(site):
+        sched.add_job(**job)
+    sched.start()
+    return sched
+
+
+def appraisal_jobs(site: Site) -> list[dict]:
+    """Jobs for definitions that start by themselves (their `trigger:`), if the appraisal module is present."""
+    try:
+        from engine.appraisal.trigger import scheduler_jobs
+    except ImportError:
+        return []
+    return scheduler_jobs(site)

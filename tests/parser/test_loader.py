@@ -1,0 +1,176 @@
+"""The loader on the broken-definition corpus (exact file:line: message), the shipped definitions, duplicate
+ids across files, and the order of reported problems."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.parser import loader
+from engine.core.states import DefinitionError
+
+BROKEN = Path(__file__).parent / "broken"
+
+# file -> (line of the offending key or value, words the message must contain)
+EXPECTED = {
+    "01_unknown_step_kind.yaml": (11, "unknown step kind 'approve'"),
+    "02_transition_to_missing_step.yaml": (14, "step 'register' goes to 'finish', which does not exist"),
+    "03_unreachable_step.yaml": (15, "step 'review' is unreachable from the start step 'register'"),
+    "04_no_path_to_end.yaml": (17, "step 'follow_up' has no path to an end step"),
+    "05_no_end_step.yaml": (9, "the definition has no `end` step"),
+    "06_duplicate_step_id.yaml": (15, "duplicate key 'register' (first at line 10)"),
+    "07_duplicate_field_key.yaml": (9, "duplicate key 'title' (first at line 7)"),
+    "08_unknown_role.yaml": (13, "unknown role 'boss'"),
+    "09_bad_duration.yaml": (14, "bad duration '3 fortnights'"),
+    "10_deadline_not_a_date_field.yaml": (15, "deadline 'subject.title' is not a date or date-time field"),
+    "11_version_not_a_number.yaml": (3, "'version' should be a whole number, got 'two'"),
+    "12_required_not_boolean.yaml": (10, "'required' should be true or false, got 'maybe'"),
+    "13_enum_without_values.yaml": (8, "an enum field needs `values`"),
+    "14_enum_default_not_in_values.yaml": (11, "default 'high' does not fit the enum field: must be one of normal"),
+    "15_date_default_wrong_type.yaml": (10, "default 'next friday' does not fit the date field"),
+    "16_unknown_key_in_step.yaml": (14, "unknown key 'nxt' (did you mean 'next'?)"),
+    "17_missing_title.yaml": (2, "the definition needs `title`"),
+    "18_missing_start.yaml": (2, "the definition needs `start`"),
+    "19_start_step_missing.yaml": (8, "start step 'begin' does not exist"),
+    "20_start_is_end_step.yaml": (8, "the start step 'done' cannot be an end step"),
+    "21_chase_attached_to_missing_step.yaml": (24, "chase step 'supervise' attaches to 'handle'"),
+    "22_transition_to_chase_step.yaml": (17, "step 'register' goes to chase step 'supervise'"),
+    "23_bad_when_syntax.yaml": (17, "expression 'subject.priority == = \"urgent\"' does not parse"),
+    "24_when_unknown_name.yaml": (17, "uses unknown name 'priority'"),
+    "25_actor_not_understood.yaml": (13, "actor 'clerk' is not understood"),
+    "26_assign_without_actor.yaml": (15, "step 'assign' (assign) needs an `actor`"),
+    "27_review_without_reject_to.yaml": (15, "step 'verify' (review) needs `reject_to`"),
+    "28_invalid_yaml_indentation.yaml": (13, "not valid YAML (check the indentation)"),
+    "29_empty_file.yaml": (1, "the file is empty"),
+    "30_quorum_zero.yaml": (19, "'quorum' should be at least 1, got 0"),
+    "31_unknown_action_in_allow.yaml": (14, "unknown action 'escalate'"),
+    "32_title_field_missing.yaml": (8, "the subject needs a field 'name' for the item's title"),
+    "33_unknown_field_type.yaml": (8, "'type': should be 'text', 'long_text'"),
+    "34_bad_definition_id.yaml": (2, "id 'Leader-Directive' must be lower-case letters, digits and _"),
+    "35_step_without_next.yaml": (17, "step 'check' has no `next` and no `outcomes`"),
+    "36_unknown_card_colour.yaml": (26, "'card': should be 'yellow' or 'red', got 'orange'"),
+    "37_deadline_without_time_zone.yaml": (14, "needs a time zone"),
+    "38_reject_to_missing_step.yaml": (19, "step 'verify' goes to 'regster', which does not exist"),
+    "39_lead_field_not_a_unit.yaml": (14, "field 'lead_unit' is text, not a unit or a person"),
+    "40_unknown_top_level_key.yaml": (6, "unknown key 'feilds' (did you mean 'fields'?)"),
+    "41_unknown_join_rule.yaml": (18, "'join': should be 'all' or 'any', got 'most'"),
+    "42_not_a_mapping.yaml": (2, "a definition is a mapping with id, version, title, steps"),
+    "43_step_without_kind.yaml": (10, "step 'register' has no `kind`"),
+    "44_unclosed_bracket.yaml": (12, "the { opened here is not closed"),
+    "45_enum_values_on_a_date.yaml": (10, "`values` only belongs to enum fields, not date"),
+}
+
+
+def test_the_corpus_is_complete():
+    files = sorted(p.name for p in BROKEN.iterdir() if p.is_file())
+    assert len(files) >= 20
+    assert [f for f in files if f not in EXPECTED] == [], "every broken file needs a row in EXPECTED"
+    assert [f for f in EXPECTED if f not in files] == [], "EXPECTED names a file that is not in tests/parser/broken"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_definition(name):
+    line, words = EXPECTED[name]
+    path = BROKEN / name
+    with pytest.raises(DefinitionError) as caught:
+        loader.parse_definition(path.read_text(encoding="utf-8"), f"broken/{name}")
+    problems = caught.value.problems
+    assert len(problems) == 1, f"one problem per file, got: {problems}"
+    prefix = f"broken/{name}:{line}: "
+    assert problems[0].startswith(prefix), f"expected line {line}: {problems[0]}"
+    assert words in problems[0][len(prefix):]
+
+
+def test_validate_paths_reports_the_corpus_with_file_names():
+    problems = loader.validate_paths([BROKEN])
+    assert len(problems) == len(EXPECTED)
+    for name, (line, words) in EXPECTED.items():
+        assert any(p.startswith(f"{BROKEN / name}:{line}: ") and words in p for p in problems), name
+
+
+def test_shipped_definitions_load_clean():
+    shipped = loader.shipped()
+    assert {"directive", "incoming_document"} <= set(shipped)
+    assert loader.validate_paths([loader.definitions_dir()]) == []
+    for defn, text in shipped.values():
+        assert loader.parse_definition(text, defn.id) == defn
+
+
+def test_duplicate_definition_ids_across_files(tmp_path):
+    first, second = tmp_path / "a_directive.yaml", tmp_path / "b_directive_copy.yaml"
+    shutil.copy(loader.definitions_dir() / "directive.yaml", first)
+    shutil.copy(loader.definitions_dir() / "directive.yaml", second)
+    problems = loader.validate_paths([tmp_path])
+    assert problems == [f"{second}:1: duplicate definition id 'directive' (also in {first})"]
+
+
+def test_problems_come_sorted_by_line():
+    text = """\
+id: several
+version: 1
+title: {zh: 测试, en: Test}
+serial: {prefix: 测}
+fields:
+  title: {type: text, required: true}
+start: register
+steps:
+  register:
+    kind: task
+    title: {zh: 登记, en: Register}
+    actor: role:boss
+    deadline: subject.title
+    next: verify
+  verify:
+    kind: review
+    title: {zh: 审核, en: Verify}
+    actor: clerk
+    reject_to: register
+    next: done
+  done:
+    kind: end
+    title: {zh: 完成, en: Done}
+  supervise:
+    kind: chase
+    title: {zh: 催办, en: Chase}
+    attach_to: [handle]
+"""
+    with pytest.raises(DefinitionError) as caught:
+        loader.parse_definition(text, "several.yaml")
+    problems = caught.value.problems
+    lines = [int(p.split(":")[1]) for p in problems]
+    assert lines == [12, 13, 18, 27]
+    assert lines == sorted(lines)
+    assert "unknown role 'boss'" in problems[0]
+    assert "attaches to 'handle'" in problems[-1]
+
+
+def test_pydantic_problems_come_sorted_by_line_too():
+    text = """\
+id: Bad
+version: zero
+title: {zh: 测试, en: Test}
+serial: {prefix: 测}
+start: register
+steps:
+  register: {kind: task, title: {zh: 登记, en: Register}, actor: role:clerk, nxt: done}
+  done: {kind: end, title: {zh: 完成, en: Done}}
+"""
+    with pytest.raises(DefinitionError) as caught:
+        loader.parse_definition(text, "x.yaml")
+    lines = [int(p.split(":")[1]) for p in caught.value.problems]
+    assert lines == sorted(lines) and lines[0] == 1 and lines[-1] == 7
+
+
+def test_yaml_aliases_that_loop_or_explode_are_refused_with_a_line():
+    from engine.parser.loader import parse_definition
+    from engine.core.states import DefinitionError
+
+    with pytest.raises(DefinitionError) as loop:
+        parse_definition("id: x\nsteps: &s\n  a: *s\n", "loop.yaml")
+    assert loop.value.problems == ["loop.yaml:2: the document refers to itself through a YAML alias"]
+    bomb = "a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
+        f"{n}: &{n} [{','.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcde", "bcdef"))
+    with pytest.raises(DefinitionError) as big:
+        parse_definition(bomb, "bomb.yaml")
+    assert "expands beyond 100,000 values" in big.value.problems[0]

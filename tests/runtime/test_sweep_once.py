@@ -1,0 +1,118 @@
+"""Every due timer fires exactly once: across an interrupted sweep, and with two sweepers racing."""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from engine.runtime import sweep as sweep_module
+from engine.runtime.boot import open_site
+from engine.clock import ManualClock
+from engine.store import db
+from engine.store.tables import Event, Timer
+from engine.runtime.sweep import sweep
+
+from tests.conftest import at
+
+
+def issue_many(office, n=12):
+    items = [office.issue_directive(title=f"事项{i}", co_units=["hr", "it"]) for i in range(n)]
+    for item in items:
+        office.register_and_assign(item)
+    return items
+
+
+def timer_events(site):
+    with db.read(site.eng) as c:
+        rows = c.execute(sa.select(Event.__table__.c.data).where(
+            Event.__table__.c.kind.in_(["remind", "due", "chase", "escalate"])))
+        return Counter(r.data["timer"] for r in rows)
+
+
+def pending(site, clock):
+    with db.read(site.eng) as c:
+        t = Timer.__table__.c
+        return c.execute(sa.select(sa.func.count()).where(t.state == "pending", t.fire_at <= clock.now())).scalar()
+
+
+def test_an_interrupted_sweep_resumes_and_fires_each_timer_once(office, site, clock, monkeypatch):
+    issue_many(office)
+    clock.set(at("2026-03-24 18:00"))  # remind, due and two chases are due for every handling task
+    due_before = pending(site, clock)
+    assert due_before >= 36 * 3
+
+    real_fire, calls = sweep_module._fire, {"n": 0}
+
+    def crash_half_way(*args, **kw):
+        calls["n"] += 1
+        if calls["n"] == 50:
+            raise SystemExit("the machine went down")  # not an Exception: the sweep does not catch it
+        return real_fire(*args, **kw)
+
+    monkeypatch.setattr(sweep_module, "_fire", crash_half_way)
+    with pytest.raises(SystemExit):
+        sweep(site, batch_size=20)
+    monkeypatch.setattr(sweep_module, "_fire", real_fire)
+    fired_first = sum(timer_events(site).values())
+    assert 0 < fired_first < due_before  # two batches committed, the third rolled back
+
+    sweep(site)
+    counts = timer_events(site)
+    assert set(counts.values()) == {1}
+    assert pending(site, clock) == 0
+
+
+def test_two_sweepers_racing_fire_each_timer_once(office, site, clock, database_url):
+    issue_many(office)
+    clock.set(at("2026-03-27 18:00"))
+    due = pending(site, clock)
+    sites = [open_site(database_url, ManualClock(clock.now()), migrate=False, register=False) for _ in range(2)]
+    results, barrier = [], threading.Barrier(2)
+
+    def run(s):
+        barrier.wait()
+        results.append(sweep(s, batch_size=25))
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in sites]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    fired = [f.timer_id for r in results for f in r.fired]
+    assert len(fired) == len(set(fired)) == due
+    assert set(timer_events(site).values()) == {1}
+    for s in sites:
+        s.eng.dispose()
+
+
+def test_one_failing_timer_never_stops_the_rest(office, site, clock, monkeypatch):
+    issue_many(office, n=3)
+    clock.set(at("2026-03-18 09:00"))  # the reminders
+    real_fire = sweep_module._fire
+    broken = {}
+
+    def fail_first(site_, conn, b, t, *a, **kw):
+        if not broken:
+            broken["id"] = t.id
+            raise RuntimeError("template exploded")
+        return real_fire(site_, conn, b, t, *a, **kw)
+
+    monkeypatch.setattr(sweep_module, "_fire", fail_first)
+    result = sweep(site)
+    assert [f for f, _ in result.failed] == [broken["id"]]
+    assert len(result.fired) == 8
+    with db.read(site.eng) as c:
+        row = c.execute(sa.select(Timer.__table__).where(Timer.__table__.c.id == broken["id"])).one()
+    assert row.state == "pending" and row.attempts == 1 and "template exploded" in row.error
+    monkeypatch.setattr(sweep_module, "_fire", real_fire)
+    clock.advance(__import__("datetime").timedelta(minutes=6))
+    assert [f.timer_id for f in sweep(site).fired] == [broken["id"]]  # retried later, once
+
+
+def test_after_downtime_missed_chases_fire_once_not_once_per_day(office, site, clock):
+    item = office.issue_directive(co_units=[])
+    office.register_and_assign(item)
+    clock.set(at("2026-04-10 10:00"))  # the site was down for three weeks
+    kinds = Counter(f.kind for f in sweep(site).fired)
+    assert kinds == {"remind": 1, "due": 1, "chase": 1, "escalate": 2}
+    assert sweep(site).fired == []
