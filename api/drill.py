@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api.errors import DrillModeOff
-from engine.runtime import permissions
 from engine.clock import ManualClock
 from engine.runtime.site import Site
 from engine.core.states import InputError
+from engine.core import policy
 
 _DURATION = re.compile(r"^P(?!$)(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?=\d)(?:(\d{1,6})H)?(?:(\d{1,7})M)?(?:(\d{1,9})S)?)?$")
 MAX_JUMP = timedelta(days=3660)
@@ -31,7 +31,7 @@ def move_clock(site: Site, *, enabled: bool, login: str, advance: str | None, to
     """Move the drill clock (administrators only) and sweep; {"now", "local_time", "fired", "failed"}."""
     if not enabled or not isinstance(site.clock, ManualClock):
         raise DrillModeOff.of("drill_off")
-    permissions.require_admin(site.actor(login))
+    policy.require_admin(site.actor(login))
     if (advance is None) == (to is None):
         raise InputError("advance", "请给出 advance 或 to 之一", "give exactly one of `advance` or `to`")
     now = site.clock.now()

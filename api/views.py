@@ -6,10 +6,10 @@ from typing import Any
 
 from api.i18n import role_label
 from engine.core import dsl
-from engine.runtime import permissions
 from engine.core.model import Actor
 from engine.runtime.site import Site
 from engine.core.states import InputError
+from engine.core import policy
 
 log = logging.getLogger("duban.api")
 
@@ -20,7 +20,7 @@ def profile(site: Site, actor: Actor) -> dict:
     return {"login": p.login, "name": {"zh": p.name_zh, "en": p.name_en or p.login},
             "unit": {"id": p.unit, "name": {"zh": u.name_zh if u else p.unit, "en": u.name_en if u else p.unit}},
             "roles": [{"id": r, "label": role_label(r)} for r in sorted(p.roles)], "category": p.category,
-            "may_start": [k for k in site.definitions() if permissions.may_start(actor, k)]}
+            "may_start": [k for k in site.definitions() if policy.may_start(actor, k)]}
 
 
 def _label(x: Any) -> dict | None:
@@ -31,7 +31,7 @@ def definition_summary(defn: dsl.Definition, actor: Actor) -> dict:
     return {"id": defn.id, "version": defn.version, "title": _label(defn.title), "serial_prefix": defn.serial.prefix,
             "fields": [{"name": k, "type": f.type, "required": f.required, "label": _label(f.label),
                         "values": f.values, "default": f.default} for k, f in defn.fields.items()],
-            "may_start": permissions.may_start(actor, defn.id)}
+            "may_start": policy.may_start(actor, defn.id)}
 
 
 def definition_detail(defn: dsl.Definition, actor: Actor, lang: str) -> dict:

@@ -1,4 +1,4 @@
-"""Administration pages (administrators only, as engine.permissions.require_admin decides): the organisation
+"""Administration pages (administrators only, as engine.core.policy.require_admin decides): the organisation
 (units, people, roles, notification channels), the working calendar's overrides, and the definitions with
 their validation results and diagrams, plus checking a YAML text before it is deployed."""
 from __future__ import annotations
@@ -19,16 +19,16 @@ from api.pages.work import Form, SiteDep, router
 from api.pages.words import Translator
 from api.routes.definitions import MAX_YAML, _validate
 from engine.reads import lists as listing
-from engine.runtime import permissions
 from engine.core.dsl import ROLES
 from engine.parser.loader import NOT_WORKFLOWS, definitions_dir, validate_paths
 from engine.runtime.site import Site
 from engine.core.states import DubanError, InputError
+from engine.core import policy
 
 
 def admin(request: Request, site: Site) -> PageUser:
     user = require_user(request, site)
-    permissions.require_admin(user.actor)
+    policy.require_admin(user.actor)
     return user
 
 
@@ -130,7 +130,7 @@ def definitions(request: Request, site: SiteDep):
 def definitions_page(request: Request, site: Site, user: PageUser, checked: dict | None, text: str):
     lang = page_lang(request)
     defs = [{"id": k, "version": d.version, "title": d.title.text(lang), "prefix": d.serial.prefix,
-             "steps": len(d.steps), "fields": len(d.fields), "may_start": sorted(permissions.START_ROLES.get(k, ())),
+             "steps": len(d.steps), "fields": len(d.fields), "may_start": sorted(policy.START_ROLES.get(k, ())),
              "diagram": Markup(diagram.svg(d, lang))} for k, d in site.definitions().items()]
     return page(request, site, "admin_definitions.html", user=user, title=Translator(lang)("admin_definitions"),
                 section="definitions", defs=defs, files=files_checked(), checked=checked, text=text,

@@ -25,6 +25,7 @@ from engine.appraisal.trigger import start_cycle
 from engine.runtime.site import Site
 from engine.core.states import Conflict, DubanError, NotFound
 from engine.store import db, items as item_store
+from engine.core import policy
 
 PASSIVE = frozenset({"comment", "instruct", "chase", "cancel"})  # actions anyone involved has: not appraisal work
 
@@ -97,7 +98,7 @@ def cycle_page(request: Request, site: Site, user: PageUser, cycle_id: int, erro
     tasks = my_tasks(site, user, c["instance_id"], lang)
     return page(request, site, "appraisal_cycle.html", user=user, status=error.status if error else 200,
                 title=f"{c['title']} · {c['period']}", c=c, results=results, chart=Markup(chart), tasks=tasks,
-                may_calibrate=bool(user.actor.roles & views.SEE_ALL), opts=options(site, lang),
+                may_calibrate=policy.may_calibrate(user.actor), opts=options(site, lang),
                 form_error=error.place(tasks) if error else None, back=f"appraisal:{cycle_id}")
 
 

@@ -17,6 +17,7 @@ from api.pages.words import Translator
 from engine.runtime import permissions
 from engine.runtime.site import Site
 from engine.core.states import DubanError, NotAllowed, NotFound
+from engine.core import policy
 
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
@@ -25,7 +26,7 @@ def _definition(site: Site, user: PageUser, key: str):  # noqa: ANN202
     defn = site.definitions().get(key)
     if defn is None:
         raise NotFound(f"没有流程定义“{key}”", f"no definition {key!r}", {"definition": key})
-    if not permissions.may_start(user.actor, key):
+    if not policy.may_start(user.actor, key):
         raise NotAllowed(f"您无权发起“{defn.title.zh}”", f"you may not start a '{defn.title.en}'", {"definition": key})
     return defn
 

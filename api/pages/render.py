@@ -14,10 +14,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from api import views
 from api.pages.session import PageUser, current, page_lang
 from api.pages.words import Translator
-from engine.reads import lists as listing, supervision
-from engine.runtime import permissions
+from engine.reads import lists as listing
 from engine.core.org import Holder
 from engine.runtime.site import Site
+from engine.core import policy
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FLASH_COOKIE = "duban_flash"
@@ -97,9 +97,9 @@ class Fmt:
 
 def nav(user: PageUser, site: Site) -> dict:
     a = user.actor
-    return {"directive": permissions.may_start(a, "directive"),
-            "incoming_document": permissions.may_start(a, "incoming_document"),
-            "board": supervision.may_supervise(a), "admin": bool(a.roles & permissions.ADMIN_ROLES)}
+    return {"directive": policy.may_start(a, "directive"),
+            "incoming_document": policy.may_start(a, "incoming_document"),
+            "board": policy.may_supervise(a), "admin": bool(a.roles & policy.ADMIN_ROLES)}
 
 
 def page(request: Request, site: Site, template: str, *, user: PageUser | None, status: int = 200,

@@ -14,35 +14,9 @@ from engine.core.states import (
 )
 from engine.store import db, items as item_store
 from engine.store.tables import Entry, Event, Instance, Task
+from engine.core import policy
 
-SEE_ALL = frozenset({"admin", "auditor", "leader", "office_director", "clerk"})
 T_TASK, T_ITEM = Task.__table__, Instance.__table__
-
-
-def involved_units_and_people(item: ItemSnap, site: Site) -> tuple[set[str], set[str], set[str]]:
-    units, people, roles = set(), {item.initiator}, set()
-    for t in item.tasks:
-        if t.holder.unit:
-            units.add(t.holder.unit)
-        if t.holder.person:
-            people.add(t.holder.person)
-        if t.holder.role:
-            roles.add(t.holder.role)
-        if t.sender:
-            people.add(t.sender)
-    lead = (item.assignment.get("lead") or {}).get("unit")
-    units.update([lead] if lead else [], item.assignment.get("co") or [])
-    return units, people, roles
-
-
-def can_see(site: Site, actor: Actor, item: ItemSnap, confidential: bool) -> bool:
-    """Confidential items: only the people, units and roles involved. Others: supervisors and those involved."""
-    units, people, roles = involved_units_and_people(item, site)
-    involved = actor.login in people or actor.unit in units or bool(actor.roles & roles)
-    if confidential:
-        return involved
-    person_units = {site.org.people[p].unit for p in people if p in site.org.people}
-    return involved or actor.unit in person_units or bool(actor.roles & SEE_ALL)
 
 
 def _step_title(item_or_defn: Any, step: str, lang: str) -> str:
@@ -114,7 +88,7 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
     actor = site.actor(login) if login else None
     with db.read(site.eng) as conn:
         item, row = item_store.load_item_and_row(conn=conn, item_id=item_id, definition_of=site.definition)
-        if actor is not None and not can_see(site, actor, item, row.confidential):
+        if actor is not None and not policy.can_see(site.org, actor, item, row.confidential):
             raise NotFound("没有这个事项", "no such item", {"instance": item_id})
         events = list(conn.execute(sa.select(Event.__table__).where(Event.__table__.c.instance_id == item_id)
                                    .order_by(Event.__table__.c.id)))

@@ -9,14 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.runtime import permissions
 from engine.reads import items as queries
 from engine.core.model import Actor
-from engine.reads.items import SEE_ALL
 from engine.runtime.site import Site
 from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, ItemState, NotFound
 from engine.store import audit, db
 from engine.store.tables import CalendarOverride, Event, Instance, Notification, Task
+from engine.core import policy
 
 T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
 T_NOTE, T_CAL = Notification.__table__, CalendarOverride.__table__
@@ -39,7 +38,7 @@ def visible_clause(site: Site, actor: Actor) -> sa.ColumnElement[bool]:
         sa.cast(i.assignment, sa.Text).contains(f'"{actor.unit}"', autoescape=True),
         sa.exists().where(t.instance_id == i.id, sa.or_(t.person == actor.login, t.sender == actor.login,
                                                         t.unit == actor.unit, t.role.in_(sorted(actor.roles)))))
-    if actor.roles & SEE_ALL:
+    if actor.roles & policy.SEE_ALL_ROLES:
         return sa.or_(i.confidential.is_(False), involved)
     unit_involved = sa.or_(i.initiator.in_(members), sa.exists().where(
         t.instance_id == i.id, sa.or_(t.person.in_(members), t.sender.in_(members))))
@@ -111,7 +110,7 @@ def count_items(site: Site) -> int:
 def audit_events(site: Site, *, login: str, instance: int | None = None, person: str | None = None,
                  since: datetime | None = None, page: int = 1, lang: str = "zh") -> dict:
     """The audit log (auditors and admins), oldest first, filtered by item, actor and time."""
-    permissions.require_auditor(site.actor(login))
+    policy.require_auditor(site.actor(login))
     e = T_EVENT.c
     where = []
     if instance is not None:
@@ -186,7 +185,7 @@ def calendar_year(site: Site, *, year: int) -> dict:
 def set_calendar_day(site: Site, *, login: str, day: date, working: bool, note: str = "") -> dict:
     """An administrator marks a date working or not (CalendarOverride), audited; caches reloaded."""
     actor = site.actor(login)
-    permissions.require_admin(actor)
+    policy.require_admin(actor)
     c = T_CAL.c
     with db.write(site.eng) as conn:
         if conn.execute(T_CAL.update().where(c.day == day).values(working=working, note=note)).rowcount == 0:
@@ -200,7 +199,7 @@ def set_calendar_day(site: Site, *, login: str, day: date, working: bool, note: 
 
 def unset_calendar_day(site: Site, *, login: str, day: date) -> dict:
     """Remove an override (the statutory calendar applies again); NotFound when there is none."""
-    permissions.require_admin(site.actor(login))
+    policy.require_admin(site.actor(login))
     with db.write(site.eng) as conn:
         if conn.execute(T_CAL.delete().where(T_CAL.c.day == day)).rowcount == 0:
             raise NotFound(f"{day} 没有自定义设置", f"{day} has no override", {"date": day.isoformat()})

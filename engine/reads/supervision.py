@@ -15,12 +15,12 @@ from engine.reads.lists import visible_clause
 from engine.core.model import Actor
 from engine.core.org import Holder
 from engine.runtime.site import Site
-from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, NotAllowed
+from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState
 from engine.store import db, items as item_store
 from engine.store.tables import Event, Instance, Task
+from engine.core import policy
 
 T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
-SUPERVISORS = frozenset({"leader", "office_director", "clerk", "admin", "auditor"})
 PERIODS = ("all", "week", "month", "quarter", "year")
 UPCOMING_WORKING_DAYS = 5
 WEEKS = 12
@@ -63,18 +63,6 @@ def period_range(period: str | None, today: date) -> tuple[date | None, date | N
     if period == "year":
         return date(today.year, 1, 1), today
     raise ValueError(period)
-
-
-def may_supervise(actor: Actor) -> bool:
-    """Leaders, the office director, clerks (and admins, auditors) see the board."""
-    return bool(actor.roles & SUPERVISORS)
-
-
-def require_supervisor(actor: Actor) -> None:
-    if not may_supervise(actor):
-        raise NotAllowed("仅领导、办公室主任和督办员可查看督办看板",
-                         "only leaders, the office director and clerks see the supervision board",
-                         {"roles": sorted(SUPERVISORS)})
 
 
 # ------------------------------------------------------------------ loading
@@ -148,7 +136,7 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     """The supervision board: counts by state, overdue and on-time rate by unit, carded items, upcoming due
     tasks, and completions and overdue per week."""
     actor = site.actor(login)
-    require_supervisor(actor)
+    policy.require_supervisor(actor)
     now, cal = site.clock.now(), site.cal
     items, tasks, _ = _load(site, actor, filters, now)
     counts = {k: 0 for k in ("total", "running", "overdue", "due_soon", "completed", "archived", "cancelled",
@@ -237,7 +225,7 @@ def overdue_tasks(site: Site, *, login: str, filters: Filters = Filters(), lang:
     """Open work tasks past their due time in the filtered items, most overdue first, each as
     engine.queries.task_view shows it (with the actions `login` may take: `chase` where allowed)."""
     actor = site.actor(login)
-    require_supervisor(actor)
+    policy.require_supervisor(actor)
     now = site.clock.now()
     t = T_TASK.c
     ids = sa.select(T_ITEM.c.id).where(*_where(site, actor, filters, now), T_ITEM.c.state == ItemState.running.value)
@@ -257,7 +245,7 @@ def overdue_tasks(site: Site, *, login: str, filters: Filters = Filters(), lang:
 def chase_many(site: Site, *, login: str, task_ids: list[int], message: str) -> dict:
     """Chase each task as `login` (the same rule as one chase: engine.permissions.act_as); one refusal does
     not stop the rest. {"chased": [task ids], "failed": [{"task", "zh", "en"}]}."""
-    require_supervisor(site.actor(login))
+    policy.require_supervisor(site.actor(login))
     chased, failed = [], []
     for tid in list(dict.fromkeys(task_ids))[:MAX_CHASE]:
         try:

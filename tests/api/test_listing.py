@@ -1,12 +1,12 @@
 """Listing items: what each person sees (confidential documents stay with those involved), filters and pages;
-and the list's SQL visibility agrees with engine.queries.can_see for every person and item."""
+and the list's SQL visibility agrees with engine.core.policy.can_see for every person and item."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.reads import items as queries
 from engine.store import db, items as item_store
 from engine.store.tables import Instance
+from engine.core import policy
 
 
 def _ids(api, who, **params) -> list[int]:
@@ -91,5 +91,5 @@ def test_list_visibility_agrees_with_can_see_for_everyone(api, api_site):
         secret = {r.id: r.confidential for r in conn.execute(Instance.__table__.select())}
     for login in api_site.org.people:
         actor = api_site.actor(login)
-        expected = sorted(i for i in items if queries.can_see(api_site, actor, snaps[i], secret[i]))
+        expected = sorted(i for i in items if policy.can_see(api_site.org, actor, snaps[i], secret[i]))
         assert sorted(_ids(api, login)) == expected, login

@@ -9,11 +9,11 @@ from engine.core import dsl
 from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx, each_advance, enter, follow, set_assignment
 from engine.core.model import Actor, Call, Effect, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
 from engine.core.org import Holder
+from engine.core import policy
 from engine.core.states import (
     OPEN_TASK_STATES, InputError, ItemState, NotAllowed, Part, TaskKind, TaskState,
 )
 
-SUPERVISORS = frozenset({"clerk", "leader", "office_director"})
 MIN_YEAR, MAX_YEAR = 2000, 2100  # dates outside are typing slips, and beyond the working calendar
 
 
@@ -140,7 +140,7 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
             if any(t.kind == TaskKind.extension and t.data.get("target") == task.id for t in item.open_tasks()):
                 own = [a for a in own if a != "request_extension"]
             out += own
-    if task.kind == TaskKind.work and not holds and actor.roles & SUPERVISORS and task.due_at is not None:
+    if task.kind == TaskKind.work and not holds and actor.roles & policy.CHASE_ROLES and task.due_at is not None:
         out.append("chase")
     if "leader" in actor.roles:
         out.append("instruct")
