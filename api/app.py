@@ -1,7 +1,6 @@
 """The app factory: a FastAPI app over one Site, every router under /api/v1, one error shape."""
 from __future__ import annotations
 
-import os
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -14,6 +13,7 @@ from api.routes import appraisal
 from engine.reads import lists as listing
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
+from engine.settings import settings
 
 PREFIX = "/api/v1"
 DESCRIPTION = """督办 Duban — office task handling and supervision.
@@ -26,10 +26,7 @@ Errors always look like `{"error": {"code", "message", "details"}}`; messages ar
 def worker_threads() -> int:
     """Threads that run the (synchronous) routes: DUBAN_THREADS, default 8. Fewer threads than anyio's 40
     keep the GIL from thrashing under load; each route holds a database connection only briefly."""
-    try:
-        return max(1, int(os.environ.get("DUBAN_THREADS", "8")))
-    except ValueError:
-        return 8
+    return settings().threads
 
 
 @asynccontextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import secrets
 import threading
 import weakref
@@ -22,6 +21,7 @@ from engine.clock import Clock, monotonic
 from engine.runtime.site import Site
 from engine.store import db
 from engine.store.tables import AccessToken, LoginAttempt, Person
+from engine.settings import settings
 
 T_TOKEN, T_ATTEMPT, T_PERSON = AccessToken.__table__, LoginAttempt.__table__, Person.__table__
 MAX_FAILURES = 5
@@ -51,10 +51,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def token_hours() -> float:
-    try:
-        return max(0.01, float(os.environ.get("DUBAN_TOKEN_HOURS", "12")))
-    except ValueError:
-        return 12.0
+    return settings().token_hours
 
 
 def digest(token: str) -> str:

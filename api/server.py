@@ -18,17 +18,11 @@ from api.app import create_app
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
+from engine.settings import SettingsError, describe, mask_url, settings
 from engine.store import db as store_db
 
 DEFAULT_DEMO_PASSWORD = "duban-demo"
 log = logging.getLogger("duban.server")
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 def load_demo(site: Site) -> str:
@@ -36,7 +30,7 @@ def load_demo(site: Site) -> str:
     from api.auth import hash_password
     from engine.reads.lists import count_items
 
-    password = os.environ.get("DUBAN_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+    password = settings().demo_password or DEFAULT_DEMO_PASSWORD
     load_org_file(site, demo_org_path(), password_hash=hash_password(password))
     bar = "!" * 72
     print(f"{bar}\n!! 演示模式：所有演示账号的密码都是 “{password}”，切勿用于生产环境。\n"
@@ -72,22 +66,28 @@ def scheduler_banner(mode: str, no_scheduler_flag: bool) -> str:
 def scheduler_mode(scheduler: bool = True) -> str:
     """Who runs the timers: DUBAN_SCHEDULER (embedded, prefect, off). `--no-scheduler` (scheduler=False) keeps
     this process from running them: `off`, unless Prefect is declared in charge."""
-    mode = (os.environ.get("DUBAN_SCHEDULER") or "embedded").strip().lower()
-    if mode not in SCHEDULERS:
-        raise SystemExit(f"duban serve: DUBAN_SCHEDULER={mode!r} is not one of {', '.join(SCHEDULERS)}")
+    try:
+        mode = settings().scheduler
+    except SettingsError as e:
+        raise SystemExit(f"duban serve: {e}") from None
     return "off" if mode == "embedded" and not scheduler else mode
 
 
 def worker_app():
     """The app of one uvicorn worker process (DUBAN_WORKERS > 1): the parent already migrated and seeded."""
-    site = open_site(os.environ["DUBAN_DATABASE_URL"], SystemClock(), migrate=False, register=False)
+    site = open_site(settings().database_url, SystemClock(), migrate=False, register=False)
     return create_app(site)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, demo: bool = False,
           simulated_clock: bool = False, db: str | None = None) -> int:
     """Run the API until interrupted; returns the exit status."""
-    logging.basicConfig(level=os.environ.get("DUBAN_LOG_LEVEL", "info").upper(),
+    try:
+        env = settings()
+    except SettingsError as e:
+        raise SystemExit(f"duban serve: {e}") from None
+    print("设置 / settings (DUBAN_*):\n" + describe(env), flush=True)
+    logging.basicConfig(level=env.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     mode = scheduler_mode(scheduler)
     url = store_db.database_url(db)
@@ -104,9 +104,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
 
         sched = start_scheduler(site)
     print(scheduler_banner(mode, not scheduler), flush=True)
-    workers = 1 if simulated_clock else max(1, _env_int("DUBAN_WORKERS", 1))
-    access_log = os.environ.get("DUBAN_ACCESS_LOG", "1") not in ("0", "false", "no")
-    print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {_safe(url)}, "
+    workers = 1 if simulated_clock else env.workers
+    access_log = env.access_log
+    print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {mask_url(url)}, "
           f"workers {workers})", flush=True)
     try:
         if workers > 1:
@@ -122,15 +122,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
             sched.shutdown()
         site.eng.dispose()
     return 0
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "?"
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from workflows import OFFLINE_ENV
+from engine.settings import SettingsError, settings
 
 DEFAULT_POOL = "duban"
 TAGS = ["duban"]
@@ -50,9 +51,9 @@ class Planned:
 def seconds_setting(name: str, default: float) -> timedelta:
     """A period setting in seconds (at least 1)."""
     try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        raise SystemExit(f"duban deploy: {name} must be a number of seconds") from None
+        value = float(getattr(settings(), name.removeprefix("DUBAN_").lower(), default))
+    except SettingsError as e:
+        raise SystemExit(f"duban deploy: {e}") from None
     if value < 1:
         raise SystemExit(f"duban deploy: {name} must be at least 1 second")
     return timedelta(seconds=value)
@@ -128,7 +129,7 @@ def deploy_command(args: argparse.Namespace) -> int:
     """`duban deploy [--apply] [--db URL]`."""
     from engine.runtime.boot import open_site
 
-    pool = os.environ.get("DUBAN_PREFECT_POOL") or DEFAULT_POOL
+    pool = settings().prefect_pool or DEFAULT_POOL
     site = open_site(args.db)  # migrated and definitions registered, as `duban serve` leaves it
     try:
         planned = plan(site)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from api.i18n import lang_of
 from engine.core.model import Actor
 from engine.runtime.site import Site
 from engine.core.states import NotFound
+from engine.settings import settings
 
 SESSION_COOKIE = "duban_session"
 LOGIN_COOKIE = "duban_login"
@@ -54,7 +54,7 @@ class PageUser:
 
 
 def secure_cookies(request: Request) -> bool:
-    return request.url.scheme == "https" or os.environ.get("DUBAN_COOKIE_SECURE", "") in ("1", "true", "yes")
+    return request.url.scheme == "https" or settings().cookie_secure
 
 
 def csrf_token(session_token: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 from fractions import Fraction
 from pathlib import Path
@@ -17,6 +16,7 @@ from engine.core import expr
 from engine.parser import loader
 from engine.core.dsl import Label, Strict
 from engine.core.states import DefinitionError
+from engine.settings import settings
 
 RELATIONS = ("self", "supervisor", "peers")
 RELATION_LABELS = {"self": ("自评", "Self"), "supervisor": ("上级评价", "Supervisor"), "peers": ("同事评价", "Peer")}
@@ -210,7 +210,7 @@ def parse_scheme(text: str, filename: str = "<scheme>") -> Scheme:
 
 def schemes_dir() -> Path:
     """DUBAN_SCHEMES_DIR, else the shipped definitions/schemes."""
-    return Path(os.environ.get("DUBAN_SCHEMES_DIR") or loader.definitions_dir() / "schemes")
+    return Path(settings().schemes_dir or loader.definitions_dir() / "schemes")
 
 
 def load_dir(path: str | Path | None = None) -> dict[str, tuple[Scheme, str, str]]:

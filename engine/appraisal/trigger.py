@@ -5,7 +5,6 @@ while the site was down starts its cycle at the next start-up."""
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from engine.appraisal.periods import due_period, parse_period
 from engine.core.states import NotFound
 from engine.store import db
 from engine.store.tables import DefinitionRow
+from engine.settings import settings
 
 log = logging.getLogger("duban.appraisal")
 DEFINITION = "appraisal_quarterly"
@@ -89,7 +89,7 @@ def scheduler_jobs(site: Any) -> list[dict]:
 
     if not any(d.trigger for d in site.definitions().values()):
         return []
-    seconds = float(os.environ.get("DUBAN_TRIGGER_SECONDS", "60"))
+    seconds = settings().trigger_seconds
     return [{"func": run_trigger, "trigger": IntervalTrigger(seconds=seconds), "args": [site],
              "id": "appraisal_trigger", "name": "appraisal trigger 考核周期自动开启",
              "next_run_time": SystemClock().now() + timedelta(seconds=0)}]

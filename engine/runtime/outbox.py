@@ -16,7 +16,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -30,6 +29,7 @@ from engine.runtime.site import Site
 from engine.core.states import Conflict, NotFound
 from engine.store import db
 from engine.store.tables import Outbox
+from engine.settings import settings
 
 log = logging.getLogger("duban.notify")
 T_OUT = Outbox.__table__
@@ -150,7 +150,7 @@ def send_apprise(url: str, title: str, body: str, *, now: datetime | None = None
 
 def _send_bot(scheme: str, plugin: Any, title: str, body: str, now: datetime | None) -> None:
     """POST Apprise's payload for DingTalk / WeCom / Feishu and check the JSON error code as well."""
-    base = (os.environ.get("DUBAN_BOT_BASE_URL") or BOT_HOSTS[scheme]).rstrip("/")
+    base = (settings().bot_base_url or BOT_HOSTS[scheme]).rstrip("/")
     text = f"{title}\n{body}" if title else body  # these bots take no title: Apprise prepends it too
     params: dict[str, str] = {}
     if scheme == "dingtalk":

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from engine.clock import SystemClock
 from engine.runtime.site import Site
+from engine.settings import settings
 
 log = logging.getLogger("duban.scheduler")
 
@@ -31,8 +31,8 @@ def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
                     dispatch_seconds: float | None = None) -> BackgroundScheduler:
     """Start the site's scheduler. Jobs only drive sweeps; timers themselves are database rows, so a
     restart loses nothing and the first sweep at start fires what came due while the site was down, once."""
-    sweep_seconds = sweep_seconds or float(os.environ.get("DUBAN_SWEEP_SECONDS", "30"))
-    dispatch_seconds = dispatch_seconds or float(os.environ.get("DUBAN_DISPATCH_SECONDS", "5"))
+    sweep_seconds = sweep_seconds or settings().sweep_seconds
+    dispatch_seconds = dispatch_seconds or settings().dispatch_seconds
     sched = BackgroundScheduler(timezone=str(site.cal.tz),
                                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     now = SystemClock().now()  # the scheduler runs on real time; sweeps read the site clock

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from engine.core.model import (
 from engine.core.org import Org
 from engine.core.states import Conflict, DubanError, ItemState, NotFound, OPEN_TASK_STATES
 from engine.store import audit, db, calendar as calendar_store, definitions as definition_store, items as item_store, org as org_store
+from engine.settings import settings as env_settings
 from engine.store.tables import (
     Entry as EntryRow, Event as EventRow, Instance, Notification, Outbox, PeriodRun, Person, Task, Timer,
 )
@@ -116,11 +116,11 @@ class Site:
         self._cal: WorkCalendar | None = None
         self._emails: dict[str, list[str]] = {}
         # replicas see another replica's organisation, calendar and definition changes within this many seconds
-        self.cache_seconds = float(os.environ.get("DUBAN_CACHE_SECONDS", "30"))
+        self.cache_seconds = env_settings().cache_seconds
         self._loaded_at = monotonic()
         # per-unit automatic stages (appraisal metrics and scores) run in-process unless DUBAN_STAGES=external,
         # where a runner (Prefect) maps them over units and then calls leave_stage
-        self.stages_inline = os.environ.get("DUBAN_STAGES", "embedded") != "external"
+        self.stages_inline = env_settings().stages != "external"
 
     # ------------------------------------------------------------ cached site data
     def _expire(self) -> None:

@@ -1,7 +1,6 @@
 """Database setup: SQLite (WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes) or PostgreSQL."""
 from __future__ import annotations
 
-import os
 import threading
 import weakref
 from contextlib import contextmanager
@@ -12,12 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from engine.settings import settings
+
 DEFAULT_URL = "sqlite:///duban.db"
 
 
 def database_url(url: str | None = None) -> str:
     """The database to use: the argument, DUBAN_DATABASE_URL, or ./duban.db."""
-    url = url or os.environ.get("DUBAN_DATABASE_URL") or DEFAULT_URL
+    url = url or settings().database_url or DEFAULT_URL
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
@@ -29,15 +30,10 @@ def pool_settings(pool_size: int | None = None) -> dict:
     DUBAN_DB_POOL_SIZE (default 5), DUBAN_DB_MAX_OVERFLOW (10), DUBAN_DB_POOL_TIMEOUT (seconds to wait for a
     connection, 30), DUBAN_DB_POOL_RECYCLE (seconds before a connection is replaced, 1800: balancers and
     PgBouncer drop idle ones). Connections are checked before use, so a restarted server costs no request."""
-    def env(name: str, default: int) -> int:
-        try:
-            return int(os.environ.get(name, default))
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number, not {os.environ.get(name)!r}") from None
-
-    return {"pool_size": pool_size if pool_size is not None else env("DUBAN_DB_POOL_SIZE", 5),
-            "max_overflow": env("DUBAN_DB_MAX_OVERFLOW", 10), "pool_timeout": env("DUBAN_DB_POOL_TIMEOUT", 30),
-            "pool_recycle": env("DUBAN_DB_POOL_RECYCLE", 1800), "pool_pre_ping": True, "pool_use_lifo": True}
+    s = settings()
+    return {"pool_size": pool_size if pool_size is not None else s.db_pool_size,
+            "max_overflow": s.db_max_overflow, "pool_timeout": s.db_pool_timeout,
+            "pool_recycle": s.db_pool_recycle, "pool_pre_ping": True, "pool_use_lifo": True}
 
 
 def make_engine(url: str | None = None, *, pool_size: int | None = None) -> Engine:
