@@ -20,7 +20,8 @@ from api.pages.words import Translator
 from api.routes.definitions import MAX_YAML, _validate
 from engine.reads import lists as listing
 from engine.core.dsl import ROLES
-from engine.parser.loader import NOT_WORKFLOWS, definitions_dir, validate_paths
+from engine.parser.kinds import validate_paths
+from engine.parser.loader import NOT_WORKFLOWS, definitions_dir
 from engine.runtime.site import Site
 from engine.core.states import DubanError, InputError
 from engine.core import policy

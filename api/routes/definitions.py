@@ -10,7 +10,7 @@ from api import views
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from api.schemas import DefinitionPublic, DefinitionSource, DefinitionSummary, ValidationPublic
-from engine.parser.loader import parse_definition
+from engine.parser.definition import parse_definition
 from engine.core.states import DefinitionError, InputError, NotFound
 
 router = APIRouter(prefix="/definitions", tags=["definitions"], responses={401: ERRORS[401]})

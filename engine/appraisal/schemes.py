@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from engine.core import expr
-from engine.parser import loader
+from engine.parser.definition import words
+from engine.parser.loader import definitions_dir
+from engine.parser.positions import Located, line_key
 from engine.core.dsl import Label, Strict
 from engine.core.states import DefinitionError
 from engine.settings import settings
@@ -185,7 +187,7 @@ def _checks(s: Scheme, at) -> list[str]:  # noqa: ANN001
 
 def parse_scheme(text: str, filename: str = "<scheme>") -> Scheme:
     """Parse and check one scheme; raise DefinitionError listing every problem as `file:line: message`."""
-    located = loader.Located(text, filename)
+    located = Located(text, filename)
     problems = list(located.problems)
     if located.data is None and not problems:
         problems.append(f"{filename}:1: the file is empty")
@@ -200,8 +202,8 @@ def parse_scheme(text: str, filename: str = "<scheme>") -> Scheme:
     try:
         scheme = Scheme.model_validate(located.data)
     except ValidationError as e:
-        raise DefinitionError(sorted({f"{at(*err['loc'])}: {loader._words(err)}" for err in e.errors()},
-                                     key=loader._line_key)) from None
+        raise DefinitionError(sorted({f"{at(*err['loc'])}: {words(err)}" for err in e.errors()},
+                                     key=line_key)) from None
     problems = _checks(scheme, at)
     if problems:
         raise DefinitionError(problems)
@@ -210,7 +212,7 @@ def parse_scheme(text: str, filename: str = "<scheme>") -> Scheme:
 
 def schemes_dir() -> Path:
     """DUBAN_SCHEMES_DIR, else the shipped definitions/schemes."""
-    return Path(settings().schemes_dir or loader.definitions_dir() / "schemes")
+    return Path(settings().schemes_dir or definitions_dir() / "schemes")
 
 
 def load_dir(path: str | Path | None = None) -> dict[str, tuple[Scheme, str, str]]:

@@ -11,7 +11,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from engine.parser.loader import validate_paths
+    from engine.parser.kinds import validate_paths
 
     problems = validate_paths(args.paths)
     for p in problems:

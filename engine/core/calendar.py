@@ -1,26 +1,30 @@
-"""Working days on the Chinese calendar: statutory holidays, make-up working days (调休), local overrides; due-time arithmetic."""
+"""Working days on the Chinese calendar: statutory holidays, make-up working days (调休), local overrides; due-time
+arithmetic; which years are known (a library knows them, or the calendar file declares their statutory list complete).
+Pure: the calendar file is read by engine.parser.calendar_file."""
 from __future__ import annotations
 
 import bisect
 import functools
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta, timezone
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 import holidays
-import yaml
 
 
 @dataclass(frozen=True)
 class CalendarSettings:
-    """Site time zone and office hours."""
+    """Site time zone, office hours, and what a due date on a day off means (DUBAN_DUE_ON_DAY_OFF)."""
 
     timezone: str = "Asia/Shanghai"
     office_open: time = time(9, 0)
     office_close: time = time(18, 0)
+    due_on_day_off: str = "next_working_day"  # 期限届满日遇节假日顺延; or "keep"
+
+
+DUE_ON_DAY_OFF = ("next_working_day", "keep")
 
 
 class CalendarError(ValueError):
@@ -63,14 +67,19 @@ class WorkCalendar:
     """Working-day verdicts and due-time arithmetic for one site (all times aware, in the site tz)."""
 
     def __init__(self, overrides: Mapping[date, bool] | None = None,
-                 settings: CalendarSettings = CalendarSettings()):
+                 settings: CalendarSettings = CalendarSettings(), complete_years: Iterable[int] = ()):
         try:
             self.tz = ZoneInfo(settings.timezone)
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise CalendarError(f"unknown time zone {settings.timezone!r}") from e
         if not settings.office_open < settings.office_close:
             raise CalendarError("office_open must be earlier than office_close")
+        if settings.due_on_day_off not in DUE_ON_DAY_OFF:
+            raise CalendarError(f"due_on_day_off must be one of {', '.join(DUE_ON_DAY_OFF)}, "
+                                f"not {settings.due_on_day_off!r}")
         self.settings = settings
+        # years whose statutory list the calendar file declares complete (`years: {2027: complete}`)
+        self.complete_years = frozenset(complete_years)
         self._overrides: dict[date, bool] = {}
         for d, working in (overrides or {}).items():
             if isinstance(d, datetime) or not isinstance(d, date):
@@ -83,7 +92,7 @@ class WorkCalendar:
 
     def with_overrides(self, overrides: Mapping[date, bool]) -> WorkCalendar:
         """A new calendar with the same settings; the given overrides are layered over this one's."""
-        return WorkCalendar({**self._overrides, **overrides}, self.settings)
+        return WorkCalendar({**self._overrides, **overrides}, self.settings, self.complete_years)
 
     def _year(self, year: int) -> tuple[dict[date, dict], list[int]]:
         cached = self._years.get(year)
@@ -123,10 +132,16 @@ class WorkCalendar:
         return {"date": d, "working": d.weekday() < 5, "source": "weekday", "name": None}
 
     def year_known(self, year: int) -> bool:
-        """True if a library knows the year or an override falls in it."""
+        """True if a library knows the year's statutory holidays or the calendar file declares the year complete.
+        A few override rows in a year do not make it known: its other holidays would count as working days."""
         if not MINYEAR <= year <= MAXYEAR:
             return False
-        return _library_days(year) is not None or any(d.year == year for d in self._overrides)
+        return year in self.complete_years or _library_days(year) is not None
+
+    def unknown_years(self, start: date, end: date) -> list[int]:
+        """The years from start's to end's that are not known (warnings say so until someone enters them)."""
+        return [y for y in range(self._check_date(start).year, self._check_date(end).year + 1)
+                if not self.year_known(y)]
 
     def days(self, year: int) -> list[dict]:
         """describe_day for every date of the year that is not a plain Mon-Fri/weekend day, sorted."""
@@ -156,9 +171,16 @@ class WorkCalendar:
         """Close of office on date d, aware in the site tz."""
         return datetime.combine(self._check_date(d), self.settings.office_close, tzinfo=self.tz)
 
+    def due_day(self, d: date) -> date:
+        """The day a due date means: a day off moves to the next working day (期限届满日遇节假日顺延),
+        unless the site keeps due dates as written (due_on_day_off = "keep")."""
+        if self.settings.due_on_day_off == "keep" or self.is_working_day(self._check_date(d)):
+            return d
+        return self._nth_after(d, 1)
+
     def due_on_date(self, d: date) -> datetime:
-        """A subject's "due: YYYY-MM-DD": close of office that day, even if it is not a working day."""
-        return self.close_of(d)
+        """A subject's "due: YYYY-MM-DD": close of office on due_day(d)."""
+        return self.close_of(self.due_day(d))
 
     def _nth_after(self, d: date, n: int) -> date:
         year, o = d.year, d.toordinal()
@@ -247,75 +269,3 @@ class WorkCalendar:
     def add_hours(self, start: datetime, hours: float) -> datetime:
         """Plain elapsed clock hours, result in the site tz."""
         return self._plus(self._local(start), timedelta(hours=hours))
-
-
-def load_overrides_yaml(path: str | Path) -> dict[date, bool]:
-    """Parse definitions/calendar.yaml into {date: working}; errors read "calendar.yaml:LINE: message"."""
-    path = Path(path)
-    name = path.name
-
-    def fail(node_or_line: Any, message: str) -> CalendarError:
-        line = node_or_line if isinstance(node_or_line, int) else node_or_line.start_mark.line + 1
-        return CalendarError(f"{name}:{line}: {message}")
-
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except OSError as e:
-        raise CalendarError(f"{name}: cannot read {path}: {e.strerror or e}") from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        raise fail(mark.line + 1 if mark else 1, f"not valid YAML: {getattr(e, 'problem', None) or e}") from e
-    constructor = yaml.SafeLoader("")
-
-    def value(node: yaml.Node) -> Any:
-        try:
-            return constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError) as e:
-            raise fail(node, f"bad value {node.value!r}: {e}") from e
-
-    if root is None:
-        return {}
-    if not isinstance(root, yaml.MappingNode):
-        raise fail(root, "expected a mapping with an 'overrides:' list")
-    rows = None
-    for key_node, val_node in root.value:
-        if value(key_node) != "overrides":
-            raise fail(key_node, f"unknown key {key_node.value!r} (expected 'overrides')")
-        rows = val_node
-    if rows is None or (isinstance(rows, yaml.ScalarNode) and value(rows) is None):
-        return {}
-    if not isinstance(rows, yaml.SequenceNode):
-        raise fail(rows, "'overrides' must be a list of {date, working, note} rows")
-
-    out: dict[date, bool] = {}
-    first_line: dict[date, int] = {}  # for duplicate messages
-    for row in rows.value:
-        line = row.start_mark.line + 1
-        if not isinstance(row, yaml.MappingNode):
-            raise fail(line, "each override is a mapping like {date: 2027-01-01, working: false, note: ...}")
-        fields: dict[str, Any] = {}
-        for key_node, val_node in row.value:
-            key = value(key_node)
-            if key not in ("date", "working", "note"):
-                raise fail(key_node, f"unknown field {key!r} (expected date, working, note)")
-            if key in fields:
-                raise fail(key_node, f"field {key!r} given twice")
-            fields[key] = value(val_node)
-        d = fields.get("date")
-        if d is None:
-            raise fail(line, "override row has no date")
-        if isinstance(d, str):
-            try:
-                d = date.fromisoformat(d.strip())
-            except ValueError:
-                raise fail(line, f"date {d!r} is not YYYY-MM-DD") from None
-        if isinstance(d, datetime) or not isinstance(d, date):
-            raise fail(line, f"date {d!r} must be a day like 2027-01-01")
-        working = fields.get("working")
-        if not isinstance(working, bool):
-            raise fail(line, f"{d}: 'working' must be true or false, got {working!r}")
-        if d in out:
-            raise fail(line, f"{d} is listed twice (first on line {first_line[d]})")
-        out[d] = working
-        first_line[d] = line
-    return out

@@ -16,7 +16,9 @@ from engine.core import timers as deadlines, dsl, machine
 from engine.core.calendar import CalendarSettings, WorkCalendar
 from engine.clock import Clock, SystemClock, monotonic
 from engine.core.fields import check_subject, to_json
-from engine.parser.loader import definitions_dir, parse_definition
+from engine.parser.definition import parse_definition
+from engine.parser.calendar_file import CalendarFile, load_calendar_file
+from engine.parser.loader import definitions_dir
 from engine.runtime.messages import render
 from engine.core.model import (
     Actor, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask, Call,
@@ -108,7 +110,7 @@ class Site:
     def __init__(self, eng: Engine, clock: Clock | None = None, *, settings: CalendarSettings | None = None,
                  calendar_yaml: Path | None = None):
         self.eng, self.clock = eng, clock or SystemClock()
-        self.settings = settings or CalendarSettings()
+        self.settings = settings or CalendarSettings(due_on_day_off=env_settings().due_on_day_off)
         self.calendar_yaml = calendar_yaml if calendar_yaml is not None else definitions_dir() / "calendar.yaml"
         self._defs: dict[tuple[str, int], dsl.Definition] = {}
         self._latest: dict[str, int] = {}
@@ -142,10 +144,10 @@ class Site:
     def cal(self) -> WorkCalendar:
         self._expire()
         if self._cal is None:
+            cal_file = load_calendar_file(self.calendar_yaml) if self.calendar_yaml.exists() else CalendarFile()
             with db.read(self.eng) as conn:
-                overrides = calendar_store.calendar_overrides(conn=conn, yaml_path=self.calendar_yaml
-                                                    if self.calendar_yaml.exists() else None)
-            self._cal = WorkCalendar(overrides, self.settings)
+                overrides = {**cal_file.overrides, **calendar_store.calendar_overrides(conn=conn)}
+            self._cal = WorkCalendar(overrides, self.settings, cal_file.complete_years)
         return self._cal
 
     def reload(self) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.core.calendar import load_overrides_yaml
+from engine.parser.calendar_file import load_overrides_yaml
 from engine.store.tables import CalendarOverride
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from engine.core import dsl
-from engine.parser.loader import content_hash, parse_definition
+from engine.parser.definition import content_hash, parse_definition
 from engine.core.states import DubanError
 from engine.store.tables import DefinitionRow
 

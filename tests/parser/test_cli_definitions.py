@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.core import dsl
-from engine.parser import loader
+from engine.parser import kinds, loader
 from engine.reads.diagram import chase_text, mermaid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,3 +143,19 @@ def test_chase_text_in_both_languages():
     assert chase_text(chase) == ("提醒 2 个工作日前 / 到期提醒 / 逾期每 1 个工作日催办 / "
                                  "3 个工作日黄牌 / 5 个工作日红牌")
     assert chase_text(chase, "en").startswith("remind 2 working days before / remind at due / chase every")
+
+
+def test_validate_every_file_of_the_shipped_folder(tmp_path):
+    # what the shell makes of `duban validate definitions/*.yaml`: the organisation and the calendar included
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "definitions").glob("*.yaml"))
+    assert "definitions/org.demo.yaml" in files and "definitions/calendar.yaml" in files
+    r = duban("validate", *files, *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "definitions/schemes").glob("*.yaml")))
+    assert r.returncode == 0, r.stdout + r.stderr
+    notes = tmp_path / "notes.yaml"
+    notes.write_text("shopping: [milk, eggs]\n", encoding="utf-8")
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes("title: 督办\n".encode("gbk"))
+    r = duban("validate", "definitions/calendar.yaml", str(notes), str(gbk))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stdout.splitlines() == [f"{notes}:1: {kinds.NONE_OF_THEM}",
+                                     f"{gbk}:1: the file is not UTF-8 text (byte 0xb6 at offset 7); save it as UTF-8"]

@@ -1,13 +1,15 @@
 """The loader on the broken-definition corpus (exact file:line: message), the shipped definitions, duplicate
-ids across files, and the order of reported problems."""
+ids across files, the order of reported problems, the guards (size, depth, values: a message fast, never a
+traceback), and `validate` on every kind of file in definitions/."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from engine.parser import loader
+from engine.parser import kinds, loader
 from engine.core.states import DefinitionError
 
 BROKEN = Path(__file__).parent / "broken"
@@ -59,6 +61,11 @@ EXPECTED = {
     "43_step_without_kind.yaml": (10, "step 'register' has no `kind`"),
     "44_unclosed_bracket.yaml": (12, "the { opened here is not closed"),
     "45_enum_values_on_a_date.yaml": (10, "`values` only belongs to enum fields, not date"),
+    "46_not_utf8.yaml": (4, "the file is not UTF-8 text"),
+    "47_mapping_as_key.yaml": (19, "a key must be plain text, not a mapping"),
+    "48_step_id_yes.yaml": (19, "the key 'yes' is read by YAML as True; quote it"),
+    "49_deadline_too_long.yaml": (14, "1000000000000 working days is too long: at most 3660 days"),
+    "50_deep_nesting.yaml": (19, "nested more than 64 levels deep"),
 }
 
 
@@ -74,7 +81,7 @@ def test_broken_definition(name):
     line, words = EXPECTED[name]
     path = BROKEN / name
     with pytest.raises(DefinitionError) as caught:
-        loader.parse_definition(path.read_text(encoding="utf-8"), f"broken/{name}")
+        loader.parse_definition(path.read_bytes(), f"broken/{name}")
     problems = caught.value.problems
     assert len(problems) == 1, f"one problem per file, got: {problems}"
     prefix = f"broken/{name}:{line}: "
@@ -83,7 +90,7 @@ def test_broken_definition(name):
 
 
 def test_validate_paths_reports_the_corpus_with_file_names():
-    problems = loader.validate_paths([BROKEN])
+    problems = kinds.validate_paths([BROKEN])
     assert len(problems) == len(EXPECTED)
     for name, (line, words) in EXPECTED.items():
         assert any(p.startswith(f"{BROKEN / name}:{line}: ") and words in p for p in problems), name
@@ -92,7 +99,7 @@ def test_validate_paths_reports_the_corpus_with_file_names():
 def test_shipped_definitions_load_clean():
     shipped = loader.shipped()
     assert {"directive", "incoming_document"} <= set(shipped)
-    assert loader.validate_paths([loader.definitions_dir()]) == []
+    assert kinds.validate_paths([loader.definitions_dir()]) == []
     for defn, text in shipped.values():
         assert loader.parse_definition(text, defn.id) == defn
 
@@ -101,7 +108,7 @@ def test_duplicate_definition_ids_across_files(tmp_path):
     first, second = tmp_path / "a_directive.yaml", tmp_path / "b_directive_copy.yaml"
     shutil.copy(loader.definitions_dir() / "directive.yaml", first)
     shutil.copy(loader.definitions_dir() / "directive.yaml", second)
-    problems = loader.validate_paths([tmp_path])
+    problems = kinds.validate_paths([tmp_path])
     assert problems == [f"{second}:1: duplicate definition id 'directive' (also in {first})"]
 
 
@@ -174,3 +181,64 @@ def test_yaml_aliases_that_loop_or_explode_are_refused_with_a_line():
     with pytest.raises(DefinitionError) as big:
         parse_definition(bomb, "bomb.yaml")
     assert "expands beyond 100,000 values" in big.value.problems[0]
+
+
+def head(steps: str) -> str:
+    return ("id: big\nversion: 1\ntitle: {zh: 测试, en: Test}\nserial: {prefix: 测}\nfields:\n"
+            "  title: {type: text, required: true}\nstart: s0\nsteps:\n" + steps)
+
+
+@pytest.mark.parametrize("what, text, words", [
+    ("50,000 steps", head("".join(f"  s{i}: {{kind: end, title: {{zh: 结束, en: End}}}}\n" for i in range(50_000))),
+     "a Duban file may be at most"),
+    ("50,000 short steps", head("".join(f"  s{i}: {{kind: end}}\n" for i in range(50_000))), "at most"),
+    ("4,900 steps under the size limit", head("".join(f"  s{i}: {{kind: end}}\n" for i in range(4_900))),
+     "4,900 steps; a definition may have at most 500"),
+    ("20,000 values", head("  s0: {kind: end, title: {zh: a, en: a}, x: [" + ", ".join(["word"] * 20_000) + "]}\n"),
+     "more than 20,000 values"),
+    ("2,000-deep nesting", head("  s0: " + "[" * 2000 + "]" * 2000 + "\n"), "nested more than 64 levels deep"),
+    ("600-deep block nesting", head("".join("  " * (i + 1) + f"k{i}:\n" for i in range(600))), "nested more"),
+])
+def test_huge_files_get_a_message_fast(what, text, words):
+    started = time.perf_counter()
+    with pytest.raises(DefinitionError) as caught:
+        loader.parse_definition(text.encode("utf-8"), "big.yaml")
+    assert time.perf_counter() - started < 2, what
+    assert len(caught.value.problems) == 1 and caught.value.problems[0].startswith("big.yaml:")
+    assert words in caught.value.problems[0]
+
+
+def test_quoted_yes_is_a_fine_step_id_and_dates_stay_dates():
+    text = head("  s0: {kind: task, title: {zh: a, en: a}, actor: role:clerk, next: 'yes'}\n"
+                "  'yes': {kind: end, title: {zh: 是, en: Agreed}}\n")
+    assert set(loader.parse_definition(text, "ok.yaml").steps) == {"s0", "yes"}
+
+
+def test_the_shipped_folder_validates_file_by_file():
+    folder = loader.definitions_dir()
+    files = sorted(folder.glob("*.yaml")) + sorted((folder / "schemes").glob("*.yaml"))
+    assert {"org.demo.yaml", "calendar.yaml", "directive.yaml"} <= {p.name for p in files}
+    assert kinds.validate_paths(files) == []
+    kinds_seen = {p.name: kinds.check_file(p, p.read_bytes())[0] for p in files}
+    assert kinds_seen["org.demo.yaml"] == "org" and kinds_seen["calendar.yaml"] == "calendar"
+    assert kinds_seen["directive.yaml"] == "definition" and kinds_seen["admin_assistant.yaml"] == "scheme"
+
+
+@pytest.mark.parametrize("name, text, where, words", [
+    ("org.yaml", "units:\n  hr: {zh: 人事, en: HR}\npeople:\n  - {login: a, name: A, unit: hr, roles: [boss]}\n",
+     4, "unknown role 'boss'"),
+    ("org.yaml", "units:\n  hr: {zh: 人事, en: HR}\npeople:\n  - {login: a, name: A, unit: it}\n", 4,
+     "a: unknown unit 'it'"),
+    ("org.yaml", "units:\n  hr: {zh: 人事, en: HR}\npeople:\n  - {login: a, name: A, unit: hr}\n"
+     "  - {login: a, name: B, unit: hr}\n", 5, "login 'a' is listed twice (first on line 4)"),
+    ("site.yaml", "kind: calendar\noverrides:\n  - {date: 2027-02-30, working: false}\n", 3, "is not YYYY-MM-DD"),
+    ("calendar.yaml", "years:\n  2027: partly\n", 2, "write `complete` once every statutory holiday"),
+    ("x.yaml", "id: s\ncategory: it_assistant\ndimensions: {}\nbands: []\n", 1, ""),
+    ("notes.yaml", "shopping: [milk, eggs]\n", 1, "is not a Duban file"),
+])
+def test_each_kind_of_file_is_checked_by_its_own_rules(tmp_path, name, text, where, words):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    problems = kinds.validate_paths([path])
+    assert problems and problems[0].startswith(f"{path}:{where}: "), problems
+    assert words in problems[0]
