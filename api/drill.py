@@ -1,5 +1,6 @@
-"""Drill mode (`duban serve --simulated-clock`): an administrator moves the site's manual clock forward by an
-ISO-8601 duration or to a time, and one timer sweep runs at once so that what fell due fires."""
+"""Drill mode (`duban serve --simulated-clock [START]`): the drill clock starts at START on a fresh database, or
+continues from its stored time; an administrator moves it forward by an ISO-8601 duration or to a time, each move
+is stored (a restart continues from it), and one timer sweep runs at once so that what fell due fires."""
 from __future__ import annotations
 
 import re
@@ -8,13 +9,57 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api.errors import DrillModeOff
-from engine.clock import ManualClock
+from engine.clock import ManualClock, SystemClock
+from engine.reads.lists import count_items
 from engine.runtime.site import Site
 from engine.core.states import InputError
 from engine.core import policy
+from engine.store import clock as clock_store, db
 
 _DURATION = re.compile(r"^P(?!$)(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?=\d)(?:(\d{1,6})H)?(?:(\d{1,7})M)?(?:(\d{1,9})S)?)?$")
 MAX_JUMP = timedelta(days=3660)
+
+
+class DrillStartRefused(Exception):
+    """`--simulated-clock START` on a database that already holds items but never ran a drill."""
+
+
+def start_drill(site: Site, start: datetime | None = None) -> str:
+    """Set the site's ManualClock for a drill and store every move; returns the start-up line.
+    A stored drill time wins (a restart continues; the clock never goes back); else START on a fresh database;
+    else the wall clock's time now."""
+    clock = site.clock
+    if not isinstance(clock, ManualClock):
+        raise TypeError("a drill needs the site's ManualClock")
+    with db.read(site.eng) as conn:
+        stored = clock_store.drill_time(conn=conn)
+    if stored is not None:
+        clock.set(stored)
+        note = "" if start is None or start == stored else \
+            f" (START {start.isoformat()} ignored: the drill clock never goes back; move it with POST /api/v1/admin/clock)"
+        line = f"演练时钟从保存的时间继续 / drill clock continues from its stored time {_local(site, stored)}{note}"
+    elif start is not None:
+        items = count_items(site)
+        if items:
+            raise DrillStartRefused(f"--simulated-clock {start.isoformat()} needs a fresh database: this one already "
+                                    f"holds {items} item(s) on the wall clock; give no START to drill from now")
+        clock.set(start)
+        line = f"演练时钟从 {_local(site, start)} 开始 / drill clock starts at {_local(site, start)}"
+    else:
+        clock.set(SystemClock().now())
+        line = f"演练时钟从当前时间开始 / drill clock starts now, {_local(site, clock.now())}"
+    clock.on_move = lambda now: _store(site, now)
+    _store(site, clock.now())
+    return line
+
+
+def _store(site: Site, now: datetime) -> None:
+    with db.write(site.eng) as conn:
+        clock_store.save_drill_time(conn=conn, now=now, moved_at=SystemClock().now())
+
+
+def _local(site: Site, when: datetime) -> str:
+    return when.astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M %z")
 
 
 def parse_duration(text: str) -> timedelta:

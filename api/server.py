@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import datetime, timedelta
 
 import uvicorn
 
 from api.app import create_app
+from api.drill import DrillStartRefused, start_drill
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
@@ -79,9 +81,23 @@ def worker_app():
     return create_app(site)
 
 
+def calendar_warning(site: Site) -> str | None:
+    """The start-up line naming the years (today to 90 days on) whose statutory holidays nobody entered yet."""
+    today = site.cal.local_date(site.clock.now())
+    years = site.cal.unknown_years(today, today + timedelta(days=90))
+    if not years:
+        return None
+    listed = ", ".join(map(str, years))
+    return (f"!! 工作日历：{listed} 年的法定节假日尚未收录，期限暂按周一至周五计算；请录入 definitions/calendar.yaml 并写明 "
+            f"years: {{{years[0]}: complete}} / working calendar: the statutory holidays of {listed} are not known: "
+            f"deadlines count Monday to Friday until they are entered (duban calendar set, or calendar.yaml with "
+            f"years: {{{years[0]}: complete}})")
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, demo: bool = False,
-          simulated_clock: bool = False, db: str | None = None) -> int:
-    """Run the API until interrupted; returns the exit status."""
+          simulated_clock: bool | datetime = False, db: str | None = None) -> int:
+    """Run the API until interrupted; returns the exit status. `simulated_clock`: drill mode, True (from the stored
+    drill time, else now) or the time a drill on a fresh database starts at."""
     try:
         env = settings()
     except SettingsError as e:
@@ -93,11 +109,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     url = store_db.database_url(db)
     clock = ManualClock(SystemClock().now()) if simulated_clock else SystemClock()
     site = open_site(url, clock)
+    if simulated_clock:
+        try:
+            line = start_drill(site, simulated_clock if isinstance(simulated_clock, datetime) else None)
+        except DrillStartRefused as e:
+            site.eng.dispose()
+            raise SystemExit(f"duban serve: {e}") from None
+        print(line, flush=True)
     if demo:
         load_demo(site)
     if simulated_clock:
         print("演练模式：模拟时钟，管理员可用 POST /api/v1/admin/clock 调整时间 / "
               "drill mode: simulated clock, an admin moves it with POST /api/v1/admin/clock", flush=True)
+    warning = calendar_warning(site)
+    if warning:
+        print(warning, flush=True)
     sched = None
     if mode == "embedded":
         from engine.runtime.scheduler import start_scheduler
@@ -115,7 +141,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
             uvicorn.run("api.server:worker_app", factory=True, host=host, port=port, workers=workers,
                         access_log=access_log, log_level="warning" if not access_log else "info")
         else:
-            uvicorn.run(create_app(site, simulated_clock=simulated_clock), host=host, port=port,
+            uvicorn.run(create_app(site, simulated_clock=bool(simulated_clock)), host=host, port=port,
                         access_log=access_log, log_level="warning" if not access_log else "info")
     finally:
         if sched is not None:

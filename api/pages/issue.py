@@ -2,7 +2,7 @@
 with the definition's own fields as the form; and the working-day count shown as a due date is picked."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -56,7 +56,7 @@ def new_page(request: Request, site: Site, user: PageUser, key: str, error: Form
         if key == "incoming_document" else defn.title.text(lang)
     return page(request, site, "new_item.html", user=user, status=error.status if error else 200, title=title,
                 key=key, definition_title=defn.title.text(lang), fields=fields, values=values,
-                form_error=error, opts=options(site, lang))
+                form_error=error, opts=options(site, lang), unknown_years=unknown_years(site))
 
 
 @router.post("/new/{definition}")
@@ -98,4 +98,15 @@ def workdays_note(site: Site, text: str, lang: str) -> dict:
         return {"days": None, "text": t("wd_past", weekday=weekday)}
     n = cal.working_days_between(now, cal.due_on_date(d))
     words = t("wd_pick_today", weekday=weekday) if d == today else t("wd_pick", n=n, weekday=weekday)
-    return {"days": n, "text": words + rest}
+    due = cal.due_day(d)  # a day off moves to the next working day (DUBAN_DUE_ON_DAY_OFF)
+    if due != d:
+        rest += t("wd_moved", day=due.isoformat(), weekday=WEEKDAYS["en" if lang == "en" else "zh"][due.weekday()])
+    if not cal.year_known(d.year):
+        rest += t("wd_year_unknown", year=d.year)
+    return {"days": n, "text": words + rest, "due_day": due.isoformat(), "year_known": cal.year_known(d.year)}
+
+
+def unknown_years(site: Site) -> list[int]:
+    """Years a new item's deadlines may fall in (today to 90 days on) whose holidays are not known."""
+    today = site.cal.local_date(site.clock.now())
+    return site.cal.unknown_years(today, today + timedelta(days=90))

@@ -67,6 +67,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "wd_past": ("该日期已过（周{weekday}）", "that date has passed ({weekday})"),
     "wd_weekend": ("，当日为休息日", "; a day off"), "wd_day_off": ("，当日为休息日（{name}）", "; a day off ({name})"),
     "wd_bad_date": ("请选择日期", "pick a date"),
+    "wd_moved": ("，期限顺延至 {day}（周{weekday}）", "; the due date moves to {day} ({weekday}), the next working day"),
+    "wd_year_unknown": ("。注意：{year} 年的法定节假日尚未收录，暂按周一至周五计算",
+                        ". Note: the statutory holidays of {year} are not known yet; counted Monday to Friday"),
+    "years_unknown": ("{years} 年的法定节假日尚未收录，期限暂按周一至周五计算，请管理员在工作日历中录入。",
+                      "The statutory holidays of {years} are not known yet: deadlines count Monday to Friday until "
+                      "an administrator enters them in the working calendar."),
     # notifications
     "mark_all_read": ("全部标为已读", "Mark all read"), "mark_read": ("标为已读", "Mark read"),
     "open_item": ("查看事项", "Open the item"), "read_at": ("{at} 已读", "read {at}"), "no_notifications": ("暂无通知。", "No notifications."),

@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import datetime
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -77,6 +78,17 @@ def cmd_org(args: argparse.Namespace) -> int:
     counts = load_org_file(open_site(args.db), args.file)
     print(f"loaded {counts['units']} unit(s) and {counts['people']} people from {args.file}")
     return 0
+
+
+def drill_start(text: str) -> datetime:
+    """`--simulated-clock START`: an ISO time with its zone."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2026-02-12T09:00:00+08:00") from None
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs its zone, e.g. 2026-02-12T09:00:00+08:00")
+    return when
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -162,7 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-scheduler", action="store_true")
     s.add_argument("--demo", action="store_true")
-    s.add_argument("--simulated-clock", action="store_true")
+    s.add_argument("--simulated-clock", nargs="?", const=True, default=False, type=drill_start, metavar="START",
+                   help="drill mode: a clock an administrator moves (POST /api/v1/admin/clock); START "
+                        "(e.g. 2026-02-12T09:00:00+08:00) starts it there on a fresh database; a restart continues "
+                        "from the stored drill time")
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser("appraise", help="start (or report on) the appraisal cycle of a period, e.g. 2026Q1")
     db_arg(s)

@@ -232,6 +232,15 @@ class CalendarOverride(SQLModel, table=True):
     note: str = ""
 
 
+class DrillClock(SQLModel, table=True):
+    """The drill clock's time (`duban serve --simulated-clock`): one row, so a restart continues from it."""
+
+    __tablename__ = "drill_clock"
+    id: int = Field(default=1, primary_key=True)
+    now: datetime = ts(nullable=False)
+    moved_at: datetime = ts(nullable=False)  # real time of the last move
+
+
 class IdempotencyKey(SQLModel, table=True):
     __tablename__ = "idempotency_key"
     key: str = Field(primary_key=True, max_length=200)

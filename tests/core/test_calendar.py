@@ -14,7 +14,7 @@ import chinese_calendar
 import holidays
 import pytest
 
-from engine.core.calendar import CalendarError, CalendarSettings, WorkCalendar, load_overrides_yaml
+from engine.core.calendar import CalendarError, CalendarSettings, WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
 SH = ZoneInfo("Asia/Shanghai")
@@ -181,8 +181,17 @@ def test_working_hours_cross_spring_festival(cal):
 
 def test_plain_hours_and_due_dates(cal):
     assert cal.add_hours(at(2026, 2, 14, 20), 48) == at(2026, 2, 16, 20)
-    # "due: 2026-02-17" (a holiday) still means 18:00 that day: the date is not moved.
-    assert cal.due_on_date(date(2026, 2, 17)) == at(2026, 2, 17, 18)
+    # "due: 2026-02-17" (Spring Festival) moves to the next working day, Tue 02-24 (期限届满日遇节假日顺延)
+    assert cal.due_on_date(date(2026, 2, 17)) == at(2026, 2, 24, 18)
+    assert cal.due_day(date(2026, 2, 17)) == date(2026, 2, 24)
+    assert cal.due_on_date(date(2026, 3, 4)) == at(2026, 3, 4, 18)  # a working day stays
+    assert cal.due_on_date(date(2026, 2, 14)) == at(2026, 2, 14, 18)  # a 调休 Saturday is a working day
+    assert cal.due_on_date(date(2026, 3, 7)) == at(2026, 3, 9, 18)  # a plain Saturday moves to Monday
+    # a site that keeps due dates as written: 18:00 on the holiday itself
+    keep = WorkCalendar(settings=CalendarSettings(due_on_day_off="keep"))
+    assert keep.due_on_date(date(2026, 2, 17)) == at(2026, 2, 17, 18)
+    with pytest.raises(CalendarError, match="due_on_day_off"):
+        WorkCalendar(settings=CalendarSettings(due_on_day_off="later"))
     assert cal.open_of(date(2026, 3, 4)) == at(2026, 3, 4, 9)
     assert cal.close_of(date(2026, 3, 4)) == at(2026, 3, 4, 18)
 
@@ -217,7 +226,8 @@ def test_unknown_year_falls_back_to_the_week(cal):
 
 def test_override_wins_over_the_weekday_rule(cal):
     local = cal.with_overrides({date(2027, 1, 1): False, date(2027, 2, 20): True})
-    assert local.year_known(2027)
+    assert not local.year_known(2027)  # two rows are not the year's statutory list
+    assert local.unknown_years(date(2026, 12, 1), date(2027, 3, 1)) == [2027]
     assert not local.is_working_day(date(2027, 1, 1))  # Friday, off
     assert local.is_working_day(date(2027, 2, 20))  # a Saturday declared working
     assert local.describe_day(date(2027, 1, 1))["source"] == "override"
@@ -226,6 +236,14 @@ def test_override_wins_over_the_weekday_rule(cal):
     assert local.add_working_days(at(2026, 12, 31, 10), 1) == at(2027, 1, 4, 18)
     assert cal.add_working_days(at(2026, 12, 31, 10), 1) == at(2027, 1, 1, 18)  # original untouched
     assert local.settings == cal.settings
+
+
+def test_a_year_is_known_when_the_calendar_file_declares_it_complete(cal):
+    entered = WorkCalendar({date(2027, 1, 1): False}, complete_years=[2027])
+    assert entered.year_known(2027) and entered.unknown_years(date(2026, 1, 1), date(2027, 12, 31)) == []
+    assert entered.with_overrides({date(2027, 2, 20): True}).year_known(2027)
+    assert not entered.year_known(2028)
+    assert cal.unknown_years(date(2026, 1, 1), date(2026, 12, 31)) == []
 
 
 def test_override_wins_over_the_library(cal):
@@ -241,47 +259,6 @@ def test_bad_overrides_refused():
         WorkCalendar({date(2027, 1, 1): "no"})
     with pytest.raises(CalendarError):
         WorkCalendar({datetime(2027, 1, 1, tzinfo=SH): False})
-
-
-# -- definitions/calendar.yaml ------------------------------------------------------------------
-
-
-def test_shipped_calendar_yaml():
-    overrides = load_overrides_yaml(ROOT / "definitions" / "calendar.yaml")
-    assert overrides == {date(2027, 1, 1): False}
-    assert not WorkCalendar(overrides).is_working_day(date(2027, 1, 1))
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "calendar.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def test_yaml_accepts_quoted_dates_and_empty_files(tmp_path):
-    path = write(tmp_path, "overrides:\n  - {date: '2027-02-20', working: true}\n")
-    assert load_overrides_yaml(path) == {date(2027, 2, 20): True}
-    assert load_overrides_yaml(write(tmp_path, "# nothing yet\n")) == {}
-    assert load_overrides_yaml(write(tmp_path, "overrides:\n")) == {}
-
-
-@pytest.mark.parametrize("text, where, words", [
-    ("overrides:\n  - {date: 2027-01-01, working: false}\n  - {date: 2027-01-01, working: true}\n",
-     "calendar.yaml:3:", "listed twice (first on line 2)"),
-    ("overrides:\n  - {date: 2027-01-01, working: false}\n  - {date: 2027-13-01, working: true}\n",
-     "calendar.yaml:3:", "2027-13-01"),
-    ("overrides:\n  - {date: 2027-01-01, working: maybe}\n", "calendar.yaml:2:", "true or false"),
-    ("overrides:\n  - {working: true}\n", "calendar.yaml:2:", "no date"),
-    ("overrides:\n  - {date: 2027-01-01, working: false, colour: red}\n", "calendar.yaml:2:", "colour"),
-    ("overrides:\n  - {date: 2027-01-01 09:00:00, working: false}\n", "calendar.yaml:2:", "day"),
-    ("holidays:\n  - {date: 2027-01-01, working: false}\n", "calendar.yaml:1:", "unknown key"),
-    ("overrides:\n  - {date: 2027-01-01, working: false\n", "calendar.yaml:3:", "not valid YAML"),
-])
-def test_yaml_errors_name_the_line(tmp_path, text, where, words):
-    with pytest.raises(CalendarError) as err:
-        load_overrides_yaml(write(tmp_path, text))
-    assert str(err.value).startswith(where), str(err.value)
-    assert words in str(err.value)
 
 
 # -- purity ----------------------------------------------------------------------------------
