@@ -11,11 +11,11 @@ from engine.parser.definition import check_definition
 from engine.parser.org_file import check_org, looks_like_org
 from engine.parser.positions import Located
 
-KINDS = {"definition": "definition", "workflow": "definition", "calendar": "calendar", "org": "org",
-         "organisation": "org", "organization": "org", "scheme": "scheme"}
+# `kind:` names the files whose language allows the key; definitions and schemes are known by their shape
+KINDS = {"calendar": "calendar", "org": "org", "organisation": "org", "organization": "org"}
 NONE_OF_THEM = ("is not a Duban file: a workflow definition has id, version, title, start, steps; an organisation "
                 "has units and people; a calendar has overrides (and years); an appraisal scheme has dimensions "
-                "and bands (or say which with a top-level `kind:`)")
+                "and bands (a calendar or an organisation may say so with a top-level `kind:`)")
 
 
 def kind_of(path: Path, located: Located) -> str | None:

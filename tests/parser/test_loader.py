@@ -242,3 +242,12 @@ def test_each_kind_of_file_is_checked_by_its_own_rules(tmp_path, name, text, whe
     problems = kinds.validate_paths([path])
     assert problems and problems[0].startswith(f"{path}:{where}: "), problems
     assert words in problems[0]
+
+
+def test_kind_names_an_organisation_or_a_calendar_of_any_name(tmp_path):
+    path = tmp_path / "people.yaml"
+    path.write_text("kind: organisation\nunits: {}\npeople: []\n", encoding="utf-8")
+    assert kinds.check_file(path, path.read_bytes())[:1] == ("org",)
+    assert kinds.validate_paths([path]) == []
+    path.write_text("kind: calendar\n", encoding="utf-8")
+    assert kinds.check_file(path, path.read_bytes()) == ("calendar", None, [])
