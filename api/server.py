@@ -15,8 +15,12 @@ import sys
 import uvicorn
 
 from api.app import create_app
-from engine.runtime.boot import demo_org_path, load_org_file, open_site
+from api.auth import hash_password
+from engine.cli.demo import seed_demo
 from engine.clock import ManualClock, SystemClock
+from engine.reads.lists import count_items
+from engine.runtime.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.scheduler import start_scheduler
 from engine.runtime.site import Site
 from engine.store import db as store_db
 
@@ -33,9 +37,6 @@ def _env_int(name: str, default: int) -> int:
 
 def load_demo(site: Site) -> str:
     """The demo organisation with one password for everyone, and a few items in flight (once)."""
-    from api.auth import hash_password
-    from engine.reads.lists import count_items
-
     password = os.environ.get("DUBAN_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
     load_org_file(site, demo_org_path(), password_hash=hash_password(password))
     bar = "!" * 72
@@ -44,13 +45,8 @@ def load_demo(site: Site) -> str:
           f"!! Never use --demo on a real site. Set DUBAN_DEMO_PASSWORD to choose another password.\n{bar}",
           flush=True)
     if count_items(site) == 0:
-        try:
-            from engine.cli.demo import seed_demo
-        except ImportError as e:
-            print(f"演示事项未加载（demo items not loaded: {e}）", flush=True)
-        else:
-            seed_demo(site)
-            print(f"已加载演示事项 / demo items loaded: {count_items(site)}", flush=True)
+        seed_demo(site)
+        print(f"已加载演示事项 / demo items loaded: {count_items(site)}", flush=True)
     return password
 
 
@@ -100,13 +96,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
               "drill mode: simulated clock, an admin moves it with POST /api/v1/admin/clock", flush=True)
     sched = None
     if mode == "embedded":
-        from engine.runtime.scheduler import start_scheduler
-
         sched = start_scheduler(site)
     print(scheduler_banner(mode, not scheduler), flush=True)
     workers = 1 if simulated_clock else max(1, _env_int("DUBAN_WORKERS", 1))
     access_log = os.environ.get("DUBAN_ACCESS_LOG", "1") not in ("0", "false", "no")
-    print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {_safe(url)}, "
+    print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {store_db.safe_url(url)}, "
           f"workers {workers})", flush=True)
     try:
         if workers > 1:
@@ -122,15 +116,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
             sched.shutdown()
         site.eng.dispose()
     return 0
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "?"
 
 
 if __name__ == "__main__":
