@@ -21,8 +21,9 @@ The figures, for the period [start, end) in the site's time zone:
                   after the due date had passed)
 
 One SQL aggregate over the period's tasks (grouped by holder, then attributed), one over its chase and escalation
-events, and a few rows read for extensions and rework. A unit's people can be computed alone (`units=[...]`):
-the same statements with a filter, so a per-unit run and a whole run give the same figures.
+events, and a few rows read for extensions and rework (the SQL: engine.store.metrics). A unit's people can be
+computed alone (`units=[...]`): the same statements with a filter, so a per-unit run and a whole run give the
+same figures.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from engine.appraisal import store
+from engine.store import metrics as metric_sql
 from engine.store.db import Connection
 
 EVIDENCE_KEYS = ("assigned", "completed", "late", "overdue_open", "transfers_out", "co_handled", "chases",
@@ -60,7 +61,7 @@ def compute(conn: Connection, *, cal: Any, start: datetime, end: datetime, peopl
     parts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     late_extended: set[int] = set()
-    task_rows, event_rows = store.metric_rows(conn=conn, cal=cal, start=start, end=end, scope=scope)
+    task_rows, event_rows = metric_sql.metric_rows(conn=conn, cal=cal, start=start, end=end, scope=scope)
     for r in task_rows:
         who = attribute(r.person, r.unit, r.role, r.closed_by, heads, sole)
         if who not in people:
@@ -136,12 +137,12 @@ def _extensions_and_rework(conn: Connection, start: datetime, end: datetime, peo
                            sole: dict, late_extended: list[int]) -> dict[str, dict[str, list[int]]]:
     """Per person: `extensions` (task ids, once per approval in the period), `extensions_after_due`, the late and
     overdue corrections for tasks extended after their due date, and `returns` (work sent back by a reviewer)."""
-    excluded = store.cycle_item_ids(conn=conn)
-    rows = store.extension_and_reject_events(conn=conn, start=start, end=end)
+    excluded = metric_sql.cycle_item_ids(conn=conn)
+    rows = metric_sql.extension_and_reject_events(conn=conn, start=start, end=end)
     out: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     targets = sorted({int((r.data or {}).get("target")) for r in rows if r.kind == "extension_approved"
                       and (r.data or {}).get("target") is not None} | set(late_extended))
-    for t in store.work_tasks(conn=conn, ids=targets):
+    for t in metric_sql.work_tasks(conn=conn, ids=targets):
         who = attribute(t.person, t.unit, t.role, t.closed_by, heads, sole)
         if who not in people:
             continue
@@ -162,7 +163,7 @@ def _extensions_and_rework(conn: Connection, start: datetime, end: datetime, peo
     rejects = [r for r in rows if r.kind == "reject" and (r.data or {}).get("to_step")]
     if rejects:
         done = defaultdict(list)
-        for t in store.done_handling_tasks(conn=conn, item_ids=sorted({r.instance_id for r in rejects})):
+        for t in metric_sql.done_handling_tasks(conn=conn, item_ids=sorted({r.instance_id for r in rejects})):
             done[(t.instance_id, t.step)].append(t)
         for r in rejects:
             before = [t for t in done[(r.instance_id, r.data["to_step"])] if t.closed_at <= r.at]
