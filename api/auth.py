@@ -1,6 +1,7 @@
 """Sign-in: argon2 password hashes, random bearer tokens stored as their sha256 with an expiry and a
 revocation time, and a per-account limit on failed attempts (5 in 15 minutes) kept in the database
-so that every replica enforces it. Repository functions are keyword-only and take the connection."""
+so that every replica enforces it (the rows: engine.store.tokens). Every sign-in, refused or not, leaves an audit
+event in the same transaction as its attempt row: the login and the outcome, never a password or a token."""
 from __future__ import annotations
 
 import hashlib
@@ -11,19 +12,15 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.engine import Connection
 
 from api.errors import TooManyAttempts, Unauthorized
 from engine.clock import Clock, monotonic
 from engine.runtime.site import Site
-from engine.store import db
-from engine.store.tables import AccessToken, LoginAttempt, Person
+from engine.store import audit, db, tokens
+from engine.store.db import Connection
 from engine.settings import settings
-
-T_TOKEN, T_ATTEMPT, T_PERSON = AccessToken.__table__, LoginAttempt.__table__, Person.__table__
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 MAX_LOGIN, MAX_PASSWORD = 64, 4096
@@ -58,49 +55,25 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-# ------------------------------------------------------------------ repository
-def password_hash_of(*, conn: Connection, login: str) -> str | None:
-    return conn.execute(sa.select(T_PERSON.c.password_hash)
-                        .where(T_PERSON.c.login == login, T_PERSON.c.active.is_(True))).scalar()
-
-
-def recent_failures(*, conn: Connection, login: str, now: datetime) -> list[datetime]:
-    """Failed attempts inside the window and after the last success, newest first."""
-    a = T_ATTEMPT.c
-    last_ok = conn.execute(sa.select(sa.func.max(a.at)).where(a.login == login, a.ok.is_(True))).scalar()
-    since = max(now - WINDOW, last_ok) if last_ok else now - WINDOW
-    return list(conn.execute(sa.select(a.at).where(a.login == login, a.ok.is_(False), a.at > since)
-                             .order_by(a.at.desc()).limit(MAX_FAILURES)).scalars())
-
-
-def record_attempt(*, conn: Connection, login: str, at: datetime, ok: bool) -> None:
-    conn.execute(T_ATTEMPT.insert().values(login=login, at=at, ok=ok))
-
-
-def insert_token(*, conn: Connection, token_hash: str, login: str, now: datetime, expires_at: datetime) -> None:
-    conn.execute(T_TOKEN.insert().values(token_hash=token_hash, person=login, created_at=now, expires_at=expires_at))
-
-
-def login_of_token(*, conn: Connection, token_hash: str, now: datetime) -> tuple[str, datetime] | None:
-    """(login, expires_at) of a live token, or None."""
-    t = T_TOKEN.c
-    row = conn.execute(sa.select(t.person, t.expires_at).where(t.token_hash == token_hash, t.revoked_at.is_(None),
-                                                               t.expires_at > now)).first()
-    return (row.person, row.expires_at) if row is not None else None
-
-
-def revoke_token(*, conn: Connection, token_hash: str, now: datetime) -> bool:
-    t = T_TOKEN.c
-    return conn.execute(T_TOKEN.update().where(t.token_hash == token_hash, t.revoked_at.is_(None))
-                        .values(revoked_at=now)).rowcount == 1
-
-
 # ------------------------------------------------------------------ services
 def retry_after(failures: list[datetime], now: datetime) -> int | None:
     """Seconds until the account may try again, or None when it may try now."""
     if len(failures) < MAX_FAILURES:
         return None
     return max(1, math.ceil((failures[MAX_FAILURES - 1] + WINDOW - now).total_seconds()))
+
+
+def recent_failures(*, conn: Connection, login: str, now: datetime) -> list[datetime]:
+    """Failed attempts inside the window and after the last success, newest first."""
+    return tokens.recent_failures(conn=conn, login=login, now=now, window=WINDOW, limit=MAX_FAILURES)
+
+
+def _audit_sign_in(conn: Connection, login: str, now: datetime, outcome: str) -> None:
+    """The sign-in's audit event: who tried and what came of it (never the password or the token)."""
+    words = {"ok": ("登录成功", "signed in"), "bad_login": ("登录失败：账号或密码错误", "sign-in failed: wrong login or password"),
+             "locked": ("登录被拒绝：失败次数过多，账号暂时锁定", "sign-in refused: too many failed attempts")}[outcome]
+    audit.record(conn=conn, at=now, actor=login, kind="sign_in" if outcome == "ok" else "sign_in_failed",
+                 zh=f"{login} {words[0]}", en=f"{login} {words[1]}", data={"outcome": outcome})
 
 
 def sign_in(site: Site, clock: Clock, login: str, password: str) -> IssuedToken:
@@ -110,18 +83,21 @@ def sign_in(site: Site, clock: Clock, login: str, password: str) -> IssuedToken:
         raise Unauthorized.of("bad_login")  # no such account can exist: nothing to count
     with db.read(site.eng) as conn:
         wait = retry_after(recent_failures(conn=conn, login=login, now=now), now)
-        stored = password_hash_of(conn=conn, login=login)
+        stored = tokens.password_hash_of(conn=conn, login=login)
     if wait is not None:
+        with db.write(site.eng) as conn:
+            _audit_sign_in(conn, login, now, "locked")
         raise TooManyAttempts(wait)
     ok = verify_password(stored, password) and login in site.org.people
     with db.write(site.eng) as conn:
-        record_attempt(conn=conn, login=login, at=now, ok=ok)
+        tokens.record_attempt(conn=conn, login=login, at=now, ok=ok)
+        _audit_sign_in(conn, login, now, "ok" if ok else "bad_login")
         if not ok:
             failures = recent_failures(conn=conn, login=login, now=now)
         else:
             token = secrets.token_urlsafe(32)
             expires = now + timedelta(hours=token_hours())
-            insert_token(conn=conn, token_hash=digest(token), login=login, now=now, expires_at=expires)
+            tokens.insert_token(conn=conn, token_hash=digest(token), login=login, now=now, expires_at=expires)
     if not ok:
         raise Unauthorized.of("bad_login", {"attempts_left": max(0, MAX_FAILURES - len(failures))})
     return IssuedToken(token, login, expires)
@@ -186,7 +162,7 @@ def login_for(site: Site, clock: Clock, token: str) -> str | None:
     if login is not None:
         return login
     with db.read(site.eng) as conn:
-        found = login_of_token(conn=conn, token_hash=token_hash, now=now)
+        found = tokens.login_of_token(conn=conn, token_hash=token_hash, now=now)
     if found is None:
         return None
     cache.put(token_hash, *found)
@@ -198,6 +174,6 @@ def sign_out(site: Site, clock: Clock, token: str) -> bool:
     token_cache(site).evict(token_hash)
     try:
         with db.write(site.eng) as conn:
-            return revoke_token(conn=conn, token_hash=token_hash, now=clock.now())
+            return tokens.revoke_token(conn=conn, token_hash=token_hash, now=clock.now())
     finally:
         token_cache(site).evict(token_hash)  # a request that read the token meanwhile must not keep it

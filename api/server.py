@@ -16,9 +16,13 @@ from datetime import datetime, timedelta
 import uvicorn
 
 from api.app import create_app
+from api.auth import hash_password
 from api.drill import DrillStartRefused, start_drill
-from engine.runtime.boot import demo_org_path, load_org_file, open_site
+from engine.cli.demo import seed_demo
 from engine.clock import ManualClock, SystemClock
+from engine.reads.lists import count_items
+from engine.runtime.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.scheduler import start_scheduler
 from engine.runtime.site import Site
 from engine.settings import SettingsError, describe, mask_url, settings
 from engine.store import db as store_db
@@ -29,9 +33,6 @@ log = logging.getLogger("duban.server")
 
 def load_demo(site: Site) -> str:
     """The demo organisation with one password for everyone, and a few items in flight (once)."""
-    from api.auth import hash_password
-    from engine.reads.lists import count_items
-
     password = settings().demo_password or DEFAULT_DEMO_PASSWORD
     load_org_file(site, demo_org_path(), password_hash=hash_password(password))
     bar = "!" * 72
@@ -40,13 +41,8 @@ def load_demo(site: Site) -> str:
           f"!! Never use --demo on a real site. Set DUBAN_DEMO_PASSWORD to choose another password.\n{bar}",
           flush=True)
     if count_items(site) == 0:
-        try:
-            from engine.cli.demo import seed_demo
-        except ImportError as e:
-            print(f"演示事项未加载（demo items not loaded: {e}）", flush=True)
-        else:
-            seed_demo(site)
-            print(f"已加载演示事项 / demo items loaded: {count_items(site)}", flush=True)
+        seed_demo(site)
+        print(f"已加载演示事项 / demo items loaded: {count_items(site)}", flush=True)
     return password
 
 
@@ -126,8 +122,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
         print(warning, flush=True)
     sched = None
     if mode == "embedded":
-        from engine.runtime.scheduler import start_scheduler
-
         sched = start_scheduler(site)
     print(scheduler_banner(mode, not scheduler), flush=True)
     workers = 1 if simulated_clock else env.workers

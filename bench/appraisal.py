@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from engine.appraisal import metrics, stages, store
+from engine.appraisal import stages, store
+from engine.store import metrics as metric_sql
 from engine.appraisal.schemes import load_dir
 from engine.runtime.boot import open_site
 from engine.clock import ManualClock
@@ -152,8 +153,8 @@ GROUP BY t.person, t.unit, t.role, t.closed_by"""
 
 
 def raw_tasks(dialect: str) -> str:
-    """The same figures as engine.appraisal.metrics.task_sql, as counts: no evidence ids."""
-    done = metrics.DONE
+    """The same figures as engine.store.metrics.task_sql, as counts: no evidence ids."""
+    done = metric_sql.DONE
     if dialect == "postgresql":
         joins = (" LEFT JOIN duban_wd wa ON wa.d = (t.created_at AT TIME ZONE :tz)::date"
                  " LEFT JOIN duban_wd wb ON wb.d = (t.closed_at AT TIME ZONE :tz)::date")
@@ -169,7 +170,7 @@ def raw_tasks(dialect: str) -> str:
   {s("t.state = 'transferred' AND t.closed_at >= :s AND t.closed_at < :e")}, {s(done + " AND t.part = 'co'")},
   {s(done + " AND t.part = 'lead'")}, SUM(CASE WHEN {done} THEN {days} END)
 FROM {scan}{joins}
-WHERE t.kind = 'work' AND t.created_at < :e AND (t.closed_at IS NULL OR t.closed_at >= :s) AND {metrics.EXCLUDE}
+WHERE t.kind = 'work' AND t.created_at < :e AND (t.closed_at IS NULL OR t.closed_at >= :s) AND {metric_sql.EXCLUDE}
 GROUP BY t.person, t.unit, t.role, t.closed_by"""
 
 
@@ -179,7 +180,7 @@ def raw_aggregate(site) -> tuple[float, int]:
     binds = [sa.bindparam("s", type_=UTCDateTime()), sa.bindparam("e", type_=UTCDateTime())]
     t0 = time.perf_counter()
     with db.write(site.eng) as conn:  # a write transaction only for the temporary working-day table
-        metrics._working_day_table(conn, site.cal, START, END)
+        metric_sql.working_day_table(conn=conn, cal=site.cal, start=START, end=END)
         sql = raw_tasks(conn.dialect.name)
         n = len(conn.execute(sa.text(sql).bindparams(*binds), {"s": START, "e": END, **(
             {"tz": str(site.cal.tz)} if ":tz" in sql else {})}).all())

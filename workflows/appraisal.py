@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from prefect import flow, get_run_logger, task, unmapped
 
 from engine.core import dsl
-from engine.appraisal import stages, store
+from engine.appraisal import stages
+from engine.appraisal.stages import waiting
 from engine.appraisal.trigger import ensure_cycle
 from engine.runtime.site import STAGES, Site, engine_function
-from engine.store import db
-from engine.store.tables import Instance
 from workflows.flows import site_for
 
 RUN_FLOW, STAGES_FLOW, TRIGGER_FLOW = "duban-appraisal-run", "duban-appraisal-stages", "duban-appraisal-trigger"
@@ -57,22 +55,7 @@ def appraisal_run(cycle_id: int, stage: str, database_url: str | None = None, no
 
 
 # ------------------------------------------------------------------ the runner: cycles waiting for a stage
-def waiting(site: Site) -> list[tuple[int, str]]:
-    """(cycle id, stage) of every running item that waits at an automatic per-unit step (DUBAN_STAGES=external)."""
-    c = Instance.__table__.c
-    with db.read(site.eng) as conn:
-        rows = conn.execute(sa.select(c.id, c.definition_key, c.definition_version, c.current_step)
-                            .where(c.state == "running").order_by(c.id)).all()
-        out = []
-        for r in rows:
-            step = site.definition(r.definition_key, r.definition_version).steps.get(r.current_step or "")
-            if not isinstance(step, dsl.AutoStep) or not step.stage:
-                continue
-            if getattr(engine_function(STAGES, step.stage, ("自动环节", "stage")), "per_unit", False):
-                out.append((store.cycle(conn=conn, instance_id=r.id).id, step.stage.split(".")[-1]))
-    return out
-
-
+# (which cycles wait is engine.appraisal.stages.waiting)
 @task(name="cycles waiting for a stage")
 def waiting_task(database_url: str | None, now: datetime | None) -> list[tuple[int, str]]:
     return waiting(site_for(database_url, now))

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.tasks import exponential_backoff
-from sqlalchemy.engine import Engine
 
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.outbox import dispatch
 from engine.runtime.site import Site
-from engine.store import db
 from engine.runtime.sweep import sweep
+from engine.store import db
+from engine.store.db import Engine
 
 SWEEP_FLOW, DISPATCH_FLOW = "duban-timer-sweep", "duban-outbox-dispatch"
 

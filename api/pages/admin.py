@@ -19,6 +19,7 @@ from api.pages.work import Form, SiteDep, router
 from api.pages.words import Translator
 from api.routes.definitions import MAX_YAML, _validate
 from engine.reads import lists as listing
+from engine.runtime import calendar_admin
 from engine.core.dsl import ROLES
 from engine.parser.kinds import validate_paths
 from engine.parser.loader import NOT_WORKFLOWS, definitions_dir
@@ -88,7 +89,7 @@ def set_day(request: Request, site: SiteDep, form: Form):
             raise InputError("working", "请选择工作日或休息日", "choose a working day or a day off")
         if len(values["note"]) > 200 or "\x00" in values["note"]:
             raise InputError("note", "说明最多 200 字", "the note holds at most 200 characters")
-        listing.set_calendar_day(site, login=user.login, day=day, working=values["working"] == "yes",
+        calendar_admin.set_calendar_day(site, login=user.login, day=day, working=values["working"] == "yes",
                                  note=values["note"].strip())
     except DubanError as e:
         return calendar_page(request, site, user, None,
@@ -105,7 +106,7 @@ def unset_day(request: Request, site: SiteDep, day: str, form: Form):
         d = None
     if d is not None:
         try:
-            listing.unset_calendar_day(site, login=user.login, day=d)
+            calendar_admin.unset_calendar_day(site, login=user.login, day=d)
         except DubanError as e:
             return calendar_page(request, site, user, d.year,
                                  form_error(e, page_lang(request), {}, action="calendar", status=status_of(e)))

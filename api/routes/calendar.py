@@ -10,6 +10,7 @@ from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS
 from api.schemas import CalendarDayPublic, CalendarDayUpdate, CalendarYearPublic
 from engine.reads import lists as listing
+from engine.runtime import calendar_admin
 
 router = APIRouter(prefix="/calendar", tags=["calendar"], responses={401: ERRORS[401], 422: ERRORS[422]})
 Day = Annotated[date, Path(description="YYYY-MM-DD", examples=["2026-10-10"])]
@@ -25,10 +26,10 @@ def calendar_year(user: CurrentUser, site: SiteDep, year: Annotated[int | None, 
 @router.put("/{day}", response_model=CalendarDayPublic, responses={403: ERRORS[403]})
 def set_day(day: Day, body: CalendarDayUpdate, user: CurrentUser, site: SiteDep):
     """Mark a date a working day or a day off (administrators)."""
-    return listing.set_calendar_day(site, login=user.login, day=day, working=body.working, note=body.note)
+    return calendar_admin.set_calendar_day(site, login=user.login, day=day, working=body.working, note=body.note)
 
 
 @router.delete("/{day}", response_model=CalendarDayPublic, responses={403: ERRORS[403], 404: ERRORS[404]})
 def unset_day(day: Day, user: CurrentUser, site: SiteDep):
     """Remove a date's override (administrators); the statutory calendar applies again."""
-    return listing.unset_calendar_day(site, login=user.login, day=day)
+    return calendar_admin.unset_calendar_day(site, login=user.login, day=day)

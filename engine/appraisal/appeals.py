@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from engine.appraisal import store
 from engine.appraisal.calibration import breaches, distribution, new_band
 from engine.core.model import Call, Effect, Event, Notify
 from engine.core.org import Holder
 from engine.core.states import InputError, NotAllowed, NotFound
+from engine.store.db import Connection
 
 
 def _cycle_in(conn: Connection, item: Any, states: tuple[str, ...], zh: str, en: str) -> Any:

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 from engine.appraisal.schemes import Scheme
+from engine.core.states import InputError
 
 
 def allowed(share: Fraction, n: int, rounding: str) -> int:
@@ -51,8 +52,6 @@ def breaches(dist: list[dict]) -> list[dict]:
 
 def new_band(scheme: Scheme, score: float | None, band: str | None, field: str = "band") -> str | None:
     """The band a change leads to: the one named (by id or name), else the one the score falls in."""
-    from engine.core.states import InputError
-
     if band:
         b = scheme.band(band)
         if b is None:

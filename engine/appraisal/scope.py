@@ -7,12 +7,10 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from engine.appraisal import store
 from engine.appraisal.metrics import attribute
 from engine.appraisal.schemes import Scheme
+from engine.store.db import Connection
 from engine.core.org import Org
 
 
@@ -40,12 +38,7 @@ def attribution(org: Org) -> dict:
 
 def co_handling_counts(conn: Connection, start: datetime, end: datetime, settings: dict) -> Counter:
     """How many items each pair of people handled together (lead and co-handling tasks) in the period."""
-    from engine.store.tables import AppraisalCycle, Task
-
-    T = Task.__table__
-    rows = conn.execute(sa.select(T.c.instance_id, T.c.person, T.c.unit, T.c.role, T.c.closed_by).where(
-        T.c.kind == "work", T.c.part.in_(["lead", "co"]), T.c.created_at >= start, T.c.created_at < end,
-        T.c.instance_id.not_in(sa.select(AppraisalCycle.__table__.c.instance_id))))
+    rows = store.co_handling_tasks(conn=conn, start=start, end=end)
     by_item: dict[int, set[str]] = defaultdict(set)
     for r in rows:
         who = attribute(r.person, r.unit, r.role, r.closed_by, settings["heads"], settings["sole"])

@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from engine.appraisal import metrics, scope, store
 from engine.appraisal.periods import parse_period
 from engine.appraisal.schemes import load_dir
 from engine.appraisal.scoring import score_person
+from engine.core import dsl
+from engine.core.machine import APPEAL, PURPOSE
 from engine.core.model import Effect, Event, ItemSnap, Notify
 from engine.core.org import Holder
 from engine.core.states import Conflict, InputError, NotAllowed
+from engine.runtime.site import STAGES, Site, engine_function
 from engine.store import audit, db
+from engine.store.db import Connection
 
 FINISHED = {"metrics": ("measured", "任务指标已计算", "task metrics computed"),
             "scores": ("scored", "得分已计算，待校准", "scores computed, to be calibrated")}
@@ -45,8 +46,7 @@ def open_cycle(site: Any, conn: Connection, item: ItemSnap, ctx: Any) -> list[Ef
     period = parse_period(item.subject.get("period"))
     if period.first > site.cal.local_date(ctx.now):
         raise InputError("period", f"考核期 {period.key} 尚未开始", f"the period {period.key} has not begun")
-    taken = conn.execute(sa.select(store.CYCLE.c.id).where(store.CYCLE.c.definition_key == item.definition.id,
-                                                           store.CYCLE.c.period == period.key)).first()
+    taken = store.cycle_of_period(conn=conn, definition=item.definition.id, period=period.key)
     if taken is not None:  # started as a plain item beside the keyed start: one cycle per period all the same
         raise Conflict(f"{period.key} 的考核周期已存在", f"the {period.key} cycle exists already",
                        {"cycle": taken.id, "period": period.key})
@@ -57,12 +57,10 @@ def open_cycle(site: Any, conn: Connection, item: ItemSnap, ctx: Any) -> list[Ef
     rows = scope.members(site.org, schemes, scope.co_handling_counts(conn, start, end, settings))
     frozen = {cat: {"id": s.id, "file": f, "fingerprint": s.fingerprint(), "source": text}
               for cat, (s, text, f) in loaded.items()}
-    cid = conn.execute(store.CYCLE.insert(), [{
+    cid = store.insert_cycle(conn=conn, row={
         "definition_key": item.definition.id, "period": period.key, "instance_id": item.id, "period_start": start,
         "period_end": end, "state": "open", "schemes": frozen, "settings": settings, "revision": 0,
-        "opened_at": ctx.now}]).inserted_primary_key[0]
-    if rows:
-        conn.execute(store.MEMBER.insert(), [{"cycle_id": cid, **r} for r in rows])
+        "opened_at": ctx.now}, members=rows)
     fps = "，".join(f"{v['id']} {v['fingerprint'][:8]}" for v in frozen.values())
     return [Event("appraisal_open", f"考核周期 {period.key} 开启：{len(rows)} 人；冻结考核方案 {fps}",
                   f"Cycle {period.key} opened: {len(rows)} people; schemes frozen: {fps}",
@@ -151,7 +149,7 @@ def publish(site: Any, conn: Connection, item: ItemSnap, ctx: Any) -> list[Effec
         raise NotAllowed("校准尚未签发，不能公布考核结果", "calibration is not signed off: results cannot be published",
                          {"cycle": cycle.id})
     store.update_cycle(conn=conn, cycle_id=cycle.id, state="published", published_at=ctx.now, revision=1)
-    conn.execute(store.RESULT.update().where(store.RESULT.c.cycle_id == cycle.id).values(revision=1))
+    store.set_results_revision(conn=conn, cycle_id=cycle.id, revision=1)
     schemes = store.frozen_schemes(cycle)
     effects: list[Effect] = []
     rows = store.results(conn=conn, cycle_id=cycle.id)
@@ -173,8 +171,6 @@ def result_words(r: Any, schemes: dict) -> str:
 
 def finalize(site: Any, conn: Connection, item: ItemSnap, ctx: Any) -> list[Effect]:
     """No finalizing while an appeal is open; then the results are locked."""
-    from engine.core.machine import APPEAL, PURPOSE
-
     cycle = store.cycle(conn=conn, instance_id=item.id)
     open_appeals = [t.id for t in item.open_tasks() if t.data.get(PURPOSE) == APPEAL]
     if open_appeals:
@@ -223,3 +219,17 @@ def finish_stage(site: Any, cycle_id: int, stage: str) -> None:
                      instance_id=item.id, data=ev.data)
 
     site.leave_stage(cycle.instance_id, f"appraisal.{short}", check=check)
+
+
+def waiting(site: Site) -> list[tuple[int, str]]:
+    """(cycle id, stage) of every running item that waits at an automatic per-unit step (DUBAN_STAGES=external):
+    what an outside runner (workflows.appraisal) has to run."""
+    out = []
+    with db.read(site.eng) as conn:
+        for r in store.running_items(conn=conn):
+            step = site.definition(r.definition_key, r.definition_version).steps.get(r.current_step or "")
+            if not isinstance(step, dsl.AutoStep) or not step.stage:
+                continue
+            if getattr(engine_function(STAGES, step.stage, ("自动环节", "stage")), "per_unit", False):
+                out.append((store.cycle(conn=conn, instance_id=r.id).id, step.stage.split(".")[-1]))
+    return out

@@ -1,4 +1,6 @@
-"""Repository functions for the appraisal tables: keyword-only, each takes the connection."""
+"""Repository functions for the appraisal tables, keyword-only, each takes the connection; and the few rows the
+appraisal reads from the engine's own tables (co-handling, items, definitions). The metrics' aggregates are in
+engine.store.metrics. Rules (who a task counts for, what a figure means) stay in metrics and scope."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +14,7 @@ from engine.appraisal.schemes import Scheme, parse_scheme
 from engine.core.states import NotFound
 from engine.store.tables import (
     AppraisalChange, AppraisalCycle, AppraisalMember, AppraisalMetric, AppraisalRating, AppraisalResult,
-    AppraisalUnitRun,
+    AppraisalUnitRun, DefinitionRow, Event, Instance, Task,
 )
 
 CYCLE, MEMBER, METRIC = AppraisalCycle.__table__, AppraisalMember.__table__, AppraisalMetric.__table__
@@ -36,6 +38,28 @@ def cycle(*, conn: Connection, cycle_id: int | None = None, instance_id: int | N
         raise NotFound("没有这个考核周期", "no such appraisal cycle",
                        {"cycle": cycle_id} if cycle_id is not None else {"period": period})
     return row
+
+
+def cycle_of_period(*, conn: Connection, definition: str, period: str) -> Any:
+    """The cycle of a definition's period, or None."""
+    return conn.execute(sa.select(CYCLE.c.id).where(CYCLE.c.definition_key == definition,
+                                                    CYCLE.c.period == period)).first()
+
+
+def insert_cycle(*, conn: Connection, row: dict, members: list[dict]) -> int:
+    """A new cycle with its members; returns its id."""
+    cid = conn.execute(CYCLE.insert(), [row]).inserted_primary_key[0]
+    if members:
+        conn.execute(MEMBER.insert(), [{"cycle_id": cid, **r} for r in members])
+    return cid
+
+
+def member_counts(*, conn: Connection, cycle_ids: list[int]) -> dict[int, int]:
+    """How many people each cycle appraises."""
+    if not cycle_ids:
+        return {}
+    q = sa.select(MEMBER.c.cycle_id, sa.func.count()).where(MEMBER.c.cycle_id.in_(cycle_ids)).group_by(MEMBER.c.cycle_id)
+    return dict(conn.execute(q).all())
 
 
 def cycles(*, conn: Connection) -> list[Any]:
@@ -142,6 +166,10 @@ def update_result(*, conn: Connection, cycle_id: int, login: str, **values: Any)
     conn.execute(RESULT.update().where(RESULT.c.cycle_id == cycle_id, RESULT.c.login == login).values(**values))
 
 
+def set_results_revision(*, conn: Connection, cycle_id: int, revision: int) -> None:
+    conn.execute(RESULT.update().where(RESULT.c.cycle_id == cycle_id).values(revision=revision))
+
+
 def add_change(*, conn: Connection, row: dict) -> None:
     conn.execute(CHANGE.insert(), [row])
 
@@ -151,3 +179,32 @@ def changes(*, conn: Connection, cycle_id: int, login: str | None = None) -> lis
     if login is not None:
         q = q.where(CHANGE.c.login == login)
     return list(conn.execute(q.order_by(CHANGE.c.id)))
+
+
+# ------------------------------------------------------------------ the engine's tables, as the appraisal reads them
+T_ITEM, T_TASK, T_EVENT, T_DEFN = Instance.__table__, Task.__table__, Event.__table__, DefinitionRow.__table__
+
+
+def items(*, conn: Connection, ids: list[int]) -> dict[int, Any]:
+    """Item rows by id."""
+    return {r.id: r for r in conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id.in_(ids)))} if ids else {}
+
+
+def running_items(*, conn: Connection) -> list[Any]:
+    """(id, definition_key, definition_version, current_step) of every running item, oldest first."""
+    c = T_ITEM.c
+    return list(conn.execute(sa.select(c.id, c.definition_key, c.definition_version, c.current_step)
+                             .where(c.state == "running").order_by(c.id)))
+
+
+def first_deployed(*, conn: Connection, definition: str) -> datetime | None:
+    """When the definition's first version was registered."""
+    return conn.execute(sa.select(sa.func.min(T_DEFN.c.created_at)).where(T_DEFN.c.key == definition)).scalar()
+
+
+def co_handling_tasks(*, conn: Connection, start: datetime, end: datetime) -> list[Any]:
+    """Lead and co-handling work tasks created in [start, end), outside appraisal cycles."""
+    t = T_TASK.c
+    return list(conn.execute(sa.select(t.instance_id, t.person, t.unit, t.role, t.closed_by).where(
+        t.kind == "work", t.part.in_(["lead", "co"]), t.created_at >= start, t.created_at < end,
+        t.instance_id.not_in(sa.select(CYCLE.c.instance_id)))))

@@ -8,13 +8,13 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
+from apscheduler.triggers.interval import IntervalTrigger
 
 from engine.appraisal import store
 from engine.appraisal.periods import due_period, parse_period
+from engine.clock import SystemClock
 from engine.core.states import NotFound
 from engine.store import db
-from engine.store.tables import DefinitionRow
 from engine.settings import settings
 
 log = logging.getLogger("duban.appraisal")
@@ -45,9 +45,8 @@ def start_cycle(site: Any, period: str, *, by: str | None = None, definition: st
 
 
 def _deployed_at(site: Any, definition: str) -> datetime | None:
-    t = DefinitionRow.__table__
     with db.read(site.eng) as conn:
-        return conn.execute(sa.select(sa.func.min(t.c.created_at)).where(t.c.key == definition)).scalar()
+        return store.first_deployed(conn=conn, definition=definition)
 
 
 def ensure_cycle(site: Any, now: datetime | None = None) -> list[int]:
@@ -83,10 +82,6 @@ def run_trigger(site: Any) -> None:
 def scheduler_jobs(site: Any) -> list[dict]:
     """APScheduler add_job kwargs: check every DUBAN_TRIGGER_SECONDS (60) against the site clock, and once at
     start-up, so a trigger missed while the site was down fires once when it comes back."""
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    from engine.clock import SystemClock
-
     if not any(d.trigger for d in site.definitions().values()):
         return []
     seconds = settings().trigger_seconds

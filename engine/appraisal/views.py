@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine.appraisal import store
 from engine.appraisal.calibration import breaches, distribution
 from engine.appraisal.scoring import EVIDENCE, explain
 from engine.core.model import Actor
 from engine.core.states import NotAllowed, NotFound
 from engine.store import db
-from engine.store.tables import Instance
 from engine.core import policy
 
 STARTERS = frozenset({"office_director", "admin"})
@@ -48,14 +45,11 @@ def _summary(site: Any, row: Any, item: Any, people: int) -> dict:
 
 
 def _items(conn: Any, ids: list[int]) -> dict[int, Any]:
-    t = Instance.__table__
-    return {r.id: r for r in conn.execute(sa.select(t).where(t.c.id.in_(ids)))} if ids else {}
+    return store.items(conn=conn, ids=ids)
 
 
 def _people(conn: Any, ids: list[int]) -> dict[int, int]:
-    m = store.MEMBER
-    q = sa.select(m.c.cycle_id, sa.func.count()).where(m.c.cycle_id.in_(ids)).group_by(m.c.cycle_id)
-    return dict(conn.execute(q).all()) if ids else {}
+    return store.member_counts(conn=conn, cycle_ids=ids)
 
 
 def list_cycles(site: Any) -> list[dict]:

@@ -8,12 +8,11 @@ from engine.appraisal import store
 from engine.appraisal.periods import parse_period
 from engine.appraisal.report import report_text
 from engine.appraisal.trigger import DEFINITION, start_cycle
+from engine.runtime.boot import open_site
 from engine.store import db
 
 
 def appraise_command(args: argparse.Namespace) -> int:
-    from engine.runtime.boot import open_site
-
     site = open_site(args.db)
     period = parse_period(args.period).key
     if args.report:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.clock import ManualClock
-from engine.reads.items import open_task_for, timeline_text
+from engine.reads.items import item_view, open_task_for, timeline_text
 from engine.runtime.site import Site
 from engine.runtime.sweep import sweep
 
@@ -49,7 +49,6 @@ def directive(site: Site, title: str, lead: str, co: list[str], due: str, by: st
 def assign_as_issued(drill: Drill, item: int, step: str = "assign") -> None:
     drill.do("clerk", item, "register", "submit")
     v = drill.site
-    from engine.reads.items import item_view
     task = [t for t in item_view(v, item, None)["tasks"] if t["step"] == step][-1]
     drill.do("office", item, step, "assign", **task["data"]["prefill"])
 

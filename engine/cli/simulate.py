@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from engine.core import dsl
+from engine.core.org import Holder
 from engine.runtime.boot import demo_org_path, load_org_file, open_site, register_definitions
 from engine.clock import ManualClock, SystemClock
 from engine.cli.demo import Drill
@@ -43,8 +44,6 @@ def sample_subject(defn: dsl.Definition, site: Site, due: date) -> dict:
 
 
 def _holder_login(site: Site, task: dict) -> str:
-    from engine.core.org import Holder
-
     return site.org.logins_of(Holder(**task["holder"]))[0]
 
 

@@ -2,6 +2,8 @@
 pages, the lists, the board, the exports and the appraisal all ask here, so a rule never has a second copy."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from engine.core.model import Actor, ItemSnap
 from engine.core.org import Org
 from engine.core.states import NotAllowed
@@ -69,13 +71,32 @@ def involved(item: ItemSnap) -> tuple[set[str], set[str], set[str]]:
     return units, people, roles
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """What whether an actor sees an item depends on: their login, unit and roles, the people of their unit (an
+    item involving one of them is seen by the unit unless confidential), and whether a role sees every item.
+    can_see and the store's SQL list filter (engine.store.lists.visible_clause) both decide from this."""
+
+    login: str
+    unit: str | None
+    roles: frozenset[str]
+    unit_people: frozenset[str]
+    sees_all: bool
+
+
+def viewer(org: Org, actor: Actor) -> Viewer:
+    return Viewer(actor.login, actor.unit, frozenset(actor.roles),
+                  frozenset(p.login for p in org.people.values() if p.unit == actor.unit) | {actor.login},
+                  bool(actor.roles & SEE_ALL_ROLES))
+
+
 def can_see(org: Org, actor: Actor, item: ItemSnap, confidential: bool) -> bool:
     """Confidential items: only the people, units and roles involved. Others: also the units of the people
     involved, and the roles that see every item."""
+    v = viewer(org, actor)
     units, people, roles = involved(item)
-    if actor.login in people or actor.unit in units or actor.roles & roles:
+    if v.login in people or v.unit in units or v.roles & roles:
         return True
     if confidential:
         return False
-    person_units = {org.people[p].unit for p in people if p in org.people}
-    return actor.unit in person_units or bool(actor.roles & SEE_ALL_ROLES)
+    return bool(people & v.unit_people) or v.sees_all

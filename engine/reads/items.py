@@ -4,19 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
+from engine.core import policy
 from engine.core.actions import catalogue as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
+from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound
 from engine.runtime.site import Site
-from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound,
-)
-from engine.store import db, items as item_store
-from engine.store.tables import Entry, Event, Instance, Task
-from engine.core import policy
-
-T_TASK, T_ITEM = Task.__table__, Instance.__table__
+from engine.store import db, items as item_store, lists as list_store
 
 
 def _step_title(item_or_defn: Any, step: str, lang: str) -> str:
@@ -52,31 +45,17 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
     """A person's tasks (a unit head also sees the unit's): open, overdue or done."""
     actor = site.actor(login)
     now = site.clock.now()
-    c = T_TASK.c
-    who = [c.person == login, c.role.in_(sorted(actor.roles))]
-    if "unit_head" in actor.roles:
-        members = [p.login for p in site.org.people.values() if p.unit == actor.unit]
-        who += [sa.and_(c.unit == actor.unit, c.person.is_(None)), c.person.in_(members)]
-    q = sa.select(c.id, c.instance_id).where(sa.or_(*who))
-    open_states = [s.value for s in OPEN_TASK_STATES]
-    if state == "open":
-        q = q.where(c.state.in_(open_states))
-    elif state == "overdue":
-        q = q.where(c.state.in_(open_states), c.due_at < now)
-    elif state == "done":
-        q = q.where(c.state.notin_(open_states))
-    else:
-        raise ValueError(state)
-    q = q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit)
+    heads = "unit_head" in actor.roles
+    members = sorted(p.login for p in site.org.people.values() if p.unit == actor.unit) if heads else None
     out = []
     with db.read(site.eng) as conn:
-        rows = list(conn.execute(q))
+        rows = list_store.task_refs(conn=conn, login=login, roles=sorted(actor.roles), unit=actor.unit,
+                                    unit_people=members, state=state, now=now, limit=limit)
         items: dict[int, tuple[ItemSnap, str]] = {}
         for r in rows:
             if r.instance_id not in items:
                 item = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
-                serial = conn.execute(sa.select(T_ITEM.c.serial).where(T_ITEM.c.id == item.id)).scalar()
-                items[r.instance_id] = (item, serial)
+                items[r.instance_id] = (item, list_store.serials(conn=conn, item_ids=[item.id])[item.id])
             item, serial = items[r.instance_id]
             out.append(task_view(site, item, item.task(r.id), actor, now, serial, lang))
     return out
@@ -90,10 +69,7 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
         item, row = item_store.load_item_and_row(conn=conn, item_id=item_id, definition_of=site.definition)
         if actor is not None and not policy.can_see(site.org, actor, item, row.confidential):
             raise NotFound("没有这个事项", "no such item", {"instance": item_id})
-        events = list(conn.execute(sa.select(Event.__table__).where(Event.__table__.c.instance_id == item_id)
-                                   .order_by(Event.__table__.c.id)))
-        entries = list(conn.execute(sa.select(Entry.__table__).where(Entry.__table__.c.instance_id == item_id)
-                                    .order_by(Entry.__table__.c.id)))
+        events, entries = list_store.timeline(conn=conn, item_id=item_id)
     zh, en = ITEM_STATE_LABELS[item.state]
     tz = site.cal.tz
     return {
@@ -124,15 +100,8 @@ def timeline_text(site: Site, item_id: int, lang: str = "zh") -> str:
 def open_task_for(site: Site, item_id: int, step: str, *, unit: str | None = None, person: str | None = None,
                   kind: str = "work") -> int:
     """The id of the open task of a step (optionally held by a unit or person): for scripts and tests."""
-    c = T_TASK.c
-    q = sa.select(c.id).where(c.instance_id == item_id, c.step == step, c.kind == kind,
-                              c.state.in_([s.value for s in OPEN_TASK_STATES]))
-    if unit:
-        q = q.where(c.unit == unit)
-    if person:
-        q = q.where(c.person == person)
     with db.read(site.eng) as conn:
-        ids = list(conn.execute(q.order_by(c.id)).scalars())
+        ids = list_store.open_task_ids(conn=conn, item_id=item_id, step=step, kind=kind, unit=unit, person=person)
     if not ids:
         raise NotFound("没有符合条件的待办", f"no open {kind} task at step {step!r}", {"step": step})
     return ids[-1]

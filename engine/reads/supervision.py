@@ -1,32 +1,26 @@
 """Read models of supervision (督办): the board's counts and charts, overdue tasks for bulk chasing, and the
-ledger (督办台账) rows, always over the items the person may see (engine.listing.visible_clause)."""
+ledger (督办台账) rows, always over the items the person may see (engine.store.lists.visible_clause)."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
-from engine.runtime import permissions
-from engine.reads import items as queries
-from engine.reads.lists import visible_clause
+from engine.core import policy
 from engine.core.model import Actor
 from engine.core.org import Holder
-from engine.runtime.site import Site
 from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState
-from engine.store import db, items as item_store
-from engine.store.tables import Event, Instance, Task
-from engine.core import policy
+from engine.reads import items as queries
+from engine.runtime import permissions
+from engine.runtime.site import Site
+from engine.store import board as board_store, db, items as item_store, lists as list_store
 
-T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
 PERIODS = ("all", "week", "month", "quarter", "year")
 UPCOMING_WORKING_DAYS = 5
 WEEKS = 12
 MAX_CHASE = 200
 _OPEN = frozenset(s.value for s in OPEN_TASK_STATES)
-_HANDLING = ("lead", "co")  # the parts that units handle: on-time rates are theirs
+_HANDLING = board_store.HANDLING  # the parts that units handle: on-time rates are theirs
 CARD_LABELS = {"none": ("—", "—"), "yellow": ("黄牌", "Yellow"), "red": ("红牌", "Red")}
 LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in order
     ("serial", "编号", "No."), ("title", "事项", "Item"), ("source", "来源/批示领导", "Source / leader"),
@@ -66,51 +60,23 @@ def period_range(period: str | None, today: date) -> tuple[date | None, date | N
 
 
 # ------------------------------------------------------------------ loading
-def _where(site: Site, actor: Actor, f: Filters, now: datetime) -> list[Any]:
-    i, t = T_ITEM.c, T_TASK.c
-    where = [visible_clause(site, actor)]
-    if f.definition:
-        where.append(i.definition_key == f.definition)
-    else:  # periodic cycles that start by themselves (the quarterly appraisal) are not supervised items
-        periodic = sorted(k for k, d in site.definitions().items() if d.trigger is not None)
-        if periodic:
-            where.append(i.definition_key.notin_(periodic))
-    if f.state:
-        where.append(i.state == f.state)
-    if f.unit:  # led or co-handled by the unit, or handled by one of its people (after a transfer inside it)
-        members = sorted(p.login for p in site.org.people.values() if p.unit == f.unit)
-        where.append(sa.or_(i.lead_unit == f.unit,
-                            sa.cast(i.assignment, sa.Text).contains(f'"{f.unit}"', autoescape=True),
-                            sa.exists().where(t.instance_id == i.id, t.part.in_(_HANDLING),
-                                              sa.or_(t.unit == f.unit, t.person.in_(members)))))
-    if f.overdue is not None:
-        late = sa.and_(i.state == ItemState.running.value, sa.exists().where(
-            t.instance_id == i.id, t.kind == "work", t.state.in_(sorted(_OPEN)), t.due_at < now))
-        where.append(late if f.overdue else sa.not_(late))
-    if f.q:
-        where.append(sa.or_(i.title.icontains(f.q, autoescape=True), i.serial.icontains(f.q, autoescape=True)))
+def narrowing(site: Site, f: Filters) -> board_store.Narrowing:
+    """The filters in the store's terms: periodic definitions left out, a unit's people, dates as instants."""
     tz = site.cal.tz
-    if f.since:
-        where.append(i.created_at >= datetime.combine(f.since, time(0), tz))
-    if f.until:
-        where.append(i.created_at < datetime.combine(f.until + timedelta(days=1), time(0), tz))
-    return where
+    periodic = () if f.definition else tuple(sorted(k for k, d in site.definitions().items()
+                                                    if d.trigger is not None))
+    people = tuple(sorted(p.login for p in site.org.people.values() if p.unit == f.unit)) if f.unit else ()
+    return board_store.Narrowing(
+        definition=f.definition, exclude_definitions=periodic, state=f.state, unit=f.unit, unit_people=people,
+        overdue=f.overdue, q=f.q, created_from=datetime.combine(f.since, time(0), tz) if f.since else None,
+        created_before=datetime.combine(f.until + timedelta(days=1), time(0), tz) if f.until else None)
 
 
 def _load(site: Site, actor: Actor, f: Filters, now: datetime) -> tuple[list, dict[int, list], dict[int, int]]:
     """The filtered items (oldest first), their tasks, and each item's number of chases (催办次数)."""
-    ids = sa.select(T_ITEM.c.id).where(*_where(site, actor, f, now))
-    t, e = T_TASK.c, T_EVENT.c
     with db.read(site.eng) as conn:
-        items = list(conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id.in_(ids)).order_by(T_ITEM.c.id)))
-        tasks: dict[int, list[Any]] = defaultdict(list)
-        for r in conn.execute(sa.select(t.id, t.instance_id, t.step, t.kind, t.part, t.person, t.unit, t.role, t.state,
-                                        t.due_at, t.closed_at, t.card, t.chase_count)
-                              .where(t.instance_id.in_(ids)).order_by(t.id)):
-            tasks[r.instance_id].append(r)
-        chases = dict(conn.execute(sa.select(e.instance_id, sa.func.count()).where(
-            e.instance_id.in_(ids), e.kind == "chase").group_by(e.instance_id)).all())
-    return items, tasks, chases
+        return board_store.load(conn=conn, viewer=policy.viewer(site.org, actor), narrowing=narrowing(site, f),
+                                now=now)
 
 
 def _unit_of(site: Site, task: Any) -> str | None:
@@ -227,17 +193,14 @@ def overdue_tasks(site: Site, *, login: str, filters: Filters = Filters(), lang:
     actor = site.actor(login)
     policy.require_supervisor(actor)
     now = site.clock.now()
-    t = T_TASK.c
-    ids = sa.select(T_ITEM.c.id).where(*_where(site, actor, filters, now), T_ITEM.c.state == ItemState.running.value)
     with db.read(site.eng) as conn:
-        rows = list(conn.execute(sa.select(t.id, t.instance_id).where(
-            t.instance_id.in_(ids), t.kind == "work", t.state.in_(sorted(_OPEN)), t.due_at < now)
-            .order_by(t.due_at, t.id).limit(limit)))
+        rows = board_store.overdue_task_refs(conn=conn, viewer=policy.viewer(site.org, actor),
+                                             narrowing=narrowing(site, filters), now=now, limit=limit)
         snaps: dict[int, Any] = {}
         for r in rows:
             if r.instance_id not in snaps:
                 snaps[r.instance_id] = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
-        serials = dict(conn.execute(sa.select(T_ITEM.c.id, T_ITEM.c.serial).where(T_ITEM.c.id.in_(list(snaps)))).all())
+        serials = list_store.serials(conn=conn, item_ids=list(snaps))
     return [queries.task_view(site, snaps[r.instance_id], snaps[r.instance_id].task(r.id), actor, now,
                               serials[r.instance_id], lang) for r in rows]
 

@@ -1,4 +1,6 @@
-"""Opening a site: database, migrations, shipped definitions, organisation files."""
+"""Opening a site: database, migrations, shipped definitions, organisation files. Registering a new definition
+version and loading an organisation file are changes like any other: each leaves an audit event in its own
+transaction (never a password hash)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +10,7 @@ import yaml
 from engine.clock import Clock
 from engine.parser.loader import NOT_WORKFLOWS, definitions_dir
 from engine.runtime.site import Site
-from engine.store import db, definitions as definition_store, org as org_store
+from engine.store import audit, db, definitions as definition_store, org as org_store
 
 
 def open_site(url: str | None = None, clock: Clock | None = None, *, migrate: bool = True,
@@ -29,18 +31,33 @@ def register_definitions(site: Site, paths: list[Path]) -> list[str]:
     added = []
     with db.write(site.eng) as conn:
         for p in paths:
+            now = site.clock.now()
             defn, new = definition_store.register_definition(conn=conn, text=Path(p).read_text(encoding="utf-8"),
-                                                 filename=str(p), now=site.clock.now())
+                                                             filename=str(p), now=now)
             if new:
                 added.append(f"{defn.id}@{defn.version}")
+                audit.record(conn=conn, at=now, actor=None, kind="definition_registered",
+                             zh=f"登记流程定义《{defn.title.zh}》{defn.id} 第 {defn.version} 版（{Path(p).name}）",
+                             en=f"registered definition {defn.title.en} ({defn.id}) version {defn.version} "
+                                f"({Path(p).name})",
+                             data={"definition": defn.id, "version": defn.version, "file": Path(p).name})
     site.reload()
     return added
 
 
 def load_org_file(site: Site, path: str | Path, *, password_hash: str | None = None) -> dict[str, int]:
+    """Insert or update the units, categories and people of an organisation file (nothing is deleted)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     with db.write(site.eng) as conn:
         counts = org_store.save_org(conn=conn, data=data, password_hash=password_hash)
+        audit.record(conn=conn, at=site.clock.now(), actor=None, kind="org_loaded",
+                     zh=f"导入组织机构 {Path(path).name}：{counts['units']} 个单位、{counts['people']} 人"
+                        + ("（并设置密码）" if password_hash else ""),
+                     en=f"loaded the organisation {Path(path).name}: {counts['units']} unit(s), "
+                        f"{counts['people']} people" + (" (passwords set)" if password_hash else ""),
+                     data={"file": Path(path).name, "units": counts["units"], "people": counts["people"],
+                           "logins": sorted(p["login"] for p in data.get("people") or []),
+                           "passwords_set": bool(password_hash)})
     site.reload()
     return counts
 

@@ -1,37 +1,73 @@
-"""`duban calendar show/set/unset`: the site's working-day overrides, kept in the database."""
+"""Calendar administration: the only writer of the site's working-day overrides. Every change is audited in the
+same transaction (engine.store.audit.record), whoever makes it: an administrator through the API or the admin
+page (`set_calendar_day`, `unset_calendar_day`), or an operator with `duban calendar show/set/unset`."""
 from __future__ import annotations
 
 import argparse
+import getpass
 from datetime import date
 
-import sqlalchemy as sa
-
+from engine.core import policy
+from engine.core.states import NotFound
 from engine.runtime.boot import open_site
 from engine.runtime.site import Site
-from engine.store import db
-from engine.store.tables import CalendarOverride
-
-T = CalendarOverride.__table__
+from engine.store import audit, db, calendar as calendar_store
 
 
-def set_override(site: Site, day: date, working: bool, note: str = "") -> None:
+def set_calendar_day(site: Site, *, login: str | None, day: date, working: bool, note: str = "",
+                     via: str = "api") -> dict:
+    """Mark a date working or not, audited; `login` (when given) must be an administrator. Returns the day as the
+    calendar now describes it."""
+    if login is not None:
+        policy.require_admin(site.actor(login))
+    note_zh, note_en = (f"：{note}", f": {note}") if note else ("", "")
     with db.write(site.eng) as conn:
-        conn.execute(T.delete().where(T.c.day == day))
-        conn.execute(T.insert().values(day=day, working=working, note=note))
-    site.reload()
+        calendar_store.put_override(conn=conn, day=day, working=working, note=note)
+        audit.record(conn=conn, at=site.clock.now(), actor=login, kind="calendar",
+                     zh=f"将 {day} 设为{'工作日' if working else '休息日'}{note_zh}",
+                     en=f"set {day} as a {'working day' if working else 'day off'}{note_en}",
+                     data={"date": day.isoformat(), "working": working, "via": via})
+    _reload(site)
+    return site.cal.describe_day(day)
 
 
-def unset_override(site: Site, day: date) -> bool:
+def unset_calendar_day(site: Site, *, login: str | None, day: date, via: str = "api") -> dict:
+    """Remove a date's override (the statutory calendar applies again), audited; NotFound when there is none."""
+    if login is not None:
+        policy.require_admin(site.actor(login))
     with db.write(site.eng) as conn:
-        gone = conn.execute(T.delete().where(T.c.day == day)).rowcount
+        if not calendar_store.delete_override(conn=conn, day=day):
+            raise NotFound(f"{day} 没有自定义设置", f"{day} has no override", {"date": day.isoformat()})
+        audit.record(conn=conn, at=site.clock.now(), actor=login, kind="calendar", zh=f"取消 {day} 的自定义设置",
+                     en=f"removed the override of {day}", data={"date": day.isoformat(), "via": via})
+    _reload(site)
+    return site.cal.describe_day(day)
+
+
+def _reload(site: Site) -> None:
+    """Drop the cached calendar and load the new one now (before request threads race to)."""
     site.reload()
-    return bool(gone)
+    site.org, site.cal, site.definitions()
+
+
+def set_override(site: Site, day: date, working: bool, note: str = "", *, via: str = "cli") -> None:
+    """An operator's override (no sign-in: whoever holds the database); audited like an administrator's."""
+    set_calendar_day(site, login=None, day=day, working=working, note=note, via=via)
+
+
+def unset_override(site: Site, day: date, *, via: str = "cli") -> bool:
+    """Remove an operator's override; False when there was none (nothing is recorded then)."""
+    try:
+        unset_calendar_day(site, login=None, day=day, via=via)
+    except NotFound:
+        return False
+    return True
 
 
 def show(site: Site, year: int) -> str:
     cal = site.cal
     with db.read(site.eng) as conn:
-        notes = {r.day: r.note for r in conn.execute(sa.select(T))}
+        notes = calendar_store.override_notes(conn=conn)
     lines = [f"{year} 年工作日历 working calendar — "
              f"{'法定节假日已知 statutory holidays known' if cal.year_known(year) else '法定节假日未知：仅按周一至周五 + 本地调整 (library does not know this year: Mon–Fri + overrides)'}"]
     for d in cal.days(year):
@@ -40,6 +76,14 @@ def show(site: Site, year: int) -> str:
         extra = notes.get(d["date"]) or d.get("name") or ""
         lines.append(f"  {d['date']} {d['date']:%a}  {kind:<13} {src:<18} {extra}")
     return "\n".join(lines)
+
+
+def _operator() -> str:
+    """`cli` and the operating-system account that ran the command, for the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def calendar_command(args: argparse.Namespace) -> int:
@@ -53,10 +97,10 @@ def calendar_command(args: argparse.Namespace) -> int:
         print(f"duban: 日期应写作 YYYY-MM-DD (a date is written YYYY-MM-DD): {args.date!r}")
         return 2
     if args.calendar_command == "set":
-        set_override(site, day, args.state == "working", args.note)
+        set_override(site, day, args.state == "working", args.note, via=_operator())
         print(f"{day}: {'上班 working day' if args.state == 'working' else '休息 day off'}")
         return 0
-    if not unset_override(site, day):
+    if not unset_override(site, day, via=_operator()):
         print(f"{day}: 没有本地调整 (no override to remove)")
         return 1
     print(f"{day}: 已恢复默认 (override removed)")

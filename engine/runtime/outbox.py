@@ -23,16 +23,14 @@ from urllib.parse import quote, urlsplit
 
 import apprise
 import httpx
-import sqlalchemy as sa
 
-from engine.runtime.site import Site
+from engine.clock import SystemClock
 from engine.core.states import Conflict, NotFound
-from engine.store import db
-from engine.store.tables import Outbox
+from engine.runtime.site import Site
 from engine.settings import settings
+from engine.store import db, outbox as outbox_store
 
 log = logging.getLogger("duban.notify")
-T_OUT = Outbox.__table__
 LEASE = timedelta(minutes=5)
 BACKOFF = [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
            timedelta(hours=6)]
@@ -59,9 +57,8 @@ class DispatchResult:
 # ------------------------------------------------------------------ dispatch
 def dispatch(site: Site, *, limit: int = 100, send: Sender | None = None) -> DispatchResult:
     """Claim up to `limit` due rows, send each outside any transaction, record each result."""
-    if send is None:
-        def send(url: str, title: str, body: str) -> None:
-            send_apprise(url, title, body)  # bots check signatures against real time, never the drill clock
+    if send is None:  # bots check signatures against the real time: never the site's (drill) clock
+        send = send_apprise
     result = DispatchResult()
     rows, lease = _claim(site, limit)
     for row in rows:
@@ -77,23 +74,16 @@ def dispatch(site: Site, *, limit: int = 100, send: Sender | None = None) -> Dis
     return result
 
 
-def _claim(site: Site, limit: int) -> tuple[list[sa.Row], datetime]:
-    """Mark due rows 'sending' until the lease ends; on PostgreSQL rows locked by another dispatcher are skipped."""
+def _claim(site: Site, limit: int) -> tuple[list[Any], datetime]:
+    """Mark due rows 'sending' until the lease ends (engine.store.outbox.claim_due)."""
     now = site.clock.now()
     lease = now + LEASE
-    due = T_OUT.c.state.in_(("pending", "failed", "sending"))  # 'sending' past its lease: a crashed dispatcher
     with db.write(site.eng) as conn:
-        rows = conn.execute(
-            sa.select(T_OUT.c.id, T_OUT.c.channel, T_OUT.c.title, T_OUT.c.body, T_OUT.c.attempts)
-            .where(due, T_OUT.c.next_attempt_at <= now).order_by(T_OUT.c.id).limit(limit)
-            .with_for_update(skip_locked=True)).all()  # SQLite: no clause; BEGIN IMMEDIATE serialises
-        if rows:
-            conn.execute(T_OUT.update().where(T_OUT.c.id.in_([r.id for r in rows]))
-                         .values(state="sending", next_attempt_at=lease))
+        rows = outbox_store.claim_due(conn=conn, now=now, lease_until=lease, limit=limit)
     return rows, lease
 
 
-def _record(site: Site, row: sa.Row, lease: datetime, error: str | None) -> str:
+def _record(site: Site, row: Any, lease: datetime, error: str | None) -> str:
     """Write one send's outcome in its own transaction (only if our claim still holds); returns the new state."""
     now = site.clock.now()
     if error is None:
@@ -105,29 +95,27 @@ def _record(site: Site, row: sa.Row, lease: datetime, error: str | None) -> str:
                   "next_attempt_at": now if dead else now + BACKOFF[min(attempts, len(BACKOFF)) - 1]}
         log.warning("outbox %s attempt %s failed: %s", row.id, attempts, error)
     with db.write(site.eng) as conn:
-        conn.execute(T_OUT.update().where(T_OUT.c.id == row.id, T_OUT.c.state == "sending",
-                                          T_OUT.c.next_attempt_at == lease).values(**values))
+        outbox_store.record_outcome(conn=conn, outbox_id=row.id, lease_until=lease, values=values)
     return values["state"]
 
 
 def outbox_status(site: Site) -> dict[str, int]:
     """How many outbox rows are in each state (for the admin page and API)."""
     with db.read(site.eng) as conn:
-        counts = dict(conn.execute(sa.select(T_OUT.c.state, sa.func.count()).group_by(T_OUT.c.state)).all())
-    return {s: int(counts.pop(s, 0)) for s in STATES} | {k: int(v) for k, v in counts.items()}
+        counts = outbox_store.counts_by_state(conn=conn)
+    return {s: counts.pop(s, 0) for s in STATES} | counts
 
 
 def retry_dead(site: Site, outbox_id: int) -> None:
     """Put a dead row back to pending with a fresh set of attempts (its last error is kept)."""
     with db.write(site.eng) as conn:
-        state = conn.execute(sa.select(T_OUT.c.state).where(T_OUT.c.id == outbox_id)).scalar()
+        state = outbox_store.state_of(conn=conn, outbox_id=outbox_id)
         if state is None:
             raise NotFound(f"没有外发消息 {outbox_id}", f"no outbox message {outbox_id}", {"outbox": outbox_id})
         if state != "dead":
             raise Conflict("只有发送失败已停止重试的消息可以重发", "only dead messages can be retried",
                            {"outbox": outbox_id, "state": state})
-        conn.execute(T_OUT.update().where(T_OUT.c.id == outbox_id)
-                     .values(state="pending", attempts=0, next_attempt_at=site.clock.now()))
+        outbox_store.requeue(conn=conn, outbox_id=outbox_id, now=site.clock.now())
 
 
 # ------------------------------------------------------------------ senders
@@ -190,7 +178,6 @@ def _send_bot(scheme: str, plugin: Any, title: str, body: str, now: datetime | N
 def _dingtalk_sign(secret: str, now: datetime | None) -> tuple[str, str]:
     """DingTalk's signed-webhook parameters (timestamp in ms, HMAC-SHA256), as Apprise computes them."""
     if now is None:
-        from engine.clock import SystemClock
         now = SystemClock().now()
     ts = str(round(now.timestamp() * 1000))
     digest = hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()

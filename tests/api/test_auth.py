@@ -109,3 +109,24 @@ def test_sign_in_with_odd_input_is_refused_cleanly(client):
     assert sign_in(client, "x" * 500, "y").status_code == 401
     assert sign_in(client, "clerk\x00", "y").status_code == 401
     assert sign_in(client, "clerk", "p" * 100_000).status_code == 401
+
+
+def test_every_sign_in_is_audited_and_no_secret_enters_the_trail(client, api_site):
+    from engine.reads.lists import audit_events
+
+    token = sign_in(client, "clerk").json()["access_token"]
+    assert sign_in(client, "clerk", "wrong-Passw0rd!").status_code == 401
+    assert sign_in(client, "nobody", "another-Secret1").status_code == 401
+    for _ in range(5):
+        sign_in(client, "it.head", "guess-Guess2")
+    assert sign_in(client, "it.head", "guess-Guess2").status_code == 429  # locked: refused, and recorded
+    trail = [e for e in audit_events(api_site, login="admin", lang="en")["events"]
+             if e["kind"] in ("sign_in", "sign_in_failed")]
+    assert [(e["actor"], e["kind"], e["data"]["outcome"]) for e in trail] == [
+        ("clerk", "sign_in", "ok"), ("clerk", "sign_in_failed", "bad_login"),
+        ("nobody", "sign_in_failed", "bad_login")] + [("it.head", "sign_in_failed", "bad_login")] * 5 + [
+        ("it.head", "sign_in_failed", "locked")]
+    assert trail[0]["text"] == "clerk signed in"
+    text = repr(trail)
+    for secret in (PASSWORD, "wrong-Passw0rd!", "another-Secret1", "guess-Guess2", token, auth.digest(token)):
+        assert secret not in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from engine.clock import SystemClock
 from engine.runtime import outbox as notify
 from engine.runtime.outbox import DeliveryError, dispatch, outbox_status, retry_dead
 from engine.core.states import Conflict
@@ -345,3 +346,15 @@ def test_invalid_bot_token_is_unsupported_and_masked(bots):
         notify.send_apprise("dingtalk://not a token!/x", "t", "b")
     assert "unsupported channel URL" in str(e.value) and "token" not in str(e.value)
     assert bots.requests == []
+
+
+def test_a_signed_bot_request_carries_the_real_time_even_on_a_drill_clock(site, clock, bots):
+    give_channels(site, "clerk", "dingtalk://S3cret@abcdef0123456789/")
+    start_directive(site)
+    bots.answer = (200, {"errcode": 0, "errmsg": "ok"})
+    clock.advance(timedelta(days=400))  # the drill clock, far from the wall clock
+    assert len(dispatch(site).sent) == 1
+    [req] = bots.requests
+    signed_at = datetime.fromtimestamp(int(req["query"]["timestamp"][0]) / 1000, timezone.utc)
+    assert abs(signed_at - SystemClock().now()) < timedelta(minutes=5)  # DingTalk refuses a sign an hour off
+    assert req["query"]["sign"][0]

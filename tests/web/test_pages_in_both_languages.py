@@ -86,7 +86,7 @@ def items(web_site, web_clock):
                                         "urgency": "urgent"}, "clerk")
     s.act(open_task_for(s, doc, "register"), "submit", "clerk", {})
     Drill(s, web_clock).until(__import__("datetime").date(2026, 3, 12))
-    from engine.reads.lists import set_calendar_day
+    from engine.runtime.calendar_admin import set_calendar_day
     set_calendar_day(s, login="admin", day=__import__("datetime").date(2026, 3, 14), working=True, note="Drill day")
     return {"done": done, "late": late, "busy": busy, "doc": doc}
 

@@ -1,0 +1,168 @@
+"""The SQL of what people look at in lists: the items a viewer may see (filtered, paged), a person's tasks, an
+item's timeline and entries, the audit trail, a person's inbox and marking a notification read. The visibility
+filter is the SQL form of engine.core.policy.can_see, built from the same policy.Viewer."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from engine.core.policy import Viewer
+from engine.core.states import OPEN_TASK_STATES, ItemState
+from engine.store.tables import Entry, Event, Instance, Notification, Task
+
+T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
+T_NOTE, T_ENTRY = Notification.__table__, Entry.__table__
+OPEN = sorted(s.value for s in OPEN_TASK_STATES)
+
+
+# ------------------------------------------------------------------ items
+def mentions_unit(unit: str | None) -> sa.ColumnElement[bool]:
+    """The item's assignment names the unit (as lead or co-handler)."""
+    return sa.cast(T_ITEM.c.assignment, sa.Text).contains(f'"{unit}"', autoescape=True)
+
+
+def visible_clause(v: Viewer) -> sa.ColumnElement[bool]:
+    """policy.can_see as SQL. Involved (policy.involved): the initiator, every task holder (person, unit, role)
+    and sender, the assignment's lead and co units. Confidential items: only those involved; others also the
+    units of the people involved (v.unit_people), and every item for roles that see all (v.sees_all)."""
+    i, t = T_ITEM.c, T_TASK.c
+    involved = sa.or_(
+        i.initiator == v.login, i.lead_unit == v.unit, mentions_unit(v.unit),
+        sa.exists().where(t.instance_id == i.id, sa.or_(t.person == v.login, t.sender == v.login,
+                                                        t.unit == v.unit, t.role.in_(sorted(v.roles)))))
+    if v.sees_all:
+        return sa.or_(i.confidential.is_(False), involved)
+    members = sorted(v.unit_people)
+    unit_involved = sa.or_(i.initiator.in_(members), sa.exists().where(
+        t.instance_id == i.id, sa.or_(t.person.in_(members), t.sender.in_(members))))
+    return sa.or_(involved, sa.and_(i.confidential.is_(False), unit_involved))
+
+
+def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """A running item with an open work task past its due time."""
+    i, t = T_ITEM.c, T_TASK.c
+    return sa.and_(i.state == ItemState.running.value, sa.exists().where(
+        t.instance_id == i.id, t.kind == "work", t.state.in_(OPEN), t.due_at < now))
+
+
+def text_clause(q: str) -> sa.ColumnElement[bool]:
+    """Title or serial contains `q` (literally: % and _ are not wildcards)."""
+    i = T_ITEM.c
+    return sa.or_(i.title.icontains(q, autoescape=True), i.serial.icontains(q, autoescape=True))
+
+
+def item_page(*, conn: Connection, viewer: Viewer, now: datetime, definition: str | None = None,
+              state: str | None = None, unit: str | None = None, overdue: bool | None = None, q: str | None = None,
+              limit: int, offset: int) -> tuple[int, list[Any]]:
+    """(total, rows) of the items `viewer` may see, newest first; each row has an `overdue` column."""
+    i = T_ITEM.c
+    where = [visible_clause(viewer)]
+    if definition:
+        where.append(i.definition_key == definition)
+    if state:
+        where.append(i.state == state)
+    if unit:
+        where.append(sa.or_(i.lead_unit == unit, mentions_unit(unit)))
+    if overdue is not None:
+        where.append(overdue_clause(now) if overdue else sa.not_(overdue_clause(now)))
+    if q:
+        where.append(text_clause(q))
+    total = conn.execute(sa.select(sa.func.count()).select_from(T_ITEM).where(*where)).scalar_one()
+    rows = list(conn.execute(sa.select(T_ITEM, overdue_clause(now).label("overdue")).where(*where)
+                             .order_by(i.id.desc()).limit(limit).offset(offset)))
+    return total, rows
+
+
+def count_items(*, conn: Connection) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(T_ITEM)).scalar_one()
+
+
+def serials(*, conn: Connection, item_ids: list[int]) -> dict[int, str]:
+    """Each item's serial number (督〔2026〕15号), by id."""
+    if not item_ids:
+        return {}
+    return dict(conn.execute(sa.select(T_ITEM.c.id, T_ITEM.c.serial).where(T_ITEM.c.id.in_(item_ids))).all())
+
+
+# ------------------------------------------------------------------ tasks
+def task_refs(*, conn: Connection, login: str, roles: list[str], unit: str | None, unit_people: list[str] | None,
+              state: str, now: datetime, limit: int) -> list[Any]:
+    """(id, instance_id) of the tasks a person holds (with `unit_people`, a unit head: also the unit's queue and
+    its people's tasks), `state` open, overdue or done; soonest due first."""
+    c = T_TASK.c
+    who = [c.person == login, c.role.in_(roles)]
+    if unit_people is not None:
+        who += [sa.and_(c.unit == unit, c.person.is_(None)), c.person.in_(unit_people)]
+    q = sa.select(c.id, c.instance_id).where(sa.or_(*who))
+    if state == "open":
+        q = q.where(c.state.in_(OPEN))
+    elif state == "overdue":
+        q = q.where(c.state.in_(OPEN), c.due_at < now)
+    elif state == "done":
+        q = q.where(c.state.notin_(OPEN))
+    else:
+        raise ValueError(state)
+    return list(conn.execute(q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit)))
+
+
+def open_task_ids(*, conn: Connection, item_id: int, step: str, kind: str = "work", unit: str | None = None,
+                  person: str | None = None) -> list[int]:
+    """Ids of the open tasks of a step (optionally held by a unit or person), oldest first."""
+    c = T_TASK.c
+    q = sa.select(c.id).where(c.instance_id == item_id, c.step == step, c.kind == kind, c.state.in_(OPEN))
+    if unit:
+        q = q.where(c.unit == unit)
+    if person:
+        q = q.where(c.person == person)
+    return list(conn.execute(q.order_by(c.id)).scalars())
+
+
+def timeline(*, conn: Connection, item_id: int) -> tuple[list[Any], list[Any]]:
+    """An item's audit events and its entries (progress, opinions), each in order."""
+    events = list(conn.execute(sa.select(T_EVENT).where(T_EVENT.c.instance_id == item_id).order_by(T_EVENT.c.id)))
+    entries = list(conn.execute(sa.select(T_ENTRY).where(T_ENTRY.c.instance_id == item_id).order_by(T_ENTRY.c.id)))
+    return events, entries
+
+
+# ------------------------------------------------------------------ the audit trail
+def audit_page(*, conn: Connection, instance: int | None = None, person: str | None = None,
+               since: datetime | None = None, limit: int, offset: int) -> tuple[int, list[Any]]:
+    """(total, rows) of audit events, oldest first, each with its item's `serial`."""
+    e = T_EVENT.c
+    where = []
+    if instance is not None:
+        where.append(e.instance_id == instance)
+    if person:
+        where.append(e.actor == person)
+    if since is not None:
+        where.append(e.at >= since)
+    total = conn.execute(sa.select(sa.func.count()).select_from(T_EVENT).where(*where)).scalar_one()
+    q = (sa.select(T_EVENT, T_ITEM.c.serial).select_from(T_EVENT.outerjoin(T_ITEM, T_ITEM.c.id == e.instance_id))
+         .where(*where).order_by(e.id).limit(limit).offset(offset))
+    return total, list(conn.execute(q))
+
+
+# ------------------------------------------------------------------ the inbox
+def notification_rows(*, conn: Connection, login: str, unread_only: bool, limit: int) -> list[Any]:
+    """A person's notifications: unread first, newest first within each."""
+    n = T_NOTE.c
+    q = sa.select(T_NOTE).where(n.person == login)
+    if unread_only:
+        q = q.where(n.read_at.is_(None))
+    return list(conn.execute(q.order_by(n.read_at.is_not(None), n.created_at.desc(), n.id.desc()).limit(limit)))
+
+
+def notification(*, conn: Connection, notification_id: int, login: str) -> Any:
+    """One of the person's own notifications, or None."""
+    n = T_NOTE.c
+    return conn.execute(sa.select(T_NOTE).where(n.id == notification_id, n.person == login)).first()
+
+
+def mark_read(*, conn: Connection, notification_id: int, now: datetime) -> bool:
+    """Set read_at unless already read; True when this was the first reading."""
+    n = T_NOTE.c
+    return conn.execute(T_NOTE.update().where(n.id == notification_id, n.read_at.is_(None))
+                        .values(read_at=now)).rowcount == 1
