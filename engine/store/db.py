@@ -126,11 +126,3 @@ def ping(eng: Engine) -> None:
     """Raise unless the database answers a trivial query (health checks)."""
     with read(eng) as conn:
         conn.execute(sa.text("SELECT 1"))
-
-
-def safe_url(url: str) -> str:
-    """A database URL fit to print: the password hidden ("?" when it does not parse)."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return "?"
