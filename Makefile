@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run demo test install bench clean
+.PHONY: run demo test system-deps install wheel-check bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,8 +24,17 @@ run: install
 demo: install
 	$(BIN)/duban demo
 
-test: install
+# the system's part first: Debian's chromium and a Chinese font (apt-get as root, else a clear message)
+test: install system-deps
 	$(BIN)/python -m pytest
+
+system-deps:
+	@bash .ci/system-deps
+
+# `pip install .` (not editable) into a fresh temporary venv: `duban demo`, `duban validate` and `duban serve --demo`
+# from the installed wheel and its shipped definitions
+wheel-check:
+	bash .ci/wheel-check
 
 bench: install
 	$(BIN)/python -m bench

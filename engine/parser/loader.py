@@ -29,8 +29,11 @@ def workflow_files(folder: Path) -> list[Path]:
 
 
 def definitions_dir() -> Path:
-    """The shipped definitions/ folder."""
-    return Path(__file__).resolve().parents[2] / "definitions"
+    """The shipped definitions/ folder: inside an installed wheel the copy carried as engine/definitions (see
+    pyproject.toml), in a source checkout or an editable install the top-level definitions/ itself."""
+    engine = Path(__file__).resolve().parents[1]
+    packaged = engine / "definitions"
+    return packaged if packaged.is_dir() else engine.parent / "definitions"
 
 
 def shipped() -> dict[str, tuple[dsl.Definition, str]]:

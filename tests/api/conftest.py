@@ -1,77 +1,14 @@
-"""API fixtures: the demo organisation with one (cheaply hashed) password, an in-process client, and
-a helper that signs people in and drives items over HTTP."""
+"""API fixtures: the demo organisation with one (cheaply hashed) password, an in-process client, and a helper that
+signs people in and drives items over HTTP (tests/support/office.py)."""
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from engine.runtime.boot import demo_org_path, load_org_file
-
-PASSWORD = "s3cret-demo"
-CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
-V1 = "/api/v1"
-DIRECTIVE = {"title": "落实安全生产大检查", "instruction": "请财务部牵头，人力资源部配合。", "leader": "leader",
-             "lead_unit": "finance", "co_units": ["hr"], "due": "2026-03-20"}
-CONFIDENTIAL_DOC = {"title": "关于人事调整的通知（涉密）", "sender": "市委组织部", "doc_number": "组通〔2026〕7号",
-                    "received_on": "2026-03-02", "due": "2026-03-16", "urgency": "urgent", "confidential": True}
-
-
-class Api:
-    """HTTP as the office uses it: sign in as someone, then GET/POST under /api/v1."""
-
-    def __init__(self, client: TestClient):
-        self.client = client
-        self.tokens: dict[str, str] = {}
-
-    def token(self, who: str) -> str:
-        if who not in self.tokens:
-            r = self.client.post(f"{V1}/auth/token", data={"username": who, "password": PASSWORD})
-            assert r.status_code == 200, r.text
-            self.tokens[who] = r.json()["access_token"]
-        return self.tokens[who]
-
-    def headers(self, who: str | None, **extra: str) -> dict:
-        return ({"Authorization": f"Bearer {self.token(who)}"} if who else {}) | extra
-
-    def request(self, method: str, path: str, who: str | None = None, *, headers: dict | None = None, **kw):
-        return self.client.request(method, V1 + path, headers=self.headers(who) | (headers or {}), **kw)
-
-    def get(self, path: str, who: str | None = None, **kw):
-        return self.request("GET", path, who, **kw)
-
-    def post(self, path: str, who: str | None = None, **kw):
-        return self.request("POST", path, who, **kw)
-
-    def ok(self, method: str, path: str, who: str | None = None, status: int = 200, **kw) -> dict:
-        r = self.request(method, path, who, **kw)
-        assert r.status_code == status, r.text
-        return r.json()
-
-    # -------------------------------------------------------------- driving items
-    def start(self, who: str, definition: str = "directive", **subject) -> dict:
-        base = DIRECTIVE if definition == "directive" else CONFIDENTIAL_DOC
-        return self.ok("POST", "/instances", who, 201, json={"definition": definition, "subject": {**base, **subject}})
-
-    def task(self, who: str, item_id: int, step: str, *, kind: str = "work", holder: dict | None = None) -> dict:
-        """The open task of a step in the item, as `who` sees it."""
-        item = self.ok("GET", f"/instances/{item_id}", who)
-        open_ = [t for t in item["tasks"] if t["step"] == step and t["kind"] == kind
-                 and t["state"] in ("pending", "active") and (holder is None or t["holder"] == holder)]
-        assert open_, f"no open {step} task in {item['tasks']}"
-        return open_[-1]
-
-    def act(self, who: str, task_id: int, action: str, status: int = 200, **data) -> dict:
-        return self.ok("POST", f"/tasks/{task_id}/actions/{action}", who, status, json=data)
-
-    def directive_at_handle(self, **subject) -> int:
-        """A directive issued by the leader, registered by the clerk, assigned by the office director."""
-        item = self.start("leader", **subject)["id"]
-        self.act("clerk", self.task("clerk", item, "register")["id"], "submit")
-        assign = self.task("office", item, "assign")
-        self.act("office", assign["id"], "assign", **assign["data"]["prefill"])
-        return item
+from tests.support.office import (  # noqa: F401  (PASSWORD, V1, DIRECTIVE, CONFIDENTIAL_DOC: re-exported)
+    CHEAP_HASH, CONFIDENTIAL_DOC, DIRECTIVE, PASSWORD, V1, Api)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from api import auth
 from engine.store import db
 from engine.store.tables import AccessToken
-from tests.api.conftest import PASSWORD, V1
+from tests.support.office import PASSWORD, V1
 
 
 def sign_in(client, who: str, password: str = PASSWORD):

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.api.conftest import Api
+from tests.support.office import Api
 
 PEOPLE = {"admin": "admin", "leader": "leader", "office": "office", "clerk": "clerk",
           "head_own": "finance.head", "head_foreign": "it.head", "staff_own": "finance.staff1",

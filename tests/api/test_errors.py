@@ -210,7 +210,7 @@ def test_a_valid_definition_validates(api):
 
 
 def test_junk_clock_moves_in_drill_mode_are_422(api_site):
-    from tests.api.conftest import Api
+    from tests.support.office import Api
 
     drill = Api(TestClient(create_app(api_site, simulated_clock=True)))
     for body in ({}, {"advance": "P"}, {"advance": "3 days"}, {"advance": "P99999D"}, {"advance": "-P1D"},

@@ -13,7 +13,7 @@ import pytest
 
 from api.app import create_app
 from tests.support.servers import free_port, serving
-from tests.api.conftest import PASSWORD
+from tests.support.office import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.api.conftest import Api
+from tests.support.office import Api
 
 
 def test_definitions_list_and_detail_with_diagram(api):

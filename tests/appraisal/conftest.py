@@ -1,13 +1,17 @@
 """Appraisal fixtures: a driver for a cycle (its item's tasks, submitting ratings, calibrating, appealing)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from engine.reads import items as queries
 from engine.appraisal import store, views
 from engine.appraisal.trigger import start_cycle
-from engine.store import db
+from engine.core.org import Holder
+from engine.reads import items as queries
 from engine.runtime.sweep import sweep
+from engine.store import db
+from tests.support.clock import at
 
 
 class CycleDriver:
@@ -48,8 +52,6 @@ class CycleDriver:
 
     def task_of(self, step, holder, ratee=None, purpose=None):
         """The open task of `step` that `holder` holds (personally, or by role), about `ratee`."""
-        from engine.core.org import Holder
-
         found = [t for t in self.tasks(step, purpose=purpose)
                  if (t["holder"].get("person") == holder or (not t["holder"].get("person")
                                                              and self.site.org.holds(holder, Holder(**t["holder"]))))
@@ -80,7 +82,6 @@ class CycleDriver:
         return views.result(self.site, self.id, person, login)
 
     def sweep_at(self, when):
-        from tests.conftest import at
         self.clock.set(at(when))
         return sweep(self.site)
 
@@ -88,8 +89,6 @@ class CycleDriver:
 def run_until(site, clock, when):
     """Move the clock to `when`, sweeping at every opening and close of office on the way (as the scheduler
     would); returns what fired, as (local time, kind, task id)."""
-    from datetime import datetime, timedelta
-
     cal, fired = site.cal, []
     d = cal.local_date(clock.now())
     while d <= cal.local_date(when):

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from engine.runtime.boot import demo_org_path, load_org_file
 
-from tests.api.conftest import CHEAP_HASH, Api
-from tests.conftest import at
+from tests.support.office import CHEAP_HASH, Api
+from tests.support.clock import at
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from engine.core.states import InputError, NotAllowed
 from engine.store import db
 
 from tests.appraisal.conftest import run_until
-from tests.conftest import at
+from tests.support.clock import at
 
 
 @pytest.mark.parametrize("period, moment", [

@@ -22,7 +22,7 @@ from engine.store import db
 from engine.store.tables import AppraisalCycle, Notification, PeriodRun
 
 from tests.appraisal.conftest import run_until
-from tests.conftest import at
+from tests.support.clock import at
 from tests.support.servers import wait_for
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from engine.cli.main import main
 from engine.store import db
 from engine.store.tables import Instance
-from tests.conftest import PG_URL
+from tests.support.databases import PG_URL
 
 
 def items(url: str) -> int:

@@ -9,7 +9,7 @@ from engine.runtime.scheduler import start_scheduler
 from engine.store import db
 from engine.store.tables import Event, Timer
 
-from tests.conftest import at
+from tests.support.clock import at
 from tests.support.servers import wait_for
 
 

@@ -14,7 +14,7 @@ from engine.store import db
 from engine.store.tables import Event, Timer
 from engine.runtime.sweep import sweep
 
-from tests.conftest import at
+from tests.support.clock import at
 
 
 def issue_many(office, n=12):

@@ -29,7 +29,7 @@ from engine.runtime.calendar_admin import set_override, show, unset_override
 from engine.cli.simulate import simulate_text
 from engine.core.states import DubanError
 
-from tests.conftest import at
+from tests.support.clock import at
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from engine.store import db
 from engine.store.tables import Notification, Timer
 from engine.runtime.sweep import sweep
 
-from tests.conftest import at
+from tests.support.clock import at
 
 
 def fired(site, clock, when):

@@ -7,7 +7,7 @@ import pytest
 
 from engine.core.states import Conflict, InputError, NotAllowed
 
-from tests.conftest import at
+from tests.support.clock import at
 
 
 def test_directive_from_issue_to_close(office, clock):

@@ -8,7 +8,7 @@ import pytest
 
 from engine.core.states import Conflict, NotAllowed
 
-from tests.conftest import at
+from tests.support.clock import at
 
 
 @pytest.fixture

@@ -4,21 +4,16 @@ When a test fails, every page it had open is saved as a screenshot under build/t
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlmodel import SQLModel
 
 from api.app import create_app
-from engine.runtime.boot import demo_org_path, load_org_file, open_site
-from engine.clock import ManualClock
-from engine.store import db
-from tests.api.conftest import CHEAP_HASH, PASSWORD
+from tests.support.clock import manual_clock
+from tests.support.databases import demo_site, fresh_database
+from tests.support.office import CHEAP_HASH, PASSWORD
 from tests.support.servers import serving
-from tests.conftest import PG_URL, at
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "test-screenshots"
@@ -37,25 +32,13 @@ def pytest_runtest_makereport(item, call):
 # ------------------------------------------------------------------ the site and its server
 @pytest.fixture(scope="module")
 def web_clock():
-    return ManualClock(at("2026-03-02 09:30"))  # a Monday morning
+    return manual_clock()  # a Monday morning
 
 
 @pytest.fixture(scope="module")
 def web_site(_template_db, tmp_path_factory, web_clock):
     """A fresh database for the module, with the demo organisation (one cheap password for everyone)."""
-    if PG_URL:
-        eng = db.make_engine(PG_URL)
-        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        with eng.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        eng.dispose()
-        url = PG_URL
-    else:
-        path = tmp_path_factory.mktemp("web") / "duban.db"
-        shutil.copy(_template_db, path)
-        url = f"sqlite:///{path}"
-    site = open_site(url, web_clock, migrate=False)
-    load_org_file(site, demo_org_path(), password_hash=CHEAP_HASH)
+    site = demo_site(fresh_database(_template_db, tmp_path_factory.mktemp("web")), web_clock, password_hash=CHEAP_HASH)
     yield site
     site.eng.dispose()
 
@@ -116,9 +99,10 @@ def desk_client(web_app):
 # ------------------------------------------------------------------ the browser
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium (installed by .ci/run), never a downloaded one."""
+    """Debian's chromium (`make test` installs it when it can: .ci/system-deps), never a downloaded one."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does")
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); `make test` does "
+                    "when it runs as root")
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()

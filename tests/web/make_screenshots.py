@@ -23,8 +23,8 @@ from engine.clock import ManualClock
 from engine.cli.demo import Drill
 from engine.reads.items import open_task_for
 from engine.runtime.site import Site
-from tests.api.conftest import CHEAP_HASH, PASSWORD
-from tests.api.test_lifecycle_server import free_port
+from tests.support.office import CHEAP_HASH, PASSWORD
+from tests.support.servers import free_port
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

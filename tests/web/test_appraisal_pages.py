@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from engine.runtime.boot import demo_org_path, load_org_file
-from tests.api.conftest import CHEAP_HASH
+from tests.support.office import CHEAP_HASH
 from tests.appraisal.conftest import CycleDriver
-from tests.conftest import at
+from tests.support.clock import at
 from tests.web.conftest import PageClient, csrf_of
 from tests.web.test_pages_in_both_languages import CJK, SERIAL, visible_text
 

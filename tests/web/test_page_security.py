@@ -12,7 +12,7 @@ from api.pages.session import csrf_token
 from engine.reads.items import open_task_for
 from engine.store import db
 from engine.store.tables import AccessToken
-from tests.api.conftest import PASSWORD
+from tests.support.office import PASSWORD
 from tests.web.conftest import PageClient, csrf_of
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from api.app import create_app
 from engine.runtime.boot import demo_org_path, load_org_file
-from tests.api.conftest import CHEAP_HASH, Api
+from tests.support.office import CHEAP_HASH, Api
 
 HEADERS = ["编号", "事项", "来源/批示领导", "主办单位", "协办单位", "交办日期", "办理时限", "办理进展", "办结日期", "状态",
            "催办次数", "亮牌"]

@@ -10,7 +10,7 @@ from engine.reads import supervision
 from engine.core.states import NotAllowed
 from engine.reads.supervision import Filters, period_range
 from engine.runtime.sweep import sweep
-from tests.conftest import at
+from tests.support.clock import at
 
 
 def by_unit(s: dict) -> dict:

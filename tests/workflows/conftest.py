@@ -3,14 +3,11 @@ only when a test asks for it; telemetry off; the flows' connection pools closed 
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
-import sqlalchemy as sa
-from sqlmodel import SQLModel
 
-from engine.store import db
-from tests.conftest import PG_URL
+from tests.support.databases import fresh_database
+from tests.support.servers import Inbox
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -37,44 +34,6 @@ def _close_flow_pools():
     forget_sites()
 
 
-class Inbox:
-    """A webhook receiver on 127.0.0.1: every JSON POST is kept as (path, title, body); `fail` paths answer 500."""
-
-    def __init__(self) -> None:
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.received: list[tuple[str, str, str]] = []
-        self.fail: set[str] = set()
-        lock, inbox = threading.Lock(), self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                data = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-                status = 500 if self.path in inbox.fail else 200
-                if status == 200:
-                    with lock:
-                        inbox.received.append((self.path, data.get("title", ""), data.get("message", "")))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"json://127.0.0.1:{self.port}/{path.lstrip('/')}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def inbox():
     box = Inbox()
@@ -88,16 +47,7 @@ def twin_urls(_template_db, tmp_path):
     made = []
 
     def fresh() -> str:
-        if PG_URL:
-            eng = db.make_engine(PG_URL)
-            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-            with eng.begin() as conn:
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            eng.dispose()
-            return PG_URL
-        path = tmp_path / f"twin{len(made)}.db"
-        shutil.copy(_template_db, path)
-        made.append(path)
-        return f"sqlite:///{path}"
+        made.append(fresh_database(_template_db, tmp_path, f"twin{len(made)}.db"))
+        return made[-1]
 
     return fresh

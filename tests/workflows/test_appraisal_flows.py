@@ -10,7 +10,7 @@ from engine.appraisal.trigger import start_cycle
 from engine.store import db
 from engine.runtime.sweep import sweep
 from tests.appraisal.conftest import CycleDriver
-from tests.conftest import at
+from tests.support.clock import at
 from tests.workflows.test_flows import build_office
 
 

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from engine.store import db
 from engine.store.tables import Timer
-from tests.conftest import Office, at
+from tests.support.clock import at
+from tests.support.office import Office
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,8 @@ from engine.runtime.outbox import dispatch
 from engine.store import db
 from engine.store.tables import Event, Instance, Notification, Outbox, Person, Task, Timer
 from engine.runtime.sweep import sweep
-from tests.conftest import Office, at
+from tests.support.clock import at
+from tests.support.office import Office
 
 MOMENTS = ["2026-03-18 09:00", "2026-03-20 18:30", "2026-03-23 18:30", "2026-03-25 18:30", "2026-03-27 18:30",
            "2026-04-10 10:00"]  # reminders, at due, first chase, yellow card, red card, after three weeks down

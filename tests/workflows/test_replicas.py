@@ -29,8 +29,9 @@ from engine.clock import SystemClock
 from engine.store import db
 from tests.support.servers import free_port
 from engine.store.tables import Event, Instance, Notification, Outbox, Person, Task, Timer
-from tests.api.conftest import CHEAP_HASH, PASSWORD
-from tests.conftest import PG_URL, Office
+from tests.support.office import CHEAP_HASH, PASSWORD
+from tests.support.databases import PG_URL
+from tests.support.office import Office
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="several processes on one database: needs PostgreSQL (set DUBAN_TEST_DATABASE_URL); "
