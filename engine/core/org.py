@@ -153,7 +153,7 @@ def org_from_data(data: dict) -> Org:
         org.people[p["login"]] = Person(p["login"], p["name"], p["unit"], roles, p.get("category"),
                                         p.get("name_en", ""))
         if "unit_head" in roles:
-            heads[p["unit"]] = p["login"]
+            heads[p["unit"]] = min(heads.get(p["unit"], p["login"]), p["login"])  # several: the first login
     for uid, u in (data.get("units") or {}).items():
         org.units[uid] = Unit(uid, u["zh"], u["en"], heads.get(uid))
     for p in org.people.values():

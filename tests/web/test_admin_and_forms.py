@@ -75,7 +75,7 @@ def test_the_administrator_sees_the_organisation_and_checks_definitions(desk_cli
     admin = desk_client("admin")
     org = admin.get("/admin/org").text
     assert 'data-unit="finance"' in org and "吴部长" in org and 'data-role="clerk"' in org
-    assert org.count('<tr data-login="') == 18 and "仅站内通知" in org
+    assert org.count('<tr data-login="') == 19 and "仅站内通知" in org
     page = admin.get("/admin/definitions").text
     assert 'data-file="directive.yaml"' in page and "✓ 通过" in page and 'svg class="diagram"' in page
     r = admin.post("/admin/definitions/validate", {"yaml": "id: x\nversion: 1\ntitle: {zh: 测试, en: Test}\n"},
