@@ -10,6 +10,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from api import views
+from api.deps import MAX_ID, ItemId, NotificationId, TaskId
 from api.errors import status_of
 from api.pages import diagram
 from api.pages.forms import FormError, form_error, options, subject_rows, ui_actions
@@ -69,7 +70,7 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
 
 # ------------------------------------------------------------------ acting
 @router.post("/tasks/{task_id}/act/{action}")
-def act(request: Request, site: SiteDep, task_id: int, action: str, form: Form):
+def act(request: Request, site: SiteDep, task_id: TaskId, action: str, form: Form):
     """Take an action with the form's fields, as the API does (permissions.act_as); on refusal, show the
     page again with the engine's message beside the field it names."""
     user = require_user(request, site)
@@ -87,7 +88,7 @@ def act(request: Request, site: SiteDep, task_id: int, action: str, form: Form):
     except DubanError as e:
         error = form_error(e, page_lang(request), data, task=task_id, action=action, status=status_of(e))
         kind, _, arg = back.partition(":")
-        if kind == "item" and arg.isdigit():
+        if kind == "item" and arg.isdigit() and int(arg) <= MAX_ID:
             return item_page(request, site, user, int(arg), error)
         if kind == "appraisal":
             from api.pages.appraise import show_again
@@ -104,7 +105,7 @@ def act(request: Request, site: SiteDep, task_id: int, action: str, form: Form):
 
 # ------------------------------------------------------------------ an item
 @router.get("/items/{item_id}")
-def item(request: Request, site: SiteDep, item_id: int):
+def item(request: Request, site: SiteDep, item_id: ItemId):
     user = require_user(request, site)
     return item_page(request, site, user, item_id)
 
@@ -145,7 +146,7 @@ def notifications(request: Request, site: SiteDep):
 
 
 @router.post("/notifications/{note_id}/read")
-def read_one(request: Request, site: SiteDep, note_id: int, form: Form):
+def read_one(request: Request, site: SiteDep, note_id: NotificationId, form: Form):
     user = require_user(request, site)
     note = listing.mark_read(site, login=user.login, notification_id=note_id, lang=page_lang(request))
     target = f"/items/{note['instance_id']}" if form.get("open") and note["instance_id"] else "/notifications"
