@@ -48,26 +48,13 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
     }
 
 
-def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200) -> list[dict]:
-    """A person's tasks (a unit head also sees the unit's): open, overdue or done."""
+def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200,
+             offset: int = 0) -> list[dict]:
+    """A person's tasks (a unit head also sees the unit's): open, overdue or done; `limit` from `offset`."""
     actor = site.actor(login)
     now = site.clock.now()
-    c = T_TASK.c
-    who = [c.person == login, c.role.in_(sorted(actor.roles))]
-    if "unit_head" in actor.roles:
-        members = [p.login for p in site.org.people.values() if p.unit == actor.unit]
-        who += [sa.and_(c.unit == actor.unit, c.person.is_(None)), c.person.in_(members)]
-    q = sa.select(c.id, c.instance_id).where(sa.or_(*who))
-    open_states = [s.value for s in OPEN_TASK_STATES]
-    if state == "open":
-        q = q.where(c.state.in_(open_states))
-    elif state == "overdue":
-        q = q.where(c.state.in_(open_states), c.due_at < now)
-    elif state == "done":
-        q = q.where(c.state.notin_(open_states))
-    else:
-        raise ValueError(state)
-    q = q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit)
+    q = _my_tasks_query(site, actor, state, now, sa.select(T_TASK.c.id, T_TASK.c.instance_id))
+    q = q.order_by(T_TASK.c.due_at.is_(None), T_TASK.c.due_at, T_TASK.c.id).limit(limit).offset(offset)
     out = []
     with db.read(site.eng) as conn:
         rows = list(conn.execute(q))
@@ -80,6 +67,34 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
             item, serial = items[r.instance_id]
             out.append(task_view(site, item, item.task(r.id), actor, now, serial, lang))
     return out
+
+
+def count_my_tasks(site: Site, login: str, state: str = "open") -> int:
+    """How many tasks `my_tasks` pages through."""
+    q = _my_tasks_query(site, site.actor(login), state, site.clock.now(),
+                        sa.select(sa.func.count()).select_from(T_TASK))
+    with db.read(site.eng) as conn:
+        return conn.execute(q).scalar_one()
+
+
+def _my_tasks_query(site: Site, actor: Actor, state: str, now: datetime, q: sa.Select) -> sa.Select:
+    c = T_TASK.c
+    login = actor.login
+    who = [c.person == login, c.role.in_(sorted(actor.roles))]
+    if "unit_head" in actor.roles:
+        members = [p.login for p in site.org.people.values() if p.unit == actor.unit]
+        who += [sa.and_(c.unit == actor.unit, c.person.is_(None)), c.person.in_(members)]
+    q = q.where(sa.or_(*who))
+    open_states = [s.value for s in OPEN_TASK_STATES]
+    if state == "open":
+        q = q.where(c.state.in_(open_states))
+    elif state == "overdue":
+        q = q.where(c.state.in_(open_states), c.due_at < now)
+    elif state == "done":
+        q = q.where(c.state.notin_(open_states))
+    else:
+        raise ValueError(state)
+    return q
 
 
 def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> dict:

@@ -53,8 +53,8 @@ def _overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
 
 def list_items(site: Site, *, login: str, definition: str | None = None, state: str | None = None,
                unit: str | None = None, overdue: bool | None = None, q: str | None = None, page: int = 1,
-               lang: str = "zh") -> dict:
-    """The items `login` may see, newest first, PAGE_SIZE a page: {"items", "total", "page", "page_size"}."""
+               lang: str = "zh", page_size: int = PAGE_SIZE) -> dict:
+    """The items `login` may see, newest first, `page_size` a page: {"items", "total", "page", "page_size"}."""
     actor = site.actor(login)
     now = site.clock.now()
     i = T_ITEM.c
@@ -73,9 +73,9 @@ def list_items(site: Site, *, login: str, definition: str | None = None, state: 
     with db.read(site.eng) as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(T_ITEM).where(*where)).scalar_one()
         rows = list(conn.execute(sa.select(T_ITEM, over).where(*where).order_by(i.id.desc())
-                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+                                 .limit(page_size).offset((page - 1) * page_size)))
     return {"items": [item_summary(site, r, lang) for r in rows], "total": total, "page": page,
-            "page_size": PAGE_SIZE}
+            "page_size": page_size}
 
 
 def item_summary(site: Site, row: Any, lang: str = "zh") -> dict:
