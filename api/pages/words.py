@@ -33,6 +33,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "back_to_tasks": ("返回我的待办", "Back to my tasks"),
     # my tasks
     "tab_open": ("待办", "Open"), "tab_overdue": ("已超期", "Overdue"), "tab_done": ("已办", "Done"),
+    "tasks_shown": ("第 {first}–{last} 项，共 {n} 项", "{first}–{last} of {n}"), "pages": ("分页", "Pages"),
+    "page_prev": ("‹ 上一页", "‹ Previous"), "page_next": ("下一页 ›", "Next ›"),
+    "page_of": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
     "no_tasks_open": ("暂无待办事项。", "Nothing to do."), "no_tasks_overdue": ("没有超期的待办。", "Nothing overdue."),
     "no_tasks_done": ("还没有已办事项。", "Nothing done yet."),
     "holder": ("办理人", "Holder"), "due_at": ("办理时限", "Due"), "chased_n": ("已催办 {n} 次", "chased {n}×"),
@@ -82,7 +85,7 @@ WORDS: dict[str, tuple[str, str]] = {
                      "On-time rate = tasks done on time ÷ (on time + done late + open past due); an approved extension sets the due date."),
     "carded_items": ("亮牌事项", "Items with a yellow or red card"), "card": ("亮牌", "Card"), "serial": ("编号", "No."),
     "item": ("事项", "Item"), "overdue_days": ("超期", "Overdue"), "no_cards": ("没有亮牌事项。", "No carded items."),
-    "upcoming": ("即将到期", "Due soon"), "days_left": ("剩余", "Left"), "no_upcoming": ("5 个工作日内没有到期的任务。", "Nothing due within 5 working days."),
+    "upcoming": ("即将到期", "Due soon"), "upcoming_all": ("查看全部 {n} 项", "See all {n}"), "days_left": ("剩余", "Left"), "no_upcoming": ("5 个工作日内没有到期的任务。", "Nothing due within 5 working days."),
     "overdue_tasks": ("超期任务（可批量催办）", "Overdue tasks (chase several at once)"), "select_all": ("全选", "Select all"),
     "select": ("选择", "Select"), "cannot_chase": ("您不能催办该任务", "you cannot chase this task"),
     "chase_message": ("催办内容", "Chase message"), "chase_selected": ("催办所选", "Chase the selected"),

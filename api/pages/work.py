@@ -24,6 +24,7 @@ from engine.core.states import DubanError, NotFound
 
 router = APIRouter(include_in_schema=False)
 TABS = ("open", "overdue", "done")
+PER_PAGE = 50  # tasks a page on 我的待办
 NOT_DATA = ("csrf", "version", "back")
 
 
@@ -48,24 +49,28 @@ def home(request: Request, site: SiteDep):
 
 
 @router.get("/tasks")
-def my_tasks(request: Request, site: SiteDep, tab: str = "open"):
+def my_tasks(request: Request, site: SiteDep, tab: str = "open", page: str = "1"):
     user = require_user(request, site)
-    return tasks_page(request, site, user, tab if tab in TABS else "open")
+    return tasks_page(request, site, user, tab if tab in TABS else "open",
+                      page_no=int(page) if page.isdigit() and len(page) < 8 else 1)
 
 
-def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: FormError | None = None):
+def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: FormError | None = None,
+               page_no: int = 1):
+    """我的待办: one tab, PER_PAGE tasks a page, with the tab's count and links to the other pages."""
     lang = page_lang(request)
-    tasks = queries.my_tasks(site, user.login, tab, lang)
     counts = {"open": None, "overdue": None, "done": None}
-    counts[tab] = len(tasks)
-    for other in ("open", "overdue"):
-        if counts[other] is None:
-            counts[other] = len(queries.my_tasks(site, user.login, other, lang))
+    for key in dict.fromkeys((tab, "open", "overdue")):
+        counts[key] = queries.count_my_tasks(site, user.login, key)
+    pages = max(1, -(-counts[tab] // PER_PAGE))
+    current = min(max(1, page_no), pages)
+    tasks = queries.my_tasks(site, user.login, tab, lang, limit=PER_PAGE, offset=(current - 1) * PER_PAGE)
     t = Translator(lang)
     tasks = with_actions(site, tasks, lang)
+    shown = (((current - 1) * PER_PAGE + 1) if tasks else 0, (current - 1) * PER_PAGE + len(tasks))
     return page(request, site, "tasks.html", user=user, status=error.status if error else 200,
-                title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts,
-                form_error=error.place(tasks) if error else None, opts=options(site, lang))
+                title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts, page_no=current, pages=pages,
+                shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang))
 
 
 # ------------------------------------------------------------------ acting
