@@ -151,6 +151,29 @@ WORDS: dict[str, tuple[str, str]] = {
     "validate": ("校验", "Check"), "valid_definition": ("{id} 第 {version} 版校验通过。", "{id} version {version} is valid."),
 }
 
+# Holiday names as the calendar libraries give them (English), and as the Chinese pages say them.
+HOLIDAYS_ZH = {
+    "new year's day": "元旦", "spring festival": "春节", "chinese new year (spring festival)": "春节",
+    "chinese new year's eve": "除夕", "tomb-sweeping day": "清明节", "labour day": "劳动节", "labor day": "劳动节",
+    "dragon boat festival": "端午节", "mid-autumn festival": "中秋节", "national day": "国庆节",
+    "anti-fascist 70th day": "抗战胜利70周年纪念日", "make-up working day": "调休上班",
+}
+
+
+def holiday_name(name: str | None, lang: str) -> str:
+    """A holiday's name in the page language: the libraries' English names in Chinese on Chinese pages."""
+    if not name or lang == "en":
+        return name or ""
+    text = name.strip()
+    if text.lower().startswith("day off (substituted"):
+        return "调休"
+    observed = text.lower().endswith("(observed)")
+    base = text[: -len("(observed)")].strip() if observed else text
+    zh = HOLIDAYS_ZH.get(base.lower())
+    if zh is None:
+        return name
+    return f"{zh}（补休）" if observed else zh
+
 
 class Translator:
     """`t(key, **params)` in one language; `t.flash(value)` for the one-time messages after an action."""

@@ -171,7 +171,7 @@ def _read_receipt(site: Site, conn: Connection, note: Any, login: str, now: date
     p = site.org.people.get(login)
     name = p.name_zh if p else login
     audit.record(conn=conn, at=now, actor=login, kind="read", zh=f"{name}已阅催办通知：{note.title}",
-                 en=f"{login} read the chase notice: {note.title_en}", instance_id=note.instance_id,
+                 en=f"{(p.name_en or login) if p else login} read the chase notice: {note.title_en}", instance_id=note.instance_id,
                  task_id=note.task_id, data={"notification": note.id})
 
 

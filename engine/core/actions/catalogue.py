@@ -224,7 +224,7 @@ def _check_fields(specs: list[FieldSpec], data: dict) -> dict:
 
 def _ev(kind: str, task: TaskSnap, actor: Actor, ctx: Ctx, zh: str, en: str, **data: Any) -> Event:
     who = ctx.org.people[actor.login].name_zh if actor.login in ctx.org.people else actor.login
-    return Event(kind, f"{who}{zh}", f"{actor.login} {en}", task_id=task.id, data=data)
+    return Event(kind, f"{who}{zh}", f"{ctx.org.person_name(actor.login, 'en')} {en}", task_id=task.id, data=data)
 
 
 def _close(task: TaskSnap, state: TaskState, ctx: Ctx, **extra: Any) -> UpdateTask:
@@ -285,7 +285,7 @@ def do_assign(item, task, actor, data, ctx):
     co_zh = "、".join(ctx.org.holder_name(Holder(unit=u)) for u in co) or "无"
     effects.append(_ev("assign", task, actor, ctx,
                        f"交办：主办 {ctx.org.holder_name(lead)}，协办 {co_zh}，时限 {data['due']}",
-                       f"assigned: lead {ctx.org.holder_name(lead, 'en')}, co {', '.join(co) or 'none'}, due {data['due']}",
+                       f"assigned: lead {ctx.org.holder_name(lead, 'en')}, co {ctx.org.unit_names(co, 'en') or 'none'}, due {data['due']}",
                        **_js(data)))
     return effects + enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
 
@@ -316,7 +316,7 @@ def do_transfer(item, task, actor, data, ctx):
     return [_close(task, TaskState.transferred, ctx, data={**task.data, "reason": data["reason"]}), new,
             UpdateItem({"assignment": item.assignment}),
             Event("transfer", f"{_name(actor, ctx)}转办给 {ctx.org.holder_name(to)}：{data['reason']}",
-                  f"{actor.login} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
+                  f"{ctx.org.person_name(actor.login, 'en')} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
                   task_id=task.id, data={"to": to.as_dict(), "reason": data["reason"], "due_kept": due == task.due_at}),
             Notify([to], "task_new", {"step": step.title.zh, "step_en": step.title.en, "due_at": due},
                    task_ref="transferred")]
@@ -337,7 +337,7 @@ def do_return(item, task, actor, data, ctx):
             item.assignment = dict(item.assignment, lead=prev.holder.as_dict())
             effects.append(UpdateItem({"assignment": item.assignment}))
         effects.append(Event("return", f"{_name(actor, ctx)}退回给 {ctx.org.holder_name(prev.holder)}：{data['reason']}",
-                             f"{actor.login} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
+                             f"{ctx.org.person_name(actor.login, 'en')} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
                              task_id=task.id, data={"reason": data["reason"]}))
         return effects + [Notify([prev.holder], "task_returned", {"reason": data["reason"]}, task_ref="back")]
     if task.part == Part.co and not to_step:  # a co-handler declines: the others go on

@@ -204,7 +204,7 @@ def do_cancel(item, task, actor, data, ctx):
     return [*[_close(t, TaskState.cancelled, ctx) for t in item.open_tasks()],
             UpdateItem({"state": ItemState.cancelled, "closed_at": ctx.now}),
             Event("cancel", f"{_name(actor, ctx)}撤销了该事项：{data['reason']}",
-                  f"{actor.login} cancelled the item: {data['reason']}", task_id=task.id,
+                  f"{ctx.org.person_name(actor.login, 'en')} cancelled the item: {data['reason']}", task_id=task.id,
                   data={"reason": data["reason"]}),
             Notify(list(dict.fromkeys(holders)), "item_cancelled", {"reason": data["reason"]})]
 
