@@ -45,6 +45,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "extension_request": ("延期审批", "Extension request"),
     "ext_asks": ("{who}申请将时限由 {old} 延至 {new}。", "{who} asks to move the due date from {old} to {new}."),
     "reason": ("理由", "Reason"), "prefill_note": ("已按交办内容预填，可修改后交办。", "Prefilled from the directive; change it if needed."),
+    "prefill_note_transfer": ("已按领导批准的拟办意见预填，可修改后转办。",
+                              "Prefilled from the approved proposal; change it if needed."),
     "card_yellow": ("黄牌", "Yellow card"), "card_red": ("红牌", "Red card"),
     "chase_default": ("请抓紧办理，并于今日反馈办理进展。", "Please get on with it and report progress today."),
     # flash messages

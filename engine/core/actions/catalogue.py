@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Callable
 
 from engine.core import dsl
+from engine.core.assignment import check_assignment
 from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx, each_advance, enter, follow, set_assignment
 from engine.core.model import Actor, Call, Effect, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
 from engine.core.org import Holder
@@ -275,10 +276,7 @@ def do_submit(item, task, actor, data, ctx):
 def do_assign(item, task, actor, data, ctx):
     lead = _target(data["lead"], ctx, "lead")
     co = _units(data.get("co") or [], ctx, "co")
-    if lead.unit and lead.unit in co:
-        raise InputError("co", "主办单位不能同时是协办单位", "the lead unit cannot also co-handle")
-    if data["due"] < ctx.cal.local_date(ctx.now):
-        raise InputError("due", "办理时限不能早于今天", "the due date cannot be in the past")
+    check_assignment(lead, co, data["due"], ctx.cal.local_date(ctx.now))
     step = item.definition.steps[task.step]
     effects = [_close(task, TaskState.done, ctx, outcome="assign", data={**task.data, "choice": _js(data)})]
     effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=data["due"])
