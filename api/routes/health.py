@@ -1,7 +1,6 @@
 """Liveness and database reachability, without sign-in (for load balancers and `duban serve` checks)."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -16,8 +15,7 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": ErrorBody}})
 def health(site: SiteDep):
     try:
-        with db.read(site.eng) as conn:
-            conn.execute(sa.text("SELECT 1"))
+        db.ping(site.eng)
     except Exception:  # noqa: BLE001 - reported, not raised
         return JSONResponse(body("unavailable", "数据库不可用（database unavailable）"), status_code=503)
     return {"status": "ok", "time": site.clock.now(), "database": "ok"}

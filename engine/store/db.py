@@ -124,3 +124,9 @@ def migrate(eng: Engine) -> None:
             if is_postgres(conn):
                 conn.exec_driver_sql("SELECT pg_advisory_unlock(815015)")
                 conn.commit()
+
+
+def ping(eng: Engine) -> None:
+    """Ask the database for one trivial answer (health checks); raises when it does not answer."""
+    with read(eng) as conn:
+        conn.execute(sa.text("SELECT 1"))
