@@ -24,3 +24,14 @@ def test_the_english_timeline_names_people_and_units(api):
         assert not LOGINS.search(t), t
     zh = [e["text"] for e in api.ok("GET", f"/instances/{item}", "leader")["timeline"]]
     assert any(t.startswith("李主任交办：主办 财务部，协办 人力资源部") for t in zh), zh
+
+
+def test_a_chase_names_the_chaser_in_english(api):
+    item = api.directive_at_handle()
+    lead = api.task("clerk", item, "handle", holder={"unit": "finance"})
+    api.act("clerk", lead["id"], "chase", message="请尽快签收")
+    en = api.ok("GET", "/notifications", "finance.head", headers={"Accept-Language": "en"})
+    chase = next(n for n in en if n["kind"] == "chase_manual")
+    assert chase["body"].startswith("Zhao (clerk) chases "), chase["body"]
+    zh = next(n for n in api.ok("GET", "/notifications", "finance.head") if n["kind"] == "chase_manual")
+    assert zh["body"].startswith("赵督办催办 "), zh["body"]

@@ -195,8 +195,8 @@ def do_chase(item, task, actor, data, ctx):
     return [UpdateTask(task.id, {"chase_count": task.chase_count + 1, "last_chased_at": ctx.now}),
             _ev("chase", task, actor, ctx, f"催办：{data['message']}", f"chased: {data['message']}",
                 message=data["message"], manual=True),
-            Notify([task.holder], "chase_manual", {"message": data["message"], "by": _name(actor, ctx)},
-                   task_id=task.id)]
+            Notify([task.holder], "chase_manual", {"message": data["message"], "by": _name(actor, ctx),
+                                                   "by_en": ctx.org.person_name(actor.login, "en")}, task_id=task.id)]
 
 
 def do_cancel(item, task, actor, data, ctx):
