@@ -8,7 +8,6 @@ status; anything unexpected is logged and answered 500 in the same shape (tests 
 gets there)."""
 from __future__ import annotations
 
-import json
 import logging
 import math
 from typing import Any
@@ -135,24 +134,22 @@ async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body("internal", en if lang == "en" else f"{zh}（{en}）"), status_code=500)
 
 
-def lone_surrogate(value: Any, path: tuple = ()) -> tuple | None:
-    """The path of the first string (or key) in a JSON value that holds a lone surrogate, else None."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            found = lone_surrogate(k, path) if isinstance(k, str) else None
-            found = found if found is not None else lone_surrogate(v, (*path, k))
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found = lone_surrogate(v, (*path, i))
-            if found is not None:
-                return found
+def lone_surrogate(value: Any) -> tuple | None:
+    """The path of the first string (or key) in a JSON value that holds a lone surrogate, else None.
+    Iterative: a body nested as deep as the JSON parser allows is walked without recursion."""
+    stack: list[tuple[tuple, Any]] = [((), value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(v, dict):
+            stack.extend(((*path, k), x) for k, x in reversed(list(v.items())))
+            stack.extend((path, k) for k in reversed(list(v)) if isinstance(k, str))
+        elif isinstance(v, list):
+            stack.extend(((*path, i), x) for i, x in reversed(list(enumerate(v))))
     return None
 
 
@@ -162,7 +159,7 @@ async def storable_json(request: Request) -> None:
         return
     try:
         data = await request.json()
-    except ValueError:  # not JSON: the route's own body parsing answers (400) if it takes a body
+    except (ValueError, RecursionError):  # not JSON: the route's own body parsing answers (400) if it has a body
         return
     path = lone_surrogate(data)
     if path is not None:

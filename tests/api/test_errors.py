@@ -302,3 +302,10 @@ def test_the_openapi_document_names_400_and_422_for_json_bodies(api):
         responses = doc["paths"][path][method]["responses"]
         assert "malformed_body" in responses["400"]["description"], path
         assert "422" in responses
+
+
+@pytest.mark.parametrize("raw", [b"[" * 5000 + b"]" * 5000, b'{"a": ' * 900 + b'"\\ud800"' + b"}" * 900, b"{"])
+def test_json_bodies_on_routes_without_a_body_never_give_500(api, raw):
+    r = api.post("/notifications/1/read", "admin", content=raw, headers={"Content-Type": "application/json"})
+    assert 400 <= r.status_code < 500, r.text
+    shape(r)
