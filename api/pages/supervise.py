@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
+from api.deps import MAX_ID
 from api.errors import status_of
 from api.pages import charts
 from api.pages.forms import FormError, form_error, options
@@ -100,7 +101,7 @@ def board_page(request: Request, site: Site, user: PageUser, result: dict | None
 def bulk_chase(request: Request, site: SiteDep, form: Form):
     """Chase every selected overdue task (each with the single chase's rules); refusals are listed."""
     user = require_user(request, site)
-    ids = [int(x) for x in form.getlist("task") if str(x).isdigit()]
+    ids = [int(x) for x in form.getlist("task") if str(x).isdigit() and int(x) <= MAX_ID]  # others: no such task
     message = str(form.get("message", "")).replace("\x00", "").strip()
     if not ids or not message:
         t = Translator(page_lang(request))

@@ -229,10 +229,19 @@ PAGE_POSTS = ["/tasks/{n}/act/accept", "/notifications/{n}/read"]
 
 
 @pytest.fixture
-def pages(api_site):
+def page_app(api_site):
+    return create_app(api_site)
+
+
+def page_client(app, login: str):
     from tests.web.conftest import PageClient
 
-    return PageClient(create_app(api_site), "admin")
+    return PageClient(app, login)
+
+
+@pytest.fixture
+def pages(page_app):
+    return page_client(page_app, "admin")
 
 
 @pytest.mark.parametrize("n", HUGE)
@@ -309,3 +318,10 @@ def test_json_bodies_on_routes_without_a_body_never_give_500(api, raw):
     r = api.post("/notifications/1/read", "admin", content=raw, headers={"Content-Type": "application/json"})
     assert 400 <= r.status_code < 500, r.text
     shape(r)
+
+
+def test_a_bulk_chase_of_ids_beyond_the_store_changes_nothing(page_app):
+    leader = page_client(page_app, "leader")  # a supervisor
+    r = leader.post("/board/chase", {"task": ["9223372036854775808", "2147483648"], "message": "请尽快办理"},
+                    from_page="/board")
+    assert r.status_code in (200, 422) and "<html" in r.text.lower()
