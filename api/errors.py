@@ -1,14 +1,18 @@
 """One error body everywhere, `{"error": {"code", "message", "details"}}`, in the caller's language.
 
 Domain errors map to statuses by class; FastAPI's validation errors become 422 with `details.fields`;
-unknown routes and methods keep their status; anything unexpected is logged and answered 500 in the
-same shape (tests show that bad input never gets there)."""
+a body that is not JSON at all (bad syntax, not UTF-8) is 400 `malformed_body`, and text that no database can
+store (a lone UTF-16 surrogate such as "\\ud800") is 422 naming its field, both before any route runs; the
+OpenAPI document says so on every operation that takes a JSON body. Unknown routes and methods keep their
+status; anything unexpected is logged and answered 500 in the same shape (tests show that bad input never
+gets there)."""
 from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -18,6 +22,8 @@ from engine.core.calendar import CalendarError
 from engine.core.states import Conflict, DefinitionError, DubanError, InputError, NotAllowed, NotFound
 
 log = logging.getLogger("duban.api")
+MALFORMED = ("请求体不是合法的 JSON", "the request body is not valid JSON")
+SURROGATE = "a character that cannot be stored (a lone UTF-16 surrogate)"
 
 
 class ApiError(DubanError):
@@ -86,7 +92,16 @@ async def on_calendar_error(request: Request, exc: CalendarError) -> JSONRespons
     return error_response(InputError("date", str(exc), str(exc)), lang_of(request))
 
 
+def malformed_body(lang: str, where: str = "") -> JSONResponse:
+    zh, en = MALFORMED
+    msg = (f"{en}{': ' + where if where else ''}" if lang == "en" else f"{zh}（{en}{': ' + where if where else ''}）")
+    return JSONResponse(body("malformed_body", msg, {"fields": ["body"]}), status_code=400)
+
+
 async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    bad_json = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if bad_json is not None:
+        return malformed_body(lang_of(request), str((bad_json.get("ctx") or {}).get("error", "")))
     problems = []
     for e in exc.errors():
         loc = [str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path", "header", "form")]
@@ -105,6 +120,8 @@ async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONRe
     zh, en = words(key)
     lang = lang_of(request)
     msg = en if lang == "en" else f"{zh}（{en}）"
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # FastAPI could not decode the body
+        return malformed_body(lang, "not UTF-8")
     if exc.status_code not in (401, 404, 405) and isinstance(exc.detail, str):
         msg = exc.detail
     return JSONResponse(body(code, msg), status_code=exc.status_code, headers=getattr(exc, "headers", None))
@@ -117,7 +134,67 @@ async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body("internal", en if lang == "en" else f"{zh}（{en}）"), status_code=500)
 
 
+def lone_surrogate(value: Any) -> tuple | None:
+    """The path of the first string (or key) in a JSON value that holds a lone surrogate, else None.
+    Iterative: a body nested as deep as the JSON parser allows is walked without recursion."""
+    stack: list[tuple[tuple, Any]] = [((), value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(v, dict):
+            stack.extend(((*path, k), x) for k, x in reversed(list(v.items())))
+            stack.extend((path, k) for k in reversed(list(v)) if isinstance(k, str))
+        elif isinstance(v, list):
+            stack.extend(((*path, i), x) for i, x in reversed(list(enumerate(v))))
+    return None
+
+
+async def storable_json(request: Request) -> None:
+    """A request dependency: refuse a JSON body whose text no database can store (422 naming the field)."""
+    if request.method not in ("POST", "PUT", "PATCH") or "json" not in request.headers.get("content-type", ""):
+        return
+    try:
+        data = await request.json()
+    except (ValueError, RecursionError):  # not JSON: the route's own body parsing answers (400) if it has a body
+        return
+    path = lone_surrogate(data)
+    if path is not None:
+        raise RequestValidationError([{"type": "string_unicode", "loc": ("body", *path), "msg": SURROGATE,
+                                       "input": None}])
+
+
+def document(app: FastAPI) -> None:
+    """Say in the OpenAPI document what a JSON body that is malformed (400) or not storable (422) answers."""
+    make = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = make()
+        ref = {"$ref": "#/components/schemas/ErrorBody"}
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                if "application/json" not in (op.get("requestBody") or {}).get("content", {}):
+                    continue
+                responses = op.setdefault("responses", {})
+                responses.setdefault("400", {"description": "the body is not JSON (bad syntax, or not UTF-8): "
+                                             "`malformed_body`", "content": {"application/json": {"schema": ref}}})
+                responses.setdefault("422", {"description": "bad input; `details.fields` names the fields",
+                                             "content": {"application/json": {"schema": ref}}})
+        return schema  # ErrorBody is in the components: every router declares its error responses
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
+    """Every error handler, the storable-text check on JSON bodies (for routes added after this call) and
+    the OpenAPI words for both."""
+    app.router.dependencies.append(Depends(storable_json))
+    document(app)
     app.add_exception_handler(DubanError, on_duban_error)
     app.add_exception_handler(CalendarError, on_calendar_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

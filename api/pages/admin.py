@@ -16,8 +16,8 @@ from api.pages.forms import FormError, form_error
 from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.work import Form, SiteDep, router
-from api.pages.words import Translator
-from api.routes.definitions import MAX_YAML, _validate
+from api.pages.words import Translator, holiday_name
+from api.routes.definitions import MAX_YAML, validate_text
 from engine.reads import lists as listing
 from engine.runtime import calendar_admin
 from engine.core.dsl import ROLES
@@ -72,6 +72,7 @@ def calendar_page(request: Request, site: Site, user: PageUser, year: int | None
     lang = page_lang(request)
     year = year or site.cal.local_date(site.clock.now()).year
     cal = listing.calendar_year(site, year=year)
+    cal = cal | {"days": [d | {"name": holiday_name(d["name"], lang)} for d in cal["days"]]}
     return page(request, site, "admin_calendar.html", user=user, status=error.status if error else 200,
                 title=Translator(lang)("admin_calendar"), section="calendar", cal=cal, year=year, form_error=error)
 
@@ -144,4 +145,4 @@ def validate(request: Request, site: SiteDep, form: Form):
     """Check a YAML text as `POST /api/v1/definitions/validate` does, without deploying it."""
     user = admin(request, site)
     text = str(form.get("yaml", ""))[:MAX_YAML]
-    return definitions_page(request, site, user, _validate(text), text)
+    return definitions_page(request, site, user, validate_text(text), text)

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
+from api.deps import MAX_ID, CycleId, TaskId
 from api.errors import status_of
 from api.pages import charts
 from api.pages.forms import FormError, form_error, options
@@ -79,7 +80,7 @@ def start(request: Request, site: SiteDep, form: Form):
 
 
 @router.get("/appraisal/{cycle_id}")
-def cycle(request: Request, site: SiteDep, cycle_id: int):
+def cycle(request: Request, site: SiteDep, cycle_id: CycleId):
     return cycle_page(request, site, require_user(request, site), cycle_id)
 
 
@@ -103,7 +104,7 @@ def cycle_page(request: Request, site: Site, user: PageUser, cycle_id: int, erro
 
 
 @router.get("/appraisal/{cycle_id}/people/{person}")
-def result(request: Request, site: SiteDep, cycle_id: int, person: str):
+def result(request: Request, site: SiteDep, cycle_id: CycleId, person: str):
     return result_page(request, site, require_user(request, site), cycle_id, person)
 
 
@@ -121,7 +122,7 @@ def result_page(request: Request, site: Site, user: PageUser, cycle_id: int, per
 
 
 @router.get("/appraisal/{cycle_id}/calibration")
-def calibration(request: Request, site: SiteDep, cycle_id: int):
+def calibration(request: Request, site: SiteDep, cycle_id: CycleId):
     return calibration_page(request, site, require_user(request, site), cycle_id)
 
 
@@ -141,7 +142,7 @@ def calibration_page(request: Request, site: Site, user: PageUser, cycle_id: int
 
 # ------------------------------------------------------------------ evidence
 @router.get("/tasks/{task_id}")
-def task(request: Request, site: SiteDep, task_id: int):
+def task(request: Request, site: SiteDep, task_id: TaskId):
     """A task's item (evidence links): the item page decides whether the person may see it."""
     require_user(request, site)
     try:
@@ -168,7 +169,7 @@ def show_again(request: Request, site: Site, user: PageUser, back: str, error: F
     """The appraisal page a refused form came from, with the engine's message beside the field."""
     _, _, rest = back.partition(":")
     cycle_id, _, person = rest.partition(":")
-    if not cycle_id.isdigit():
+    if not cycle_id.isdigit() or int(cycle_id) > MAX_ID:
         return cycles_page(request, site, user, error)
     if not person:
         return cycle_page(request, site, user, int(cycle_id), error)

@@ -82,8 +82,8 @@ def ui_actions(site: Site, task: dict, lang: str, chase_text: str) -> list[dict]
             if f["name"] == "outcome":
                 f["choice_labels"] = {k: o.label.text(lang) for k, o in outcomes.items() if o.label}
         prefill: dict[str, Any] = {}
-        if a["name"] == "assign":
-            prefill = dict(task["data"].get("prefill") or {})
+        if a["name"] == "assign" or (a["name"] == "transfer" and isinstance(step, dsl.TransferStep)):
+            prefill = dict(task["data"].get("prefill") or {})  # what the step proposes (转办: the approved 拟办)
         elif a["name"] == "chase":
             prefill = {"message": chase_text}
         out.append({"name": a["name"], "label": label, "tone": TONES.get(a["name"], "plain"), "fields": fields,

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
+from api.deps import MAX_ID
 from api.errors import status_of
 from api.pages import charts
 from api.pages.forms import FormError, form_error, options
@@ -23,6 +24,7 @@ from engine.core.states import ITEM_STATE_LABELS, DubanError
 from engine.reads.supervision import Filters
 
 FILTER_KEYS = ("unit", "definition", "state", "overdue", "period", "since", "until", "q")
+UPCOMING_SHOWN = 20  # the board's "due soon" list shows this many, and links to the rest
 
 
 def _date(text: str) -> date | None:
@@ -78,6 +80,8 @@ def board_page(request: Request, site: Site, user: PageUser, result: dict | None
     overdue = with_actions(site, supervision.overdue_tasks(site, login=user.login, filters=f, lang=lang), lang)
     fmt = Fmt(site, lang, t)
     units = s["by_unit"]
+    every_upcoming = request.query_params.get("upcoming") == "all"
+    upcoming = s["upcoming"] if every_upcoming else s["upcoming"][:UPCOMING_SHOWN]
     svg = {
         "overdue": charts.hbars([(u["name"], u["overdue"], str(u["overdue"])) for u in units],
                                 label=t("chart_overdue_by_unit"), cls="overdue-by-unit"),
@@ -88,6 +92,7 @@ def board_page(request: Request, site: Site, user: PageUser, result: dict | None
     }
     return page(request, site, "board.html", user=user, status=error.status if error else 200,
                 title=t("nav_board"), s=s, overdue=overdue, charts={k: Markup(v) for k, v in svg.items()},
+                upcoming=upcoming, upcoming_total=len(s["upcoming"]),
                 values=values, choices=choices(site, lang), query=_query(values), result=result,
                 form_error=error, chase_default=t("chase_default"))
 
@@ -96,7 +101,7 @@ def board_page(request: Request, site: Site, user: PageUser, result: dict | None
 def bulk_chase(request: Request, site: SiteDep, form: Form):
     """Chase every selected overdue task (each with the single chase's rules); refusals are listed."""
     user = require_user(request, site)
-    ids = [int(x) for x in form.getlist("task") if str(x).isdigit()]
+    ids = [int(x) for x in form.getlist("task") if str(x).isdigit() and int(x) <= MAX_ID]  # others: no such task
     message = str(form.get("message", "")).replace("\x00", "").strip()
     if not ids or not message:
         t = Translator(page_lang(request))

@@ -33,6 +33,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "back_to_tasks": ("返回我的待办", "Back to my tasks"),
     # my tasks
     "tab_open": ("待办", "Open"), "tab_overdue": ("已超期", "Overdue"), "tab_done": ("已办", "Done"),
+    "tasks_shown": ("第 {first}–{last} 项，共 {n} 项", "{first}–{last} of {n}"), "pages": ("分页", "Pages"),
+    "page_prev": ("‹ 上一页", "‹ Previous"), "page_next": ("下一页 ›", "Next ›"),
+    "page_of": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
     "no_tasks_open": ("暂无待办事项。", "Nothing to do."), "no_tasks_overdue": ("没有超期的待办。", "Nothing overdue."),
     "no_tasks_done": ("还没有已办事项。", "Nothing done yet."),
     "holder": ("办理人", "Holder"), "due_at": ("办理时限", "Due"), "chased_n": ("已催办 {n} 次", "chased {n}×"),
@@ -42,6 +45,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "extension_request": ("延期审批", "Extension request"),
     "ext_asks": ("{who}申请将时限由 {old} 延至 {new}。", "{who} asks to move the due date from {old} to {new}."),
     "reason": ("理由", "Reason"), "prefill_note": ("已按交办内容预填，可修改后交办。", "Prefilled from the directive; change it if needed."),
+    "prefill_note_transfer": ("已按领导批准的拟办意见预填，可修改后转办。",
+                              "Prefilled from the approved proposal; change it if needed."),
     "card_yellow": ("黄牌", "Yellow card"), "card_red": ("红牌", "Red card"),
     "chase_default": ("请抓紧办理，并于今日反馈办理进展。", "Please get on with it and report progress today."),
     # flash messages
@@ -88,7 +93,7 @@ WORDS: dict[str, tuple[str, str]] = {
                      "On-time rate = tasks done on time ÷ (on time + done late + open past due); an approved extension sets the due date."),
     "carded_items": ("亮牌事项", "Items with a yellow or red card"), "card": ("亮牌", "Card"), "serial": ("编号", "No."),
     "item": ("事项", "Item"), "overdue_days": ("超期", "Overdue"), "no_cards": ("没有亮牌事项。", "No carded items."),
-    "upcoming": ("即将到期", "Due soon"), "days_left": ("剩余", "Left"), "no_upcoming": ("5 个工作日内没有到期的任务。", "Nothing due within 5 working days."),
+    "upcoming": ("即将到期", "Due soon"), "upcoming_all": ("查看全部 {n} 项", "See all {n}"), "days_left": ("剩余", "Left"), "no_upcoming": ("5 个工作日内没有到期的任务。", "Nothing due within 5 working days."),
     "overdue_tasks": ("超期任务（可批量催办）", "Overdue tasks (chase several at once)"), "select_all": ("全选", "Select all"),
     "select": ("选择", "Select"), "cannot_chase": ("您不能催办该任务", "you cannot chase this task"),
     "chase_message": ("催办内容", "Chase message"), "chase_selected": ("催办所选", "Chase the selected"),
@@ -153,6 +158,29 @@ WORDS: dict[str, tuple[str, str]] = {
     "started_by": ("发起人", "Started by"), "validate_yaml": ("校验流程定义（不部署）", "Check a definition (without deploying it)"),
     "validate": ("校验", "Check"), "valid_definition": ("{id} 第 {version} 版校验通过。", "{id} version {version} is valid."),
 }
+
+# Holiday names as the calendar libraries give them (English), and as the Chinese pages say them.
+HOLIDAYS_ZH = {
+    "new year's day": "元旦", "spring festival": "春节", "chinese new year (spring festival)": "春节",
+    "chinese new year's eve": "除夕", "tomb-sweeping day": "清明节", "labour day": "劳动节", "labor day": "劳动节",
+    "dragon boat festival": "端午节", "mid-autumn festival": "中秋节", "national day": "国庆节",
+    "anti-fascist 70th day": "抗战胜利70周年纪念日", "make-up working day": "调休上班",
+}
+
+
+def holiday_name(name: str | None, lang: str) -> str:
+    """A holiday's name in the page language: the libraries' English names in Chinese on Chinese pages."""
+    if not name or lang == "en":
+        return name or ""
+    text = name.strip()
+    if text.lower().startswith("day off (substituted"):
+        return "调休"
+    observed = text.lower().endswith("(observed)")
+    base = text[: -len("(observed)")].strip() if observed else text
+    zh = HOLIDAYS_ZH.get(base.lower())
+    if zh is None:
+        return name
+    return f"{zh}（补休）" if observed else zh
 
 
 class Translator:

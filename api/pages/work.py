@@ -10,6 +10,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from api import views
+from api.deps import MAX_ID, ItemId, NotificationId, TaskId
 from api.errors import status_of
 from api.pages import diagram
 from api.pages.forms import FormError, form_error, options, subject_rows, ui_actions
@@ -23,6 +24,7 @@ from engine.core.states import DubanError, NotFound
 
 router = APIRouter(include_in_schema=False)
 TABS = ("open", "overdue", "done")
+PER_PAGE = 50  # tasks a page on 我的待办
 NOT_DATA = ("csrf", "version", "back")
 
 
@@ -47,29 +49,33 @@ def home(request: Request, site: SiteDep):
 
 
 @router.get("/tasks")
-def my_tasks(request: Request, site: SiteDep, tab: str = "open"):
+def my_tasks(request: Request, site: SiteDep, tab: str = "open", page: str = "1"):
     user = require_user(request, site)
-    return tasks_page(request, site, user, tab if tab in TABS else "open")
+    return tasks_page(request, site, user, tab if tab in TABS else "open",
+                      page_no=int(page) if page.isdigit() and len(page) < 8 else 1)
 
 
-def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: FormError | None = None):
+def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: FormError | None = None,
+               page_no: int = 1):
+    """我的待办: one tab, PER_PAGE tasks a page, with the tab's count and links to the other pages."""
     lang = page_lang(request)
-    tasks = queries.my_tasks(site, user.login, tab, lang)
     counts = {"open": None, "overdue": None, "done": None}
-    counts[tab] = len(tasks)
-    for other in ("open", "overdue"):
-        if counts[other] is None:
-            counts[other] = len(queries.my_tasks(site, user.login, other, lang))
+    for key in dict.fromkeys((tab, "open", "overdue")):
+        counts[key] = queries.count_my_tasks(site, user.login, key)
+    pages = max(1, -(-counts[tab] // PER_PAGE))
+    current = min(max(1, page_no), pages)
+    tasks = queries.my_tasks(site, user.login, tab, lang, limit=PER_PAGE, offset=(current - 1) * PER_PAGE)
     t = Translator(lang)
     tasks = with_actions(site, tasks, lang)
+    shown = (((current - 1) * PER_PAGE + 1) if tasks else 0, (current - 1) * PER_PAGE + len(tasks))
     return page(request, site, "tasks.html", user=user, status=error.status if error else 200,
-                title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts,
-                form_error=error.place(tasks) if error else None, opts=options(site, lang))
+                title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts, page_no=current, pages=pages,
+                shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang))
 
 
 # ------------------------------------------------------------------ acting
 @router.post("/tasks/{task_id}/act/{action}")
-def act(request: Request, site: SiteDep, task_id: int, action: str, form: Form):
+def act(request: Request, site: SiteDep, task_id: TaskId, action: str, form: Form):
     """Take an action with the form's fields, as the API does (permissions.act_as); on refusal, show the
     page again with the engine's message beside the field it names."""
     user = require_user(request, site)
@@ -87,7 +93,7 @@ def act(request: Request, site: SiteDep, task_id: int, action: str, form: Form):
     except DubanError as e:
         error = form_error(e, page_lang(request), data, task=task_id, action=action, status=status_of(e))
         kind, _, arg = back.partition(":")
-        if kind == "item" and arg.isdigit():
+        if kind == "item" and arg.isdigit() and int(arg) <= MAX_ID:
             return item_page(request, site, user, int(arg), error)
         if kind == "appraisal":
             from api.pages.appraise import show_again
@@ -104,7 +110,7 @@ def act(request: Request, site: SiteDep, task_id: int, action: str, form: Form):
 
 # ------------------------------------------------------------------ an item
 @router.get("/items/{item_id}")
-def item(request: Request, site: SiteDep, item_id: int):
+def item(request: Request, site: SiteDep, item_id: ItemId):
     user = require_user(request, site)
     return item_page(request, site, user, item_id)
 
@@ -145,7 +151,7 @@ def notifications(request: Request, site: SiteDep):
 
 
 @router.post("/notifications/{note_id}/read")
-def read_one(request: Request, site: SiteDep, note_id: int, form: Form):
+def read_one(request: Request, site: SiteDep, note_id: NotificationId, form: Form):
     user = require_user(request, site)
     note = listing.mark_read(site, login=user.login, notification_id=note_id, lang=page_lang(request))
     target = f"/items/{note['instance_id']}" if form.get("open") and note["instance_id"] else "/notifications"

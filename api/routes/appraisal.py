@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
-from api.deps import MAX_ID, CurrentUser, SiteDep
+from api.deps import CurrentUser, CycleId, SiteDep
 from api.routes import ERRORS
 from engine.appraisal import views
 from engine.appraisal.periods import parse_period
@@ -18,7 +18,6 @@ from engine.appraisal.trigger import start_cycle
 from engine.core.states import Conflict
 
 router = APIRouter(prefix="/appraisal", tags=["appraisal"], responses={401: ERRORS[401], 422: ERRORS[422]})
-CycleId = Annotated[int, Path(ge=1, le=MAX_ID, description="appraisal cycle id")]
 Login = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[\w.\-]+$", description="a person's login")]
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, ItemId, LangDep, SiteDep
-from api.routes import ERRORS
+from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
 from api.schemas import ItemCreate, ItemPage, ItemPublic
 from engine.reads import lists as listing, items as queries
 from engine.runtime import permissions
@@ -41,17 +41,20 @@ def start_item(body: ItemCreate, user: CurrentUser, site: SiteDep, lang: LangDep
         "Location": f"/api/v1/instances/{payload['id']}", "Idempotent-Replayed": "true" if replayed else "false"})
 
 
-@router.get("", response_model=ItemPage)
-def list_items(user: CurrentUser, site: SiteDep, lang: LangDep,
+@router.get("", response_model=ItemPage, responses={200: PAGED})
+def list_items(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, response: Response,
                definition: Annotated[str | None, Query(max_length=64)] = None,
                state: Literal["running", "completed", "cancelled", "archived"] | None = None,
                unit: Annotated[str | None, Query(max_length=64, description="lead or co-handling unit")] = None,
                overdue: bool | None = None,
                q: Annotated[str | None, Query(max_length=200, description="words in the title or serial")] = None,
-               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1):
-    """The items the caller may see, newest first, 50 a page, with the total."""
-    return listing.list_items(site, login=user.login, definition=definition, state=state, unit=unit,
-                              overdue=overdue, q=views.no_nul(q, "q"), page=page, lang=lang)
+               page: PageNo = 1, per_page: PerPage = listing.PAGE_SIZE):
+    """The items the caller may see, newest first, `per_page` (50 unless asked) a page, with the total (also in
+    `X-Total-Count`; the other pages in `Link`)."""
+    found = listing.list_items(site, login=user.login, definition=definition, state=state, unit=unit,
+                               overdue=overdue, q=views.no_nul(q, "q"), page=page, page_size=per_page, lang=lang)
+    set_page_headers(response, request, page=page, per_page=per_page, total=found["total"])
+    return found
 
 
 @router.get("/{item_id}", response_model=ItemPublic, responses={404: ERRORS[404]})

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from api import views
 from api.deps import CurrentUser, LangDep, SiteDep
-from api.routes import ERRORS
+from api.routes import ERRORS, PAGED, MAX_PER_PAGE, PageNo, PerPage, set_page_headers
 from api.schemas import MePublic, TaskPublic
 from engine.reads import items as queries
 
@@ -20,7 +20,11 @@ def me(user: CurrentUser, site: SiteDep):
     return views.profile(site, user.actor)
 
 
-@router.get("/tasks", response_model=list[TaskPublic], responses={422: ERRORS[422]})
-def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, state: Literal["open", "overdue", "done"] = "open"):
-    """The caller's tasks (a unit head also sees the unit's), each with the actions the caller may take."""
-    return queries.my_tasks(site, user.login, state, lang)
+@router.get("/tasks", response_model=list[TaskPublic], responses={200: PAGED, 422: ERRORS[422]})
+def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, response: Response,
+             state: Literal["open", "overdue", "done"] = "open", page: PageNo = 1, per_page: PerPage = MAX_PER_PAGE):
+    """The caller's tasks (a unit head also sees the unit's), each with the actions the caller may take; soonest
+    due first, `per_page` a page, the total in `X-Total-Count` and the other pages in `Link`."""
+    total = queries.count_my_tasks(site, user.login, state)
+    set_page_headers(response, request, page=page, per_page=per_page, total=total)
+    return queries.my_tasks(site, user.login, state, lang, limit=per_page, offset=(page - 1) * per_page)

@@ -90,6 +90,14 @@ class Org:
             return en if lang.startswith("en") else zh
         return "-"
 
+    def person_name(self, login: str, lang: str = "zh") -> str:
+        """A person's display name in the language (the login when the person is unknown)."""
+        return self.holder_name(Holder(person=login), lang)
+
+    def unit_names(self, units: list[str], lang: str = "zh") -> str:
+        """Units by their display names, joined in the language's way ("" for none)."""
+        return ("、" if not lang.startswith("en") else ", ").join(self.holder_name(Holder(unit=u), lang) for u in units)
+
     def target(self, value: str) -> Holder:
         """A unit code or a person's login as a holder (what `assign`/`transfer` pick)."""
         if value in self.units:
@@ -153,7 +161,7 @@ def org_from_data(data: dict) -> Org:
         org.people[p["login"]] = Person(p["login"], p["name"], p["unit"], roles, p.get("category"),
                                         p.get("name_en", ""))
         if "unit_head" in roles:
-            heads[p["unit"]] = p["login"]
+            heads[p["unit"]] = min(heads.get(p["unit"], p["login"]), p["login"])  # several: the first login
     for uid, u in (data.get("units") or {}).items():
         org.units[uid] = Unit(uid, u["zh"], u["en"], heads.get(uid))
     for p in org.people.values():

@@ -41,16 +41,17 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
     }
 
 
-def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200) -> list[dict]:
-    """A person's tasks (a unit head also sees the unit's): open, overdue or done."""
+def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200,
+             offset: int = 0) -> list[dict]:
+    """A person's tasks (a unit head also sees the unit's): open, overdue or done; `limit` from `offset`."""
     actor = site.actor(login)
     now = site.clock.now()
-    heads = "unit_head" in actor.roles
-    members = sorted(p.login for p in site.org.people.values() if p.unit == actor.unit) if heads else None
+    members = _unit_people(site, actor)
     out = []
     with db.read(site.eng) as conn:
         rows = list_store.task_refs(conn=conn, login=login, roles=sorted(actor.roles), unit=actor.unit,
-                                    unit_people=members, state=state, now=now, limit=limit)
+                                    unit_people=members, state=state, now=now, limit=limit,
+                                    offset=offset)
         items: dict[int, tuple[ItemSnap, str]] = {}
         for r in rows:
             if r.instance_id not in items:
@@ -59,6 +60,21 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
             item, serial = items[r.instance_id]
             out.append(task_view(site, item, item.task(r.id), actor, now, serial, lang))
     return out
+
+
+def count_my_tasks(site: Site, login: str, state: str = "open") -> int:
+    """How many tasks `my_tasks` pages through."""
+    actor = site.actor(login)
+    with db.read(site.eng) as conn:
+        return list_store.count_task_refs(conn=conn, login=login, roles=sorted(actor.roles), unit=actor.unit,
+                                          unit_people=_unit_people(site, actor), state=state, now=site.clock.now())
+
+
+def _unit_people(site: Site, actor: Actor) -> list[str] | None:
+    """A unit head's people (they also see the unit's queue and its people's tasks); None for everyone else."""
+    if "unit_head" not in actor.roles:
+        return None
+    return sorted(p.login for p in site.org.people.values() if p.unit == actor.unit)
 
 
 def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> dict:

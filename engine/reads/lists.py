@@ -22,15 +22,15 @@ CHASE_KINDS = frozenset({"chase", "chase_manual"})  # notifications whose readin
 # ------------------------------------------------------------------ items
 def list_items(site: Site, *, login: str, definition: str | None = None, state: str | None = None,
                unit: str | None = None, overdue: bool | None = None, q: str | None = None, page: int = 1,
-               lang: str = "zh") -> dict:
-    """The items `login` may see, newest first, PAGE_SIZE a page: {"items", "total", "page", "page_size"}."""
+               lang: str = "zh", page_size: int = PAGE_SIZE) -> dict:
+    """The items `login` may see, newest first, `page_size` a page: {"items", "total", "page", "page_size"}."""
     viewer = policy.viewer(site.org, site.actor(login))
     with db.read(site.eng) as conn:
         total, rows = list_store.item_page(conn=conn, viewer=viewer, now=site.clock.now(), definition=definition,
-                                           state=state, unit=unit, overdue=overdue, q=q, limit=PAGE_SIZE,
-                                           offset=(page - 1) * PAGE_SIZE)
+                                           state=state, unit=unit, overdue=overdue, q=q, limit=page_size,
+                                           offset=(page - 1) * page_size)
     return {"items": [item_summary(site, r, lang) for r in rows], "total": total, "page": page,
-            "page_size": PAGE_SIZE}
+            "page_size": page_size}
 
 
 def item_summary(site: Site, row: Any, lang: str = "zh") -> dict:

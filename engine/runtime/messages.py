@@ -25,7 +25,7 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
                           "{{ serial }} '{{ item }}': extension {{ 'approved, new due date ' ~ new_due if approved else 'refused: ' ~ comment }}"),
     "instruction": ("【领导批示】《{{ item }}》", "{{ leader }}批示：{{ text }}", "[Instruction] {{ item }}", "{{ leader }}: {{ text }}"),
     "chase_manual": ("【催办】《{{ item }}》", "{{ by }}催办 {{ serial }}《{{ item }}》：{{ message }}",
-                     "[Chase] {{ item }}", "{{ by }} chases {{ serial }} '{{ item }}': {{ message }}"),
+                     "[Chase] {{ item }}", "{{ by_en or by }} chases {{ serial }} '{{ item }}': {{ message }}"),
     "remind": ("【提醒】《{{ item }}》", "{{ serial }}《{{ item }}》将于 {{ due }} 到期，请抓紧办理。",
                "[Reminder] {{ item }}", "{{ serial }} '{{ item }}' is due {{ due }}."),
     "due": ("【到期】《{{ item }}》", "{{ serial }}《{{ item }}》今日到期（{{ due }}），请及时办结或申请延期。",

@@ -89,23 +89,35 @@ def serials(*, conn: Connection, item_ids: list[int]) -> dict[int, str]:
 
 # ------------------------------------------------------------------ tasks
 def task_refs(*, conn: Connection, login: str, roles: list[str], unit: str | None, unit_people: list[str] | None,
-              state: str, now: datetime, limit: int) -> list[Any]:
+              state: str, now: datetime, limit: int, offset: int = 0) -> list[Any]:
     """(id, instance_id) of the tasks a person holds (with `unit_people`, a unit head: also the unit's queue and
-    its people's tasks), `state` open, overdue or done; soonest due first."""
+    its people's tasks), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
+    c = T_TASK.c
+    q = _tasks_of(sa.select(c.id, c.instance_id), login, roles, unit, unit_people, state, now)
+    return list(conn.execute(q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit).offset(offset)))
+
+
+def count_task_refs(*, conn: Connection, login: str, roles: list[str], unit: str | None,
+                    unit_people: list[str] | None, state: str, now: datetime) -> int:
+    """How many tasks `task_refs` pages through."""
+    q = sa.select(sa.func.count()).select_from(T_TASK)
+    return conn.execute(_tasks_of(q, login, roles, unit, unit_people, state, now)).scalar_one()
+
+
+def _tasks_of(q: sa.Select, login: str, roles: list[str], unit: str | None, unit_people: list[str] | None,
+              state: str, now: datetime) -> sa.Select:
     c = T_TASK.c
     who = [c.person == login, c.role.in_(roles)]
     if unit_people is not None:
         who += [sa.and_(c.unit == unit, c.person.is_(None)), c.person.in_(unit_people)]
-    q = sa.select(c.id, c.instance_id).where(sa.or_(*who))
+    q = q.where(sa.or_(*who))
     if state == "open":
-        q = q.where(c.state.in_(OPEN))
-    elif state == "overdue":
-        q = q.where(c.state.in_(OPEN), c.due_at < now)
-    elif state == "done":
-        q = q.where(c.state.notin_(OPEN))
-    else:
-        raise ValueError(state)
-    return list(conn.execute(q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit)))
+        return q.where(c.state.in_(OPEN))
+    if state == "overdue":
+        return q.where(c.state.in_(OPEN), c.due_at < now)
+    if state == "done":
+        return q.where(c.state.notin_(OPEN))
+    raise ValueError(state)
 
 
 def open_task_ids(*, conn: Connection, item_id: int, step: str, kind: str = "work", unit: str | None = None,

@@ -18,7 +18,7 @@ def load_org(*, conn: Connection) -> Org:
         roles = frozenset(x for x in r.roles.split(",") if x)
         org.people[r.login] = OrgPerson(r.login, r.name_zh, r.unit_id, roles, r.category, r.name_en)
         if "unit_head" in roles:
-            heads.setdefault(r.unit_id, r.login)
+            heads[r.unit_id] = min(heads.get(r.unit_id, r.login), r.login)  # as engine.core.org: first login
     for r in conn.execute(sa.select(Unit.__table__)):
         org.units[r.id] = OrgUnit(r.id, r.name_zh, r.name_en, heads.get(r.id))
     return org

@@ -220,3 +220,108 @@ def test_junk_clock_moves_in_drill_mode_are_422(api_site):
         r = drill.post("/admin/clock", "admin", json=body)
         assert r.status_code == 422, (body, r.text)
         shape(r)
+
+
+# ------------------------------------------------------------------ ids beyond the store's integers, text it cannot hold
+HUGE = ("9223372036854775808", "2147483648", "99999999999999999999999")
+PAGE_GETS = ["/items/{n}", "/tasks/{n}", "/appraisal/{n}", "/appraisal/{n}/calibration", "/appraisal/{n}/people/hr.staff1"]
+PAGE_POSTS = ["/tasks/{n}/act/accept", "/notifications/{n}/read"]
+
+
+@pytest.fixture
+def page_app(api_site):
+    return create_app(api_site)
+
+
+def page_client(app, login: str):
+    from tests.web.conftest import PageClient
+
+    return PageClient(app, login)
+
+
+@pytest.fixture
+def pages(page_app):
+    return page_client(page_app, "admin")
+
+
+@pytest.mark.parametrize("n", HUGE)
+def test_page_urls_with_ids_beyond_the_store_are_404(pages, n):
+    for path in PAGE_GETS:
+        r = pages.get(path.format(n=n))
+        assert r.status_code == 404, (path, r.status_code)
+        assert "<html" in r.text.lower()
+    for path in PAGE_POSTS:
+        r = pages.post(path.format(n=n))
+        assert r.status_code == 404, (path, r.status_code)
+
+
+@pytest.mark.parametrize("back", ["item:9223372036854775808", "appraisal:9223372036854775808",
+                                  "appraisal:2147483648:calibration"])
+def test_a_refused_form_with_a_huge_back_place_shows_a_page(pages, back):
+    r = pages.post("/tasks/424242/act/accept", {"back": back})
+    assert r.status_code == 404 and "<html" in r.text.lower()
+
+
+@pytest.mark.parametrize("n", HUGE)
+def test_api_ids_beyond_the_store_are_404_or_422(api, n):
+    for method, path in (("GET", "/instances/{n}"), ("POST", "/tasks/{n}/actions/accept"),
+                         ("POST", "/notifications/{n}/read"), ("GET", "/appraisal/cycles/{n}")):
+        r = api.request(method, path.format(n=n), "admin", json={})
+        assert r.status_code in (404, 422), (path, r.text)
+        shape(r)
+
+
+def test_a_lone_surrogate_is_422_naming_the_field_and_changes_nothing(api):
+    before = api.ok("GET", "/instances", "leader")["total"]
+    raw = b'{"definition": "directive", "subject": {"title": "\\ud800", "instruction": "x"}}'
+    r = api.post("/instances", "leader", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and shape(r)["details"]["fields"] == ["subject.title"]
+    raw = b'{"definition": "directive", "subject": {"title": "t", "instruction": "x", "co_units": ["hr", "\\udfff"]}}'
+    r = api.post("/instances", "leader", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and shape(r)["details"]["fields"] == ["subject.co_units.1"]
+    assert api.ok("GET", "/instances", "leader")["total"] == before
+    item = api.directive_at_handle()
+    lead = api.task("finance.head", item, "handle", holder={"unit": "finance"})
+    api.act("finance.head", lead["id"], "accept")
+    r = api.post(f"/tasks/{lead['id']}/actions/progress", "finance.head", content=b'{"text": "a\\udc00b"}',
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and shape(r)["details"]["fields"] == ["text"]
+    assert not api.ok("GET", f"/instances/{item}", "finance.head")["entries"]
+    r = api.request("PUT", "/calendar/2026-10-10", "admin", content=b'{"working": true, "note": "\\ud83d"}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and shape(r)["details"]["fields"] == ["note"]
+    ok = api.post("/instances", "leader", json={"definition": "directive",
+                                                "subject": {"title": "表情 \U0001F600 可以", "instruction": "x"}})
+    assert ok.status_code == 201  # a proper pair (an emoji) is text like any other
+
+
+@pytest.mark.parametrize("raw", [b'{"definition": "directive", ', b"{'a': 1}", b"\xff\xfe{}", b"{,}"])
+def test_a_malformed_json_body_is_400_as_documented(api, raw):
+    r = api.post("/instances", "leader", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    err = shape(r)
+    assert err["code"] == "malformed_body" and err["details"]["fields"] == ["body"]
+    assert "JSON" in err["message"]
+
+
+def test_the_openapi_document_names_400_and_422_for_json_bodies(api):
+    doc = api.ok("GET", "/openapi.json")
+    for path, method in (("/api/v1/instances", "post"), ("/api/v1/tasks/{task_id}/actions/{action}", "post"),
+                         ("/api/v1/calendar/{day}", "put")):
+        responses = doc["paths"][path][method]["responses"]
+        assert "malformed_body" in responses["400"]["description"], path
+        assert "422" in responses
+
+
+@pytest.mark.parametrize("raw", [b"[" * 5000 + b"]" * 5000, b'{"a": ' * 900 + b'"\\ud800"' + b"}" * 900, b"{"])
+def test_json_bodies_on_routes_without_a_body_never_give_500(api, raw):
+    r = api.post("/notifications/1/read", "admin", content=raw, headers={"Content-Type": "application/json"})
+    assert 400 <= r.status_code < 500, r.text
+    shape(r)
+
+
+def test_a_bulk_chase_of_ids_beyond_the_store_changes_nothing(page_app):
+    leader = page_client(page_app, "leader")  # a supervisor
+    r = leader.post("/board/chase", {"task": ["9223372036854775808", "2147483648"], "message": "请尽快办理"},
+                    from_page="/board")
+    assert r.status_code in (200, 422) and "<html" in r.text.lower()

@@ -93,3 +93,59 @@ def test_list_visibility_agrees_with_can_see_for_everyone(api, api_site):
         actor = api_site.actor(login)
         expected = sorted(i for i in items if policy.can_see(api_site.org, actor, snaps[i], secret[i]))
         assert sorted(_ids(api, login)) == expected, login
+
+
+def _follow(api, who: str, path: str, **params) -> tuple[list, list[int]]:
+    """Every page of a paged list, following rel="next" links: (the entries, the X-Total-Count of each page)."""
+    r = api.get(path, who, params=params)
+    seen, totals = [], []
+    while True:
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen += body if isinstance(body, list) else body["items"]
+        totals.append(int(r.headers["X-Total-Count"]))
+        nxt = r.links.get("next")
+        if nxt is None:
+            return seen, totals
+        assert nxt["url"].startswith("/api/v1/")
+        r = api.client.get(nxt["url"], headers=api.headers(who))
+
+
+def test_my_tasks_page_through_everything(api, api_site):
+    for n in range(205):
+        api_site.start("directive", {"title": f"事项{n}", "instruction": "x"}, "leader")
+    first = api.get("/me/tasks", "clerk")
+    assert isinstance(first.json(), list) and len(first.json()) == 200  # as before: the body is a list
+    assert first.headers["X-Total-Count"] == "205"
+    assert 'rel="next"' in first.headers["Link"] and "page=2" in first.headers["Link"]
+    tasks, totals = _follow(api, "clerk", "/me/tasks", per_page=60)
+    assert len(tasks) == 205 and len({t["id"] for t in tasks}) == 205 and set(totals) == {205} and len(totals) == 4
+    last = api.get("/me/tasks", "clerk", params={"page": 4, "per_page": 60})
+    assert len(last.json()) == 25 and 'rel="next"' not in last.headers["Link"]
+    assert 'rel="prev"' in last.headers["Link"] and 'rel="first"' in last.headers["Link"]
+    assert api.get("/me/tasks", "clerk", params={"page": 9, "per_page": 60}).json() == []
+    for bad in ({"per_page": 201}, {"per_page": 0}, {"page": 0}):
+        assert api.get("/me/tasks", "clerk", params=bad).status_code == 422, bad
+    overdue = api.get("/me/tasks", "clerk", params={"state": "overdue", "per_page": 5})
+    assert overdue.json() == [] and overdue.headers["X-Total-Count"] == "0"
+
+
+def test_items_page_with_per_page_and_links_keeping_the_filters(api, api_site):
+    for n in range(7):
+        api_site.start("directive", {"title": f"事项{n}", "instruction": "x"}, "leader")
+    r = api.get("/instances", "leader", params={"per_page": 3, "definition": "directive"})
+    body = r.json()
+    assert (len(body["items"]), body["total"], body["page_size"]) == (3, 7, 3)
+    assert r.headers["X-Total-Count"] == "7" and "definition=directive" in r.links["next"]["url"]
+    items, totals = _follow(api, "leader", "/instances", per_page=3, definition="directive")
+    assert [i["title"] for i in items] == [f"事项{n}" for n in range(6, -1, -1)] and totals == [7, 7, 7]
+    assert api.get("/instances", "leader", params={"per_page": 201}).status_code == 422
+
+
+def test_paging_is_documented(api):
+    doc = api.ok("GET", "/openapi.json")
+    for path in ("/api/v1/me/tasks", "/api/v1/instances"):
+        op = doc["paths"][path]["get"]
+        assert {"X-Total-Count", "Link"} <= set(op["responses"]["200"]["headers"]), path
+        params = {p["name"]: p for p in op["parameters"]}
+        assert params["per_page"]["schema"]["maximum"] == 200 and "page" in params

@@ -75,7 +75,7 @@ def test_the_administrator_sees_the_organisation_and_checks_definitions(desk_cli
     admin = desk_client("admin")
     org = admin.get("/admin/org").text
     assert 'data-unit="finance"' in org and "吴部长" in org and 'data-role="clerk"' in org
-    assert org.count('<tr data-login="') == 18 and "仅站内通知" in org
+    assert org.count('<tr data-login="') == 19 and "仅站内通知" in org
     page = admin.get("/admin/definitions").text
     assert 'data-file="directive.yaml"' in page and "✓ 通过" in page and 'svg class="diagram"' in page
     r = admin.post("/admin/definitions/validate", {"yaml": "id: x\nversion: 1\ntitle: {zh: 测试, en: Test}\n"},
@@ -84,3 +84,22 @@ def test_the_administrator_sees_the_organisation_and_checks_definitions(desk_cli
     ok = open("definitions/directive.yaml", encoding="utf-8").read()
     r = admin.post("/admin/definitions/validate", {"yaml": ok}, from_page="/admin/definitions")
     assert "directive 第 1 版校验通过。" in r.text
+
+
+def test_the_chinese_calendar_names_holidays_in_chinese(desk_client):
+    zh = desk_client("admin").get("/admin/calendar?year=2026").text
+    row = zh[zh.index('data-date="2026-02-17"'):].split("</tr>")[0]
+    assert "春节" in row and "Spring" not in row
+    assert "国庆节" in zh and "National Day" not in zh and "Festival" not in zh
+    en = desk_client("admin", "en").get("/admin/calendar?year=2026").text
+    assert "Spring Festival" in en.split('data-date="2026-02-17"')[1].split("</tr>")[0]
+
+
+def test_holiday_names_of_either_library_have_chinese():
+    from api.pages.words import holiday_name
+
+    assert holiday_name("Chinese New Year (Spring Festival)", "zh") == "春节"
+    assert holiday_name("Labor Day (observed)", "zh") == "劳动节（补休）"
+    assert holiday_name("Day off (substituted from 02/14/2026)", "zh") == "调休"
+    assert holiday_name("Mid-autumn Festival", "zh") == "中秋节" and holiday_name("Mid-autumn Festival", "en") == \
+        "Mid-autumn Festival"

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Callable
 
 from engine.core import dsl
+from engine.core.assignment import check_assignment
 from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx, each_advance, enter, follow, set_assignment
 from engine.core.model import Actor, Call, Effect, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
 from engine.core.org import Holder
@@ -224,7 +225,7 @@ def _check_fields(specs: list[FieldSpec], data: dict) -> dict:
 
 def _ev(kind: str, task: TaskSnap, actor: Actor, ctx: Ctx, zh: str, en: str, **data: Any) -> Event:
     who = ctx.org.people[actor.login].name_zh if actor.login in ctx.org.people else actor.login
-    return Event(kind, f"{who}{zh}", f"{actor.login} {en}", task_id=task.id, data=data)
+    return Event(kind, f"{who}{zh}", f"{ctx.org.person_name(actor.login, 'en')} {en}", task_id=task.id, data=data)
 
 
 def _close(task: TaskSnap, state: TaskState, ctx: Ctx, **extra: Any) -> UpdateTask:
@@ -275,17 +276,14 @@ def do_submit(item, task, actor, data, ctx):
 def do_assign(item, task, actor, data, ctx):
     lead = _target(data["lead"], ctx, "lead")
     co = _units(data.get("co") or [], ctx, "co")
-    if lead.unit and lead.unit in co:
-        raise InputError("co", "主办单位不能同时是协办单位", "the lead unit cannot also co-handle")
-    if data["due"] < ctx.cal.local_date(ctx.now):
-        raise InputError("due", "办理时限不能早于今天", "the due date cannot be in the past")
+    check_assignment(lead, co, data["due"], ctx.cal.local_date(ctx.now))
     step = item.definition.steps[task.step]
     effects = [_close(task, TaskState.done, ctx, outcome="assign", data={**task.data, "choice": _js(data)})]
     effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=data["due"])
     co_zh = "、".join(ctx.org.holder_name(Holder(unit=u)) for u in co) or "无"
     effects.append(_ev("assign", task, actor, ctx,
                        f"交办：主办 {ctx.org.holder_name(lead)}，协办 {co_zh}，时限 {data['due']}",
-                       f"assigned: lead {ctx.org.holder_name(lead, 'en')}, co {', '.join(co) or 'none'}, due {data['due']}",
+                       f"assigned: lead {ctx.org.holder_name(lead, 'en')}, co {ctx.org.unit_names(co, 'en') or 'none'}, due {data['due']}",
                        **_js(data)))
     return effects + enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
 
@@ -316,7 +314,7 @@ def do_transfer(item, task, actor, data, ctx):
     return [_close(task, TaskState.transferred, ctx, data={**task.data, "reason": data["reason"]}), new,
             UpdateItem({"assignment": item.assignment}),
             Event("transfer", f"{_name(actor, ctx)}转办给 {ctx.org.holder_name(to)}：{data['reason']}",
-                  f"{actor.login} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
+                  f"{ctx.org.person_name(actor.login, 'en')} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
                   task_id=task.id, data={"to": to.as_dict(), "reason": data["reason"], "due_kept": due == task.due_at}),
             Notify([to], "task_new", {"step": step.title.zh, "step_en": step.title.en, "due_at": due},
                    task_ref="transferred")]
@@ -337,7 +335,7 @@ def do_return(item, task, actor, data, ctx):
             item.assignment = dict(item.assignment, lead=prev.holder.as_dict())
             effects.append(UpdateItem({"assignment": item.assignment}))
         effects.append(Event("return", f"{_name(actor, ctx)}退回给 {ctx.org.holder_name(prev.holder)}：{data['reason']}",
-                             f"{actor.login} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
+                             f"{ctx.org.person_name(actor.login, 'en')} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
                              task_id=task.id, data={"reason": data["reason"]}))
         return effects + [Notify([prev.holder], "task_returned", {"reason": data["reason"]}, task_ref="back")]
     if task.part == Part.co and not to_step:  # a co-handler declines: the others go on

@@ -195,8 +195,8 @@ def do_chase(item, task, actor, data, ctx):
     return [UpdateTask(task.id, {"chase_count": task.chase_count + 1, "last_chased_at": ctx.now}),
             _ev("chase", task, actor, ctx, f"催办：{data['message']}", f"chased: {data['message']}",
                 message=data["message"], manual=True),
-            Notify([task.holder], "chase_manual", {"message": data["message"], "by": _name(actor, ctx)},
-                   task_id=task.id)]
+            Notify([task.holder], "chase_manual", {"message": data["message"], "by": _name(actor, ctx),
+                                                   "by_en": ctx.org.person_name(actor.login, "en")}, task_id=task.id)]
 
 
 def do_cancel(item, task, actor, data, ctx):
@@ -204,7 +204,7 @@ def do_cancel(item, task, actor, data, ctx):
     return [*[_close(t, TaskState.cancelled, ctx) for t in item.open_tasks()],
             UpdateItem({"state": ItemState.cancelled, "closed_at": ctx.now}),
             Event("cancel", f"{_name(actor, ctx)}撤销了该事项：{data['reason']}",
-                  f"{actor.login} cancelled the item: {data['reason']}", task_id=task.id,
+                  f"{ctx.org.person_name(actor.login, 'en')} cancelled the item: {data['reason']}", task_id=task.id,
                   data={"reason": data["reason"]}),
             Notify(list(dict.fromkeys(holders)), "item_cancelled", {"reason": data["reason"]})]
 
