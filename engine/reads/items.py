@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from engine.core.actions import catalogue as actions
+from engine.core.actions import dispatch as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
 from engine.runtime.site import Site
 from engine.core.states import (
@@ -43,8 +43,7 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
         "state_label": {"zh": zh, "en": en}, "due_at": task.due_at, "overdue": overdue,
         "working_days_left": days, "card": task.card.value, "chase_count": task.chase_count,
         "created_at": task.created_at, "data": task.data,
-        "actions": [{"name": a, "label": {"zh": actions.LABELS.get(a, (a, a))[0], "en": actions.LABELS.get(a, (a, a))[1]},
-                     "fields": [f.public() for f in actions.fields_for(a, item, task)]} for a in names],
+        "actions": [actions.public(a, item, task) for a in names],
     }
 
 
