@@ -15,9 +15,9 @@ from api.pages import diagram
 from api.pages.forms import FormError, form_error
 from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
-from api.pages.work import Form, SiteDep, router
+from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
-from api.routes.definitions import MAX_YAML, _validate
+from api.routes.definitions import MAX_YAML, validate_text
 from engine.reads import lists as listing
 from engine.core.dsl import ROLES
 from engine.parser.loader import NOT_WORKFLOWS, definitions_dir, validate_paths
@@ -142,4 +142,4 @@ def validate(request: Request, site: SiteDep, form: Form):
     """Check a YAML text as `POST /api/v1/definitions/validate` does, without deploying it."""
     user = admin(request, site)
     text = str(form.get("yaml", ""))[:MAX_YAML]
-    return definitions_page(request, site, user, _validate(text), text)
+    return definitions_page(request, site, user, validate_text(text), text)

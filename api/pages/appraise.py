@@ -15,7 +15,7 @@ from api.pages import charts
 from api.pages.forms import FormError, form_error, options
 from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
-from api.pages.work import Form, SiteDep, router, with_actions
+from api.pages.base import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
 from engine.reads import items as queries
 from engine.appraisal import views

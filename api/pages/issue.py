@@ -12,7 +12,7 @@ from api.errors import status_of
 from api.pages.forms import FormError, form_error, options, read_fields, subject_fields
 from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
-from api.pages.work import Form, SiteDep, router
+from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
 from engine.runtime import permissions
 from engine.runtime.site import Site

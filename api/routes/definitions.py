@@ -53,10 +53,11 @@ async def validate_definition(request: Request, user: CurrentUser):
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InputError("yaml", "应为 UTF-8 文本", "must be UTF-8 text") from None
-    return await run_in_threadpool(_validate, text)
+    return await run_in_threadpool(validate_text, text)
 
 
-def _validate(text: str) -> dict:
+def validate_text(text: str) -> dict:
+    """{"ok", "problems", ...}: the YAML check of the API and the admin page (every problem as `file:line: message`)."""
     too_big = _expansion_problem(text)
     if too_big:
         return {"ok": False, "problems": [too_big]}
