@@ -10,6 +10,7 @@ from typing import Any
 from api.errors import DrillModeOff
 from engine.clock import ManualClock
 from engine.runtime.site import Site
+from engine.core.fields import DATES
 from engine.core.states import InputError
 from engine.core import policy
 
@@ -47,6 +48,7 @@ def move_clock(site: Site, *, enabled: bool, login: str, advance: str | None, to
             raise InputError("to", "演练时钟不能倒退", "the drill clock never goes back")
     if delta > MAX_JUMP:
         raise InputError(field, "一次最多前进 10 年", "move at most ten years at a time")
+    DATES.check(now + delta, field)  # the drill stays within the dates the engine takes
     new = site.clock.advance(delta)
     from engine.runtime.sweep import sweep  # the timer sweep (engine.sweep)
 

@@ -16,6 +16,7 @@ from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
 from engine.runtime import permissions
 from engine.runtime.site import Site
+from engine.core.fields import DATES
 from engine.core.states import DubanError, NotAllowed, NotFound
 from engine.core import policy
 
@@ -85,7 +86,7 @@ def workdays_note(site: Site, text: str, lang: str) -> dict:
     t = Translator(lang)
     try:
         d = date.fromisoformat(text)
-        if not 2000 <= d.year <= 2100:
+        if d not in DATES:
             raise ValueError
     except ValueError:
         return {"days": None, "text": t("wd_bad_date")}

@@ -27,7 +27,7 @@ def to_json(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """Canonical JSON text of `value` (keys sorted, no spaces): equal values give equal text. A value the codec
     does not know raises TypeError instead of being written as some string."""
-    return json.dumps(to_json(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return json.dumps(to_json(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_json(fields: Mapping[str, Any], data: Mapping[str, Any]) -> dict:

@@ -18,7 +18,10 @@ class DateRange:
     last: int
 
     def __contains__(self, d: date) -> bool:
-        return self.first <= d.year <= self.last
+        return self.has_year(d.year)
+
+    def has_year(self, year: int) -> bool:
+        return self.first <= year <= self.last
 
     def check(self, d: date, name: str) -> date:
         """`d` itself, or InputError naming the field."""

@@ -10,7 +10,7 @@ from engine.core.actions import dispatch as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
 from engine.runtime.site import Site
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound, is_overdue, overdue_days,
 )
 from engine.store import db, items as item_store
 from engine.store.tables import Entry, Event, Instance, Task
@@ -29,10 +29,10 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
               lang: str = "zh") -> dict:
     ctx = site.ctx(now)
     names = actions.available(item, task, actor, ctx) if actor else []
-    overdue = task.state in OPEN_TASK_STATES and task.due_at is not None and now > task.due_at
+    overdue = is_overdue(task.state, task.due_at, now)
     days = None
     if task.due_at is not None and task.state in OPEN_TASK_STATES:
-        days = -site.cal.working_days_between(task.due_at, now) if overdue else \
+        days = -overdue_days(task.due_at, now, site.cal) if overdue else \
             site.cal.working_days_between(now, task.due_at)
     zh, en = TASK_STATE_LABELS[task.state]
     return {

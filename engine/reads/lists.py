@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from engine.reads import items as queries
 from engine.core.model import Actor
 from engine.runtime.site import Site
-from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, ItemState, NotFound
+from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, OVERDUE_KINDS, ItemState, NotFound
 from engine.store import audit, db
 from engine.store.tables import CalendarOverride, Event, Instance, Notification, Task
 from engine.core import policy
@@ -45,10 +45,11 @@ def visible_clause(site: Site, actor: Actor) -> sa.ColumnElement[bool]:
     return sa.or_(involved, sa.and_(i.confidential.is_(False), unit_involved))
 
 
-def _overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """engine.core.states.item_overdue as SQL: a running item with an open work task past its due time."""
     i, t = T_ITEM.c, T_TASK.c
     return sa.and_(i.state == ItemState.running.value, sa.exists().where(
-        t.instance_id == i.id, t.kind == "work", t.state.in_(_OPEN), t.due_at < now))
+        t.instance_id == i.id, t.kind.in_(sorted(OVERDUE_KINDS)), t.state.in_(_OPEN), t.due_at < now))
 
 
 def list_items(site: Site, *, login: str, definition: str | None = None, state: str | None = None,
@@ -66,10 +67,10 @@ def list_items(site: Site, *, login: str, definition: str | None = None, state: 
     if unit:
         where.append(sa.or_(i.lead_unit == unit, sa.cast(i.assignment, sa.Text).contains(f'"{unit}"', autoescape=True)))
     if overdue is not None:
-        where.append(_overdue_clause(now) if overdue else sa.not_(_overdue_clause(now)))
+        where.append(overdue_clause(now) if overdue else sa.not_(overdue_clause(now)))
     if q:
         where.append(sa.or_(i.title.icontains(q, autoescape=True), i.serial.icontains(q, autoescape=True)))
-    over = _overdue_clause(now).label("overdue")
+    over = overdue_clause(now).label("overdue")
     with db.read(site.eng) as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(T_ITEM).where(*where)).scalar_one()
         rows = list(conn.execute(sa.select(T_ITEM, over).where(*where).order_by(i.id.desc())

@@ -11,11 +11,13 @@ import sqlalchemy as sa
 
 from engine.runtime import permissions
 from engine.reads import items as queries
-from engine.reads.lists import visible_clause
+from engine.reads.lists import overdue_clause, visible_clause
 from engine.core.model import Actor
 from engine.core.org import Holder
 from engine.runtime.site import Site
-from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState
+from engine.core.states import (
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
+)
 from engine.store import db, items as item_store
 from engine.store.tables import Event, Instance, Task
 from engine.core import policy
@@ -84,9 +86,7 @@ def _where(site: Site, actor: Actor, f: Filters, now: datetime) -> list[Any]:
                             sa.exists().where(t.instance_id == i.id, t.part.in_(_HANDLING),
                                               sa.or_(t.unit == f.unit, t.person.in_(members)))))
     if f.overdue is not None:
-        late = sa.and_(i.state == ItemState.running.value, sa.exists().where(
-            t.instance_id == i.id, t.kind == "work", t.state.in_(sorted(_OPEN)), t.due_at < now))
-        where.append(late if f.overdue else sa.not_(late))
+        where.append(overdue_clause(now) if f.overdue else sa.not_(overdue_clause(now)))
     if f.q:
         where.append(sa.or_(i.title.icontains(f.q, autoescape=True), i.serial.icontains(f.q, autoescape=True)))
     tz = site.cal.tz
@@ -151,12 +151,12 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
         running = it.state == ItemState.running.value
         work = [x for x in tasks[it.id] if x.kind == "work"]
         open_work = [x for x in work if x.state in _OPEN and running]
-        late_open = [x for x in open_work if x.due_at is not None and x.due_at < now]
+        late_open = [x for x in open_work if is_overdue(x.state, x.due_at, now)]
         counts["overdue"] += bool(late_open)
         if running and it.card in ("yellow", "red"):
             counts[it.card] += 1
             cards.append(_brief(site, it, lang) | {"card": it.card, "overdue_days": max(
-                (cal.working_days_between(x.due_at, now) for x in late_open), default=0),
+                (overdue_days(x.due_at, now, cal) for x in late_open), default=0),
                 "holders": [_holder(site, x, lang) for x in late_open or open_work]})
         due_soon = [x for x in open_work if x.due_at is not None and now <= x.due_at <= soon]
         counts["due_soon"] += bool(due_soon)
@@ -170,7 +170,7 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
                 continue
             if x.state in _OPEN and running:
                 units[u]["open"] += 1
-                units[u]["overdue"] += x.due_at is not None and x.due_at < now
+                units[u]["overdue"] += is_overdue(x.state, x.due_at, now)
             if _late(x, now):
                 units[u]["late"] += 1
             elif x.state == "done" and x.due_at is not None:
@@ -267,9 +267,7 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
     en = lang.startswith("en")
     rows = []
     for it in items:
-        running = it.state == ItemState.running.value
-        overdue = running and any(x.kind == "work" and x.state in _OPEN and x.due_at is not None and x.due_at < now
-                                  for x in tasks[it.id])
+        overdue = item_overdue(it.state, tasks[it.id], now)
         zh_state, en_state = ITEM_STATE_LABELS[ItemState(it.state)]
         state = en_state if en else zh_state
         if overdue:
