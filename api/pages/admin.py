@@ -22,7 +22,7 @@ from engine.reads import lists as listing
 from engine.core.dsl import ROLES
 from engine.parser.loader import NOT_WORKFLOWS, definitions_dir, validate_paths
 from engine.runtime.site import Site
-from engine.core.fields import DATES
+from engine.core.fields import YEARS_SHOWN
 from engine.core.states import DubanError, InputError
 from engine.core import policy
 
@@ -64,7 +64,7 @@ def org(request: Request, site: SiteDep):
 @router.get("/admin/calendar")
 def calendar(request: Request, site: SiteDep, year: str = ""):
     user = admin(request, site)
-    return calendar_page(request, site, user, int(year) if year.isdigit() and DATES.has_year(int(year)) else None)
+    return calendar_page(request, site, user, int(year) if year.isdigit() and YEARS_SHOWN.has_year(int(year)) else None)
 
 
 def calendar_page(request: Request, site: Site, user: PageUser, year: int | None, error: FormError | None = None):

@@ -26,8 +26,9 @@ from engine.runtime.site import Site
 from engine.core.states import Conflict, DubanError, NotFound
 from engine.store import db, items as item_store
 from engine.core import policy
+from engine.core.actions.catalogue import BYSTANDER_ACTIONS
 
-PASSIVE = frozenset({"comment", "instruct", "chase", "cancel"})  # actions anyone involved has: not appraisal work
+PASSIVE = frozenset(BYSTANDER_ACTIONS)  # actions anyone involved has: not appraisal work
 
 
 def my_tasks(site: Site, user: PageUser, instance_id: int, lang: str, *, ratee: str | None = None) -> list[dict]:

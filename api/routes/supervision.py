@@ -18,7 +18,7 @@ from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from engine.reads import supervision
 from engine.runtime.site import Site
-from engine.core.fields import DATES
+from engine.core.fields import YEARS_SHOWN
 from engine.core.states import InputError
 from engine.reads.supervision import LEDGER_COLUMNS, Filters
 
@@ -37,7 +37,7 @@ def make_filters(site: Site, *, unit: str | None = None, definition: str | None 
     """Filters from request values; explicit `since`/`until` win over a named `period`."""
     for name, d in (("since", since), ("until", until)):
         if d is not None:
-            DATES.check(d, name)
+            YEARS_SHOWN.check(d, name)
     if period and since is None and until is None:
         since, until = supervision.period_range(period, site.cal.local_date(site.clock.now()))
     if "\x00" in (q or "") + (unit or "") + (definition or ""):

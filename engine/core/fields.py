@@ -31,7 +31,10 @@ class DateRange:
         return d
 
 
-DATES = DateRange(2000, 2100)
+DATES = DateRange(2000, 2100)  # every date the engine takes: subjects, action fields, the drill clock
+# the years one may look at (the calendar of a year, the date filters of the board, the ledger and the audit trail):
+# wider than DATES, so that looking past them answers "nothing known there" instead of an error
+YEARS_SHOWN = DateRange(1900, 2200)
 
 TYPE_NAMES = {"text": "文本", "long_text": "长文本", "date": "日期（YYYY-MM-DD）", "datetime": "日期时间",
               "unit": "单位代码", "person": "人员账号", "unit_or_person": "单位或人员", "units": "单位代码列表",

@@ -65,6 +65,15 @@ def test_each_action_has_its_labels_fields_states_and_one_handler(name):
     assert sum(name in h for h in dispatch.FAMILY_HANDLERS.values()) == 1  # one handler, in its own family
 
 
+def test_bystander_actions_come_to_who_the_actor_is_not_to_who_holds_the_task():
+    it, t, _ = scene("instruct")  # finance holds it; the leader issued it; the clerk supervises
+    assert [a for a in dispatch.available(it, t, actor("leader"), ctx()) if a in catalogue.BYSTANDER_ACTIONS] == \
+        ["chase", "instruct", "cancel", "comment"]
+    assert dispatch.available(it, t, actor("hr.staff1"), ctx()) == ["comment"]
+    offered = dispatch.available(it, t, actor("finance.head"), ctx())
+    assert "chase" not in offered and "comment" in offered  # nobody chases the task they hold
+
+
 def test_number_fields_carry_their_range_and_required_fields_say_so():
     progress = {f.name: f for f in catalogue.ACTIONS["progress"].fields}
     assert progress["percent"].public() == {"name": "percent", "type": "number", "required": False,

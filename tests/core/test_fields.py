@@ -8,7 +8,7 @@ import pytest
 
 from engine.core import codec
 from engine.core.dsl import FieldDef
-from engine.core.fields import DATES, check_subject, coerce, is_blank
+from engine.core.fields import DATES, YEARS_SHOWN, check_subject, coerce, is_blank
 from engine.core.states import InputError, TaskState
 
 from tests.core.builders import org, shipped
@@ -77,6 +77,11 @@ def test_the_date_range_is_one_and_holds_its_ends():
     assert date(1999, 12, 31) not in DATES and date(2101, 1, 1) not in DATES
     assert datetime(2100, 12, 31, 23, 59, tzinfo=TZ8) in DATES
     assert DATES.has_year(2026) and not DATES.has_year(1900)
+    # one may look further (a calendar year, a filter) than one may enter
+    assert YEARS_SHOWN.has_year(1900) and YEARS_SHOWN.has_year(2200) and not YEARS_SHOWN.has_year(2201)
+    with pytest.raises(InputError) as e:
+        YEARS_SHOWN.check(date(9999, 12, 31), "since")
+    assert e.value.en == "since: the date must fall between 1900 and 2200"
 
 
 def test_blank_means_nothing_given():

@@ -95,6 +95,8 @@ ACTIONS: dict[str, ActionSpec] = {a.name: a for a in _SPECS}
 NAMES: tuple[str, ...] = tuple(ACTIONS)
 LABELS: dict[str, tuple[str, str]] = {a.name: (a.zh, a.en) for a in _SPECS}
 FIELDS: dict[str, list[FieldSpec]] = {a.name: list(a.fields) for a in _SPECS}
+# offered by who the actor is (a chasing role, a leader, the initiator, anyone who sees it), not by holding the task
+BYSTANDER_ACTIONS = ("chase", "instruct", "cancel", "comment")
 # what the holder of a task does at each kind of step (beyond the step's `allow:` and its outcomes)
 HOLDER_ACTIONS = {
     "task": ("submit",), "assign": ("assign",), "transfer": ("transfer",), "review": ("approve", "reject"),

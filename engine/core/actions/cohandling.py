@@ -6,7 +6,7 @@ from engine.core.actions.common import close, event, lead_holders, units
 from engine.core.machine import enter, follow
 from engine.core.model import Entry, NewTask, Notify, UpdateItem
 from engine.core.org import Holder
-from engine.core.states import InputError, NotAllowed, Part, TaskState
+from engine.core.states import InputError, NotAllowed, Part, TaskState, is_overdue
 
 def co_tasks(item, lead):
     """This round's co-handling tasks (transferred ones are followed by their successors)."""
@@ -44,7 +44,7 @@ def do_complete(item, task, actor, data, ctx):
                          f"co-handling is not done: {done} of {total} co-handlers answered, {needed} needed",
                          {"done": done, "total": total, "needed": needed})
     effects = [close(t, TaskState.skipped, ctx) for t in item.open_tasks(task.step) if t.id != task.id]
-    late = task.due_at is not None and ctx.now > task.due_at
+    late = is_overdue(task.state, task.due_at, ctx.now)  # finished past the due time
     effects += [close(task, TaskState.done, ctx, outcome="complete", data={**task.data, "report": data["report"]}),
                 Entry("report", data["report"], task_id=task.id, percent=100),
                 UpdateItem({"progress": data["report"], "progress_percent": 100}),
