@@ -47,6 +47,12 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
     }
 
 
+def task_overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """engine.core.states.is_overdue as SQL: a task still open past its due time."""
+    c = T_TASK.c
+    return sa.and_(c.state.in_(sorted(s.value for s in OPEN_TASK_STATES)), c.due_at < now)
+
+
 def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200) -> list[dict]:
     """A person's tasks (a unit head also sees the unit's): open, overdue or done."""
     actor = site.actor(login)
@@ -61,7 +67,7 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
     if state == "open":
         q = q.where(c.state.in_(open_states))
     elif state == "overdue":
-        q = q.where(c.state.in_(open_states), c.due_at < now)
+        q = q.where(task_overdue_clause(now))
     elif state == "done":
         q = q.where(c.state.notin_(open_states))
     else:

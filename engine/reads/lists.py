@@ -49,7 +49,7 @@ def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
     """engine.core.states.item_overdue as SQL: a running item with an open work task past its due time."""
     i, t = T_ITEM.c, T_TASK.c
     return sa.and_(i.state == ItemState.running.value, sa.exists().where(
-        t.instance_id == i.id, t.kind.in_(sorted(OVERDUE_KINDS)), t.state.in_(_OPEN), t.due_at < now))
+        t.instance_id == i.id, t.kind.in_(sorted(k.value for k in OVERDUE_KINDS)), queries.task_overdue_clause(now)))
 
 
 def list_items(site: Site, *, login: str, definition: str | None = None, state: str | None = None,

@@ -16,7 +16,7 @@ from engine.core.model import Actor
 from engine.core.org import Holder
 from engine.runtime.site import Site
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, OVERDUE_KINDS, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
 )
 from engine.store import db, items as item_store
 from engine.store.tables import Event, Instance, Task
@@ -231,7 +231,7 @@ def overdue_tasks(site: Site, *, login: str, filters: Filters = Filters(), lang:
     ids = sa.select(T_ITEM.c.id).where(*_where(site, actor, filters, now), T_ITEM.c.state == ItemState.running.value)
     with db.read(site.eng) as conn:
         rows = list(conn.execute(sa.select(t.id, t.instance_id).where(
-            t.instance_id.in_(ids), t.kind == "work", t.state.in_(sorted(_OPEN)), t.due_at < now)
+            t.instance_id.in_(ids), t.kind.in_(sorted(k.value for k in OVERDUE_KINDS)), queries.task_overdue_clause(now))
             .order_by(t.due_at, t.id).limit(limit)))
         snaps: dict[int, Any] = {}
         for r in rows:
