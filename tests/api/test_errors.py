@@ -220,3 +220,16 @@ def test_junk_clock_moves_in_drill_mode_are_422(api_site):
         r = drill.post("/admin/clock", "admin", json=body)
         assert r.status_code == 422, (body, r.text)
         shape(r)
+
+
+def test_the_drill_clock_stays_within_the_dates_the_engine_takes(api_site):
+    from datetime import timedelta
+
+    from tests.api.conftest import Api
+
+    drill = Api(TestClient(create_app(api_site, simulated_clock=True)))
+    api_site.clock.advance(timedelta(days=365 * 70))  # late in 2095
+    r = drill.post("/admin/clock", "admin", json={"advance": "P3650D"})  # ten years on: past 2100
+    assert r.status_code == 422, r.text
+    assert shape(r)["details"]["fields"] == ["advance"]
+    assert drill.post("/admin/clock", "admin", json={"advance": "P30D"}).status_code == 200
