@@ -109,9 +109,9 @@ def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None
 def _number(value: Any, name: str, low: float | None, high: float | None) -> int | float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise InputError(name, "应为数字", "must be a number")
+    whole = isinstance(value, int) or (isinstance(value, str) and value.lstrip("+-").isdigit())
     try:
-        v: int | float = int(value) if isinstance(value, int) or (isinstance(value, str) and value.lstrip("+-")
-                                                                   .isdigit()) else float(value)
+        v: int | float = int(value) if whole else float(value)
     except (ValueError, OverflowError):
         raise InputError(name, "应为数字", "must be a number") from None
     if isinstance(v, float) and not math.isfinite(v):

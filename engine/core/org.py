@@ -101,7 +101,8 @@ class Org:
 
 ACTOR_FORMS = ("role:NAME, unit:NAME, unit:NAME/head, person:LOGIN, initiator, initiator.unit_head, subject.FIELD "
                "or assignment.lead")
-_ACTOR = re.compile(r"role:(?P<role>\S+)|unit:(?P<unit>[a-z][a-z0-9_]*)(?P<unit_head>/head)?|person:(?P<person>[\w.\-]+)"
+_ACTOR = re.compile(r"role:(?P<role>\S+)|unit:(?P<unit>[a-z][a-z0-9_]*)(?P<unit_head>/head)?"
+                    r"|person:(?P<person>[\w.\-]+)"
                     r"|subject\.(?P<field>[a-z_][a-z0-9_]*)(?P<field_head>\.head)?"
                     r"|(?P<fixed>initiator|initiator\.unit_head|assignment\.lead|assignment\.co)")
 

@@ -48,7 +48,8 @@ def test_working_days_past_due_skip_the_weekend():
     ("unit:finance/head", ActorExpr("unit", "finance", True)), ("person:hr.staff1", ActorExpr("person", "hr.staff1")),
     ("initiator", ActorExpr("initiator")), ("initiator.unit_head", ActorExpr("initiator.unit_head")),
     ("assignment.lead", ActorExpr("assignment.lead")), ("assignment.co", ActorExpr("assignment.co")),
-    ("subject.lead_unit", ActorExpr("subject", "lead_unit")), ("subject.co_units.head", ActorExpr("subject", "co_units", True)),
+    ("subject.lead_unit", ActorExpr("subject", "lead_unit")),
+    ("subject.co_units.head", ActorExpr("subject", "co_units", True)),
 ])
 def test_the_one_actor_grammar(text, parsed):
     assert parse_actor(text) == parsed

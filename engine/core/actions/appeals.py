@@ -8,6 +8,7 @@ from engine.core.model import NewTask, Notify
 from engine.core.org import Holder, resolve
 from engine.core.states import InputError, NotAllowed, Part, TaskState
 
+
 def appeal_reviewer(item, task, actor, ctx) -> str:
     """The first person named by the step's `appeal.reviewers` who is neither the appellant, the person the task
     is about, nor one of its original raters (the entry's `raters`)."""

@@ -60,7 +60,7 @@ _SPECS = [
     ActionSpec("return", "退回", "Return", (REASON, F("to_step", "text", False, "退回至环节", "Return to step")),
                OPEN, "routing"),
     ActionSpec("transfer", "转办", "Transfer", (F("to", "unit_or_person", True, "转至单位或人员", "To unit or person"),
-                                               REASON), OPEN, "routing"),
+                                              REASON), OPEN, "routing"),
     ActionSpec("add_cohandler", "加签", "Add co-handler", (F("unit", "unit", True, "协办单位", "Co-handling unit"),),
                WORKING, "cohandling"),
     ActionSpec("remove_cohandler", "减签", "Remove co-handler",

@@ -8,6 +8,7 @@ from engine.core.model import Entry, NewTask, Notify, UpdateItem
 from engine.core.org import Holder
 from engine.core.states import InputError, NotAllowed, Part, TaskState, is_overdue
 
+
 def co_tasks(item, lead):
     """This round's co-handling tasks (transferred ones are followed by their successors)."""
     return [t for t in item.tasks if t.step == lead.step and t.part == Part.co and t.round == lead.round
@@ -36,7 +37,7 @@ def do_complete(item, task, actor, data, ctx):
         return [close(task, TaskState.done, ctx, outcome="opinion", data={**task.data, "opinion": data["opinion"]}),
                 Entry("opinion", data["opinion"], task_id=task.id),
                 event("opinion", task, actor, ctx, f"提交会办意见：{data['opinion']}",
-                    f"gave a co-handling opinion: {data['opinion']}"),
+                      f"gave a co-handling opinion: {data['opinion']}"),
                 Notify(lead_holders(item, task), "opinion_in", {"unit": task.holder.unit or task.holder.person})]
     ok, done, total, needed = join_status(item, task)
     if not ok:
@@ -49,7 +50,7 @@ def do_complete(item, task, actor, data, ctx):
                 Entry("report", data["report"], task_id=task.id, percent=100),
                 UpdateItem({"progress": data["report"], "progress_percent": 100}),
                 event("complete", task, actor, ctx, f"办结{'（超期）' if late else ''}：{data['report']}",
-                    f"completed{' (late)' if late else ''}: {data['report']}", late=late)]
+                      f"completed{' (late)' if late else ''}: {data['report']}", late=late)]
     return effects + enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
 
 
@@ -63,7 +64,7 @@ def do_add_cohandler(item, task, actor, data, ctx):
                   sender=actor.login, state=TaskState.pending, ref="co")
     return [new, UpdateItem({"assignment": item.assignment}),
             event("add_cohandler", task, actor, ctx, f"加签协办单位 {ctx.org.holder_name(Holder(unit=unit))}",
-                f"added co-handler {unit}", unit=unit),
+                  f"added co-handler {unit}", unit=unit),
             Notify([Holder(unit=unit)], "task_new", {"step": "会办", "step_en": "Co-handle", "due_at": task.due_at},
                    task_ref="co")]
 
@@ -76,7 +77,7 @@ def do_remove_cohandler(item, task, actor, data, ctx):
     item.assignment = dict(item.assignment, co=[u for u in item.assignment.get("co") or [] if u != unit])
     return [*[close(t, TaskState.skipped, ctx) for t in targets], UpdateItem({"assignment": item.assignment}),
             event("remove_cohandler", task, actor, ctx, f"减签协办单位 {ctx.org.holder_name(Holder(unit=unit))}",
-                f"removed co-handler {unit}", unit=unit),
+                  f"removed co-handler {unit}", unit=unit),
             Notify([Holder(unit=unit)], "cohandler_removed", {})]
 
 

@@ -8,6 +8,7 @@ from engine.core.model import NewTask, Notify, UpdateItem, UpdateTask
 from engine.core.org import resolve
 from engine.core.states import InputError, NotAllowed, OPEN_TASK_STATES, Part, TaskKind, TaskState
 
+
 def do_request_extension(item, task, actor, data, ctx):
     if task.due_at is None:
         raise NotAllowed("该任务没有办理时限，无需延期", "the task has no due date to extend")
@@ -24,7 +25,7 @@ def do_request_extension(item, task, actor, data, ctx):
                     due_at=ctx.cal.add_working_days(ctx.now, 1), state=TaskState.active, round=task.round,
                     sender=actor.login, data=req, ref="ext"),
             event("request_extension", task, actor, ctx, f"申请延期至 {data['new_due']}：{data['reason']}",
-                f"asked for an extension to {data['new_due']}: {data['reason']}", **to_json(data)),
+                  f"asked for an extension to {data['new_due']}: {data['reason']}", **to_json(data)),
             Notify(approvers[:1], "extension_requested", {"new_due": data["new_due"], "reason": data["reason"]},
                    task_ref="ext")]
 
@@ -48,14 +49,14 @@ def do_approve(item, task, actor, data, ctx):
             item.assignment = dict(item.assignment, due=task.data["new_due"])
             effects.append(UpdateItem({"assignment": item.assignment}))
         effects += [event("extension_approved", task, actor, ctx, f"同意延期至 {task.data['new_due']}",
-                        f"approved the extension to {task.data['new_due']}", target=target.id, comment=comment),
+                          f"approved the extension to {task.data['new_due']}", target=target.id, comment=comment),
                     Notify([target.holder], "extension_decided", {"approved": True, "new_due": task.data["new_due"]},
                            task_id=target.id)]
         return effects
     step = item.definition.steps[task.step]
     return [close(task, TaskState.done, ctx, outcome="approved", data={**task.data, "comment": comment}),
             event("approve", task, actor, ctx, f"审核通过{('：' + comment) if comment else ''}",
-                f"approved{(': ' + comment) if comment else ''}")] + \
+                  f"approved{(': ' + comment) if comment else ''}")] + \
         enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
 
 
@@ -65,14 +66,14 @@ def do_reject(item, task, actor, data, ctx):
         target = item.task(task.data["target"])
         return [close(task, TaskState.done, ctx, outcome="rejected", data={**task.data, "comment": comment}),
                 event("extension_rejected", task, actor, ctx, f"不同意延期：{comment}",
-                    f"refused the extension: {comment}", target=target.id),
+                      f"refused the extension: {comment}", target=target.id),
                 Notify([target.holder], "extension_decided", {"approved": False, "comment": comment},
                        task_id=target.id)]
     step = item.definition.steps[task.step]
     return [close(task, TaskState.done, ctx, outcome="rejected", data={**task.data, "comment": comment}),
             event("reject", task, actor, ctx, f"审核退回至“{item.definition.steps[step.reject_to].title.zh}”：{comment}",
-                f"rejected, back to '{item.definition.steps[step.reject_to].title.en}': {comment}",
-                to_step=step.reject_to)] + enter(item, step.reject_to, ctx, sender=actor.login)
+                  f"rejected, back to '{item.definition.steps[step.reject_to].title.en}': {comment}",
+                  to_step=step.reject_to)] + enter(item, step.reject_to, ctx, sender=actor.login)
 
 
 HANDLERS = {"request_extension": do_request_extension, "approve": do_approve, "reject": do_reject}

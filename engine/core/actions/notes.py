@@ -9,6 +9,7 @@ from engine.core.model import Entry, Notify, UpdateItem, UpdateTask
 from engine.core.org import Holder
 from engine.core.states import NotAllowed
 
+
 def do_progress(item, task, actor, data, ctx):
     pct = data.get("percent")  # 0 to 100: the catalogue's range for the field
     pct = int(pct) if pct is not None else None
@@ -16,7 +17,7 @@ def do_progress(item, task, actor, data, ctx):
             UpdateTask(task.id, {"data": {**task.data, "progress": pct}}),
             UpdateItem({"progress": data["text"], "progress_percent": pct}),
             event("progress", task, actor, ctx, f"反馈进展{f'（{pct}%）' if pct is not None else ''}：{data['text']}",
-                f"reported progress{f' ({pct}%)' if pct is not None else ''}: {data['text']}", percent=pct)]
+                  f"reported progress{f' ({pct}%)' if pct is not None else ''}: {data['text']}", percent=pct)]
 
 
 def do_comment(item, task, actor, data, ctx):
@@ -52,7 +53,7 @@ def do_chase(item, task, actor, data, ctx):
                              {"next_allowed_at": allowed_at.isoformat()})
     return [UpdateTask(task.id, {"chase_count": task.chase_count + 1, "last_chased_at": ctx.now}),
             event("chase", task, actor, ctx, f"催办：{data['message']}", f"chased: {data['message']}",
-                message=data["message"], manual=True),
+                  message=data["message"], manual=True),
             Notify([task.holder], "chase_manual", {"message": data["message"], "by": actor_name(actor, ctx)},
                    task_id=task.id)]
 

@@ -10,6 +10,7 @@ from engine.core.model import Effect, Event, NewTask, Notify, UpdateItem, Update
 from engine.core.org import Holder
 from engine.core.states import InputError, ItemState, Part, TaskState
 
+
 def do_accept(item, task, actor, data, ctx):
     return [UpdateTask(task.id, {"state": TaskState.active, "accepted_at": ctx.now}),
             event("accept", task, actor, ctx, "签收", "signed for the task")]
@@ -22,13 +23,14 @@ def do_submit(item, task, actor, data, ctx):
         kept = task.data if step.hooks.get("submit") else {**task.data, **to_json(data)}
         return [close(task, TaskState.done, ctx, outcome="submit", data=kept),
                 event("submit", task, actor, ctx, f"提交“{step.title.zh}”", f"submitted '{step.title.en}'",
-                    **to_json(data))] + \
+                      **to_json(data))] + \
             each_advance(item, task.step, {task.id}, ctx, sender=actor.login)
     transitions = step.outcomes[data["outcome"]].next if data.get("outcome") else step.next
     label = step.outcomes[data["outcome"]].label if data.get("outcome") else None
     zh = f"提交“{step.title.zh}”" + (f"：{label.zh}" if label else "")
     en = f"submitted '{step.title.en}'" + (f": {label.en}" if label else "")
-    effects = [close(task, TaskState.done, ctx, outcome=data.get("outcome") or "submit", data={**task.data, **to_json(data)}),
+    effects = [close(task, TaskState.done, ctx, outcome=data.get("outcome") or "submit",
+                     data={**task.data, **to_json(data)}),
                event("submit", task, actor, ctx, zh, en, **to_json(data))]
     return effects + enter(item, follow(transitions, item, ctx, data, actor), ctx, sender=actor.login)
 
@@ -44,10 +46,11 @@ def do_assign(item, task, actor, data, ctx):
     effects = [close(task, TaskState.done, ctx, outcome="assign", data={**task.data, "choice": to_json(data)})]
     effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=data["due"])
     co_zh = "、".join(ctx.org.holder_name(Holder(unit=u)) for u in co) or "无"
+    co_en = ", ".join(co) or "none"
     effects.append(event("assign", task, actor, ctx,
-                       f"交办：主办 {ctx.org.holder_name(lead)}，协办 {co_zh}，时限 {data['due']}",
-                       f"assigned: lead {ctx.org.holder_name(lead, 'en')}, co {', '.join(co) or 'none'}, due {data['due']}",
-                       **to_json(data)))
+                         f"交办：主办 {ctx.org.holder_name(lead)}，协办 {co_zh}，时限 {data['due']}",
+                         f"assigned: lead {ctx.org.holder_name(lead, 'en')}, co {co_en}, due {data['due']}",
+                         **to_json(data)))
     return effects + enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
 
 
@@ -59,7 +62,7 @@ def do_transfer(item, task, actor, data, ctx):
         effects = [close(task, TaskState.done, ctx, outcome="transfer")]
         effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=item.assignment.get("due"))
         effects.append(event("route", task, actor, ctx, f"转办至 {ctx.org.holder_name(lead)}",
-                           f"dispatched to {ctx.org.holder_name(lead, 'en')}", **to_json(data)))
+                             f"dispatched to {ctx.org.holder_name(lead, 'en')}", **to_json(data)))
         return effects + enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
     to = target(data["to"], ctx, "to")
     if to == task.holder or (to.person and to.person == actor.login):
@@ -96,21 +99,22 @@ def do_return(item, task, actor, data, ctx):
         if task.part == Part.lead:
             item.assignment = dict(item.assignment, lead=prev.holder.as_dict())
             effects.append(UpdateItem({"assignment": item.assignment}))
-        effects.append(Event("return", f"{actor_name(actor, ctx)}退回给 {ctx.org.holder_name(prev.holder)}：{data['reason']}",
+        back_to = ctx.org.holder_name(prev.holder)
+        effects.append(Event("return", f"{actor_name(actor, ctx)}退回给 {back_to}：{data['reason']}",
                              f"{actor.login} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
                              task_id=task.id, data={"reason": data["reason"]}))
         return effects + [Notify([prev.holder], "task_returned", {"reason": data["reason"]}, task_ref="back")]
     if task.part == Part.co and not to_step:  # a co-handler declines: the others go on
         return effects + [event("return", task, actor, ctx, f"退回会办：{data['reason']}",
-                              f"declined co-handling: {data['reason']}", reason=data["reason"]),
+                                f"declined co-handling: {data['reason']}", reason=data["reason"]),
                           Notify(lead_holders(item, task), "task_returned", {"reason": data["reason"]})]
     target = to_step or step.return_to
     for t in item.open_tasks(task.step):
         if t.id != task.id:
             effects.append(close(t, TaskState.skipped, ctx))
     effects.append(event("return", task, actor, ctx, f"退回至“{item.definition.steps[target].title.zh}”：{data['reason']}",
-                       f"returned it to '{item.definition.steps[target].title.en}': {data['reason']}",
-                       reason=data["reason"], to_step=target))
+                         f"returned it to '{item.definition.steps[target].title.en}': {data['reason']}",
+                         reason=data["reason"], to_step=target))
     return effects + enter(item, target, ctx, sender=actor.login)
 
 
@@ -124,4 +128,5 @@ def do_cancel(item, task, actor, data, ctx):
             Notify(list(dict.fromkeys(holders)), "item_cancelled", {"reason": data["reason"]})]
 
 
-HANDLERS = {"accept": do_accept, "submit": do_submit, "assign": do_assign, "transfer": do_transfer, "return": do_return, "cancel": do_cancel}
+HANDLERS = {"accept": do_accept, "submit": do_submit, "assign": do_assign, "transfer": do_transfer,
+            "return": do_return, "cancel": do_cancel}
