@@ -12,6 +12,7 @@ from api.errors import DrillModeOff
 from engine.clock import ManualClock, SystemClock
 from engine.reads.lists import count_items
 from engine.runtime.site import Site
+from engine.core.fields import DATES
 from engine.core.states import InputError
 from engine.core import policy
 from engine.store import clock as clock_store, db
@@ -92,6 +93,7 @@ def move_clock(site: Site, *, enabled: bool, login: str, advance: str | None, to
             raise InputError("to", "演练时钟不能倒退", "the drill clock never goes back")
     if delta > MAX_JUMP:
         raise InputError(field, "一次最多前进 10 年", "move at most ten years at a time")
+    DATES.check(now + delta, field)  # the drill stays within the dates the engine takes
     new = site.clock.advance(delta)
     from engine.runtime.sweep import sweep  # the timer sweep (engine.sweep)
 

@@ -6,13 +6,13 @@ A request that fails changes nothing (engine invariant), so its key is released 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from datetime import timedelta
 from typing import Any, Callable
 
 from api.errors import IdempotencyBusy, IdempotencyReused
 from engine.clock import Clock, monotonic
+from engine.core import codec
 from engine.runtime.site import Site
 from engine.store import db, tokens
 
@@ -22,7 +22,8 @@ ABANDONED_AFTER = timedelta(minutes=5)  # an in-progress key older than this bel
 
 
 def fingerprint(**request: Any) -> str:
-    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+    """The same request gives the same fingerprint (engine.core.codec's canonical JSON)."""
+    return hashlib.sha256(codec.dumps(request).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------ the protocol

@@ -18,6 +18,7 @@ from engine.appraisal.stages import waiting
 from engine.appraisal.trigger import ensure_cycle
 from engine.runtime.site import STAGES, Site, engine_function
 from workflows.flows import site_for
+from workflows.plans import Planned, seconds_setting
 
 RUN_FLOW, STAGES_FLOW, TRIGGER_FLOW = "duban-appraisal-run", "duban-appraisal-stages", "duban-appraisal-trigger"
 PER_UNIT = {"metrics": stages.run_metrics, "scores": stages.run_scores}
@@ -89,8 +90,6 @@ def trigger_cron(trigger: dsl.Trigger) -> str:
 
 def trigger_plans(site: Site) -> list:
     """Deployments for definitions that start by themselves and for per-unit stages (see workflows.deploy)."""
-    from workflows.deploy import Planned, seconds_setting
-
     tz, out = str(site.cal.tz), []
     defs = site.definitions()
     for key, defn in defs.items():

@@ -15,7 +15,7 @@ from api.pages import diagram
 from api.pages.forms import FormError, form_error
 from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
-from api.pages.work import Form, SiteDep, router
+from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator, holiday_name
 from api.routes.definitions import MAX_YAML, validate_text
 from engine.reads import lists as listing
@@ -24,6 +24,7 @@ from engine.core.dsl import ROLES
 from engine.parser.kinds import validate_paths
 from engine.parser.loader import NOT_WORKFLOWS, definitions_dir
 from engine.runtime.site import Site
+from engine.core.fields import YEARS_SHOWN
 from engine.core.states import DubanError, InputError
 from engine.core import policy
 
@@ -65,7 +66,7 @@ def org(request: Request, site: SiteDep):
 @router.get("/admin/calendar")
 def calendar(request: Request, site: SiteDep, year: str = ""):
     user = admin(request, site)
-    return calendar_page(request, site, user, int(year) if year.isdigit() and 1900 <= int(year) <= 2200 else None)
+    return calendar_page(request, site, user, int(year) if year.isdigit() and YEARS_SHOWN.has_year(int(year)) else None)
 
 
 def calendar_page(request: Request, site: Site, user: PageUser, year: int | None, error: FormError | None = None):

@@ -16,7 +16,7 @@ from api.pages import charts
 from api.pages.forms import FormError, form_error, options
 from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
-from api.pages.work import Form, SiteDep, router, with_actions
+from api.pages.base import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
 from engine.reads import items as queries
 from engine.appraisal import views
@@ -27,8 +27,9 @@ from engine.runtime.site import Site
 from engine.core.states import Conflict, DubanError, NotFound
 from engine.store import db, items as item_store
 from engine.core import policy
+from engine.core.actions.catalogue import BYSTANDER_ACTIONS
 
-PASSIVE = frozenset({"comment", "instruct", "chase", "cancel"})  # actions anyone involved has: not appraisal work
+PASSIVE = frozenset(BYSTANDER_ACTIONS)  # actions anyone involved has: not appraisal work
 
 
 def my_tasks(site: Site, user: PageUser, instance_id: int, lang: str, *, ratee: str | None = None) -> list[dict]:

@@ -12,12 +12,13 @@ from api.errors import status_of
 from api.pages.forms import FormError, form_error, options, read_fields, subject_fields
 from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
-from api.pages.work import Form, SiteDep, router
+from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
 from engine.core.assignment import check_proposal
 from engine.core.fields import check_subject
 from engine.runtime import permissions
 from engine.runtime.site import Site
+from engine.core.fields import DATES
 from engine.core.states import DubanError, NotAllowed, NotFound
 from engine.core import policy
 
@@ -90,7 +91,7 @@ def workdays_note(site: Site, text: str, lang: str) -> dict:
     t = Translator(lang)
     try:
         d = date.fromisoformat(text)
-        if not 2000 <= d.year <= 2100:
+        if d not in DATES:
             raise ValueError
     except ValueError:
         return {"days": None, "text": t("wd_bad_date")}

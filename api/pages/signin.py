@@ -16,7 +16,7 @@ from api.pages.session import (
     page_lang,
     secure_cookies, session_user, start_session,
 )
-from api.pages.work import Form, SiteDep, router
+from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
 from engine.runtime.site import Site
 

@@ -15,7 +15,7 @@ from api.pages import charts
 from api.pages.forms import FormError, form_error, options
 from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
-from api.pages.work import Form, SiteDep, router, with_actions
+from api.pages.base import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
 from api.routes.supervision import XLSX, csv_bytes, download, export_name, make_filters, xlsx_bytes
 from engine.reads import supervision

@@ -2,43 +2,27 @@
 item page (tasks, timeline, diagram) and the notifications. Every read and write is the API's engine call."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
-from starlette.datastructures import FormData
 
 from api import views
 from api.deps import MAX_ID, ItemId, NotificationId, TaskId
 from api.errors import status_of
-from api.pages import diagram
-from api.pages.forms import FormError, form_error, options, subject_rows, ui_actions
+from api.pages import appraise, diagram
+from api.pages.base import Form, SiteDep, router, with_actions
+from api.pages.forms import FormError, form_error, options, subject_rows
 from api.pages.render import Fmt, flash, page
-from api.pages.session import PageUser, checked_form, page_lang, require_user
+from api.pages.session import PageUser, page_lang, require_user
 from api.pages.words import Translator
 from engine.reads import lists as listing, items as queries
 from engine.runtime import permissions
 from engine.runtime.site import Site
 from engine.core.states import DubanError, NotFound
 
-router = APIRouter(include_in_schema=False)
 TABS = ("open", "overdue", "done")
 PER_PAGE = 50  # tasks a page on 我的待办
 NOT_DATA = ("csrf", "version", "back")
-
-
-def site_of(request: Request) -> Site:
-    return request.app.state.site
-
-
-SiteDep = Annotated[Site, Depends(site_of)]
-Form = Annotated[FormData, Depends(checked_form)]
-
-
-def with_actions(site: Site, tasks: list[dict], lang: str) -> list[dict]:
-    chase = Translator(lang)("chase_default")
-    return [t | {"ui_actions": ui_actions(site, t, lang, chase)} for t in tasks]
 
 
 # ------------------------------------------------------------------ my tasks
@@ -96,13 +80,11 @@ def act(request: Request, site: SiteDep, task_id: TaskId, action: str, form: For
         if kind == "item" and arg.isdigit() and int(arg) <= MAX_ID:
             return item_page(request, site, user, int(arg), error)
         if kind == "appraisal":
-            from api.pages.appraise import show_again
-            return show_again(request, site, user, back, error)
+            return appraise.show_again(request, site, user, back, error)
         return tasks_page(request, site, user, arg if arg in TABS else "open", error)
     kind, _, arg = back.partition(":")
     if kind == "appraisal":
-        from api.pages.appraise import back_to
-        target = back_to(back)
+        target = appraise.back_to(back)
     else:
         target = f"/items/{done.instance_id}" if kind == "item" else f"/tasks?tab={arg if arg in TABS else 'open'}"
     return flash(RedirectResponse(target, status_code=303), f"done.{action}")

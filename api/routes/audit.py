@@ -10,6 +10,7 @@ from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from api.schemas import AuditPage
 from engine.reads import lists as listing
+from engine.core.fields import YEARS_SHOWN
 from engine.core.states import InputError
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses={401: ERRORS[401], 403: ERRORS[403],
@@ -36,6 +37,4 @@ def parse_since(text: str | None, tz) -> datetime | None:  # noqa: ANN001
     except ValueError:
         raise InputError("since", "应为日期或日期时间，如 2026-03-01", "must be a date or date-time, e.g. 2026-03-01") from None
     when = when if when.tzinfo else when.replace(tzinfo=tz)
-    if not 1900 <= when.year <= 9000:
-        raise InputError("since", "日期超出范围", "the date is out of range")
-    return when
+    return YEARS_SHOWN.check(when, "since")

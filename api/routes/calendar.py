@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS
 from api.schemas import CalendarDayPublic, CalendarDayUpdate, CalendarYearPublic
+from engine.core.fields import YEARS_SHOWN
 from engine.reads import lists as listing
 from engine.runtime import calendar_admin
 
@@ -17,7 +18,7 @@ Day = Annotated[date, Path(description="YYYY-MM-DD", examples=["2026-10-10"])]
 
 
 @router.get("", response_model=CalendarYearPublic)
-def calendar_year(user: CurrentUser, site: SiteDep, year: Annotated[int | None, Query(ge=1900, le=2200)] = None):
+def calendar_year(user: CurrentUser, site: SiteDep, year: Annotated[int | None, Query(ge=YEARS_SHOWN.first, le=YEARS_SHOWN.last)] = None):
     """Holidays, make-up working days (调休) and local overrides of a year (default: this year)."""
     year = year or site.cal.local_date(site.clock.now()).year
     return listing.calendar_year(site, year=year)

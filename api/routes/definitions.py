@@ -57,7 +57,7 @@ async def validate_definition(request: Request, user: CurrentUser):
 
 
 def validate_text(text: str) -> dict:
-    """{"ok", "problems", ...} for a definition's YAML text (the API's check and the admin page's)."""
+    """{"ok", "problems", ...}: the YAML check of the API and the admin page (every problem as `file:line: message`)."""
     too_big = _expansion_problem(text)
     if too_big:
         return {"ok": False, "problems": [too_big]}

@@ -18,6 +18,7 @@ from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from engine.reads import supervision
 from engine.runtime.site import Site
+from engine.core.fields import YEARS_SHOWN
 from engine.core.states import InputError
 from engine.reads.supervision import LEDGER_COLUMNS, Filters
 
@@ -35,8 +36,8 @@ def make_filters(site: Site, *, unit: str | None = None, definition: str | None 
                  until: date | None = None, q: str | None = None) -> Filters:
     """Filters from request values; explicit `since`/`until` win over a named `period`."""
     for name, d in (("since", since), ("until", until)):
-        if d is not None and not 1900 <= d.year <= 2200:
-            raise InputError(name, "日期超出范围", "the date is out of range")
+        if d is not None:
+            YEARS_SHOWN.check(d, name)
     if period and since is None and until is None:
         since, until = supervision.period_range(period, site.cal.local_date(site.clock.now()))
     if "\x00" in (q or "") + (unit or "") + (definition or ""):

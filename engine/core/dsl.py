@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from engine.core.actions.catalogue import NAMES as IN_TASK_ACTIONS
+from engine.core.fields import coerce
+from engine.core.states import InputError
 
 ROLES = {
     "admin": ("系统管理员", "Administrator"),
@@ -19,12 +22,6 @@ ROLES = {
 }
 
 FIELD_TYPES = ("text", "long_text", "date", "datetime", "enum", "unit", "person", "units", "number", "boolean")
-
-IN_TASK_ACTIONS = (
-    "accept", "return", "transfer", "add_cohandler", "remove_cohandler", "progress",
-    "request_extension", "approve", "reject", "comment", "instruct", "complete", "chase",
-    "cancel", "assign", "submit", "appeal", "uphold", "adjust", "calibrate",
-)
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENGINE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")  # an engine list, stage or hook: appraisal.people
@@ -149,11 +146,9 @@ class FieldDef(Strict):
     def _default_fits(cls, v: Any, info: ValidationInfo) -> Any:
         if v is None or "type" not in info.data or (info.data["type"] == "enum" and not info.data.get("values")):
             return v  # a bad type or missing values are reported on their own
-        from engine.core.fields import coerce  # local import: fields imports this module
-        from engine.core.states import InputError
-
         try:
-            coerce(SimpleNamespace(type=info.data["type"], values=info.data.get("values")), v, "default")
+            coerce(info.data["type"], v, "default", choices=info.data.get("values"), low=info.data.get("min"),
+                   high=info.data.get("max"))
         except InputError as e:
             why = re.sub(r", got .*$", "", e.en.removeprefix("default: "))
             raise ValueError(f"default {v!r} does not fit the {info.data['type']} field: {why}") from None

@@ -1,29 +1,72 @@
-"""Typed subject fields: coerce and check values against a definition's field declarations."""
+"""Typed values: the one field coercer (the subject's fields and the actions' fields alike), the one date range
+that every date the engine takes must fall in, and the check of a whole subject against a definition's fields."""
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Sequence
 
 from engine.core.states import InputError
 
 
-def coerce(field: Any, value: Any, name: str) -> Any:
-    """Return `value` as the field's type, or raise InputError naming the field."""
-    t = field.type
+@dataclass(frozen=True)
+class DateRange:
+    """The years a date may fall in: outside them a date is a typing slip, and beyond the working calendar."""
+
+    first: int
+    last: int
+
+    def __contains__(self, d: date) -> bool:
+        return self.has_year(d.year)
+
+    def has_year(self, year: int) -> bool:
+        return self.first <= year <= self.last
+
+    def check(self, d: date, name: str) -> date:
+        """`d` itself, or InputError naming the field."""
+        if d not in self:
+            raise InputError(name, f"日期应在 {self.first} 至 {self.last} 年之间",
+                             f"the date must fall between {self.first} and {self.last}")
+        return d
+
+
+DATES = DateRange(2000, 2100)  # every date the engine takes: subjects, action fields, the drill clock
+# the years one may look at (the calendar of a year, the date filters of the board, the ledger and the audit trail):
+# wider than DATES, so that looking past them answers "nothing known there" instead of an error
+YEARS_SHOWN = DateRange(1900, 2200)
+
+TYPE_NAMES = {"text": "文本", "long_text": "长文本", "date": "日期（YYYY-MM-DD）", "datetime": "日期时间",
+              "unit": "单位代码", "person": "人员账号", "unit_or_person": "单位或人员", "units": "单位代码列表",
+              "number": "数字", "boolean": "是/否", "enum": "选项"}
+STRINGS = ("text", "long_text", "unit", "person", "unit_or_person")
+
+
+def is_blank(value: Any) -> bool:
+    """No value given: None, an empty or all-space text, an empty list."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None, low: float | None = None,
+           high: float | None = None) -> Any:
+    """`value` as a field of type `type_` (one of dsl.FIELD_TYPES, or `unit_or_person`), or InputError naming the
+    field. Texts are stripped; a `text` holds one line; numbers are finite and within [low, high]; dates and
+    date-times fall in DATES; enum values are among `choices`; `units` is a list of codes without repeats."""
+    if isinstance(value, str):
+        value = value.strip()
     try:
-        if t in ("text", "long_text", "unit", "person"):
+        if type_ in STRINGS:
             if not isinstance(value, str):
                 raise ValueError
-            value = value.strip()
-            if t == "text" and "\n" in value:
+            if type_ == "text" and "\n" in value:
                 raise InputError(name, "单行文本不能换行", "a text field holds one line")
             return value
-        if t == "enum":
-            if value not in (field.values or []):
-                raise InputError(name, f"取值应为 {', '.join(field.values)} 之一",
-                                 f"must be one of {', '.join(field.values)}")
+        if type_ == "enum":
+            if choices and value not in choices:
+                raise InputError(name, f"取值应为 {', '.join(map(str, choices))} 之一",
+                                 f"must be one of {', '.join(map(str, choices))}")
             return value
-        if t == "units":
+        if type_ == "units":
             if isinstance(value, str):
                 value = [v for v in (p.strip() for p in value.split(",")) if v]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -31,11 +74,9 @@ def coerce(field: Any, value: Any, name: str) -> Any:
             if len(set(value)) != len(value):
                 raise InputError(name, "单位重复", "a unit is listed twice")
             return value
-        if t == "number":
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                raise ValueError
-            return float(value) if "." in str(value) else int(value)
-        if t == "boolean":
+        if type_ == "number":
+            return _number(value, name, low, high)
+        if type_ == "boolean":
             if isinstance(value, bool):
                 return value
             if str(value).lower() in ("true", "1", "yes", "是"):
@@ -43,24 +84,43 @@ def coerce(field: Any, value: Any, name: str) -> Any:
             if str(value).lower() in ("false", "0", "no", "否"):
                 return False
             raise ValueError
-        if t == "date":
+        if type_ == "date":
             if isinstance(value, datetime):
                 raise ValueError
-            return value if isinstance(value, date) else date.fromisoformat(str(value))
-        if t == "datetime":
+            try:
+                d = value if isinstance(value, date) else date.fromisoformat(str(value))
+            except ValueError:
+                raise InputError(name, "日期格式应为 YYYY-MM-DD", "a date is written YYYY-MM-DD") from None
+            return DATES.check(d, name)
+        if type_ == "datetime":
             v = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
             if v.tzinfo is None:
                 raise InputError(name, "日期时间需带时区，如 2026-04-01T09:00:00+08:00",
                                  "a date-time needs a time zone, e.g. 2026-04-01T09:00:00+08:00")
-            return v
+            return DATES.check(v, name)
     except InputError:
         raise
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         pass
-    zh = {"text": "文本", "long_text": "长文本", "date": "日期（YYYY-MM-DD）", "datetime": "日期时间",
-          "unit": "单位代码", "person": "人员账号", "units": "单位代码列表", "number": "数字",
-          "boolean": "是/否"}.get(t, t)
-    raise InputError(name, f"应为{zh}，收到 {value!r}", f"expected {t.replace('_', ' ')}, got {value!r}")
+    raise InputError(name, f"应为{TYPE_NAMES.get(type_, type_)}，收到 {value!r}",
+                     f"expected {type_.replace('_', ' ')}, got {value!r}")
+
+
+def _number(value: Any, name: str, low: float | None, high: float | None) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InputError(name, "应为数字", "must be a number")
+    whole = isinstance(value, int) or (isinstance(value, str) and value.lstrip("+-").isdigit())
+    try:
+        v: int | float = int(value) if whole else float(value)
+    except (ValueError, OverflowError):
+        raise InputError(name, "应为数字", "must be a number") from None
+    if isinstance(v, float) and not math.isfinite(v):
+        raise InputError(name, "应为数字", "must be a number")
+    if (low is not None and v < low) or (high is not None and v > high):
+        lo = f"{low:g}" if low is not None else "-∞"
+        hi = f"{high:g}" if high is not None else "∞"
+        raise InputError(name, f"应在 {lo} 至 {hi} 之间", f"must be between {lo} and {hi}")
+    return v
 
 
 def check_subject(fields: dict, subject: dict, *, org: Any = None) -> dict:
@@ -71,14 +131,14 @@ def check_subject(fields: dict, subject: dict, *, org: Any = None) -> dict:
     out: dict = {}
     for name, f in fields.items():
         value = subject.get(name)
-        if value is None or value == "" or value == []:
+        if is_blank(value):
             if f.default is not None:
                 value = f.default
             elif f.required:
                 raise InputError(name, "必填", "is required")
             else:
                 continue
-        value = coerce(f, value, name)
+        value = coerce(f.type, value, name, choices=f.values, low=f.min, high=f.max)
         if org is not None:
             if f.type == "unit" and value not in org.units:
                 raise InputError(name, f"没有单位 {value}", f"no unit {value!r}")
@@ -89,20 +149,4 @@ def check_subject(fields: dict, subject: dict, *, org: Any = None) -> dict:
             if f.type == "person" and value not in org.people:
                 raise InputError(name, f"没有人员 {value}", f"no person {value!r}")
         out[name] = value
-    return out
-
-
-def to_json(subject: dict) -> dict:
-    """Subject values as JSON-safe data (dates as ISO strings)."""
-    return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in subject.items()}
-
-
-def from_json(fields: dict, data: dict) -> dict:
-    """Stored subject back to typed values."""
-    out = {}
-    for k, v in data.items():
-        f = fields.get(k)
-        if f is not None and v is not None and f.type in ("date", "datetime") and isinstance(v, str):
-            v = date.fromisoformat(v) if f.type == "date" else datetime.fromisoformat(v)
-        out[k] = v
     return out

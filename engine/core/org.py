@@ -107,44 +107,76 @@ class Org:
         raise KeyError(value)
 
 
+ACTOR_FORMS = ("role:NAME, unit:NAME, unit:NAME/head, person:LOGIN, initiator, initiator.unit_head, subject.FIELD "
+               "or assignment.lead")
+_ACTOR = re.compile(r"role:(?P<role>\S+)|unit:(?P<unit>[a-z][a-z0-9_]*)(?P<unit_head>/head)?"
+                    r"|person:(?P<person>[\w.\-]+)"
+                    r"|subject\.(?P<field>[a-z_][a-z0-9_]*)(?P<field_head>\.head)?"
+                    r"|(?P<fixed>initiator|initiator\.unit_head|assignment\.lead|assignment\.co)")
+
+
+@dataclass(frozen=True)
+class ActorExpr:
+    """An actor expression, parsed: `kind` is role, unit, person, subject or the fixed expression itself
+    (initiator, initiator.unit_head, assignment.lead, assignment.co); `name` the role, unit, login or field."""
+
+    kind: str
+    name: str | None = None
+    head: bool = False  # unit:NAME/head, subject.FIELD.head
+
+
+def parse_actor(text: str) -> ActorExpr:
+    """The one actor grammar (the parser checks definitions with it, `resolve` reads it); ValueError says what is
+    wrong."""
+    m = _ACTOR.fullmatch(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError(f"actor {text!r} is not understood; write {ACTOR_FORMS}")
+    if m["role"] is not None:
+        if m["role"] not in ROLES:
+            raise ValueError(f"unknown role {m['role']!r}; known roles: {', '.join(ROLES)}")
+        return ActorExpr("role", m["role"])
+    if m["unit"] is not None:
+        return ActorExpr("unit", m["unit"], bool(m["unit_head"]))
+    if m["person"] is not None:
+        return ActorExpr("person", m["person"])
+    if m["field"] is not None:
+        return ActorExpr("subject", m["field"], bool(m["field_head"]))
+    return ActorExpr(m["fixed"])
+
+
 def resolve(actor: str, *, org: Org, subject: dict, assignment: dict, initiator: str | None) -> list[Holder]:
     """Who an actor expression names, as holders (a list: `assignment.co` names several units)."""
-    if actor.startswith("role:"):
-        return [Holder(role=actor[5:])]
-    if actor.startswith("person:"):
-        return [Holder(person=actor[7:])]
-    m = re.fullmatch(r"unit:([a-z0-9_]+)(/head)?", actor)
-    if m:
-        if m.group(2):
-            head = org.head_of(m.group(1))
-            return [Holder(person=head)] if head else [Holder(unit=m.group(1))]
-        return [Holder(unit=m.group(1))]
-    if actor == "initiator":
+    e = parse_actor(actor)
+    if e.kind == "role":
+        return [Holder(role=e.name)]
+    if e.kind == "person":
+        return [Holder(person=e.name)]
+    if e.kind == "unit":
+        head = org.head_of(e.name) if e.head else None
+        return [Holder(person=head)] if head else [Holder(unit=e.name)]
+    if e.kind == "initiator":
         return [Holder(person=initiator)] if initiator else []
-    if actor == "initiator.unit_head":
+    if e.kind == "initiator.unit_head":
         p = org.people.get(initiator or "")
         head = org.head_of(p.unit) if p else None
         return [Holder(person=head)] if head else []
-    if actor == "assignment.lead":
+    if e.kind == "assignment.lead":
         lead = assignment.get("lead")
         return [Holder(**lead)] if lead else []
-    if actor == "assignment.co":
+    if e.kind == "assignment.co":
         return [Holder(unit=u) for u in assignment.get("co") or []]
-    m = re.fullmatch(r"subject\.([a-z_][a-z0-9_]*)(\.head)?", actor)
-    if m:
-        value: Any = subject.get(m.group(1))
-        values = value if isinstance(value, list) else ([value] if value else [])
-        out = []
-        for v in values:
-            if m.group(2) and v in org.units:
-                head = org.head_of(v)
-                out.append(Holder(person=head) if head else Holder(unit=v))
-            elif v in org.units:
-                out.append(Holder(unit=v))
-            else:
-                out.append(Holder(person=v))
-        return out
-    raise ValueError(f"actor {actor!r} is not understood")
+    value: Any = subject.get(e.name)
+    values = value if isinstance(value, list) else ([value] if value else [])
+    out = []
+    for v in values:
+        if e.head and v in org.units:
+            head = org.head_of(v)
+            out.append(Holder(person=head) if head else Holder(unit=v))
+        elif v in org.units:
+            out.append(Holder(unit=v))
+        else:
+            out.append(Holder(person=v))
+    return out
 
 
 def org_from_data(data: dict) -> Org:

@@ -1,7 +1,10 @@
-"""Closed enums of task and item states, terminal sets, and the domain's named exceptions."""
+"""Closed enums of task and item states, terminal sets, the one "overdue" rule, and the domain's named
+exceptions."""
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any, Iterable
 
 
 class TaskState(StrEnum):
@@ -51,6 +54,27 @@ class Part(StrEnum):
     single = "single"  # the one holder of a task/assign/review/transfer step
     lead = "lead"      # 主办
     co = "co"          # 协办/会办
+
+
+# ---------------------------------------------------------------- overdue (超期), the one rule
+OVERDUE_KINDS = frozenset({TaskKind.work})  # the tasks whose lateness makes an item overdue (not extension requests)
+
+
+def is_overdue(state: str, due_at: datetime | None, now: datetime) -> bool:
+    """A task is overdue when it is still open and its due time has passed."""
+    return state in OPEN_TASK_STATES and due_at is not None and now > due_at
+
+
+def overdue_days(due_at: datetime | None, now: datetime, cal: Any) -> int:
+    """Working days past the due time (0 before it, or without one)."""
+    return cal.working_days_between(due_at, now) if due_at is not None and now > due_at else 0
+
+
+def item_overdue(item_state: str, tasks: Iterable[Any], now: datetime) -> bool:
+    """An item is overdue when it is running and one of its open work tasks is overdue (tasks: anything with
+    `kind`, `state` and `due_at`, a snapshot or a row)."""
+    return item_state == ItemState.running and any(
+        t.kind in OVERDUE_KINDS and is_overdue(t.state, t.due_at, now) for t in tasks)
 
 
 class Card(StrEnum):

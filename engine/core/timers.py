@@ -63,6 +63,3 @@ def next_chase(rules: dsl.ChaseStep, previous: datetime, seq: int, cal: Any) -> 
         return None
     return TimerSpec("chase", seq, add_duration(rules.every_overdue, previous, cal), {"n": seq})
 
-
-def overdue_working_days(due_at: datetime, now: datetime, cal: Any) -> int:
-    return cal.working_days_between(due_at, now) if now > due_at else 0

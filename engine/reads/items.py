@@ -5,9 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from engine.core import policy
-from engine.core.actions import catalogue as actions
+from engine.core.actions import dispatch as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
-from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound
+from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound, is_overdue, overdue_days
 from engine.runtime.site import Site
 from engine.store import db, items as item_store, lists as list_store
 
@@ -22,10 +22,10 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
               lang: str = "zh") -> dict:
     ctx = site.ctx(now)
     names = actions.available(item, task, actor, ctx) if actor else []
-    overdue = task.state in OPEN_TASK_STATES and task.due_at is not None and now > task.due_at
+    overdue = is_overdue(task.state, task.due_at, now)
     days = None
     if task.due_at is not None and task.state in OPEN_TASK_STATES:
-        days = -site.cal.working_days_between(task.due_at, now) if overdue else \
+        days = -overdue_days(task.due_at, now, site.cal) if overdue else \
             site.cal.working_days_between(now, task.due_at)
     zh, en = TASK_STATE_LABELS[task.state]
     return {
@@ -36,8 +36,7 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
         "state_label": {"zh": zh, "en": en}, "due_at": task.due_at, "overdue": overdue,
         "working_days_left": days, "card": task.card.value, "chase_count": task.chase_count,
         "created_at": task.created_at, "data": task.data,
-        "actions": [{"name": a, "label": {"zh": actions.LABELS.get(a, (a, a))[0], "en": actions.LABELS.get(a, (a, a))[1]},
-                     "fields": [f.public() for f in actions.fields_for(a, item, task)]} for a in names],
+        "actions": [actions.public(a, item, task) for a in names],
     }
 
 

@@ -9,7 +9,9 @@ from typing import Any
 from engine.core import policy
 from engine.core.model import Actor
 from engine.core.org import Holder
-from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState
+from engine.core.states import (
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
+)
 from engine.reads import items as queries
 from engine.runtime import permissions
 from engine.runtime.site import Site
@@ -117,12 +119,12 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
         running = it.state == ItemState.running.value
         work = [x for x in tasks[it.id] if x.kind == "work"]
         open_work = [x for x in work if x.state in _OPEN and running]
-        late_open = [x for x in open_work if x.due_at is not None and x.due_at < now]
+        late_open = [x for x in open_work if is_overdue(x.state, x.due_at, now)]
         counts["overdue"] += bool(late_open)
         if running and it.card in ("yellow", "red"):
             counts[it.card] += 1
             cards.append(_brief(site, it, lang) | {"card": it.card, "overdue_days": max(
-                (cal.working_days_between(x.due_at, now) for x in late_open), default=0),
+                (overdue_days(x.due_at, now, cal) for x in late_open), default=0),
                 "holders": [_holder(site, x, lang) for x in late_open or open_work]})
         due_soon = [x for x in open_work if x.due_at is not None and now <= x.due_at <= soon]
         counts["due_soon"] += bool(due_soon)
@@ -136,7 +138,7 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
                 continue
             if x.state in _OPEN and running:
                 units[u]["open"] += 1
-                units[u]["overdue"] += x.due_at is not None and x.due_at < now
+                units[u]["overdue"] += is_overdue(x.state, x.due_at, now)
             if _late(x, now):
                 units[u]["late"] += 1
             elif x.state == "done" and x.due_at is not None:
@@ -230,9 +232,7 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
     en = lang.startswith("en")
     rows = []
     for it in items:
-        running = it.state == ItemState.running.value
-        overdue = running and any(x.kind == "work" and x.state in _OPEN and x.due_at is not None and x.due_at < now
-                                  for x in tasks[it.id])
+        overdue = item_overdue(it.state, tasks[it.id], now)
         zh_state, en_state = ITEM_STATE_LABELS[ItemState(it.state)]
         state = en_state if en else zh_state
         if overdue:

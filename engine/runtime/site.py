@@ -11,11 +11,12 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from engine.core.actions import catalogue as actions
+from engine.core.actions import dispatch as actions
 from engine.core import timers as deadlines, dsl, machine
 from engine.core.calendar import CalendarSettings, WorkCalendar
 from engine.clock import Clock, SystemClock, monotonic
-from engine.core.fields import check_subject, to_json
+from engine.core.codec import to_json
+from engine.core.fields import check_subject
 from engine.parser.definition import parse_definition
 from engine.parser.calendar_file import CalendarFile, load_calendar_file
 from engine.parser.loader import definitions_dir
@@ -338,7 +339,7 @@ class Site:
             elif isinstance(e, UpdateTask):
                 ch = dict(e.changes)
                 if "data" in ch:
-                    ch["data"] = _jsonable(ch["data"])
+                    ch["data"] = to_json(ch["data"])
                 if ch.get("state") is not None and ch["state"] not in OPEN_TASK_STATES:
                     ch.setdefault("closed_by", actor)  # who closed it (None: the system), for the appraisal
                 res = conn.execute(UPDATE_TASK, {**ch, "version": versions[e.task_id] + 1,
@@ -358,7 +359,7 @@ class Site:
             elif isinstance(e, Event):
                 events.append(dict(
                     instance_id=item.id, task_id=e.task_id or refs.get(e.task_ref or ""), at=ctx.now, actor=actor,
-                    kind=e.kind, message_zh=e.zh, message_en=e.en, data=_jsonable(e.data)))
+                    kind=e.kind, message_zh=e.zh, message_en=e.en, data=to_json(e.data)))
             elif isinstance(e, Entry):
                 entries.append(dict(instance_id=item.id, task_id=e.task_id, person=actor or "system",
                                     kind=e.kind, text=e.text, percent=e.percent, at=ctx.now))
@@ -471,15 +472,3 @@ def _serial(conn: Connection, item: ItemSnap) -> str:
     if not hasattr(item, "_serial"):
         item._serial = conn.execute(SERIAL_OF_ITEM, {"_id": item.id}).scalar()  # type: ignore[attr-defined]
     return item._serial  # type: ignore[attr-defined]
-
-
-def _jsonable(v: Any) -> Any:
-    from datetime import date
-
-    if isinstance(v, dict):
-        return {k: _jsonable(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, (date, datetime)):
-        return v.isoformat()
-    return v

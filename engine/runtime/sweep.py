@@ -14,7 +14,7 @@ from engine.core import timers as deadlines
 from engine.runtime.messages import render
 from engine.core.org import Holder, resolve
 from engine.runtime.site import Site
-from engine.core.states import CARD_RANK, OPEN_TASK_STATES, Card
+from engine.core.states import CARD_RANK, OPEN_TASK_STATES, Card, overdue_days
 from engine.store import audit, db
 from engine.store.tables import Event, Instance, Notification, Outbox, Person, Task, Timer
 
@@ -148,7 +148,7 @@ def _fire(site: Site, conn: Connection, b: _Batch, t: Any, task: Any, item: Any,
     defn = site.definition(item.definition_key, item.definition_version)
     rules = defn.chase_rules_for(task.step)
     holder = Holder(person=task.person, unit=task.unit, role=task.role)
-    overdue = deadlines.overdue_working_days(task.due_at, now, cal) if task.due_at else 0
+    overdue = overdue_days(task.due_at, now, cal)
     params: dict[str, Any] = {"item": item.title, "serial": item.serial, "due": task.due_at, "overdue": overdue,
                               "holder": org.holder_name(holder), "holder_en": org.holder_name(holder, "en")}
     to: list[Holder] = [holder]

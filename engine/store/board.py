@@ -12,7 +12,10 @@ from sqlalchemy.engine import Connection
 
 from engine.core.policy import Viewer
 from engine.core.states import ItemState
-from engine.store.lists import OPEN, T_EVENT, T_ITEM, T_TASK, mentions_unit, overdue_clause, text_clause, visible_clause
+from engine.store.lists import (
+    OVERDUE_KINDS_SQL, T_EVENT, T_ITEM, T_TASK, mentions_unit, overdue_clause, task_overdue_clause, text_clause,
+    visible_clause,
+)
 
 HANDLING = ("lead", "co")  # the parts that units handle
 
@@ -78,5 +81,5 @@ def overdue_task_refs(*, conn: Connection, viewer: Viewer, narrowing: Narrowing,
     t = T_TASK.c
     ids = sa.select(T_ITEM.c.id).where(*_where(viewer, narrowing, now), T_ITEM.c.state == ItemState.running.value)
     return list(conn.execute(sa.select(t.id, t.instance_id).where(
-        t.instance_id.in_(ids), t.kind == "work", t.state.in_(OPEN), t.due_at < now)
+        t.instance_id.in_(ids), t.kind.in_(OVERDUE_KINDS_SQL), task_overdue_clause(now))
         .order_by(t.due_at, t.id).limit(limit)))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from engine.core.fields import from_json
+from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import Card, ItemState, NotFound, Part, TaskKind, TaskState

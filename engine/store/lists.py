@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from engine.core.policy import Viewer
-from engine.core.states import OPEN_TASK_STATES, ItemState
+from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, ItemState
 from engine.store.tables import Entry, Event, Instance, Notification, Task
 
 T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
 T_NOTE, T_ENTRY = Notification.__table__, Entry.__table__
 OPEN = sorted(s.value for s in OPEN_TASK_STATES)
+OVERDUE_KINDS_SQL = sorted(k.value for k in OVERDUE_KINDS)
 
 
 # ------------------------------------------------------------------ items
@@ -41,11 +42,17 @@ def visible_clause(v: Viewer) -> sa.ColumnElement[bool]:
     return sa.or_(involved, sa.and_(i.confidential.is_(False), unit_involved))
 
 
+def task_overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
+    """engine.core.states.is_overdue as SQL: a task still open past its due time."""
+    c = T_TASK.c
+    return sa.and_(c.state.in_(OPEN), c.due_at < now)
+
+
 def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
-    """A running item with an open work task past its due time."""
+    """engine.core.states.item_overdue as SQL: a running item with an open task of OVERDUE_KINDS past due."""
     i, t = T_ITEM.c, T_TASK.c
     return sa.and_(i.state == ItemState.running.value, sa.exists().where(
-        t.instance_id == i.id, t.kind == "work", t.state.in_(OPEN), t.due_at < now))
+        t.instance_id == i.id, t.kind.in_(OVERDUE_KINDS_SQL), task_overdue_clause(now)))
 
 
 def text_clause(q: str) -> sa.ColumnElement[bool]:
@@ -114,7 +121,7 @@ def _tasks_of(q: sa.Select, login: str, roles: list[str], unit: str | None, unit
     if state == "open":
         return q.where(c.state.in_(OPEN))
     if state == "overdue":
-        return q.where(c.state.in_(OPEN), c.due_at < now)
+        return q.where(task_overdue_clause(now))
     if state == "done":
         return q.where(c.state.notin_(OPEN))
     raise ValueError(state)

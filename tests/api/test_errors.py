@@ -325,3 +325,16 @@ def test_a_bulk_chase_of_ids_beyond_the_store_changes_nothing(page_app):
     r = leader.post("/board/chase", {"task": ["9223372036854775808", "2147483648"], "message": "请尽快办理"},
                     from_page="/board")
     assert r.status_code in (200, 422) and "<html" in r.text.lower()
+
+
+def test_the_drill_clock_stays_within_the_dates_the_engine_takes(api_site):
+    from datetime import timedelta
+
+    from tests.api.conftest import Api
+
+    drill = Api(TestClient(create_app(api_site, simulated_clock=True)))
+    api_site.clock.advance(timedelta(days=365 * 70))  # late in 2095
+    r = drill.post("/admin/clock", "admin", json={"advance": "P3650D"})  # ten years on: past 2100
+    assert r.status_code == 422, r.text
+    assert shape(r)["details"]["fields"] == ["advance"]
+    assert drill.post("/admin/clock", "admin", json={"advance": "P30D"}).status_code == 200

@@ -1,1 +1,3 @@
-"""In-task actions: the catalogue (name, label, fields, allowed states) and their handlers."""
+"""In-task actions: `catalogue` (the one list: name, labels, fields, allowed states, family), `dispatch` (what a
+task offers now and taking an action), and the handlers by family (routing, cohandling, decisions, notes, appeals),
+which share `common` and never import the catalogue."""

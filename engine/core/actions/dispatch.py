@@ -1,0 +1,140 @@
+"""Actions on a task, by the catalogue: which ones an actor may take now (the contract the API lists), the fields
+each takes here, the refusal of one that may not be taken, and taking one through its family's handler."""
+from __future__ import annotations
+
+from typing import Callable
+
+from engine.core import dsl, policy
+from engine.core.actions import appeals, cohandling, decisions, notes, routing
+from engine.core.actions.catalogue import ACTIONS, FIELDS, HOLDER_ACTIONS, F, FieldSpec, label
+from engine.core.codec import to_json
+from engine.core.fields import coerce, is_blank
+from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx
+from engine.core.model import Actor, Call, Effect, Event, ItemSnap, TaskSnap
+from engine.core.states import InputError, ItemState, NotAllowed, OPEN_TASK_STATES, Part, TaskKind, TaskState
+
+Handler = Callable[..., list[Effect]]
+FAMILY_HANDLERS: dict[str, dict[str, Handler]] = {
+    "routing": routing.HANDLERS, "cohandling": cohandling.HANDLERS, "decisions": decisions.HANDLERS,
+    "notes": notes.HANDLERS, "appeals": appeals.HANDLERS,
+}
+HANDLERS: dict[str, Handler] = {name: FAMILY_HANDLERS[spec.family][name] for name, spec in ACTIONS.items()}
+
+
+def fields_for(action: str, item: ItemSnap, task: TaskSnap) -> list[FieldSpec]:
+    """The fields `action` takes on `task`: the catalogue's, or the step's form for `submit`."""
+    step = item.definition.steps.get(task.step)
+    if action == "complete":
+        return [F("opinion", "long_text", True, "会办意见", "Co-handling opinion")] if task.part == Part.co \
+            else FIELDS["complete"]
+    if action == "submit" and isinstance(step, dsl.TaskStep):
+        out = [F(k, f.type, f.required, f.label.zh if f.label else k, f.label.en if f.label else k,
+                 tuple(f.values) if f.values else None, f.min, f.max) for k, f in step.form.items()]
+        if step.each:  # an entry may add fields of its own (e.g. one rating per dimension of the person's scheme)
+            out = [F(f["name"], f.get("type", "number"), bool(f.get("required", True)),
+                     (f.get("label") or {}).get("zh", f["name"]), (f.get("label") or {}).get("en", f["name"]),
+                     tuple(f["choices"]) if f.get("choices") else None, f.get("min"), f.get("max"))
+                   for f in task.data.get("fields") or []] + out
+        if step.outcomes:
+            out.insert(0, F("outcome", "enum", True, "办理结果", "Outcome", tuple(step.outcomes)))
+        return out
+    if action == "transfer" and isinstance(step, dsl.TransferStep):
+        return [F("lead", "unit_or_person", True, "承办单位", "Handling unit"),
+                F("co", "units", False, "协办单位", "Co-handling units")]
+    return FIELDS.get(action, [])
+
+
+def states_for(action: str) -> frozenset[TaskState]:
+    """The task states that allow `action`; a step's own outcome is a `submit`."""
+    return ACTIONS[action if action in ACTIONS else "submit"].states
+
+
+def public(action: str, item: ItemSnap, task: TaskSnap) -> dict:
+    """An action as the API lists it: {"name", "label": {"zh", "en"}, "fields"}."""
+    return {"name": action, "label": {"zh": label(action, "zh"), "en": label(action, "en")},
+            "fields": [f.public() for f in fields_for(action, item, task)]}
+
+
+def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[str]:
+    """The action names `actor` may take on `task` now (the contract the API lists)."""
+    if item.state != ItemState.running or task.state not in OPEN_TASK_STATES:
+        return []
+    out: list[str] = []
+    step = item.definition.steps.get(task.step)
+    each = isinstance(step, dsl.TaskStep) and step.each is not None
+    purpose = task.data.get(PURPOSE) if each else None
+    # tasks of an `each` step are personal (a self-assessment, a rating): nobody acts for their holder
+    holds = (task.holder.person == actor.login if task.holder.person else ctx.org.holds(actor.login, task.holder)) \
+        if each else ctx.org.holds(actor.login, task.holder)
+    if holds and each:
+        out += {None: ["submit"] + (["appeal"] if step.appeal else []) + [a for a in step.allow or [] if a != "submit"],
+                WINDOW: [], APPEAL: ["uphold", "adjust"]}.get(purpose, [])
+    elif holds:
+        if task.kind == TaskKind.extension:
+            out += ["approve", "reject"]
+        else:
+            own = list(HOLDER_ACTIONS.get(step.kind, ()))
+            if isinstance(step, dsl.TaskStep) and step.outcomes:
+                own += list(step.outcomes)
+            own += [a for a in (step.allow or []) if a not in own]
+            if step.return_to or task.from_task:
+                own.append("return")
+            if task.part == Part.lead:
+                own += ["add_cohandler", "remove_cohandler"]
+            if any(t.kind == TaskKind.extension and t.data.get("target") == task.id for t in item.open_tasks()):
+                own = [a for a in own if a != "request_extension"]
+            out += own
+    if task.kind == TaskKind.work and not holds and actor.roles & policy.CHASE_ROLES and task.due_at is not None:
+        out.append("chase")
+    if "leader" in actor.roles:
+        out.append("instruct")
+    if actor.login == item.initiator or "admin" in actor.roles:
+        out.append("cancel")
+    out.append("comment")
+    return [a for a in dict.fromkeys(out) if task.state in states_for(a)]
+
+
+def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAllowed:
+    """Why `actor` may not take `action` on `task` now, in words for the person."""
+    outcomes = getattr(item.definition.steps.get(task.step), "outcomes", None) or {}
+    if action not in ACTIONS and action not in outcomes:
+        return NotAllowed(f"没有“{action}”这个操作", f"there is no action {action!r}", {"action": action})
+    if item.state != ItemState.running:
+        return NotAllowed("该事项已结束", "the item has ended", {"action": action})
+    if task.state not in OPEN_TASK_STATES:
+        return NotAllowed("该任务已结束", "the task is no longer open", {"action": action})
+    if task.state == TaskState.pending and task.state not in states_for(action):
+        return NotAllowed("请先签收", "sign for the task first", {"action": action})
+    return NotAllowed(f"您现在不能对该任务执行“{label(action, 'zh')}”",
+                      f"you may not take the action '{label(action, 'en')}' on this task now", {"action": action})
+
+
+def check_fields(specs: list[FieldSpec], data: dict) -> dict:
+    """The action's values by its fields (the one coercer), or InputError naming the first bad field."""
+    out = {}
+    for f in specs:
+        v = data.get(f.name)
+        if is_blank(v):
+            if f.required:
+                raise InputError(f.name, f"请填写{f.zh}", f"{f.en} is required")
+            continue
+        out[f.name] = coerce(f.type, v, f.name, choices=f.choices, low=f.min, high=f.max)
+    return out
+
+
+def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, ctx: Ctx) -> list[Effect]:
+    """Effects of `actor` taking `action` on `task` with `data`; raises NotAllowed / InputError."""
+    if action not in available(item, task, actor, ctx):
+        raise refusal(item, task, action, actor)
+    step = item.definition.steps.get(task.step)
+    named = action
+    if isinstance(step, dsl.TaskStep) and action in step.outcomes:
+        data, action = {**data, "outcome": action}, "submit"
+    data = check_fields(fields_for(action, item, task), data)
+    effects = HANDLERS[action](item, task, actor, data, ctx)
+    hook = (getattr(step, "hooks", None) or {}).get(named)
+    if hook:  # right after the action's own audit event, before any step it enters
+        at = next((i + 1 for i, e in enumerate(effects) if isinstance(e, Event)), len(effects))
+        effects.insert(at, Call(hook, named, task.id, task.step, data=to_json(data), task_data=dict(task.data),
+                                actor=actor.login))
+    return effects

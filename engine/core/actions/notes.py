@@ -1,0 +1,61 @@
+"""Handlers that add to an item's record without moving it: progress (进展反馈), comments, a leader's instruction
+(批示) and chasing (催办)."""
+from __future__ import annotations
+
+from engine.core import dsl
+from engine.core.actions.common import actor_name, event
+from engine.core.machine import add_duration
+from engine.core.model import Entry, Notify, UpdateItem, UpdateTask
+from engine.core.org import Holder
+from engine.core.states import NotAllowed
+
+
+def do_progress(item, task, actor, data, ctx):
+    pct = data.get("percent")  # 0 to 100: the catalogue's range for the field
+    pct = int(pct) if pct is not None else None
+    return [Entry("progress", data["text"], task_id=task.id, percent=pct),
+            UpdateTask(task.id, {"data": {**task.data, "progress": pct}}),
+            UpdateItem({"progress": data["text"], "progress_percent": pct}),
+            event("progress", task, actor, ctx, f"反馈进展{f'（{pct}%）' if pct is not None else ''}：{data['text']}",
+                  f"reported progress{f' ({pct}%)' if pct is not None else ''}: {data['text']}", percent=pct)]
+
+
+def do_comment(item, task, actor, data, ctx):
+    return [Entry("comment", data["text"], task_id=task.id),
+            event("comment", task, actor, ctx, f"留言：{data['text']}", f"commented: {data['text']}")]
+
+
+def involved(item) -> list[Holder]:
+    hs = [t.holder for t in item.open_tasks()] + [Holder(person=item.initiator)]
+    return list(dict.fromkeys(hs))
+
+
+def do_instruct(item, task, actor, data, ctx):
+    return [Entry("instruction", data["text"], task_id=task.id),
+            event("instruct", task, actor, ctx, f"批示：{data['text']}", f"instructed: {data['text']}"),
+            Notify([h for h in involved(item) if h != Holder(person=actor.login)], "instruction",
+                   {"text": data["text"], "leader": actor_name(actor, ctx)})]
+
+
+def chase_interval(item, task) -> dsl.Duration:
+    rules = item.definition.chase_rules_for(task.step)
+    return rules.min_interval if rules else dsl.Duration(amount=1, unit="working_days")
+
+
+def do_chase(item, task, actor, data, ctx):
+    if task.last_chased_at is not None:
+        gap = chase_interval(item, task)
+        allowed_at = add_duration(gap, task.last_chased_at, ctx.cal)
+        if ctx.now < allowed_at:
+            at = allowed_at.astimezone(ctx.cal.tz).strftime("%Y-%m-%d %H:%M")
+            raise NotAllowed(f"距上次催办不足 {gap.amount:g} 个工作日，{at} 后可再次催办",
+                             f"chased less than {gap} ago; you can chase again after {at}",
+                             {"next_allowed_at": allowed_at.isoformat()})
+    return [UpdateTask(task.id, {"chase_count": task.chase_count + 1, "last_chased_at": ctx.now}),
+            event("chase", task, actor, ctx, f"催办：{data['message']}", f"chased: {data['message']}",
+                  message=data["message"], manual=True),
+            Notify([task.holder], "chase_manual", {"message": data["message"], "by": actor_name(actor, ctx),
+                                                   "by_en": ctx.org.person_name(actor.login, "en")}, task_id=task.id)]
+
+
+HANDLERS = {"progress": do_progress, "comment": do_comment, "instruct": do_instruct, "chase": do_chase}

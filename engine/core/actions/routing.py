@@ -1,0 +1,130 @@
+"""Handlers that move an item or a task: sign for it (签收), submit a step, assign (交办), transfer (转办),
+return (退回) and cancel (撤销)."""
+from __future__ import annotations
+
+from engine.core import dsl
+from engine.core.actions.common import actor_name, close, event, lead_holders, target, units
+from engine.core.assignment import check_assignment
+from engine.core.codec import to_json
+from engine.core.machine import due_time, each_advance, enter, follow, set_assignment
+from engine.core.model import Effect, Event, NewTask, Notify, UpdateItem, UpdateTask
+from engine.core.org import Holder
+from engine.core.states import InputError, ItemState, Part, TaskState
+
+
+def do_accept(item, task, actor, data, ctx):
+    return [UpdateTask(task.id, {"state": TaskState.active, "accepted_at": ctx.now}),
+            event("accept", task, actor, ctx, "签收", "signed for the task")]
+
+
+def do_submit(item, task, actor, data, ctx):
+    step = item.definition.steps[task.step]
+    if isinstance(step, dsl.TaskStep) and step.each:
+        # with a submit hook the values go to the hook (ratings stay private), else onto the task
+        kept = task.data if step.hooks.get("submit") else {**task.data, **to_json(data)}
+        return [close(task, TaskState.done, ctx, outcome="submit", data=kept),
+                event("submit", task, actor, ctx, f"提交“{step.title.zh}”", f"submitted '{step.title.en}'",
+                      **to_json(data))] + \
+            each_advance(item, task.step, {task.id}, ctx, sender=actor.login)
+    transitions = step.outcomes[data["outcome"]].next if data.get("outcome") else step.next
+    label = step.outcomes[data["outcome"]].label if data.get("outcome") else None
+    zh = f"提交“{step.title.zh}”" + (f"：{label.zh}" if label else "")
+    en = f"submitted '{step.title.en}'" + (f": {label.en}" if label else "")
+    effects = [close(task, TaskState.done, ctx, outcome=data.get("outcome") or "submit",
+                     data={**task.data, **to_json(data)}),
+               event("submit", task, actor, ctx, zh, en, **to_json(data))]
+    return effects + enter(item, follow(transitions, item, ctx, data, actor), ctx, sender=actor.login)
+
+
+def do_assign(item, task, actor, data, ctx):
+    lead = target(data["lead"], ctx, "lead")
+    co = units(data.get("co") or [], ctx, "co")
+    check_assignment(lead, co, data["due"], ctx.cal.local_date(ctx.now))
+    step = item.definition.steps[task.step]
+    effects = [close(task, TaskState.done, ctx, outcome="assign", data={**task.data, "choice": to_json(data)})]
+    effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=data["due"])
+    co_zh = "、".join(ctx.org.holder_name(Holder(unit=u)) for u in co) or "无"
+    co_en = ctx.org.unit_names(co, "en") or "none"
+    effects.append(event("assign", task, actor, ctx,
+                         f"交办：主办 {ctx.org.holder_name(lead)}，协办 {co_zh}，时限 {data['due']}",
+                         f"assigned: lead {ctx.org.holder_name(lead, 'en')}, co {co_en}, due {data['due']}",
+                         **to_json(data)))
+    return effects + enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
+
+
+def do_transfer(item, task, actor, data, ctx):
+    step = item.definition.steps[task.step]
+    if isinstance(step, dsl.TransferStep):  # route the item (转办 step)
+        lead = target(data["lead"], ctx, "lead")
+        co = units(data.get("co") or [], ctx, "co")
+        effects = [close(task, TaskState.done, ctx, outcome="transfer")]
+        effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=item.assignment.get("due"))
+        effects.append(event("route", task, actor, ctx, f"转办至 {ctx.org.holder_name(lead)}",
+                             f"dispatched to {ctx.org.holder_name(lead, 'en')}", **to_json(data)))
+        return effects + enter(item, follow(step.next, item, ctx, data, actor), ctx, sender=actor.login)
+    to = target(data["to"], ctx, "to")
+    if to == task.holder or (to.person and to.person == actor.login):
+        raise InputError("to", "不能转给当前办理人", "cannot transfer to the current holder")
+    due = task.due_at
+    if not step.transfer_keeps_deadline and step.transfer_deadline:
+        due = due_time(step.transfer_deadline, item, ctx)
+    new = NewTask(step=task.step, part=task.part, holder=to, due_at=due, round=task.round, from_task=task.id,
+                  sender=actor.login, card=task.card, chase_count=task.chase_count, ref="transferred",
+                  state=TaskState.pending if (step.sign if step.sign is not None else True) else TaskState.active)
+    if task.part == Part.lead:
+        a = dict(item.assignment, lead=to.as_dict())
+        item.assignment = a
+    return [close(task, TaskState.transferred, ctx, data={**task.data, "reason": data["reason"]}), new,
+            UpdateItem({"assignment": item.assignment}),
+            Event("transfer", f"{actor_name(actor, ctx)}转办给 {ctx.org.holder_name(to)}：{data['reason']}",
+                  f"{ctx.org.person_name(actor.login, 'en')} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
+                  task_id=task.id, data={"to": to.as_dict(), "reason": data["reason"], "due_kept": due == task.due_at}),
+            Notify([to], "task_new", {"step": step.title.zh, "step_en": step.title.en, "due_at": due},
+                   task_ref="transferred")]
+
+
+def do_return(item, task, actor, data, ctx):
+    step = item.definition.steps[task.step]
+    to_step = data.get("to_step")
+    if to_step and (to_step not in item.definition.steps or item.definition.steps[to_step].kind in ("chase", "end")):
+        raise InputError("to_step", f"没有环节“{to_step}”", f"no step {to_step!r} to return to")
+    effects: list[Effect] = [close(task, TaskState.returned, ctx, data={**task.data, "reason": data["reason"]})]
+    if task.from_task and not to_step:  # back to whoever transferred it
+        prev = item.task(task.from_task)
+        effects.append(NewTask(step=task.step, part=task.part, holder=prev.holder, due_at=task.due_at,
+                               round=task.round, from_task=task.id, sender=actor.login, card=task.card,
+                               chase_count=task.chase_count, state=TaskState.active, ref="back"))
+        if task.part == Part.lead:
+            item.assignment = dict(item.assignment, lead=prev.holder.as_dict())
+            effects.append(UpdateItem({"assignment": item.assignment}))
+        back_to = ctx.org.holder_name(prev.holder)
+        effects.append(Event("return", f"{actor_name(actor, ctx)}退回给 {back_to}：{data['reason']}",
+                             f"{ctx.org.person_name(actor.login, 'en')} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
+                             task_id=task.id, data={"reason": data["reason"]}))
+        return effects + [Notify([prev.holder], "task_returned", {"reason": data["reason"]}, task_ref="back")]
+    if task.part == Part.co and not to_step:  # a co-handler declines: the others go on
+        return effects + [event("return", task, actor, ctx, f"退回会办：{data['reason']}",
+                                f"declined co-handling: {data['reason']}", reason=data["reason"]),
+                          Notify(lead_holders(item, task), "task_returned", {"reason": data["reason"]})]
+    target = to_step or step.return_to
+    for t in item.open_tasks(task.step):
+        if t.id != task.id:
+            effects.append(close(t, TaskState.skipped, ctx))
+    effects.append(event("return", task, actor, ctx, f"退回至“{item.definition.steps[target].title.zh}”：{data['reason']}",
+                         f"returned it to '{item.definition.steps[target].title.en}': {data['reason']}",
+                         reason=data["reason"], to_step=target))
+    return effects + enter(item, target, ctx, sender=actor.login)
+
+
+def do_cancel(item, task, actor, data, ctx):
+    holders = [t.holder for t in item.open_tasks()]
+    return [*[close(t, TaskState.cancelled, ctx) for t in item.open_tasks()],
+            UpdateItem({"state": ItemState.cancelled, "closed_at": ctx.now}),
+            Event("cancel", f"{actor_name(actor, ctx)}撤销了该事项：{data['reason']}",
+                  f"{ctx.org.person_name(actor.login, 'en')} cancelled the item: {data['reason']}", task_id=task.id,
+                  data={"reason": data["reason"]}),
+            Notify(list(dict.fromkeys(holders)), "item_cancelled", {"reason": data["reason"]})]
+
+
+HANDLERS = {"accept": do_accept, "submit": do_submit, "assign": do_assign, "transfer": do_transfer,
+            "return": do_return, "cancel": do_cancel}
