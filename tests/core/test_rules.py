@@ -8,7 +8,7 @@ import pytest
 
 from engine.core.org import ActorExpr, Holder, parse_actor, resolve
 from engine.core.states import ItemState, Part, TaskKind, TaskState, is_overdue, item_overdue, overdue_days
-from engine.parser.loader import check_actor
+from engine.parser.actors import check_actor
 
 from tests.core.builders import NOW, ctx, org, shipped, task
 
