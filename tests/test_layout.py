@@ -95,7 +95,6 @@ def test_the_pure_core_and_the_parser_import_no_framework_and_read_no_clock():
     assert offenders == {}
 
 
-@pytest.mark.xfail(strict=True, reason='issue 10: being mended')
 def test_only_the_clock_reads_the_time():
     offenders = {}
     for name, path in modules().items():
@@ -137,7 +136,6 @@ def project_imports(name: str, path: Path, known: dict[str, Path]) -> list[tuple
     return out
 
 
-@pytest.mark.xfail(strict=True, reason='issue 10: being mended')
 def test_no_module_imports_another_modules_private_name():
     known = modules()
     offenders = []
@@ -189,7 +187,6 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason='issue 10: being mended')
 def test_project_modules_import_each_other_without_cycles():
     known = modules()
     graph: dict[str, set[str]] = {}
