@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from engine.core import dsl
 from engine.appraisal import stages, store
 from engine.appraisal.trigger import ensure_cycle
-from engine.runtime.site import STAGES, Site, engine_function
+from engine.runtime.site import Site
 from engine.store import db
 from engine.store.tables import Instance
 from workflows.flows import site_for
@@ -68,7 +68,7 @@ def waiting(site: Site) -> list[tuple[int, str]]:
             step = site.definition(r.definition_key, r.definition_version).steps.get(r.current_step or "")
             if not isinstance(step, dsl.AutoStep) or not step.stage:
                 continue
-            if getattr(engine_function(STAGES, step.stage, ("自动环节", "stage")), "per_unit", False):
+            if site.plugins.per_unit(step.stage):
                 out.append((store.cycle(conn=conn, instance_id=r.id).id, step.stage.split(".")[-1]))
     return out
 
@@ -116,7 +116,7 @@ def trigger_plans(site: Site) -> list:
                                f"at {defn.trigger.at} on the period's first working day ({tz})",
                                cron=trigger_cron(defn.trigger), timezone=tz))
     per_unit = [s for d in defs.values() for s in d.steps.values() if isinstance(s, dsl.AutoStep) and s.stage
-                and getattr(engine_function(STAGES, s.stage, ("自动环节", "stage")), "per_unit", False)]
+                and site.plugins.per_unit(s.stage)]
     if per_unit:
         out.append(Planned("appraisal-stages", appraisal_stages, "Appraisal metrics and scores mapped over units, "
                            "for cycles waiting for them (replicas with DUBAN_STAGES=external)",
