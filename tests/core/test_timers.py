@@ -177,7 +177,7 @@ def test_a_reassigning_timeout_hands_the_task_on_with_its_chases_and_card(direct
                           item(directive, t), t, ctx(org, cal, "2026-03-26 18:00"))
     closed, new = effects[0], effects[1]
     assert closed == UpdateTask(7, {"state": TaskState.transferred, "closed_at": at("2026-03-26 18:00")})
-    assert isinstance(new, NewTask) and new.holder == Holder(person="office")
+    assert isinstance(new, NewTask) and new.holder == Holder(role="office_director")
     assert (new.chase_count, new.card, new.due_at, new.from_task) == (3, Card.yellow, DUE, 7)
 
 
