@@ -106,6 +106,20 @@ def arm_task(item: ItemSnap, task_id: int, step: str, due_at: datetime | None, c
     return [s.arm(task_id, due_at) for s in specs]
 
 
+def cards_after_move(item: ItemSnap, moved: dict[int, datetime], now: datetime) -> list[Effect]:
+    """Cards after due times moved (an approved extension): a task whose due time is now ahead loses its card, and
+    the item loses its card once none of its open tasks is overdue any more. Rework, transfers and reassignments move
+    no due time, so the card stays through them."""
+    effects: list[Effect] = []
+    for t in item.tasks:
+        if t.id in moved and moved[t.id] > now and t.card != Card.none:
+            effects.append(UpdateTask(t.id, {"card": Card.none.value}, bump=False))
+    dues = [moved.get(t.id, t.due_at) for t in item.open_tasks()]
+    if item.card != Card.none and any(d > now for d in moved.values()) and all(d is None or d > now for d in dues):
+        effects.append(UpdateItem({"card": Card.none.value}, bump=False))
+    return effects
+
+
 def overdue_working_days(due_at: datetime, now: datetime, cal: Any) -> int:
     return cal.working_days_between(due_at, now) if now > due_at else 0
 

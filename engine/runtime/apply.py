@@ -82,6 +82,7 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
     refs: dict[str, int] = {}
     item_changes: dict[str, Any] = {}
     snaps = {t.id: t for t in item.tasks}
+    moved: dict[int, datetime] = {}  # due times moved by these effects
     versions = {t.id: t.version for t in item.tasks}
     n_events = len(w.events)
     i = 0
@@ -124,6 +125,7 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             if closing:
                 timer_store.end_pending(conn=conn, task_id=e.task_id, state="cancelled")
             elif "due_at" in ch:
+                moved[e.task_id] = ch["due_at"]
                 timer_store.end_pending(conn=conn, task_id=e.task_id, state="superseded")
                 task = item.task(e.task_id)
                 w.timers += [_timer_row(a, item.id) for a in timers.arm_task(
@@ -147,6 +149,9 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             notice(site, conn, item, e, ctx.now, refs, w)
         elif isinstance(e, RunStage):
             stages.append(e)
+        if i == len(effects) and moved:  # after the last effect: cards of tasks no longer overdue come down
+            effects += timers.cards_after_move(item, moved, ctx.now)
+            moved = {}
     n = len(w.events) - n_events
     if writes is None:
         w.flush(site, conn, ctx.now)

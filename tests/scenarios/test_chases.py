@@ -153,3 +153,37 @@ def test_rework_after_a_rejected_verification_keeps_the_chases_and_the_red_card(
     assert daily(site, clock, "2026-03-30", "2026-03-31") == {
         "2026-03-30": [("chase", 6, ["finance.head"])], "2026-03-31": [("chase", 7, ["finance.head"])]}
     assert office.view(item)["card"] == "red"
+
+
+def test_an_approved_extension_past_the_due_time_lowers_the_card_and_the_chases_resume_if_late_again(
+        office, site, clock):
+    item = office.issue_directive(co_units=[])  # due Fri 2026-03-20
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "accept", on="finance")
+    daily(site, clock, "2026-03-18", "2026-03-20", "2026-03-23", "2026-03-24", "2026-03-25", "2026-03-26",
+          "2026-03-27")
+    def cards():
+        v = office.view(item)
+        return v["card"], [t["card"] for t in v["tasks"] if t["step"] == "handle" and t["kind"] == "work"]
+
+    assert cards() == ("red", ["red"])
+    clock.set(at("2026-03-30 09:00"))
+    office.do("finance.head", item, "handle", "request_extension", on="finance", new_due="2026-04-10", reason="等待审计")
+    office.do("office", item, "handle", "approve", kind="extension")
+    assert cards() == ("none", ["none"])
+    assert fired(site, clock, "2026-03-30 18:00") == []  # no longer overdue: no chase
+    assert fired(site, clock, "2026-04-08 09:00") == [("remind", 0, ["finance.head"])]
+    assert fired(site, clock, "2026-04-10 18:00") == [("due", 0, ["finance.head"])]
+    assert fired(site, clock, "2026-04-13 18:00") == [("chase", 6, ["finance.head"])]  # five were sent before
+
+
+def test_an_extension_of_a_task_not_yet_overdue_leaves_a_card_of_another_late_task(office, site, clock):
+    item = office.issue_directive(co_units=["hr"])
+    office.register_and_assign(item)
+    daily(site, clock, "2026-03-18", "2026-03-20", "2026-03-23", "2026-03-24", "2026-03-25")
+    assert office.view(item)["card"] == "yellow"
+    clock.set(at("2026-03-26 09:00"))
+    office.do("hr.head", item, "handle", "accept", on="hr")
+    office.do("hr.head", item, "handle", "request_extension", on="hr", new_due="2026-04-10", reason="等待审计")
+    office.do("office", item, "handle", "approve", kind="extension")
+    assert office.view(item)["card"] == "yellow"  # the lead's task is still overdue
