@@ -51,31 +51,30 @@ def sweep(site: Site, *, now: datetime | None = None, batch_size: int = 500) -> 
             if not rows:
                 break
             batch = Writes(inbox.digest_people(conn=conn))
+            claimed = {r.task_id for r in rows}
             items = item_store.load_items(conn=conn, item_ids={r.instance_id for r in rows},
-                                          definition_of=site.definition)
+                                          definition_of=site.definition, task_ids=claimed)
             tasks = {t.id: t for it in items.values() for t in it.tasks}
-            live, closed = [], []
-            for t in rows:
-                task, item = tasks.get(t.task_id), items.get(t.instance_id)
-                ok = task is not None and item is not None and task.state in OPEN_TASK_STATES \
-                    and item.state == ItemState.running
-                (live if ok else closed).append(t)
-            timer_store.set_states(conn=conn, ids=[t.id for t in closed], state="cancelled")
-            result.stale += len(closed)
+            live = [t for t in rows if _open(items.get(t.instance_id), tasks.get(t.task_id))]
+            alive = {t.id for t in live}
+            closed = [t.id for t in rows if t.id not in alive]
             keep, stale = timers.current(live, tasks, now)
             timer_store.set_states(conn=conn, ids=[t.id for t in stale], state="superseded")
             result.superseded += len(stale)
             ctx = site.ctx(now, conn)
             for t in keep:
                 item = items[t.instance_id]
+                if not _open(item, tasks.get(t.task_id)):  # closed by a timeout fired earlier in this batch
+                    closed.append(t.id)
+                    continue
                 try:
-                    if t.kind == "timeout":  # changes who holds the task: its writes roll back alone
+                    if t.kind == "timeout":  # the machine acts on the whole item; its writes roll back alone
+                        whole = item_store.load_items(conn=conn, item_ids={item.id}, definition_of=site.definition)
                         with conn.begin_nested():
-                            recipients = _fire(site, conn, batch, t, item, ctx)
-                        items.pop(t.instance_id)  # reloaded fresh for a later timer of the same item
-                        items.update(item_store.load_items(conn=conn, item_ids={t.instance_id},
-                                                           definition_of=site.definition))
-                        tasks.update({x.id: x for x in items[t.instance_id].tasks})
+                            recipients = _fire(site, conn, batch, t, whole[item.id], ctx)
+                        items.update(item_store.load_items(conn=conn, item_ids={item.id},
+                                                           definition_of=site.definition, task_ids=claimed))
+                        tasks.update({x.id: x for x in items[item.id].tasks})
                     else:  # bookkeeping and messages only: collected, written with the batch
                         recipients = _fire(site, conn, batch, t, item, ctx)
                 except Exception as e:  # one failing timer is logged and never stops the rest
@@ -86,8 +85,15 @@ def sweep(site: Site, *, now: datetime | None = None, batch_size: int = 500) -> 
                                        retry_at=now + timedelta(minutes=5 * (t.attempts + 1)) if retry else None)
                     continue
                 result.fired.append(Fired(t.id, t.task_id, t.instance_id, t.kind, t.seq, recipients))
+            timer_store.set_states(conn=conn, ids=closed, state="cancelled")
+            result.stale += len(closed)
             batch.flush(site, conn, now)
     return result
+
+
+def _open(item: ItemSnap | None, task: Any) -> bool:
+    return item is not None and task is not None and task.state in OPEN_TASK_STATES \
+        and item.state == ItemState.running
 
 
 def _fire(site: Site, conn: Connection, batch: Writes, t: Any, item: ItemSnap, ctx: Any) -> list[str]:

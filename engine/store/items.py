@@ -124,14 +124,17 @@ def item_of_task(*, conn: Connection, task_id: int) -> int:
     return iid
 
 
-def load_items(*, conn: Connection, item_ids: set[int], definition_of: Any) -> dict[int, ItemSnap]:
-    """Several items as snapshots in two queries (the sweep loads a whole batch at once)."""
+def load_items(*, conn: Connection, item_ids: set[int], definition_of: Any,
+               task_ids: set[int] | None = None) -> dict[int, ItemSnap]:
+    """Several items as snapshots in two queries (the sweep loads a whole batch at once). With `task_ids` the
+    snapshots hold only those tasks (enough for a reminder, a chase or a card; not for the machine)."""
     if not item_ids:
         return {}
     rows = list(conn.execute(sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id.in_(item_ids))))
     tasks: dict[int, list[TaskSnap]] = {r.id: [] for r in rows}
+    which = T_TASK.c.instance_id.in_(item_ids) if task_ids is None else T_TASK.c.id.in_(task_ids)
     for t in conn.execute(sa.select(T_TASK.c.instance_id, *(T_TASK.c[k] for k in TASK_SNAP_COLUMNS))
-                          .where(T_TASK.c.instance_id.in_(item_ids)).order_by(T_TASK.c.id)):
+                          .where(which).order_by(T_TASK.c.id)):
         tasks[t[0]].append(_task_snap(*t[1:]))
     out = {}
     for r in rows:
