@@ -187,3 +187,22 @@ def test_an_extension_of_a_task_not_yet_overdue_leaves_a_card_of_another_late_ta
     office.do("hr.head", item, "handle", "request_extension", on="hr", new_due="2026-04-10", reason="等待审计")
     office.do("office", item, "handle", "approve", kind="extension")
     assert office.view(item)["card"] == "yellow"  # the lead's task is still overdue
+
+
+def test_a_task_reassigned_by_a_timeout_after_its_due_time_keeps_being_chased(office, site, clock, tmp_path):
+    from engine.parser.loader import definitions_dir
+    from engine.runtime.boot import register_definitions
+
+    text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2")
+    text += "    on_timeout: {after_overdue: 2 working days, action: reassign, to: role:office_director}\n"
+    (tmp_path / "directive.yaml").write_text(text, encoding="utf-8")
+    register_definitions(site, [tmp_path / "directive.yaml"])
+    item = office.issue_directive(co_units=[])  # due Fri 2026-03-20
+    office.register_and_assign(item)
+    daily(site, clock, "2026-03-18", "2026-03-20")
+    assert fired(site, clock, "2026-03-23 18:00") == [("chase", 1, ["finance.head"])]
+    # two working days overdue: the office director takes it over; finance's own next chase is void
+    assert fired(site, clock, "2026-03-24 18:00") == [("timeout", 0, ["finance.head", "office"])]
+    assert fired(site, clock, "2026-03-25 18:00") == [("chase", 2, ["office"]), ("escalate", 0, ["office"])]
+    assert fired(site, clock, "2026-03-26 18:00") == [("chase", 3, ["office"])]
+    assert office.view(item)["card"] == "yellow"
