@@ -10,7 +10,7 @@ from engine.core import dsl
 from engine.core.machine import Ctx, add_duration, enter, window_elapsed, WINDOW, PURPOSE
 from engine.core.model import ArmTimer, Effect, Event, ItemSnap, Notify, TaskSnap, UpdateItem, UpdateTask, NewTask
 from engine.core.org import Holder, resolve
-from engine.core.states import CARD_RANK, Card, TaskState
+from engine.core.states import CARD_RANK, Card, TaskKind, TaskState
 
 KINDS = ("remind", "due", "chase", "escalate", "timeout")
 # The messages that tell a holder where their task stands: after a jump of the clock only the newest goes out.
@@ -114,7 +114,7 @@ def cards_after_move(item: ItemSnap, moved: dict[int, datetime], now: datetime) 
     for t in item.tasks:
         if t.id in moved and moved[t.id] > now and t.card != Card.none:
             effects.append(UpdateTask(t.id, {"card": Card.none.value}, bump=False))
-    dues = [moved.get(t.id, t.due_at) for t in item.open_tasks()]
+    dues = [moved.get(t.id, t.due_at) for t in item.open_tasks() if t.kind == TaskKind.work]
     if item.card != Card.none and any(d > now for d in moved.values()) and all(d is None or d > now for d in dues):
         effects.append(UpdateItem({"card": Card.none.value}, bump=False))
     return effects

@@ -184,3 +184,15 @@ def test_a_reassigning_timeout_hands_the_task_on_with_its_chases_and_card(direct
 def test_an_unknown_kind_is_refused(directive, org, cal):
     with pytest.raises(ValueError):
         timers.fire(Due("ring"), item(directive, task()), task(), ctx(org, cal, "2026-03-20 18:00"))
+
+
+def test_cards_come_down_only_when_every_open_task_is_ahead_of_its_due_time(directive):
+    now = at("2026-03-30 09:00")
+    lead, co = task(7, card=Card.red), task(8, card=Card.red, unit="hr", part=Part.co)
+    both = timers.cards_after_move(item(directive, lead, co, card=Card.red), {7: at("2026-04-10 18:00"),
+                                                                             8: at("2026-04-10 18:00")}, now)
+    assert both == [UpdateTask(7, {"card": "none"}, bump=False), UpdateTask(8, {"card": "none"}, bump=False),
+                    UpdateItem({"card": "none"}, bump=False)]
+    one = timers.cards_after_move(item(directive, lead, co, card=Card.red), {8: at("2026-04-10 18:00")}, now)
+    assert one == [UpdateTask(8, {"card": "none"}, bump=False)]  # the lead is still overdue: the item keeps red
+    assert timers.cards_after_move(item(directive, lead, card=Card.red), {7: at("2026-03-27 18:00")}, now) == []
