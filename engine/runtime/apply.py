@@ -45,9 +45,10 @@ class Writes:
         self.tasks: dict[int, dict] = defaultdict(dict)  # unversioned touches, merged per row
         self.items: dict[int, dict] = defaultdict(dict)
         self.digest: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.told: list[str] = []  # the people notified, in order (repeats possible)
 
     def merge(self, other: "Writes") -> None:
-        for name in ("events", "entries", "notes", "outbox", "timers"):
+        for name in ("events", "entries", "notes", "outbox", "timers", "told"):
             getattr(self, name).extend(getattr(other, name))
         for mine, theirs in ((self.tasks, other.tasks), (self.items, other.items)):
             for rid, ch in theirs.items():
@@ -89,7 +90,16 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
     while i < len(effects):
         e = effects[i]
         i += 1
-        if isinstance(e, Call):  # a step's hook, in order: what it adds comes right after it
+        if isinstance(e, Event):  # the most frequent effects first
+            w.events.append(dict(
+                instance_id=item.id, task_id=e.task_id or refs.get(e.task_ref or ""), at=ctx.now, actor=actor,
+                kind=e.kind, message_zh=e.zh, message_en=e.en, data=_jsonable(e.data)))
+        elif isinstance(e, Notify):
+            w.told += notice(site, conn, item, e, ctx.now, refs, w)
+        elif isinstance(e, Entry):
+            w.entries.append(dict(instance_id=item.id, task_id=e.task_id, person=actor or "system",
+                                  kind=e.kind, text=e.text, percent=e.percent, at=ctx.now))
+        elif isinstance(e, Call):  # a step's hook, in order: what it adds comes right after it
             more = site.plugins.hook(e.hook)(site, conn, item, e, ctx)
             effects[i:i] = list(more or [])
         elif isinstance(e, NewTask):
@@ -138,15 +148,6 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             item_changes.update(e.changes)
         elif isinstance(e, ArmTimer):
             w.timers.append(_timer_row(e, item.id))
-        elif isinstance(e, Event):
-            w.events.append(dict(
-                instance_id=item.id, task_id=e.task_id or refs.get(e.task_ref or ""), at=ctx.now, actor=actor,
-                kind=e.kind, message_zh=e.zh, message_en=e.en, data=_jsonable(e.data)))
-        elif isinstance(e, Entry):
-            w.entries.append(dict(instance_id=item.id, task_id=e.task_id, person=actor or "system",
-                                  kind=e.kind, text=e.text, percent=e.percent, at=ctx.now))
-        elif isinstance(e, Notify):
-            notice(site, conn, item, e, ctx.now, refs, w)
         elif isinstance(e, RunStage):
             stages.append(e)
         if i == len(effects) and moved:  # after the last effect: cards of tasks no longer overdue come down

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from engine.core import timers
-from engine.core.model import ItemSnap, Notify
+from engine.core.model import ItemSnap
 from engine.core.states import OPEN_TASK_STATES, ItemState
 from engine.runtime.apply import Writes, apply
 from engine.runtime.site import Site
@@ -107,5 +107,4 @@ def _fire(site: Site, conn: Connection, batch: Writes, t: Any, item: ItemSnap, c
     else:  # no version bump: a chase or a card leaves the holder's open form valid
         apply(site, conn, item, effects, None, ctx, bump=False, writes=one)
     batch.merge(one)
-    return list(dict.fromkeys(p for e in effects if isinstance(e, Notify) for h in e.holders
-                              for p in site.org.logins_of(h)))
+    return list(dict.fromkeys(one.told))
