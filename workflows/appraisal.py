@@ -16,7 +16,7 @@ from engine.core import dsl
 from engine.appraisal import stages
 from engine.appraisal.stages import waiting
 from engine.appraisal.trigger import ensure_cycle
-from engine.runtime.site import STAGES, Site, engine_function
+from engine.runtime.site import Site
 from workflows.flows import site_for
 from workflows.plans import Planned, seconds_setting
 
@@ -98,7 +98,7 @@ def trigger_plans(site: Site) -> list:
                                f"at {defn.trigger.at} on the period's first working day ({tz})",
                                cron=trigger_cron(defn.trigger), timezone=tz))
     per_unit = [s for d in defs.values() for s in d.steps.values() if isinstance(s, dsl.AutoStep) and s.stage
-                and getattr(engine_function(STAGES, s.stage, ("自动环节", "stage")), "per_unit", False)]
+                and site.plugins.per_unit(s.stage)]
     if per_unit:
         out.append(Planned("appraisal-stages", appraisal_stages, "Appraisal metrics and scores mapped over units, "
                            "for cycles waiting for them (replicas with DUBAN_STAGES=external)",

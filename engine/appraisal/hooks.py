@@ -1,32 +1,34 @@
-"""Registers the appraisal's engine lists, stages and hooks (the names definitions/appraisal_quarterly.yaml uses)."""
+"""The appraisal's engine lists, stages, hooks and scheduled jobs (the names definitions/appraisal_quarterly.yaml
+uses), registered on a site's plugin registry by `register` when the site is built."""
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from engine.appraisal import appeals, scope, stages, store
+from engine.appraisal import appeals, scope, stages, store, trigger
 from engine.core.model import Call, Effect
-from engine.runtime.site import register_hook, register_list, register_stage
 
-for _name in ("people", "supervisor_pairs", "peer_pairs", "results"):
-    register_list(f"appraisal.{_name}")(lambda site, conn, item, _w=_name: scope.entries(conn, item, _w))
-
-register_stage("appraisal.open")(stages.open_cycle)
-register_stage("appraisal.metrics", per_unit=True)(stages.stage_metrics)
-register_stage("appraisal.scores", per_unit=True)(stages.stage_scores)
-register_stage("appraisal.publish")(stages.publish)
-register_stage("appraisal.finalize")(stages.finalize)
-
-register_hook("appraisal.calibrate")(appeals.calibrate)
-register_hook("appraisal.sign_off")(appeals.sign_off)
-register_hook("appraisal.appeal")(appeals.appeal)
-register_hook("appraisal.uphold")(appeals.uphold)
-register_hook("appraisal.adjust")(appeals.adjust)
+LISTS = ("people", "supervisor_pairs", "peer_pairs", "results")
 
 
-@register_hook("appraisal.rating")
-def rating(site: Any, conn: Connection, item: Any, call: Call, ctx: Any) -> list[Effect]:
+def register(plugins: Any) -> None:
+    """Add the appraisal's names to a site's `engine.runtime.plugins.Plugins`."""
+    for name in LISTS:
+        plugins.add_list(f"appraisal.{name}", lambda site, conn, item, _w=name: scope.entries(conn, item, _w))
+    plugins.add_stage("appraisal.open", stages.open_cycle)
+    plugins.add_stage("appraisal.metrics", stages.stage_metrics, per_unit=True)
+    plugins.add_stage("appraisal.scores", stages.stage_scores, per_unit=True)
+    plugins.add_stage("appraisal.publish", stages.publish)
+    plugins.add_stage("appraisal.finalize", stages.finalize)
+    plugins.add_hook("appraisal.calibrate", appeals.calibrate)
+    plugins.add_hook("appraisal.sign_off", appeals.sign_off)
+    plugins.add_hook("appraisal.appeal", appeals.appeal)
+    plugins.add_hook("appraisal.uphold", appeals.uphold)
+    plugins.add_hook("appraisal.adjust", appeals.adjust)
+    plugins.add_hook("appraisal.rating", rating)
+    plugins.add_jobs(trigger.scheduler_jobs)
+
+
+def rating(site: Any, conn: Any, item: Any, call: Call, ctx: Any) -> list[Effect]:
     """A submitted self-assessment, supervisor or peer rating: its values kept for scoring (not on the task)."""
     d = call.task_data
     values = {f["name"]: call.data[f["name"]] for f in d.get("fields") or [] if call.data.get(f["name"]) is not None}

@@ -19,7 +19,7 @@ from engine.core.machine import APPEAL, PURPOSE
 from engine.core.model import Effect, Event, ItemSnap, Notify
 from engine.core.org import Holder
 from engine.core.states import Conflict, InputError, NotAllowed
-from engine.runtime.site import STAGES, Site, engine_function
+from engine.runtime.site import Site
 from engine.store import audit, db
 from engine.store.db import Connection
 
@@ -230,6 +230,6 @@ def waiting(site: Site) -> list[tuple[int, str]]:
             step = site.definition(r.definition_key, r.definition_version).steps.get(r.current_step or "")
             if not isinstance(step, dsl.AutoStep) or not step.stage:
                 continue
-            if getattr(engine_function(STAGES, step.stage, ("自动环节", "stage")), "per_unit", False):
+            if site.plugins.per_unit(step.stage):
                 out.append((store.cycle(conn=conn, instance_id=r.id).id, step.stage.split(".")[-1]))
     return out

@@ -49,6 +49,7 @@ class ItemSnap:
     tasks: list[TaskSnap]
     version: int = 1
     title: str = ""
+    card: Card = Card.none  # the item's yellow/red card (黄牌/红牌): raised by escalations, kept through rework
 
     def task(self, task_id: int) -> TaskSnap:
         for t in self.tasks:
@@ -82,13 +83,38 @@ class NewTask:
 
 @dataclass
 class UpdateTask:
+    """Change a task. `bump=False` marks bookkeeping (a timer's chase count or card) that leaves the task's version
+    alone, so a form opened before a chase still submits."""
+
     task_id: int
     changes: dict[str, Any]
+    bump: bool = True
 
 
 @dataclass
 class UpdateItem:
+    """Change the item. `bump=False` marks bookkeeping (an escalation's card) that leaves its version alone."""
+
     changes: dict[str, Any]
+    bump: bool = True
+
+
+@dataclass
+class ArmTimer:
+    """Arm a timer of a task (a row the sweep claims at `fire_at`); `due_at` is the task's due time it belongs to
+    (a moved due time gives new keys)."""
+
+    task_id: int
+    kind: str  # remind | due | chase | escalate | timeout
+    seq: int
+    fire_at: datetime
+    due_at: datetime
+    payload: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Unique per timer occurrence: a moved due time gives new keys; the old rows are superseded."""
+        return f"{self.task_id}:{self.kind}:{self.seq}:{int(self.due_at.timestamp())}"
 
 
 @dataclass
@@ -148,4 +174,4 @@ class Call:
     actor: str | None = None
 
 
-Effect = NewTask | UpdateTask | UpdateItem | Event | Notify | Entry | RunStage | Call
+Effect = NewTask | UpdateTask | UpdateItem | Event | Notify | Entry | RunStage | Call | ArmTimer

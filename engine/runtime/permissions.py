@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from engine.core import policy
 from engine.core.model import ItemSnap
-from engine.runtime.site import ActResult, Site
+from engine.runtime.commands import ActResult
+from engine.runtime.site import Site
 from engine.core.states import InputError, NotAllowed, NotFound
 from engine.store import items as item_store
 

@@ -1,4 +1,5 @@
-"""The one in-process scheduler of a site (APScheduler 3.x): the timer sweep and the outbox dispatch."""
+"""The one in-process scheduler of a site (APScheduler 3.x): the timer sweep, the outbox dispatch and the jobs
+of the site's plugins."""
 from __future__ import annotations
 
 import logging
@@ -40,16 +41,8 @@ def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
                   name="timer sweep 定时催办扫描", next_run_time=now)
     sched.add_job(run_dispatch, IntervalTrigger(seconds=dispatch_seconds), args=[site], id="dispatch",
                   name="outbox dispatch 消息发送", next_run_time=now)
-    for job in appraisal_jobs(site):
-        sched.add_job(**job)
+    for make in site.plugins.jobs:  # e.g. the appraisal's trigger (definitions that start by themselves)
+        for job in make(site):
+            sched.add_job(**job)
     sched.start()
     return sched
-
-
-def appraisal_jobs(site: Site) -> list[dict]:
-    """Jobs for definitions that start by themselves (their `trigger:`), if the appraisal module is present."""
-    try:
-        from engine.appraisal.trigger import scheduler_jobs
-    except ImportError:
-        return []
-    return scheduler_jobs(site)

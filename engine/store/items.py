@@ -1,4 +1,9 @@
-"""Items and tasks as the core's snapshots; item serial numbers."""
+"""Items and tasks: the core's snapshots, the prebuilt hot-path writes (insert, versioned update), entries, item
+serial numbers and the once-per-key starts (PeriodRun).
+
+The statements are built once and executed with parameter dicts: SQLAlchemy memoises a statement object's cache
+key, so the compiled SQL is found without rebuilding `.where(...).values(...)` on every call (which cost more than
+running it). The SET columns of the updates come from the parameters' keys; `_id`/`_version` are the WHERE."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,15 +18,20 @@ from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import Card, ItemState, NotFound, Part, TaskKind, TaskState
-from engine.store.tables import Instance, SerialCounter, Task
+from engine.store.tables import Entry, Instance, PeriodRun, SerialCounter, Task
 
 
 T_TASK = Task.__table__
 T_ITEM = Instance.__table__
+T_ENTRY, T_PERIOD = Entry.__table__, PeriodRun.__table__
+INSERT_ITEM, INSERT_TASK, INSERT_ENTRY = T_ITEM.insert(), T_TASK.insert(), T_ENTRY.insert()
+UPDATE_TASK = T_TASK.update().where(T_TASK.c.id == sa.bindparam("_id"), T_TASK.c.version == sa.bindparam("_version"))
+UPDATE_ITEM = T_ITEM.update().where(T_ITEM.c.id == sa.bindparam("_id"), T_ITEM.c.version == sa.bindparam("_version"))
+SERIAL_OF_ITEM = sa.select(T_ITEM.c.serial).where(T_ITEM.c.id == sa.bindparam("_id"))
 TASK_SNAP_COLUMNS = ("id", "step", "kind", "part", "person", "unit", "role", "state", "due_at", "created_at", "version",
                      "round", "from_task", "sender", "card", "chase_count", "last_chased_at", "data")
 _ITEM_COLUMNS = [T_ITEM.c[k] for k in ("id", "definition_key", "definition_version", "subject", "state", "assignment",
-                                       "initiator", "current_step", "version", "title", "serial", "confidential")]
+                                       "initiator", "current_step", "version", "title", "serial", "confidential", "card")]
 _ITEM_BY_ID = sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id == sa.bindparam("item"))
 _ITEM_BY_ID_LOCKED = _ITEM_BY_ID.with_for_update()
 _ITEM_OF_TASK = (sa.select(*_ITEM_COLUMNS).join_from(T_ITEM, T_TASK, T_TASK.c.instance_id == T_ITEM.c.id)
@@ -95,7 +105,8 @@ def _item_snap(conn: Connection, r: Any, definition_of: Any) -> ItemSnap:
     tasks = [_task_snap(*t) for t in conn.execute(_TASKS_OF_ITEM, {"item": r.id})]  # rows unpack faster by position
     item = ItemSnap(id=r.id, definition=defn, subject=from_json(defn.fields, r.subject or {}),
                     state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
-                    current_step=r.current_step, tasks=tasks, version=r.version, title=r.title)
+                    current_step=r.current_step, tasks=tasks, version=r.version, title=r.title,
+                    card=Card(r.card or "none"))
     item._serial = r.serial  # type: ignore[attr-defined]  # notifications quote it (runtime._serial)
     item._confidential = bool(r.confidential)  # type: ignore[attr-defined]  # who may see it (confidential_of)
     return item
@@ -111,3 +122,97 @@ def item_of_task(*, conn: Connection, task_id: int) -> int:
     if iid is None:
         raise NotFound("没有这个任务", "no such task", {"task": task_id})
     return iid
+
+
+def load_items(*, conn: Connection, item_ids: set[int], definition_of: Any,
+               task_ids: set[int] | None = None) -> dict[int, ItemSnap]:
+    """Several items as snapshots in two queries (the sweep loads a whole batch at once). With `task_ids` the
+    snapshots hold only those tasks (enough for a reminder, a chase or a card; not for the machine)."""
+    if not item_ids:
+        return {}
+    rows = list(conn.execute(sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id.in_(item_ids))))
+    tasks: dict[int, list[TaskSnap]] = {r.id: [] for r in rows}
+    which = T_TASK.c.instance_id.in_(item_ids) if task_ids is None else T_TASK.c.id.in_(task_ids)
+    for t in conn.execute(sa.select(T_TASK.c.instance_id, *(T_TASK.c[k] for k in TASK_SNAP_COLUMNS))
+                          .where(which).order_by(T_TASK.c.id)):
+        tasks[t[0]].append(_task_snap(*t[1:]))
+    out = {}
+    for r in rows:
+        defn = definition_of(r.definition_key, r.definition_version)
+        item = ItemSnap(id=r.id, definition=defn, subject=from_json(defn.fields, r.subject or {}),
+                        state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
+                        current_step=r.current_step, tasks=tasks[r.id], version=r.version, title=r.title,
+                        card=Card(r.card or "none"))
+        item._serial = r.serial  # type: ignore[attr-defined]
+        item._confidential = bool(r.confidential)  # type: ignore[attr-defined]
+        out[r.id] = item
+    return out
+
+
+def serial_of(*, conn: Connection, item: ItemSnap) -> str:
+    """An item's serial number (read with its snapshot, else once)."""
+    if not hasattr(item, "_serial"):
+        item._serial = conn.execute(SERIAL_OF_ITEM, {"_id": item.id}).scalar()  # type: ignore[attr-defined]
+    return item._serial  # type: ignore[attr-defined]
+
+
+def insert_item(*, conn: Connection, row: dict[str, Any]) -> int:
+    return conn.execute(INSERT_ITEM, row).inserted_primary_key[0]
+
+
+def insert_task(*, conn: Connection, row: dict[str, Any]) -> int:
+    return conn.execute(INSERT_TASK, row).inserted_primary_key[0]
+
+
+def update_task(*, conn: Connection, task_id: int, version: int, changes: dict[str, Any]) -> bool:
+    """Write `changes` and version+1 if the task is still at `version`; False if someone changed it first."""
+    res = conn.execute(UPDATE_TASK, {**changes, "version": version + 1, "_id": task_id, "_version": version})
+    return res.rowcount == 1
+
+
+def update_item(*, conn: Connection, item_id: int, version: int, changes: dict[str, Any]) -> bool:
+    """Write `changes` and version+1 if the item is still at `version`; False if it moved."""
+    res = conn.execute(UPDATE_ITEM, {**changes, "version": version + 1, "_id": item_id, "_version": version})
+    return res.rowcount == 1
+
+
+def touch(*, conn: Connection, table: str, changes: dict[int, dict[str, Any]]) -> None:
+    """Bookkeeping columns (a task's chase count or card, an item's card) written without a version bump, rows of
+    one shape in one statement: the sweep writes a whole batch's at once. `table` is "task" or "item"."""
+    t = T_TASK if table == "task" else T_ITEM
+    by_shape: dict[tuple, list[dict]] = {}
+    for rid, ch in changes.items():
+        if ch:
+            by_shape.setdefault(tuple(sorted(ch)), []).append({"_id": rid, **{f"_{k}": v for k, v in ch.items()}})
+    for keys, rows in by_shape.items():
+        conn.execute(t.update().where(t.c.id == sa.bindparam("_id")).values({k: sa.bindparam(f"_{k}") for k in keys}),
+                     rows)
+
+
+def insert_entries(*, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(INSERT_ENTRY, rows)
+
+
+class KeyTaken(Exception):
+    """A once-per-key start whose key exists already."""
+
+
+def take_period_key(*, conn: Connection, key: str, at: datetime) -> None:
+    """Insert a once-per-key start's key first in the caller's transaction; KeyTaken if another caller has it (the
+    transaction must then be rolled back)."""
+    try:
+        with conn.begin_nested():
+            conn.execute(T_PERIOD.insert(), {"key": key, "instance_id": None, "started_at": at})
+    except sa.exc.IntegrityError as e:
+        raise KeyTaken(key) from e
+
+
+def set_period_item(*, conn: Connection, key: str, item_id: int) -> None:
+    conn.execute(T_PERIOD.update().where(T_PERIOD.c.key == key).values(instance_id=item_id))
+
+
+def period_item(*, conn: Connection, key: str) -> int | None:
+    """The item started for `key`, or None if no such key."""
+    r = conn.execute(sa.select(T_PERIOD.c.instance_id).where(T_PERIOD.c.key == key)).first()
+    return None if r is None else r.instance_id

@@ -79,7 +79,9 @@ def test_two_sweepers_racing_fire_each_timer_once(office, site, clock, database_
     [t.start() for t in threads]
     [t.join() for t in threads]
     fired = [f.timer_id for r in results for f in r.fired]
-    assert len(fired) == len(set(fired)) == due
+    superseded = sum(r.superseded for r in results)  # each task's reminder, stale beside its due notice and chase
+    assert superseded == 36
+    assert len(fired) == len(set(fired)) == due - superseded
     assert set(timer_events(site).values()) == {1}
     for s in sites:
         s.eng.dispose()
@@ -113,6 +115,29 @@ def test_after_downtime_missed_chases_fire_once_not_once_per_day(office, site, c
     item = office.issue_directive(co_units=[])
     office.register_and_assign(item)
     clock.set(at("2026-04-10 10:00"))  # the site was down for three weeks
-    kinds = Counter(f.kind for f in sweep(site).fired)
-    assert kinds == {"remind": 1, "due": 1, "chase": 1, "escalate": 2}
+    result = sweep(site)
+    kinds = Counter(f.kind for f in result.fired)
+    # one chase for the missed days, and of the missed reminder, due notice, chases and two escalations only the
+    # newest message of each kind (promise 10: no stale "due soon" beside "overdue")
+    assert kinds == {"chase": 1, "escalate": 1}
+    assert result.superseded == 3  # the reminder, the due notice, the yellow card's escalation
     assert sweep(site).fired == []
+
+
+def test_after_a_jump_of_the_clock_only_the_newest_message_per_task_and_kind_goes_out(office, site, clock):
+    from engine.store.tables import Notification
+
+    item = office.issue_directive(co_units=["hr"])
+    office.register_and_assign(item)
+    clock.set(at("2026-03-26 18:00"))  # a drill jumps past the reminder, the due time and four chases
+    sweep(site)
+    with db.read(site.eng) as c:
+        n = Notification.__table__.c
+        told = c.execute(sa.select(n.person, n.kind, n.body).where(n.kind.in_(["remind", "due", "chase",
+                                                                                "escalate"]))).all()
+    holders = {"finance.head", "hr.head"}
+    assert sorted((p, k) for p, k, _ in told if p in holders) == [
+        ("finance.head", "chase"), ("finance.head", "escalate"), ("hr.head", "chase"), ("hr.head", "escalate")]
+    assert all("到期" not in body for p, k, body in told)  # no "due on ..." beside "overdue"
+    assert {k for p, k, _ in told if p not in holders} == {"escalate"}  # the yellow card's escalation, once each
+    assert office.view(item)["card"] == "yellow"

@@ -112,3 +112,97 @@ def test_digest_mode_sends_one_message_listing_every_due_item(office, site, cloc
     sweep(site)
     new = notes(site, "finance.head")[before:]
     assert len(new) == 1 and "事项甲" in new[0] and "事项乙" in new[0]
+
+
+# ---------------------------------------------------------------- promise 1: the chase chain never stops while overdue
+
+def daily(site, clock, *days):
+    """Sweep at the close of office on each day; what fired each day."""
+    return {d: fired(site, clock, f"{d} 18:00") for d in days}
+
+
+def test_a_task_transferred_after_its_due_time_keeps_being_chased(office, site, clock):
+    item = office.issue_directive(co_units=[])  # due Fri 2026-03-20
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "accept", on="finance")
+    assert fired(site, clock, "2026-03-18 09:00") == [("remind", 0, ["finance.head"])]
+    assert fired(site, clock, "2026-03-20 18:00") == [("due", 0, ["finance.head"])]
+    assert fired(site, clock, "2026-03-23 18:00") == [("chase", 1, ["finance.head"])]
+    clock.set(at("2026-03-24 10:00"))
+    office.do("finance.head", item, "handle", "transfer", on="finance", to="service", reason="属客服部职责")
+    assert daily(site, clock, "2026-03-24", "2026-03-25") == {
+        "2026-03-24": [("chase", 2, ["service.head"])],  # the count goes on from the finance department's chase
+        "2026-03-25": [("chase", 3, ["service.head"]), ("escalate", 0, ["office", "service.head"])]}
+    # sent back to finance, still overdue: chased there too
+    clock.set(at("2026-03-26 09:00"))
+    office.do("service.head", item, "handle", "return", on="service", reason="不属我部职责")
+    assert fired(site, clock, "2026-03-26 18:00") == [("chase", 4, ["finance.head"])]
+    assert office.view(item)["card"] == "yellow"
+
+
+def test_rework_after_a_rejected_verification_keeps_the_chases_and_the_red_card(office, site, clock):
+    item = office.issue_directive(co_units=[])  # due Fri 2026-03-20
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "accept", on="finance")
+    days = daily(site, clock, "2026-03-18", "2026-03-20", "2026-03-23", "2026-03-24", "2026-03-25", "2026-03-26", "2026-03-27")
+    assert days["2026-03-27"] == [("chase", 5, ["finance.head"]), ("escalate", 1, ["finance.head", "leader"])]
+    clock.set(at("2026-03-30 09:00"))
+    office.do("finance.head", item, "handle", "complete", on="finance", report="已完成")
+    office.do("clerk", item, "verify", "reject", comment="缺少整改清单")
+    assert office.view(item)["card"] == "red"  # the card stays through rework
+    assert daily(site, clock, "2026-03-30", "2026-03-31") == {
+        "2026-03-30": [("chase", 6, ["finance.head"])], "2026-03-31": [("chase", 7, ["finance.head"])]}
+    assert office.view(item)["card"] == "red"
+
+
+def test_an_approved_extension_past_the_due_time_lowers_the_card_and_the_chases_resume_if_late_again(
+        office, site, clock):
+    item = office.issue_directive(co_units=[])  # due Fri 2026-03-20
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "accept", on="finance")
+    daily(site, clock, "2026-03-18", "2026-03-20", "2026-03-23", "2026-03-24", "2026-03-25", "2026-03-26",
+          "2026-03-27")
+    def cards():
+        v = office.view(item)
+        return v["card"], [t["card"] for t in v["tasks"] if t["step"] == "handle" and t["kind"] == "work"]
+
+    assert cards() == ("red", ["red"])
+    clock.set(at("2026-03-30 09:00"))
+    office.do("finance.head", item, "handle", "request_extension", on="finance", new_due="2026-04-10", reason="等待审计")
+    office.do("office", item, "handle", "approve", kind="extension")
+    assert cards() == ("none", ["none"])
+    assert fired(site, clock, "2026-03-30 18:00") == []  # no longer overdue: no chase
+    assert fired(site, clock, "2026-04-08 09:00") == [("remind", 0, ["finance.head"])]
+    assert fired(site, clock, "2026-04-10 18:00") == [("due", 0, ["finance.head"])]
+    assert fired(site, clock, "2026-04-13 18:00") == [("chase", 6, ["finance.head"])]  # five were sent before
+
+
+def test_an_extension_of_a_task_not_yet_overdue_leaves_a_card_of_another_late_task(office, site, clock):
+    item = office.issue_directive(co_units=["hr"])
+    office.register_and_assign(item)
+    daily(site, clock, "2026-03-18", "2026-03-20", "2026-03-23", "2026-03-24", "2026-03-25")
+    assert office.view(item)["card"] == "yellow"
+    clock.set(at("2026-03-26 09:00"))
+    office.do("hr.head", item, "handle", "accept", on="hr")
+    office.do("hr.head", item, "handle", "request_extension", on="hr", new_due="2026-04-10", reason="等待审计")
+    office.do("office", item, "handle", "approve", kind="extension")
+    assert office.view(item)["card"] == "yellow"  # the lead's task is still overdue
+
+
+def test_a_task_reassigned_by_a_timeout_after_its_due_time_keeps_being_chased(office, site, clock, tmp_path):
+    from engine.parser.loader import definitions_dir
+    from engine.runtime.boot import register_definitions
+
+    text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2")
+    text += "    on_timeout: {after_overdue: 2 working days, action: reassign, to: role:office_director}\n"
+    (tmp_path / "directive.yaml").write_text(text, encoding="utf-8")
+    register_definitions(site, [tmp_path / "directive.yaml"])
+    item = office.issue_directive(co_units=[])  # due Fri 2026-03-20
+    office.register_and_assign(item)
+    daily(site, clock, "2026-03-18", "2026-03-20")
+    assert fired(site, clock, "2026-03-23 18:00") == [("chase", 1, ["finance.head"])]
+    # two working days overdue: the office director takes it over; finance's own next chase is void
+    assert fired(site, clock, "2026-03-24 18:00") == [("timeout", 0, ["finance.head", "office"])]
+    assert fired(site, clock, "2026-03-25 18:00") == [("chase", 2, ["office"]), ("escalate", 0, ["office"])]
+    assert fired(site, clock, "2026-03-26 18:00") == [("chase", 3, ["office"])]
+    assert office.view(item)["card"] == "yellow"

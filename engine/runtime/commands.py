@@ -1,0 +1,124 @@
+"""Commands: start an item (once per key if asked), take an action on a task, move an item past an automatic
+stage. Each is one transaction: load, ask the core for effects, `apply` them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from engine.core import dsl, machine
+from engine.core.actions import dispatch as actions
+from engine.core.codec import to_json
+from engine.core.fields import check_subject
+from engine.core.model import Actor, ItemSnap
+from engine.core.states import Conflict, ItemState
+from engine.runtime.apply import ItemMoved, apply
+from engine.store import db, items as item_store
+from engine.store.db import Connection
+
+CONFLICT_RETRIES = 3
+
+
+@dataclass
+class ActResult:
+    task_id: int
+    instance_id: int
+    action: str
+    events: int
+
+
+def start(site: Any, definition: str, subject: dict, initiator: str) -> int:
+    """Start an item (立项/登记): validate the subject, number it, enter the start step."""
+    defn = site.definition(definition)
+    actor = site.actor(initiator)
+    clean = check_subject(defn.fields, subject, org=site.org)
+    ctx = site.ctx()
+    with db.write(site.eng) as conn:
+        return open_item(site, conn, defn, actor, clean, site.bind(ctx, conn))
+
+
+def start_once(site: Any, definition: str, subject: dict, initiator: str, *, key: str) -> tuple[int, bool]:
+    """Start an item at most once per `key` (e.g. `appraisal_quarterly:2026Q1`): the key is inserted first in
+    the same transaction, so a second caller (a restart, another scheduler, a person) finds it taken and gets the
+    existing item instead. Returns (item id, started now)."""
+    defn = site.definition(definition)
+    actor = site.actor(initiator)
+    clean = check_subject(defn.fields, subject, org=site.org)
+    ctx = site.ctx()
+    try:
+        with db.write(site.eng) as conn:
+            item_store.take_period_key(conn=conn, key=key, at=ctx.now)
+            iid = open_item(site, conn, defn, actor, clean, site.bind(ctx, conn))
+            item_store.set_period_item(conn=conn, key=key, item_id=iid)
+        return iid, True
+    except item_store.KeyTaken:
+        with db.read(site.eng) as conn:
+            existing = item_store.period_item(conn=conn, key=key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def open_item(site: Any, conn: Connection, defn: dsl.Definition, actor: Actor, clean: dict,
+              ctx: machine.Ctx) -> int:
+    """Insert a numbered item and enter its start step, in the caller's transaction."""
+    year = site.cal.local_date(ctx.now).year
+    no = item_store.next_serial(conn=conn, key=defn.id, year=year)
+    title = str(clean.get(defn.title_field, ""))
+    confidential = bool(clean.get(defn.confidential_field)) if defn.confidential_field else False
+    serial = f"{defn.serial.prefix}〔{year}〕{no}号"
+    iid = item_store.insert_item(conn=conn, row=dict(
+        definition_key=defn.id, definition_version=defn.version, serial_year=year, serial_no=no,
+        serial=serial, title=title, subject=to_json(clean), state=ItemState.running, assignment={},
+        initiator=actor.login, confidential=confidential, created_at=ctx.now, version=1,
+    ))
+    item = ItemSnap(id=iid, definition=defn, subject=clean, state=ItemState.running, assignment={},
+                    initiator=actor.login, current_step=None, tasks=[], title=title)
+    item._serial = serial  # type: ignore[attr-defined]  # for notifications (store.items.serial_of)
+    apply(site, conn, item, machine.start(item, ctx), actor.login, ctx, bump=False)
+    return iid
+
+
+def leave_stage(site: Any, item_id: int, stage: str, *,
+                check: Callable[[Connection, ItemSnap], None] | None = None) -> bool:
+    """Move an item past the automatic step that runs `stage` (after an outside runner did the stage's work);
+    `check` may refuse inside the transaction. False if the item is not waiting at such a step."""
+    with db.write(site.eng) as conn:
+        item = item_store.load_item(conn=conn, item_id=item_id, definition_of=site.definition, for_update=True)
+        step = item.definition.steps.get(item.current_step or "")
+        if item.state != ItemState.running or not isinstance(step, dsl.AutoStep) or step.stage != stage:
+            return False
+        if check is not None:
+            check(conn, item)
+        ctx = site.ctx(conn=conn)
+        apply(site, conn, item, machine.leave_stage(item, item.current_step, ctx), None, ctx)
+    return True
+
+
+def act(site: Any, task_id: int, action: str, login: str, data: dict | None = None, *,
+        expected_version: int | None = None, guard: Callable[[ItemSnap], None] | None = None) -> ActResult:
+    """Take an in-task action as `login`; one transaction; a stale `expected_version` is a Conflict.
+    `guard` (if given) sees the item as loaded for the action, before anything else, and may raise to refuse
+    (permissions.act_as checks there that the caller may see the item: no second read of the item)."""
+    actor = site.actor(login)
+    for _ in range(CONFLICT_RETRIES):
+        ctx = site.ctx()
+        try:
+            with db.write(site.eng) as conn:
+                site.bind(ctx, conn)
+                item = item_store.load_item_of_task(conn=conn, task_id=task_id, definition_of=site.definition,
+                                                    for_update=True)
+                if guard is not None:
+                    guard(item)
+                iid = item.id
+                task = item.task(task_id)
+                if expected_version is not None and task.version != expected_version:
+                    raise Conflict("该任务已被他人处理，请刷新后重试",
+                                   "someone else changed this task first; reload and try again",
+                                   {"task": task_id, "version": task.version})
+                expected_version = task.version
+                effects = actions.take(item, task, action, actor, dict(data or {}), ctx)
+                n = apply(site, conn, item, effects, login, ctx)
+            return ActResult(task_id, iid, action, n)
+        except ItemMoved:
+            continue  # another action on the same item committed first; our task is unchanged: retry
+    raise Conflict("该事项正被频繁修改，请稍后重试", "the item is changing too fast; try again", {"task": task_id})
