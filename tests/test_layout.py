@@ -105,7 +105,6 @@ def test_only_the_clock_reads_the_time():
     assert offenders == {}
 
 
-@pytest.mark.xfail(strict=True, reason='issue 10: being mended')
 def test_only_the_store_speaks_sql():
     offenders = {}
     for name, path in modules().items():

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from engine.core import timers
-from engine.core.calendar import CalendarSettings, WorkCalendar, load_overrides_yaml
+from engine.core.calendar import CalendarSettings, WorkCalendar
+from engine.parser.calendar_file import load_overrides_yaml
 from engine.core.machine import Ctx
 from engine.core.model import ArmTimer, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
 from engine.core.org import Holder, org_from_data
