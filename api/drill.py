@@ -16,6 +16,7 @@ from engine.core.fields import DATES
 from engine.core.states import InputError
 from engine.core import policy
 from engine.store import clock as clock_store, db
+from engine.runtime.sweep import sweep
 
 _DURATION = re.compile(r"^P(?!$)(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?=\d)(?:(\d{1,6})H)?(?:(\d{1,7})M)?(?:(\d{1,9})S)?)?$")
 MAX_JUMP = timedelta(days=3660)
@@ -95,8 +96,6 @@ def move_clock(site: Site, *, enabled: bool, login: str, advance: str | None, to
         raise InputError(field, "一次最多前进 10 年", "move at most ten years at a time")
     DATES.check(now + delta, field)  # the drill stays within the dates the engine takes
     new = site.clock.advance(delta)
-    from engine.runtime.sweep import sweep  # the timer sweep (engine.sweep)
-
     result = sweep(site)
     return {"now": new, "local_time": new.astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M"),
             "fired": [_plain(x) for x in result.fired], "failed": [_plain(x) for x in result.failed]}

@@ -10,6 +10,7 @@ from engine.core.model import Actor
 from engine.runtime.site import Site
 from engine.core.states import InputError
 from engine.core import policy
+from engine.reads.diagram import mermaid
 
 log = logging.getLogger("duban.api")
 
@@ -36,7 +37,6 @@ def definition_summary(defn: dsl.Definition, actor: Actor) -> dict:
 
 def definition_detail(defn: dsl.Definition, actor: Actor, lang: str) -> dict:
     try:
-        from engine.reads.diagram import mermaid  # written alongside; the page still works without it
         diagram = mermaid(defn, lang)
     except Exception:  # noqa: BLE001 - a diagram problem must not hide the definition
         log.exception("no diagram for %s", defn.id)

@@ -19,6 +19,7 @@ from engine.reads import lists as listing, items as queries
 from engine.runtime import permissions
 from engine.runtime.site import Site
 from engine.core.states import DubanError, NotFound
+from engine.reads.diagram import mermaid
 
 TABS = ("open", "overdue", "done")
 PER_PAGE = 50  # tasks a page on 我的待办
@@ -116,7 +117,6 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
 
 def _mermaid(defn, lang: str, current: str | None) -> str:  # noqa: ANN001
     try:
-        from engine.reads.diagram import mermaid
         return mermaid(defn, lang, current=current)
     except Exception:  # noqa: BLE001 - the picture is drawn without it
         return ""

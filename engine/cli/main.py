@@ -1,125 +1,24 @@
-"""The `duban` command: serve, validate, diagram, schema, demo, sweep, simulate, calendar, org, appraise."""
+"""The `duban` command: its arguments in one place, each command family in its own module of engine.cli."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from datetime import datetime
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from engine.parser.kinds import validate_paths
-
-    problems = validate_paths(args.paths)
-    for p in problems:
-        print(p)
-    if not problems:
-        print("OK: 流程定义校验通过 (definitions are valid)")
-    return 1 if problems else 0
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    from engine.core.dsl import Definition
-
-    print(json.dumps(Definition.model_json_schema(), ensure_ascii=False, indent=2))
-    return 0
-
-
-def cmd_diagram(args: argparse.Namespace) -> int:
-    from engine.reads.diagram import mermaid
-    from engine.parser.loader import load_file
-    from engine.core.states import DefinitionError
-
-    try:
-        defn, _ = load_file(args.path)
-    except DefinitionError as e:
-        print("\n".join(e.problems), file=sys.stderr)
-        return 1
-    print(mermaid(defn, lang=args.lang))
-    return 0
+from engine.cli import appraise, backup, calendar, definitions, demo, deploy, org, serve, simulate  # noqa: E402
+from engine.core.states import DubanError  # noqa: E402
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from engine.cli.demo import run_demo
-
-    return run_demo(args.db, lang=args.lang)
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    from engine.runtime.boot import open_site
-    from engine.runtime.sweep import sweep
-
-    site = open_site(args.db)
-    result = sweep(site)
-    print(f"fired {len(result.fired)} timer(s), {len(result.failed)} failed")
-    return 0
+    return demo.run_demo(args.db, lang=args.lang)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from engine.cli.simulate import simulate_text
-
-    print(simulate_text(args.path, scenario=args.scenario, start=args.start))
+    print(simulate.simulate_text(args.path, scenario=args.scenario, start=args.start))
     return 0
-
-
-def cmd_calendar(args: argparse.Namespace) -> int:
-    from engine.runtime.calendar_admin import calendar_command
-
-    return calendar_command(args)
-
-
-def cmd_org(args: argparse.Namespace) -> int:
-    from engine.runtime.boot import load_org_file, open_site
-
-    counts = load_org_file(open_site(args.db), args.file)
-    print(f"loaded {counts['units']} unit(s) and {counts['people']} people from {args.file}")
-    return 0
-
-
-def drill_start(text: str) -> datetime:
-    """`--simulated-clock START`: an ISO time with its zone."""
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2026-02-12T09:00:00+08:00") from None
-    if when.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs its zone, e.g. 2026-02-12T09:00:00+08:00")
-    return when
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from api.server import serve
-
-    return serve(host=args.host, port=args.port, scheduler=not args.no_scheduler, demo=args.demo,
-                 simulated_clock=args.simulated_clock, db=args.db)
-
-
-def cmd_appraise(args: argparse.Namespace) -> int:
-    from engine.cli.appraise import appraise_command
-
-    return appraise_command(args)
-
-
-def cmd_deploy(args: argparse.Namespace) -> int:
-    from workflows.deploy import deploy_command
-
-    return deploy_command(args)
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from engine.cli.backup import backup_command
-
-    return backup_command(args)
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    from engine.cli.backup import restore_command
-
-    return restore_command(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,20 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("validate", help="check definitions; print file:line: message for every problem")
     s.add_argument("paths", nargs="+")
-    s.set_defaults(func=cmd_validate)
+    s.set_defaults(func=definitions.cmd_validate)
     s = sub.add_parser("schema", help="print the JSON Schema of the workflow language")
-    s.set_defaults(func=cmd_schema)
+    s.set_defaults(func=definitions.cmd_schema)
     s = sub.add_parser("diagram", help="print a definition as a Mermaid flowchart")
     s.add_argument("path")
     s.add_argument("--lang", default="zh", choices=["zh", "en"])
-    s.set_defaults(func=cmd_diagram)
+    s.set_defaults(func=definitions.cmd_diagram)
     s = sub.add_parser("demo", help="run both shipped workflows end to end on a simulated clock")
     s.add_argument("--db", default=None, help="SQLite file for the demo (default: a fresh temporary file)")
     s.add_argument("--lang", default="zh", choices=["zh", "en"])
     s.set_defaults(func=cmd_demo)
     s = sub.add_parser("sweep", help="run one timer sweep")
     db_arg(s)
-    s.set_defaults(func=cmd_sweep)
+    s.set_defaults(func=serve.cmd_sweep)
     s = sub.add_parser("simulate", help="print the dated reminders, chases and escalations a definition gives")
     s.add_argument("path")
     s.add_argument("--scenario", default="late", choices=["on-time", "late", "extended"])
@@ -161,48 +60,46 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--note", default="")
     c = csub.add_parser("unset")
     c.add_argument("date")
-    s.set_defaults(func=cmd_calendar)
+    s.set_defaults(func=calendar.calendar_command)
     s = sub.add_parser("org", help="organisation: `duban org load FILE`")
     db_arg(s)
     osub = s.add_subparsers(dest="org_command", required=True)
     o = osub.add_parser("load")
     o.add_argument("file")
-    s.set_defaults(func=cmd_org)
+    s.set_defaults(func=org.cmd_org)
     s = sub.add_parser("serve", help="serve the API, web pages and scheduler")
     db_arg(s)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--no-scheduler", action="store_true")
     s.add_argument("--demo", action="store_true")
-    s.add_argument("--simulated-clock", nargs="?", const=True, default=False, type=drill_start, metavar="START",
+    s.add_argument("--simulated-clock", nargs="?", const=True, default=False, type=serve.drill_start, metavar="START",
                    help="drill mode: a clock an administrator moves (POST /api/v1/admin/clock); START "
                         "(e.g. 2026-02-12T09:00:00+08:00) starts it there on a fresh database; a restart continues "
                         "from the stored drill time")
-    s.set_defaults(func=cmd_serve)
+    s.set_defaults(func=serve.cmd_serve)
     s = sub.add_parser("appraise", help="start (or report on) the appraisal cycle of a period, e.g. 2026Q1")
     db_arg(s)
     s.add_argument("--period", required=True)
     s.add_argument("--report", action="store_true", help="print each person's explained result")
-    s.set_defaults(func=cmd_appraise)
+    s.set_defaults(func=appraise.appraise_command)
     s = sub.add_parser("deploy", help="build Prefect deployments (sweep, dispatch, appraisal) from the definitions")
     db_arg(s)
     s.add_argument("--apply", action="store_true", help="register them with the Prefect server (else print)")
-    s.set_defaults(func=cmd_deploy)
+    s.set_defaults(func=deploy.cmd_deploy)
     s = sub.add_parser("backup", help="back up the database to PATH (SQLite online backup; PostgreSQL: pg_dump)")
     db_arg(s)
     s.add_argument("path")
-    s.set_defaults(func=cmd_backup)
+    s.set_defaults(func=backup.backup_command)
     s = sub.add_parser("restore", help="restore the database from a backup made by `duban backup`")
     db_arg(s)
     s.add_argument("path")
     s.add_argument("--yes", action="store_true", help="replace the current database without asking")
-    s.set_defaults(func=cmd_restore)
+    s.set_defaults(func=backup.restore_command)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    from engine.core.states import DubanError
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0

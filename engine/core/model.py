@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.core.dsl import Definition
 from engine.core.org import Holder
-from engine.core.states import Card, ItemState, Part, TaskKind, TaskState
+from engine.core.states import OPEN_TASK_STATES, Card, ItemState, Part, TaskKind, TaskState
 
 
 @dataclass
@@ -58,7 +58,6 @@ class ItemSnap:
         raise KeyError(task_id)
 
     def open_tasks(self, step: str | None = None) -> list[TaskSnap]:
-        from engine.core.states import OPEN_TASK_STATES
         return [t for t in self.tasks if t.state in OPEN_TASK_STATES and (step is None or t.step == step)]
 
 

@@ -10,21 +10,19 @@ from apscheduler.triggers.interval import IntervalTrigger
 from engine.clock import SystemClock
 from engine.runtime.site import Site
 from engine.settings import settings
+from engine.runtime.outbox import dispatch
+from engine.runtime.sweep import sweep
 
 log = logging.getLogger("duban.scheduler")
 
 
 def run_sweep(site: Site) -> None:
-    from engine.runtime.sweep import sweep
-
     result = sweep(site)
     if result.fired or result.failed:
         log.info("sweep fired %d timer(s), %d failed", len(result.fired), len(result.failed))
 
 
 def run_dispatch(site: Site) -> None:
-    from engine.runtime.outbox import dispatch
-
     dispatch(site)
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -102,9 +104,6 @@ def is_postgres(eng: Engine | Connection) -> bool:
 
 def migrate(eng: Engine) -> None:
     """Bring the schema to the newest Alembic revision (on PostgreSQL under an advisory lock)."""
-    from alembic import command
-    from alembic.config import Config
-
     root = Path(__file__).resolve().parent / "migrations"
     cfg = Config()
     cfg.set_main_option("script_location", str(root))

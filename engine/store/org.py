@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from engine.core.org import Org, Person as OrgPerson, Unit as OrgUnit
+from engine.core.org import Org, Person as OrgPerson, Unit as OrgUnit, org_from_data
 from engine.store.tables import Person, RoleCategory, Unit
 
 
@@ -26,8 +26,6 @@ def load_org(*, conn: Connection) -> Org:
 
 def save_org(*, conn: Connection, data: dict, password_hash: str | None = None) -> dict[str, int]:
     """Insert or update units, categories and people from the org YAML shape (nothing is deleted)."""
-    from engine.core.org import org_from_data
-
     org_from_data(data)  # validates roles and units first
     for cid, c in (data.get("categories") or {}).items():
         _upsert(conn, RoleCategory.__table__, {"id": cid, "name_zh": c["zh"], "name_en": c["en"]}, ["id"])

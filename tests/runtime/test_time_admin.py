@@ -25,7 +25,8 @@ from engine.runtime.outbox import dispatch
 from engine.runtime.site import Site
 from engine.store import db
 from engine.store.tables import Person
-from engine.runtime.calendar_admin import set_override, show, unset_override
+from engine.cli.calendar import show
+from engine.runtime.calendar_admin import set_override, unset_override
 from engine.cli.simulate import simulate_text
 from engine.core.states import DubanError
 
@@ -205,7 +206,7 @@ def test_a_chosen_start_needs_a_fresh_database(office, site, database_url):
 
 
 def test_the_serve_command_takes_a_drill_start():
-    from engine.cli.main import drill_start
+    from engine.cli.serve import drill_start
 
     assert drill_start("2026-02-12T09:00:00+08:00") == datetime.fromisoformat("2026-02-12T09:00:00+08:00")
     r = subprocess.run([sys.executable, "-m", "engine.cli.main", "serve", "--simulated-clock", "2026-02-12"],
