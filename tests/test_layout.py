@@ -213,3 +213,24 @@ def test_the_scanners_catch_what_they_look_for():
                                  "line 13: datetime.now()", "line 13: time.time()", "line 15: time.monotonic()"]
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert find_cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_core_tests_need_no_database():
+    """tests/core runs without a database: none of its modules imports the store, the runtime, the API or a database
+    library, and none asks for a fixture that opens one."""
+    forbidden_roots = SQL
+    forbidden_modules = ("engine.store", "engine.runtime", "engine.reads", "engine.appraisal.store", "api", "workflows",
+                         "tests.support.databases")
+    db_fixtures = {"site", "api_site", "database_url", "engine", "api", "office", "demo_site", "_template_db"}
+    offenders = {}
+    for path in sorted((ROOT / "tests" / "core").rglob("*.py")):
+        tree = parse(path)
+        bad = sorted(imported_roots(tree) & forbidden_roots)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(forbidden_modules):
+                bad.append(node.module)
+            elif isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+                bad += [f"{node.name}({a.arg})" for a in node.args.args if a.arg in db_fixtures]
+        if bad:
+            offenders[rel(path)] = bad
+    assert offenders == {}
