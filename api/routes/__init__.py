@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from api.schemas import ErrorBody
+from api.schemas.common import ErrorBody
 
 ERRORS = {s: {"model": ErrorBody, "description": d} for s, d in (
     (401, "not signed in, or the token expired or was revoked"), (403, "the caller may not do this"),

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from api import drill
 from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS
-from api.schemas import ClockMove, ClockPublic
+from api.schemas.admin import ClockMove, ClockPublic
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses={401: ERRORS[401], 403: ERRORS[403],
                                                                 404: ERRORS[404], 422: ERRORS[422]})

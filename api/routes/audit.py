@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
-from api.schemas import AuditPage
+from api.schemas.audit import AuditPage
 from engine.reads import lists as listing
 from engine.core.fields import YEARS_SHOWN
 from engine.core.states import InputError

@@ -9,7 +9,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api import auth
 from api.deps import AuthClockDep, CurrentUser, SiteDep
 from api.routes import ERRORS
-from api.schemas import ErrorBody, LogoutPublic, TokenPublic
+from api.schemas.common import ErrorBody
+from api.schemas.me import LogoutPublic, TokenPublic
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

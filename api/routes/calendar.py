@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS
-from api.schemas import CalendarDayPublic, CalendarDayUpdate, CalendarYearPublic
+from api.schemas.calendar import CalendarDayPublic, CalendarDayUpdate, CalendarYearPublic
 from engine.core.fields import YEARS_SHOWN
 from engine.reads import lists as listing
 from engine.runtime import calendar_admin

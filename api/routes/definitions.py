@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from api import views
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
-from api.schemas import DefinitionPublic, DefinitionSource, DefinitionSummary, ValidationPublic
+from api.schemas.definitions import DefinitionPublic, DefinitionSource, DefinitionSummary, ValidationPublic
 from engine.parser.definition import parse_definition
 from engine.core.states import DefinitionError, InputError, NotFound
 

@@ -6,7 +6,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import SiteDep
 from api.errors import body
-from api.schemas import ErrorBody, HealthPublic
+from api.schemas.admin import HealthPublic
+from api.schemas.common import ErrorBody
 from engine.store import db
 
 router = APIRouter(tags=["health"])

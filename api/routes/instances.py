@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, ItemId, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
-from api.schemas import ItemCreate, ItemPage, ItemPublic
+from api.schemas.items import ItemCreate, ItemPage, ItemPublic
 from engine.reads import lists as listing, items as queries
 from engine.runtime import permissions
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from api import views
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, MAX_PER_PAGE, PageNo, PerPage, set_page_headers
-from api.schemas import MePublic, TaskPublic
+from api.schemas.me import MePublic
+from api.schemas.tasks import TaskPublic
 from engine.reads import items as queries
 
 router = APIRouter(prefix="/me", tags=["me"], responses={401: ERRORS[401]})

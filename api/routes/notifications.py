@@ -5,7 +5,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentUser, LangDep, NotificationId, SiteDep
 from api.routes import ERRORS
-from api.schemas import NotificationPublic
+from api.schemas.notifications import NotificationPublic
 from engine.reads import lists as listing
 
 router = APIRouter(prefix="/notifications", tags=["notifications"], responses={401: ERRORS[401]})

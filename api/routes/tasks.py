@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, LangDep, SiteDep, TaskId
 from api.routes import ERRORS
-from api.schemas import ActionInput, ActionResult
+from api.schemas.items import ActionResult
+from api.schemas.tasks import ActionInput
 from engine.reads import lists as listing
 from engine.runtime import permissions
 

@@ -1,0 +1,49 @@
+"""Workflow definitions: summaries, one with its steps and fields, YAML source and its check."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Label
+
+
+class FieldPublic(BaseModel):
+    name: str
+    type: str
+    required: bool
+    label: Label | None
+    values: list[str] | None = None
+    default: Any = None
+
+
+class StepPublic(BaseModel):
+    id: str
+    kind: str
+    title: Label | None
+
+
+class DefinitionSummary(BaseModel):
+    id: str
+    version: int
+    title: Label
+    serial_prefix: str
+    fields: list[FieldPublic]
+    may_start: bool
+
+
+class DefinitionPublic(DefinitionSummary):
+    start: str
+    steps: list[StepPublic]
+    diagram: str | None = Field(description="Mermaid flowchart text")
+
+
+class DefinitionSource(BaseModel):
+    yaml: str = Field(max_length=1_000_000)
+
+
+class ValidationPublic(BaseModel):
+    ok: bool
+    problems: list[str]
+    definition: str | None = None
+    version: int | None = None

@@ -1,0 +1,95 @@
+"""Items (instances): starting one, one item with its timeline, a page of summaries, and what an action on one
+of its tasks returns."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import Label
+from api.schemas.tasks import TaskPublic
+
+
+class EntryPublic(BaseModel):
+    kind: str
+    person: str
+    text: str
+    percent: int | None
+    at: datetime
+    task_id: int | None
+
+
+class TimelineEventPublic(BaseModel):
+    at: datetime
+    local_time: str
+    actor: str | None
+    kind: str
+    task_id: int | None
+    text: str
+
+
+class ItemCreate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"definition": "directive", "subject": {
+        "title": "落实安全生产大检查", "instruction": "请财务部牵头", "leader": "leader", "lead_unit": "finance",
+        "co_units": ["hr"], "due": "2026-03-20"}}]})
+    definition: str = Field(min_length=1, max_length=64)
+    subject: dict[str, Any]
+
+
+class ItemPublic(BaseModel):
+    id: int
+    serial: str
+    definition: str
+    definition_version: int
+    title: str
+    subject: dict[str, Any]
+    state: str
+    state_label: Label
+    current_step: str | None
+    current_step_title: str | None
+    assignment: dict[str, Any]
+    due_at: datetime | None
+    card: str
+    initiator: str
+    confidential: bool
+    progress: str | None
+    progress_percent: int | None
+    created_at: datetime
+    closed_at: datetime | None
+    version: int
+    tasks: list[TaskPublic]
+    entries: list[EntryPublic]
+    timeline: list[TimelineEventPublic]
+
+
+class ItemSummary(BaseModel):
+    id: int
+    serial: str
+    definition: str
+    title: str
+    state: str
+    state_label: Label
+    current_step: str | None
+    current_step_title: str | None
+    lead_unit: str | None
+    due_at: datetime | None
+    overdue: bool
+    card: str
+    confidential: bool
+    initiator: str
+    progress_percent: int | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class ItemPage(BaseModel):
+    items: list[ItemSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class ActionResult(BaseModel):
+    task: TaskPublic | None
+    item: ItemPublic | None

@@ -1,0 +1,57 @@
+"""Tasks with the actions their caller may take, and an action's input and result."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import Label
+
+
+class ActionFieldPublic(BaseModel):
+    name: str
+    type: str
+    required: bool
+    label: Label
+    choices: list[Any] | None = None
+
+
+class ActionPublic(BaseModel):
+    name: str
+    label: Label
+    fields: list[ActionFieldPublic]
+
+
+class TaskPublic(BaseModel):
+    id: int
+    version: int
+    instance_id: int
+    serial: str
+    title: str
+    definition: str
+    step: str
+    step_title: str
+    kind: str
+    part: str
+    holder: dict[str, str]
+    holder_name: str
+    state: str
+    state_label: Label
+    due_at: datetime | None
+    overdue: bool
+    working_days_left: int | None
+    card: str
+    chase_count: int
+    created_at: datetime
+    data: dict[str, Any]
+    actions: list[ActionPublic] = Field(description="what the caller may do on this task now, with the fields")
+
+
+class ActionInput(BaseModel):
+    """The action's fields (see the task's `actions[].fields`), plus the task version the client saw."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"version": 2, "text": "已完成自查", "percent": 40}, {"to": "finance.staff1", "reason": "请具体承办"}]})
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647,
+                                description="the task version the client saw; a stale one gives 409")
