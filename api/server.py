@@ -17,7 +17,7 @@ import uvicorn
 
 from api.app import create_app
 from api.auth import hash_password
-from api.drill import DrillStartRefused, start_drill
+from engine.runtime.drill import DrillStartRefused, start_drill
 from engine.cli.demo import seed_demo
 from engine.clock import ManualClock, SystemClock
 from engine.reads.lists import count_items

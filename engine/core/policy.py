@@ -84,9 +84,19 @@ class Viewer:
     sees_all: bool
 
 
+def unit_people(org: Org, actor: Actor) -> frozenset[str]:
+    """The logins of the actor's unit (the actor included)."""
+    return frozenset(p.login for p in org.people.values() if p.unit == actor.unit) | {actor.login}
+
+
+def task_queue_people(org: Org, actor: Actor) -> list[str] | None:
+    """Whose tasks a person's task list also shows: a unit head sees the unit's queue and its people's tasks;
+    None for everyone else (only their own and their roles')."""
+    return sorted(unit_people(org, actor)) if "unit_head" in actor.roles else None
+
+
 def viewer(org: Org, actor: Actor) -> Viewer:
-    return Viewer(actor.login, actor.unit, frozenset(actor.roles),
-                  frozenset(p.login for p in org.people.values() if p.unit == actor.unit) | {actor.login},
+    return Viewer(actor.login, actor.unit, frozenset(actor.roles), unit_people(org, actor),
                   bool(actor.roles & SEE_ALL_ROLES))
 
 

@@ -45,7 +45,7 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
     """A person's tasks (a unit head also sees the unit's): open, overdue or done; `limit` from `offset`."""
     actor = site.actor(login)
     now = site.clock.now()
-    members = _unit_people(site, actor)
+    members = policy.task_queue_people(site.org, actor)
     out = []
     with db.read(site.eng) as conn:
         rows = list_store.task_refs(conn=conn, login=login, roles=sorted(actor.roles), unit=actor.unit,
@@ -55,7 +55,7 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
         for r in rows:
             if r.instance_id not in items:
                 item = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
-                items[r.instance_id] = (item, list_store.serials(conn=conn, item_ids=[item.id])[item.id])
+                items[r.instance_id] = (item, item_store.serial_of(conn=conn, item=item))
             item, serial = items[r.instance_id]
             out.append(task_view(site, item, item.task(r.id), actor, now, serial, lang))
     return out
@@ -66,14 +66,7 @@ def count_my_tasks(site: Site, login: str, state: str = "open") -> int:
     actor = site.actor(login)
     with db.read(site.eng) as conn:
         return list_store.count_task_refs(conn=conn, login=login, roles=sorted(actor.roles), unit=actor.unit,
-                                          unit_people=_unit_people(site, actor), state=state, now=site.clock.now())
-
-
-def _unit_people(site: Site, actor: Actor) -> list[str] | None:
-    """A unit head's people (they also see the unit's queue and its people's tasks); None for everyone else."""
-    if "unit_head" not in actor.roles:
-        return None
-    return sorted(p.login for p in site.org.people.values() if p.unit == actor.unit)
+                                          unit_people=policy.task_queue_people(site.org, actor), state=state, now=site.clock.now())
 
 
 def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> dict:

@@ -107,7 +107,7 @@ def _item_snap(conn: Connection, r: Any, definition_of: Any) -> ItemSnap:
                     state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
                     current_step=r.current_step, tasks=tasks, version=r.version, title=r.title,
                     card=Card(r.card or "none"))
-    item._serial = r.serial  # type: ignore[attr-defined]  # notifications quote it (runtime._serial)
+    item._serial = r.serial  # type: ignore[attr-defined]  # notifications quote it (serial_of)
     item._confidential = bool(r.confidential)  # type: ignore[attr-defined]  # who may see it (confidential_of)
     return item
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import hash_password
-from api.drill import DrillStartRefused, start_drill
+from engine.runtime.drill import DrillStartRefused, start_drill
 from api.pages.issue import workdays_note
 from api.server import calendar_warning
 from engine.clock import ManualClock, SystemClock

@@ -1,0 +1,108 @@
+"""Drill mode (`duban serve --simulated-clock [START]`): the drill clock starts at START on a fresh database, or
+continues from its stored time; an administrator moves it forward by an ISO-8601 duration or to a time, each move
+is stored (a restart continues from it), and one timer sweep runs at once so that what fell due fires.
+(The API's route only checks that the site runs a drill: api/drill.py.)"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, is_dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.clock import ManualClock, SystemClock
+from engine.reads.lists import count_items
+from engine.runtime.site import Site
+from engine.core.fields import DATES
+from engine.core.states import InputError
+from engine.core import policy
+from engine.store import clock as clock_store, db
+from engine.runtime.sweep import sweep
+
+_DURATION = re.compile(r"^P(?!$)(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?=\d)(?:(\d{1,6})H)?(?:(\d{1,7})M)?(?:(\d{1,9})S)?)?$")
+MAX_JUMP = timedelta(days=3660)
+
+
+class DrillStartRefused(Exception):
+    """`--simulated-clock START` on a database that already holds items but never ran a drill."""
+
+
+def start_drill(site: Site, start: datetime | None = None) -> str:
+    """Set the site's ManualClock for a drill and store every move; returns the start-up line.
+    A stored drill time wins (a restart continues; the clock never goes back); else START on a fresh database;
+    else the wall clock's time now."""
+    clock = site.clock
+    if not isinstance(clock, ManualClock):
+        raise TypeError("a drill needs the site's ManualClock")
+    with db.read(site.eng) as conn:
+        stored = clock_store.drill_time(conn=conn)
+    if stored is not None:
+        clock.set(stored)
+        note = "" if start is None or start == stored else \
+            f" (START {start.isoformat()} ignored: the drill clock never goes back; move it with POST /api/v1/admin/clock)"
+        line = f"演练时钟从保存的时间继续 / drill clock continues from its stored time {_local(site, stored)}{note}"
+    elif start is not None:
+        items = count_items(site)
+        if items:
+            raise DrillStartRefused(f"--simulated-clock {start.isoformat()} needs a fresh database: this one already "
+                                    f"holds {items} item(s) on the wall clock; give no START to drill from now")
+        clock.set(start)
+        line = f"演练时钟从 {_local(site, start)} 开始 / drill clock starts at {_local(site, start)}"
+    else:
+        clock.set(SystemClock().now())
+        line = f"演练时钟从当前时间开始 / drill clock starts now, {_local(site, clock.now())}"
+    clock.on_move = lambda now: _store(site, now)
+    _store(site, clock.now())
+    return line
+
+
+def _store(site: Site, now: datetime) -> None:
+    with db.write(site.eng) as conn:
+        clock_store.save_drill_time(conn=conn, now=now, moved_at=SystemClock().now())
+
+
+def _local(site: Site, when: datetime) -> str:
+    return when.astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M %z")
+
+
+def parse_duration(text: str) -> timedelta:
+    """PnW, PnD, PTnH, PTnM, PTnS and their combinations (P1DT2H30M)."""
+    m = _DURATION.match(text.strip().upper())
+    if not m:
+        raise InputError("advance", "应为 ISO-8601 时长，如 P3D、PT2H、P1DT2H30M",
+                         "must be an ISO-8601 duration such as P3D, PT2H or P1DT2H30M")
+    w, d, h, mi, s = (int(x or 0) for x in m.groups())
+    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+
+
+def move_clock(site: Site, *, login: str, advance: str | None, to: datetime | None) -> dict:
+    """Move the drill clock (administrators only) and sweep; {"now", "local_time", "fired", "failed"}. The site's
+    clock must be the drill's ManualClock."""
+    policy.require_admin(site.actor(login))
+    if (advance is None) == (to is None):
+        raise InputError("advance", "请给出 advance 或 to 之一", "give exactly one of `advance` or `to`")
+    now = site.clock.now()
+    if advance is not None:
+        delta = parse_duration(advance)
+        field = "advance"
+    else:
+        if to.tzinfo is None:
+            raise InputError("to", "时间需带时区，如 2026-04-01T09:00:00+08:00",
+                             "the time needs a zone, e.g. 2026-04-01T09:00:00+08:00")
+        delta, field = to - now, "to"
+        if delta < timedelta(0):
+            raise InputError("to", "演练时钟不能倒退", "the drill clock never goes back")
+    if delta > MAX_JUMP:
+        raise InputError(field, "一次最多前进 10 年", "move at most ten years at a time")
+    DATES.check(now + delta, field)  # the drill stays within the dates the engine takes
+    new = site.clock.advance(delta)
+    result = sweep(site)
+    return {"now": new, "local_time": new.astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M"),
+            "fired": [_plain(x) for x in result.fired], "failed": [_plain(x) for x in result.failed]}
+
+
+def _plain(x: Any) -> Any:
+    if is_dataclass(x) and not isinstance(x, type):
+        return asdict(x)
+    if isinstance(x, (dict, list, str, int, float, bool)) or x is None:
+        return x
+    return str(x)
