@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from api.errors import TooManyAttempts, Unauthorized
 from engine.clock import Clock, monotonic
+from engine.runtime import directory
 from engine.runtime.site import Site
 from engine.store import audit, db, tokens
 from engine.store.db import Connection
@@ -88,7 +89,10 @@ def sign_in(site: Site, clock: Clock, login: str, password: str) -> IssuedToken:
         with db.write(site.eng) as conn:
             _audit_sign_in(conn, login, now, "locked")
         raise TooManyAttempts(wait)
-    ok = verify_password(stored, password) and login in site.org.people
+    if directory.applies(site, login):  # LDAP sign-in (engine.runtime.directory); DirectoryDown -> 503
+        ok, login = directory.check(site, login, password, now=now)
+    else:
+        ok = verify_password(stored, password) and login in site.org.people
     with db.write(site.eng) as conn:
         tokens.record_attempt(conn=conn, login=login, at=now, ok=ok)
         _audit_sign_in(conn, login, now, "ok" if ok else "bad_login")

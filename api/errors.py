@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.i18n import lang_of, words
 from engine.core.calendar import CalendarError
 from engine.core.states import Conflict, DefinitionError, DubanError, InputError, NotAllowed, NotFound
+from engine.runtime.directory import DirectoryDown
 
 log = logging.getLogger("duban.api")
 MALFORMED = ("请求体不是合法的 JSON", "the request body is not valid JSON")
@@ -63,7 +64,8 @@ class IdempotencyReused(ApiError):
     code, status = "idempotency_key_reused", 422
 
 
-STATUS = [(InputError, 422), (DefinitionError, 422), (NotAllowed, 403), (NotFound, 404), (Conflict, 409)]
+STATUS = [(InputError, 422), (DefinitionError, 422), (NotAllowed, 403), (NotFound, 404), (Conflict, 409),
+          (DirectoryDown, 503)]
 
 
 def status_of(exc: DubanError) -> int:

@@ -11,7 +11,10 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PREFIX = "DUBAN_"
-SECRETS = frozenset({"demo_password"})  # shown as ***; the password inside database_url is masked too
+LDAP_USER_FILTER = "(&(objectClass=inetOrgPerson)(uid={login}))"
+LDAP_ATTRS = "login=uid,name=cn,mail=mail,unit=departmentNumber,unit_id=ou,unit_name=description"
+LDAP_KEYS = ("login", "name", "mail", "unit", "unit_id", "unit_name")
+SECRETS = frozenset({"demo_password", "ldap_bind_password"})  # shown as ***; the password inside database_url is masked too
 
 
 class SettingsError(ValueError):
@@ -51,19 +54,59 @@ class Settings(BaseSettings):
     prefect_pool: str = Field("duban", description="Prefect work pool of duban deploy")
     due_on_day_off: Literal["next_working_day", "keep"] = Field(
         "next_working_day", description="a due date on a day off moves to the next working day (顺延) or is kept")
+    ldap_url: str | None = Field(None, description="directory for sign-in and `duban org sync-ldap` "
+                                                   "(ldap://host:389 or ldaps://host:636); unset: no directory")
+    ldap_base_dn: str = Field("", description="where people are searched in the directory (e.g. dc=example,dc=cn)")
+    ldap_bind_dn: str | None = Field(None, description="service account that searches the directory (unset: "
+                                                       "anonymous search)")
+    ldap_bind_password: str | None = Field(None, description="password of the directory service account")
+    ldap_user_filter: str = Field(LDAP_USER_FILTER, description="filter that finds one person; {login} is replaced "
+                                                                "by the escaped login (by * to list everyone)")
+    ldap_attrs: str = Field(LDAP_ATTRS, description="directory attribute of each person and unit field, "
+                                                    "key=attribute pairs: login, name, mail, unit, unit_id, unit_name")
+    ldap_unit_base: str | None = Field(None, description="where units (organizationalUnit) live; unset: units are "
+                                                         "not brought over by sync-ldap")
+    ldap_timeout: float = Field(5.0, gt=0, le=120, description="seconds to connect to and to wait for the directory")
 
     @field_validator("log_level", "scheduler", "stages", "due_on_day_off", mode="before")
     @classmethod
     def _words(cls, v: object) -> object:
         return v.strip().lower() if isinstance(v, str) else v
 
-    @field_validator("database_url", "demo_password", "bot_base_url", "schemes_dir", "prefect_pool", mode="before")
+    @field_validator("ldap_user_filter")
+    @classmethod
+    def _one_login_slot(cls, v: str) -> str:
+        if "{login}" not in v or not (v.startswith("(") and v.endswith(")")):
+            raise ValueError("must be an LDAP filter in parentheses with {login} where the login goes")
+        return v
+
+    @field_validator("ldap_attrs")
+    @classmethod
+    def _attribute_pairs(cls, v: str) -> str:
+        ldap_attribute_map(v)
+        return v
+
+    @field_validator("database_url", "demo_password", "bot_base_url", "schemes_dir", "prefect_pool", "ldap_url",
+                     "ldap_base_dn", "ldap_bind_dn", "ldap_bind_password", "ldap_user_filter", "ldap_attrs",
+                     "ldap_unit_base", mode="before")
     @classmethod
     def _empty_is_default(cls, v: object, info) -> object:
         if isinstance(v, str) and not v.strip():
             default = cls.model_fields[info.field_name].default
             return default
         return v
+
+
+def ldap_attribute_map(text: str) -> dict[str, str]:
+    """DUBAN_LDAP_ATTRS as {field: directory attribute}: the defaults, overridden by each key=attribute pair given
+    (`login=sAMAccountName,name=displayName,unit=department`); a key outside LDAP_KEYS is refused."""
+    out = dict(pair.split("=", 1) for pair in LDAP_ATTRS.split(","))
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, attr = (x.strip() for x in pair.partition("="))
+        if not sep or key not in LDAP_KEYS or not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", attr):
+            raise ValueError(f"{pair!r} is not key=attribute with a key among {', '.join(LDAP_KEYS)}")
+        out[key] = attr
+    return out
 
 
 _cache: tuple[tuple, Settings] | None = None

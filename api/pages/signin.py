@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from api import auth
-from api.errors import ApiError
+from api.errors import ApiError, status_of
 from api.pages.render import page
 from api.pages.session import (
     LANG_COOKIE, LANGS, SESSION_COOKIE, checked_login_form, end_session, keep_login_token, local_path, login_token,
@@ -18,6 +18,7 @@ from api.pages.session import (
 )
 from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
+from engine.runtime.directory import DirectoryDown
 from engine.runtime.site import Site
 
 LoginForm = Annotated[FormData, Depends(checked_login_form)]
@@ -46,9 +47,9 @@ def login(request: Request, site: SiteDep, form: LoginForm):
     next_url = local_path(str(form.get("next", "")), "/tasks")
     try:
         issued = auth.sign_in(site, request.app.state.auth_clock, username, password)
-    except ApiError as e:
+    except (ApiError, DirectoryDown) as e:  # DirectoryDown: directory sign-in configured but unreachable (503)
         lang = page_lang(request)
-        return _form(request, site, next_url, username, e.en if lang == "en" else e.zh, e.status)
+        return _form(request, site, next_url, username, e.en if lang == "en" else e.zh, status_of(e))
     response = RedirectResponse(next_url, status_code=303)
     start_session(response, request, issued.token, issued.expires_at)
     return response

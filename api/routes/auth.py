@@ -17,7 +17,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/token", response_model=TokenPublic,
              responses={401: ERRORS[401], 422: ERRORS[422],
-                        429: {"model": ErrorBody, "description": "too many failed sign-ins; see Retry-After"}})
+                        429: {"model": ErrorBody, "description": "too many failed sign-ins; see Retry-After"},
+                        503: {"model": ErrorBody, "description": "directory sign-in (LDAP) is configured and the "
+                                                                 "directory cannot be reached; local accounts work"}})
 def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], site: SiteDep, clock: AuthClockDep):
     """Sign in with login and password; 5 failures in 15 minutes lock the login for a while (429)."""
     issued = auth.sign_in(site, clock, form.username, form.password)

@@ -1,12 +1,17 @@
-"""The organisation: units, people, roles and role categories."""
+"""The organisation: units, people, roles and role categories; and the rows that directory (LDAP) sign-in and
+`duban org sync-ldap` keep in step with the directory (engine.runtime.directory decides, these functions write)."""
 from __future__ import annotations
+
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from engine.core.org import Org, Person as OrgPerson, Unit as OrgUnit, org_from_data
-from engine.store.tables import Person, RoleCategory, Unit
+from engine.store.tables import AccessToken, Person, RoleCategory, Unit
+
+T_PERSON, T_UNIT, T_TOKEN = Person.__table__, Unit.__table__, AccessToken.__table__
 
 
 def load_org(*, conn: Connection) -> Org:
@@ -45,3 +50,49 @@ def _upsert(conn: Connection, table: sa.Table, row: dict, keys: list[str]) -> No
     ins = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table).values(**row)
     conn.execute(ins.on_conflict_do_update(index_elements=keys,
                                            set_={k: v for k, v in row.items() if k not in keys}))
+
+
+# ------------------------------------------------------------------ directory (LDAP) accounts
+def account_kind(*, conn: Connection, login: str) -> sa.Row | None:
+    """(active, has_password, directory_dn) of a person, or None when the login is unknown here."""
+    p = T_PERSON.c
+    return conn.execute(sa.select(p.active, p.password_hash.is_not(None).label("has_password"), p.directory_dn)
+                        .where(p.login == login)).first()
+
+
+def people_for_directory(*, conn: Connection) -> dict[str, sa.Row]:
+    """Every person (active or not) by login, with what the directory may change and whether a local password
+    is set (never the hash itself)."""
+    p = T_PERSON.c
+    rows = conn.execute(sa.select(p.login, p.name_zh, p.mail, p.unit_id, p.directory_dn, p.active,
+                                  p.password_hash.is_not(None).label("has_password")))
+    return {r.login: r for r in rows}
+
+
+def unit_names(*, conn: Connection) -> dict[str, tuple[str, str]]:
+    """Every unit: id -> (name_zh, name_en)."""
+    return {r.id: (r.name_zh, r.name_en) for r in conn.execute(sa.select(T_UNIT.c.id, T_UNIT.c.name_zh,
+                                                                                T_UNIT.c.name_en))}
+
+
+def put_unit(*, conn: Connection, unit_id: str, name_zh: str, name_en: str) -> None:
+    """Insert a unit, or rename it."""
+    _upsert(conn, T_UNIT, {"id": unit_id, "name_zh": name_zh, "name_en": name_en}, ["id"])
+
+
+def put_directory_person(*, conn: Connection, login: str, dn: str, name: str, mail: str | None,
+                         unit_id: str) -> None:
+    """Insert a directory person (role staff, no password), or update the name, mail, unit and DN of an existing
+    one; roles, category, channels, password hash and active stay as set here."""
+    values = {"name_zh": name, "mail": mail, "unit_id": unit_id, "directory_dn": dn}
+    ins = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(T_PERSON).values(
+        login=login, name_en="", roles="staff", channels=[], digest=False, active=True, **values)
+    conn.execute(ins.on_conflict_do_update(index_elements=["login"], set_=values))
+
+
+def deactivate_person(*, conn: Connection, login: str, now: datetime) -> int:
+    """Mark a person inactive and revoke their live tokens; returns how many tokens were revoked."""
+    conn.execute(T_PERSON.update().where(T_PERSON.c.login == login).values(active=False))
+    t = T_TOKEN.c
+    return conn.execute(T_TOKEN.update().where(t.person == login, t.revoked_at.is_(None))
+                        .values(revoked_at=now)).rowcount

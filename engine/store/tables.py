@@ -70,6 +70,8 @@ class Person(SQLModel, table=True):
     channels: list = Field(default_factory=list, sa_type=sa.JSON)  # apprise URLs
     digest: bool = False
     active: bool = True
+    directory_dn: Optional[str] = Field(default=None, max_length=512)  # set: a directory (LDAP) account
+    mail: Optional[str] = Field(default=None, max_length=254)  # from the directory
 
 
 class DefinitionRow(SQLModel, table=True):
