@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     ldap_unit_base: str | None = Field(None, description="where units (organizationalUnit) live; unset: units are "
                                                          "not brought over by sync-ldap")
     ldap_timeout: float = Field(5.0, gt=0, le=120, description="seconds to connect to and to wait for the directory")
+    ldap_start_tls: bool = Field(False, description="upgrade an ldap:// connection with StartTLS (1/0); ldaps:// is "
+                                                    "always encrypted")
+    ldap_ca_file: str | None = Field(None, description="PEM file of the CA that signed the directory's certificate "
+                                                       "(ldaps:// or StartTLS); unset: the system's CAs")
 
     @field_validator("log_level", "scheduler", "stages", "due_on_day_off", mode="before")
     @classmethod
@@ -88,7 +92,7 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", "demo_password", "bot_base_url", "schemes_dir", "prefect_pool", "ldap_url",
                      "ldap_base_dn", "ldap_bind_dn", "ldap_bind_password", "ldap_user_filter", "ldap_attrs",
-                     "ldap_unit_base", mode="before")
+                     "ldap_unit_base", "ldap_ca_file", mode="before")
     @classmethod
     def _empty_is_default(cls, v: object, info) -> object:
         if isinstance(v, str) and not v.strip():

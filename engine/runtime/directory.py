@@ -6,7 +6,8 @@ into DUBAN_LDAP_USER_FILTER), then the password is checked by binding as the per
 is refused before the directory is asked, so an unauthenticated bind can never count as a success. On success the
 person is created here (role staff) or updated (name, mail, unit, DN; roles stay as set here); the directory
 password is never stored. A directory that cannot be reached, or that refuses the service account, raises
-DirectoryDown (503 on the API), never a success.
+DirectoryDown (503 on the API), never a success. Certificates (ldaps://, or StartTLS with DUBAN_LDAP_START_TLS)
+are always verified, against the system's CAs or DUBAN_LDAP_CA_FILE.
 
 Sync (`sync`): `duban org sync-ldap` brings units (organizationalUnit entries under DUBAN_LDAP_UNIT_BASE) and
 people over: new, changed, and disabled (a person with a DN who is no longer found is deactivated and their tokens
@@ -15,10 +16,11 @@ from __future__ import annotations
 
 import logging
 import math
+import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ldap3 import NONE, SUBTREE, Connection as LdapConnection, Server
+from ldap3 import NONE, SUBTREE, Connection as LdapConnection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
@@ -78,16 +80,28 @@ class Directory:
             raise NotConfigured("未配置目录服务：请设置 DUBAN_LDAP_URL 等 DUBAN_LDAP_* 变量",
                                 "no directory is configured: set DUBAN_LDAP_URL and the other DUBAN_LDAP_* settings")
         self.s, self.attrs = s, ldap_attribute_map(s.ldap_attrs)
-        self.server = Server(s.ldap_url, connect_timeout=s.ldap_timeout, get_info=NONE)
+        # certificates are always verified (ldap3's default is not to): the system's CAs or DUBAN_LDAP_CA_FILE
+        try:
+            tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=s.ldap_ca_file)
+        except LDAPException as e:  # DUBAN_LDAP_CA_FILE missing or unreadable
+            raise DirectoryDown.because(f"DUBAN_LDAP_CA_FILE: {e}") from None
+        self.server = Server(s.ldap_url, connect_timeout=s.ldap_timeout, get_info=NONE, tls=tls)
 
     def _connection(self, user: str | None, password: str | None) -> LdapConnection:
-        return LdapConnection(self.server, user=user, password=password, receive_timeout=math.ceil(self.s.ldap_timeout),
-                              raise_exceptions=False, read_only=True, auto_referrals=False)
+        return LdapConnection(self.server, user=user, password=password, raise_exceptions=False, read_only=True,
+                              receive_timeout=math.ceil(self.s.ldap_timeout), auto_referrals=False)
+
+    def _bind(self, conn: LdapConnection) -> bool:
+        """Open (with StartTLS when asked: a refused upgrade is an outage, never a plain-text bind) and bind."""
+        conn.open(read_server_info=False)
+        if self.s.ldap_start_tls and not conn.start_tls(read_server_info=False):
+            raise DirectoryDown.because(f"StartTLS refused: {conn.result.get('description')}")
+        return conn.bind(read_server_info=False)
 
     def _service(self) -> LdapConnection:
         """A connection bound as the service account (anonymous when DUBAN_LDAP_BIND_DN is unset)."""
         conn = self._connection(self.s.ldap_bind_dn, self.s.ldap_bind_password)
-        if not conn.bind():
+        if not self._bind(conn):
             conn.unbind()
             raise DirectoryDown.because(f"service bind refused: {conn.result.get('description')}")
         return conn
@@ -137,7 +151,7 @@ class Directory:
                 return None
             user = self._connection(entry.dn, password)
             try:
-                ok = user.bind() and user.result.get("result") == 0
+                ok = self._bind(user) and user.result.get("result") == 0
                 if not ok and user.result.get("result") in UNAVAILABLE:
                     raise DirectoryDown.because(f"user bind: {user.result.get('description')}")
             finally:

@@ -162,3 +162,30 @@ def test_the_sign_in_page_shows_the_directory_outage(slapd, api_site):
     r = page.post("/login", data={"username": "zhangsan", "password": ZHANGSAN_PASSWORD, "next": "/tasks",
                                   "csrf": csrf})
     assert r.status_code == 503 and "目录服务（LDAP）暂时无法使用" in r.text
+
+
+@pytest.fixture
+def tls_slapd(tmp_path, monkeypatch):
+    d = start_slapd(tmp_path / "slapd", tls=True)
+    for name, value in d.settings().items():
+        monkeypatch.setenv(name, value)
+    yield d
+    d.stop()
+
+
+@pytest.mark.parametrize("way", ["ldaps", "starttls"])
+def test_over_tls_the_directorys_certificate_is_checked(tls_slapd, client, monkeypatch, way):
+    if way == "ldaps":
+        monkeypatch.setenv("DUBAN_LDAP_URL", tls_slapd.ldaps_url)
+    else:
+        monkeypatch.setenv("DUBAN_LDAP_START_TLS", "1")
+    # a certificate no trusted CA signed: an outage, never a sign-in over an unchecked connection
+    r = sign_in(client, "zhangsan", ZHANGSAN_PASSWORD)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "directory_unavailable"
+    monkeypatch.setenv("DUBAN_LDAP_CA_FILE", str(tls_slapd.ca_file))
+    assert sign_in(client, "zhangsan", ZHANGSAN_PASSWORD).status_code == 200
+
+
+def test_a_missing_ca_file_is_an_outage_not_a_crash(slapd, client, monkeypatch, tmp_path):
+    monkeypatch.setenv("DUBAN_LDAP_CA_FILE", str(tmp_path / "no-such-ca.pem"))
+    assert sign_in(client, "zhangsan", ZHANGSAN_PASSWORD).status_code == 503

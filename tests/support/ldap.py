@@ -40,7 +40,7 @@ suffix "{suffix}"
 rootdn "{root}"
 rootpw {rootpw}
 directory {dir}/data
-access to attrs=userPassword by anonymous auth by self read by * none
+{tls}access to attrs=userPassword by anonymous auth by self read by * none
 access to * by dn.exact="{service}" read by self read by * none
 """
 
@@ -81,13 +81,17 @@ OFFICE_DIRECTORY = "\n\n".join([
 class Slapd:
     """A running slapd; `url`, `settings()` for the DUBAN_LDAP_* variables, and changes made as its root."""
 
-    def __init__(self, folder: Path):
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, *, tls: bool = False):
+        self.folder, self.port, self.tls_port = folder, free_port(), free_port() if tls else None
         self.url = f"ldap://127.0.0.1:{self.port}"
+        self.ldaps_url = f"ldaps://127.0.0.1:{self.tls_port}" if tls else None
         (folder / "data").mkdir(parents=True)
         self.conf = folder / "slapd.conf"
+        self.ca_file = make_certificates(folder) if tls else None
+        tls_lines = (f"TLSCACertificateFile {self.ca_file}\nTLSCertificateFile {folder}/server.pem\n"
+                     f"TLSCertificateKeyFile {folder}/server.key\n") if tls else ""
         self.conf.write_text(CONF.format(schema=SCHEMA, dir=folder, modules=MODULES, suffix=SUFFIX, root=ROOT_DN,
-                                         rootpw=ROOT_PASSWORD, service=SERVICE_DN), encoding="utf-8")
+                                         rootpw=ROOT_PASSWORD, service=SERVICE_DN, tls=tls_lines), encoding="utf-8")
         (folder / "office.ldif").write_text(OFFICE_DIRECTORY, encoding="utf-8")
         self.proc: subprocess.Popen | None = None
 
@@ -96,7 +100,8 @@ class Slapd:
                        capture_output=True)
         self.log = open(self.folder / "slapd.log", "wb")
         # -d 0: stay in the foreground (so the fixture owns the process) without debug output
-        self.proc = subprocess.Popen([SLAPD, "-f", str(self.conf), "-h", f"{self.url}/", "-d", "0"],
+        urls = f"{self.url}/" + (f" {self.ldaps_url}/" if self.ldaps_url else "")
+        self.proc = subprocess.Popen([SLAPD, "-f", str(self.conf), "-h", urls, "-d", "0"],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while True:  # waiting for a real server to listen, not for simulated time
@@ -148,9 +153,26 @@ class Slapd:
             c.delete(f"uid={uid},{PEOPLE}")
 
 
-def start_slapd(folder: Path) -> Slapd:
-    """A started directory in `folder`, or a skip that names the packages to install."""
+def make_certificates(folder: Path) -> Path:
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl); returns the CA's PEM file."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Duban test CA")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "server.ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                                       "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    return folder / "ca.pem"
+
+
+def start_slapd(folder: Path, *, tls: bool = False) -> Slapd:
+    """A started directory in `folder` (also on ldaps:// with a throwaway CA when `tls`), or a skip that names the
+    packages to install."""
+    if tls and not shutil.which("openssl"):
+        pytest.skip("openssl is not installed: the directory's TLS tests need it (sudo apt-get install -y openssl)")
     if not (Path(SLAPD).exists() and Path(SLAPADD).exists() and (MODULES / "back_mdb.so").exists()
             and (SCHEMA / "inetorgperson.schema").exists()):
         pytest.skip(MISSING)
-    return Slapd(folder).start()
+    return Slapd(folder, tls=tls).start()
