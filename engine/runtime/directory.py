@@ -147,8 +147,8 @@ class Directory:
             finally:
                 conn.unbind()
             entry = self._person(found[0]) if len(found) == 1 else None
-            if entry is None:
-                return None
+            if entry is None or entry.login != login:
+                return None  # exactly as the directory spells it: `ZhangSan` must not be a sixth try at zhangsan
             user = self._connection(entry.dn, password)
             try:
                 ok = self._bind(user) and user.result.get("result") == 0
@@ -323,6 +323,8 @@ def plan(people_here: dict, units_here: dict[str, tuple[str, str]], entries: lis
     p = Plan(skipped=list(skipped))
     units = dict(units_here)
     for u in dir_units:
+        if u.id not in units and any(u.name_zh == zh for zh, _ in units.values()):
+            continue  # here already under another id (财务部 is `finance`): people find it by its name
         if u.id not in units:
             p.new_units.append(u)
         elif units[u.id][0] != u.name_zh:

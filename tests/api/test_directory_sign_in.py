@@ -101,6 +101,13 @@ def test_a_login_with_filter_characters_finds_nobody(slapd, client):
         assert sign_in(client, login, ZHANGSAN_PASSWORD).status_code == 401
 
 
+def test_the_login_must_be_spelt_as_the_directory_spells_it(slapd, client):
+    # the directory matches uid without regard to case; the failure count is kept per login as typed, so another
+    # spelling must never be a fresh set of five tries at the same account
+    assert sign_in(client, "ZhangSan", ZHANGSAN_PASSWORD).status_code == 401
+    assert sign_in(client, "zhangsan", ZHANGSAN_PASSWORD).status_code == 200
+
+
 def test_local_accounts_keep_signing_in_locally_and_the_directory_twin_of_one_cannot(slapd, client, api_site):
     assert sign_in(client, "admin", PASSWORD).status_code == 200
     assert sign_in(client, "clerk", PASSWORD).status_code == 200

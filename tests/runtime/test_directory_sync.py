@@ -106,6 +106,15 @@ def test_sync_brings_people_over_then_a_new_unit_a_new_name_and_disables_who_lef
     assert len(sync_events(office_site)) == 2
 
 
+def test_a_directory_unit_already_here_under_another_id_is_not_made_twice(slapd, office_site, database_url,
+                                                                          capsys):
+    slapd.add_unit("caiwu", "财务部")  # the directory's id for what this site calls `finance`
+    slapd.add_person("wangwu", "王五", "财务部", "ww-pass-3")
+    out = sync(database_url, capsys)
+    assert "caiwu" not in out and "caiwu" not in units(office_site)
+    assert people(office_site)["wangwu"].unit_id == "finance"
+
+
 def test_a_directory_that_returns_nobody_disables_nobody(slapd, office_site, database_url, capsys, monkeypatch):
     sync(database_url, capsys)
     monkeypatch.setenv("DUBAN_LDAP_BASE_DN", f"ou=units,{PEOPLE.split(',', 1)[1]}")  # a wrong base: no people
