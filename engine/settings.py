@@ -14,7 +14,7 @@ PREFIX = "DUBAN_"
 LDAP_USER_FILTER = "(&(objectClass=inetOrgPerson)(uid={login}))"
 LDAP_ATTRS = "login=uid,name=cn,mail=mail,unit=departmentNumber,unit_id=ou,unit_name=description"
 LDAP_KEYS = ("login", "name", "mail", "unit", "unit_id", "unit_name")
-SECRETS = frozenset({"demo_password", "ldap_bind_password"})  # shown as ***; the password inside database_url is masked too
+SECRETS = frozenset({"demo_password", "ldap_bind_password"})  # shown as ***; so is the password in database_url
 
 
 class SettingsError(ValueError):

@@ -196,3 +196,11 @@ def test_over_tls_the_directorys_certificate_is_checked(tls_slapd, client, monke
 def test_a_missing_ca_file_is_an_outage_not_a_crash(slapd, client, monkeypatch, tmp_path):
     monkeypatch.setenv("DUBAN_LDAP_CA_FILE", str(tmp_path / "no-such-ca.pem"))
     assert sign_in(client, "zhangsan", ZHANGSAN_PASSWORD).status_code == 503
+
+
+def test_a_newcomer_in_a_unit_this_site_lacks_brings_the_unit_from_the_directory(slapd, client, api_site):
+    slapd.add_unit("audit", "审计部")
+    slapd.add_person("wangwu", "王五", "audit", "ww-pass-3")
+    assert sign_in(client, "wangwu", "ww-pass-3").status_code == 200
+    assert api_site.org.units["audit"].name_zh == "审计部" and api_site.org.people["wangwu"].unit == "audit"
+    assert events(api_site, "person_from_directory")[0].data["new_unit"] == "audit"
