@@ -139,3 +139,6 @@ def test_the_readme_commands_run_as_written_in_a_fresh_folder(tmp_path, monkeypa
     assert ["org", "load", "definitions/org.demo.yaml"] in ran
     assert (tmp_path / "duban.db").exists() and (tmp_path / "other.db").exists()
     assert (tmp_path / "duban-2026-11-20.dump").exists()
+    monkeypatch.setenv("DUBAN_DATABASE_URL", "sqlite:///from-the-environment.db")  # the third way to name it
+    assert main(["org", "load", "definitions/org.demo.yaml"]) == 0
+    assert (tmp_path / "from-the-environment.db").exists()
