@@ -1,4 +1,5 @@
-"""`duban demo`: the demo organisation and a simulated quarter, end to end, printed as timelines."""
+"""`duban demo`: the demo organisation and a simulated quarter, end to end, printed as timelines; and the demo office
+`duban serve --demo` opens (`seed_demo`, with its sign-ins listed by `demo_sign_ins`)."""
 from __future__ import annotations
 
 import tempfile
@@ -126,8 +127,8 @@ def seed_demo(site: Site) -> dict[str, int]:
 
     Its history is played through the engine's own paths on a clock set 20 working days back, sweeping at every
     opening and close of office up to now, so the chases, cards and overdue days are the engine's own: a directive
-    handled and closed (销号); one 8 working days overdue, chased daily, with a red card (红牌); one 4 working days
-    overdue with a yellow card (黄牌); one a working day overdue, chased by the clerk; one whose unit asked for an
+    handled and closed (销号); one 8 working days overdue (seen on a working day), chased daily, with a red card
+    (红牌); one 4 working days overdue with a yellow card (黄牌); one a working day overdue, chased by the clerk now; one whose unit asked for an
     extension the office director has not yet decided (延期待批). Then, issued today: a directive waiting to be
     registered, two being handled, and an incoming document. Deterministic for a given today; returns the items
     by name."""
