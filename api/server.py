@@ -18,7 +18,7 @@ import uvicorn
 from api.app import create_app
 from api.auth import hash_password
 from engine.runtime.drill import DrillStartRefused, start_drill
-from engine.cli.demo import seed_demo
+from engine.cli.demo import demo_sign_ins, seed_demo
 from engine.clock import ManualClock, SystemClock
 from engine.reads.lists import count_items
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
@@ -43,6 +43,7 @@ def load_demo(site: Site) -> str:
     if count_items(site) == 0:
         seed_demo(site)
         print(f"已加载演示事项 / demo items loaded: {count_items(site)}", flush=True)
+    print(demo_sign_ins(site, password), flush=True)
     return password
 
 

@@ -25,8 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="duban", description="Duban (督办): office task handling and supervision")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def db_arg(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--db", default=None, help="database URL (default: DUBAN_DATABASE_URL or ./duban.db)")
+    def db_arg(sp: argparse.ArgumentParser, *, inner: bool = False) -> None:
+        """`--db URL`; on an inner command (`org load`, `calendar show`) too, so that it may come after the command
+        words as the README writes it, without undoing a `--db` given before them."""
+        sp.add_argument("--db", default=argparse.SUPPRESS if inner else None,
+                        help="database URL (default: DUBAN_DATABASE_URL or ./duban.db)")
 
     s = sub.add_parser("validate", help="check definitions; print file:line: message for every problem")
     s.add_argument("paths", nargs="+")
@@ -54,20 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     csub = s.add_subparsers(dest="calendar_command", required=True)
     c = csub.add_parser("show")
     c.add_argument("--year", type=int, required=True)
+    db_arg(c, inner=True)
     c = csub.add_parser("set")
     c.add_argument("date")
     c.add_argument("state", choices=["working", "off"])
     c.add_argument("--note", default="")
+    db_arg(c, inner=True)
     c = csub.add_parser("unset")
     c.add_argument("date")
+    db_arg(c, inner=True)
     s.set_defaults(func=calendar.calendar_command)
-    s = sub.add_parser("org", help="organisation: `duban org load FILE`, `duban org sync-ldap [--dry-run]`")
+    s = sub.add_parser("org", help="organisation: `duban org load FILE [--db URL]`, `duban org sync-ldap [--dry-run]`")
     db_arg(s)
     osub = s.add_subparsers(dest="org_command", required=True)
-    o = osub.add_parser("load")
+    o = osub.add_parser("load", help="load an organisation file (units, people, roles, categories)")
     o.add_argument("file")
+    db_arg(o, inner=True)
     o = osub.add_parser("sync-ldap", help="bring units and people over from the directory (DUBAN_LDAP_*)")
     o.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+    db_arg(o, inner=True)
     s.set_defaults(func=org.cmd_org)
     s = sub.add_parser("serve", help="serve the API, web pages and scheduler")
     db_arg(s)

@@ -120,9 +120,13 @@ def test_duban_serve_demo_starts_a_working_server(tmp_path):
         assert r.status_code == 200, r.text
         items = httpx.get(f"{base}/instances", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
         assert items.json()["total"] >= 1  # the demo items in flight
+        board = httpx.get(f"{base}/supervision/summary",
+                          headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
+        assert board["counts"]["overdue"] >= 2 and board["counts"]["red"] == 1 and board["counts"]["yellow"] == 1
         assert httpx.post(f"{base}/auth/token", data={"username": "clerk", "password": "duban-demo"}).status_code == 401
     finally:
         proc.terminate()
         out = proc.communicate(timeout=20)[0]
     assert "drill-pass-1" in out and "DEMO MODE" in out
+    assert "demo sign-ins" in out and all(f"  {login} " in out for login in ("leader", "clerk", "finance.staff1"))
     assert "timers: off (--no-scheduler)" in out
