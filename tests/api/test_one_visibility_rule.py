@@ -1,0 +1,94 @@
+"""One visibility rule (invariant 8): over every demo person and every item of a varied office — unit leads, person
+leads, transfers, co-handlers added and removed, confidential or not, someone on leave with a proxy — an item is
+listed (the item list, its search, the ledger) exactly when it can be read, exactly when engine.core.policy.can_see
+says so; and every task in a person's 我的待办 belongs to an item they can read."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from engine.core import policy
+from engine.store import db, items as item_store, lists as list_store
+
+DOC = {"sender": "市委组织部", "doc_number": "组通〔2026〕7号", "received_on": "2026-03-02", "due": "2026-03-16",
+       "urgency": "urgent"}
+
+
+def receive(office, title, *, confidential, lead, co=()):
+    """A document registered by the clerk, proposed by the office director, agreed and dispatched to `lead`."""
+    doc = office.site.start("incoming_document", {**DOC, "title": title, "confidential": confidential}, "clerk")
+    office.do("clerk", doc, "register", "submit")
+    office.do("office", doc, "propose", "assign", lead=lead, co=list(co), due="2026-03-16")
+    office.do("leader", doc, "instruct", "agree")
+    office.do("clerk", doc, "dispatch", "transfer", lead=lead, co=list(co))
+    return doc
+
+
+@pytest.fixture
+def varied_office(office, api_site):
+    """The office's desk on an ordinary Tuesday: items in every shape the rule must get right."""
+    office.advance(days=1)
+    items = {
+        "secret_to_a_person": receive(office, "人事调整（涉密，交刘招聘）", confidential=True, lead="hr.staff1"),
+        "secret_to_a_unit": receive(office, "机要通报（涉密，信息技术部）", confidential=True, lead="it", co=["finance"]),
+        "open_to_a_person": receive(office, "来文（交冯出纳）", confidential=False, lead="finance.staff2"),
+        "secret_to_the_head": receive(office, "涉密来文（交何部长）", confidential=True, lead="service.head"),
+    }
+    # a confidential document the IT head hands on to one of his people
+    moved = receive(office, "涉密来文（转林运维）", confidential=True, lead="it")
+    office.do("it.head", moved, "handle", "transfer", on="it", to="it.staff1", reason="由林运维承办")
+    items["secret_moved_to_a_person"] = moved
+    # a directive led by finance; HR added as a co-handler, then IT removed again
+    d = office.issue_directive(title="预算执行检查", lead_unit="finance", co_units=["it"])
+    office.register_and_assign(d)
+    office.do("finance.head", d, "handle", "accept", on="finance")
+    office.do("finance.head", d, "handle", "add_cohandler", on="finance", unit="hr")
+    office.do("finance.head", d, "handle", "remove_cohandler", on="finance", unit="it", reason="不涉及信息化")
+    items["directive_with_cohandlers"] = d
+    # a directive transferred from one unit to another
+    t = office.issue_directive(title="客服热线整改", lead_unit="it", co_units=[])
+    office.register_and_assign(t)
+    office.do("it.head", t, "handle", "transfer", on="it", to="service", reason="属客服部职责")
+    items["directive_transferred"] = t
+    items["plain_directive"] = office.issue_directive(title="节能宣传周", lead_unit="office", co_units=[])
+    return items
+
+
+def truth(site, login):
+    """What the core decides for `login`: {item id: may see}, and the ids of items with a task in their queue."""
+    with db.read(site.eng) as conn:
+        ids = range(1, list_store.count_items(conn=conn) + 1)  # a fresh database numbers items from 1
+        snaps = [item_store.load_item_and_row(conn=conn, item_id=i, definition_of=site.definition) for i in ids]
+    actor = site.actor(login)
+    sees = {item.id: policy.can_see(site.org, actor, item, row.confidential) for item, row in snaps}
+    return sees, set()
+
+
+def test_listed_readable_and_can_see_agree_for_every_person_and_item(api, api_site, varied_office):
+    site = api_site
+    titles = {}
+    for login in sorted(site.org.people):
+        sees, queued = truth(site, login)
+        listed = {it["id"] for it in api.ok("GET", "/instances?per_page=100", login)["items"]}
+        found = {it["id"] for it in api.ok("GET", "/instances?per_page=100&q=涉密", login)["items"]}
+        readable = set()
+        for item_id in sees:
+            r = api.get(f"/instances/{item_id}", login)
+            assert r.status_code in (200, 404), r.text
+            if r.status_code == 200:
+                readable.add(item_id)
+                titles[item_id] = r.json()["title"]
+        visible = {i for i, ok in sees.items() if ok}
+        assert listed == readable == visible, login
+        assert found == {i for i in visible if "涉密" in titles[i]}, login
+        r = api.get("/supervision/ledger.csv?period=all", login)
+        if r.status_code == 200:
+            serials = {row[0] for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig")))}
+            ledger_ids = {i for i in visible if api.ok("GET", f"/instances/{i}", login)["serial"] in serials}
+            assert ledger_ids == visible and len(serials) - 1 == len(visible), login
+        tasks = [t for state in ("open", "done")
+                 for t in api.ok("GET", f"/me/tasks?state={state}&per_page=100", login)]
+        task_items = {t["instance_id"] for t in tasks}
+        assert task_items <= readable, login
