@@ -10,6 +10,7 @@ from typing import Any
 from engine.core import policy
 from engine.core.states import ITEM_STATE_LABELS, ItemState, NotFound
 from engine.reads import items as queries
+from engine.runtime import proxies
 from engine.runtime.site import Site
 from engine.store import audit, db, lists as list_store
 
@@ -24,8 +25,8 @@ def list_items(site: Site, *, login: str, definition: str | None = None, state: 
                unit: str | None = None, overdue: bool | None = None, q: str | None = None, page: int = 1,
                lang: str = "zh", page_size: int = PAGE_SIZE) -> dict:
     """The items `login` may see, newest first, `page_size` a page: {"items", "total", "page", "page_size"}."""
-    viewer = policy.viewer(site.org, site.actor(login))
     with db.read(site.eng) as conn:
+        viewer = proxies.viewer(site, login, conn)
         total, rows = list_store.item_page(conn=conn, viewer=viewer, now=site.clock.now(), definition=definition,
                                            state=state, unit=unit, overdue=overdue, q=q, limit=page_size,
                                            offset=(page - 1) * page_size)
