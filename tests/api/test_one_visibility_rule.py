@@ -1,16 +1,24 @@
 """One visibility rule (invariant 8): over every demo person and every item of a varied office — unit leads, person
-leads, transfers, co-handlers added and removed, confidential or not, someone on leave with a proxy — an item is
-listed (the item list, its search, the ledger) exactly when it can be read, exactly when engine.core.policy.can_see
-says so; and every task in a person's 我的待办 belongs to an item they can read."""
+leads, transfers, co-handlers added and removed, confidential or not, people on leave with a proxy — an item is
+listed (the item list, its search, the ledger as CSV and as a page) exactly when it can be read, exactly when
+engine.core.policy.sees says so; a person's 我的待办 holds exactly the tasks of their queue (and of the queues of those
+they stand in for, policy.in_queue) in items they can read; and a task's page link (/tasks/{id}) leads to its item
+only for those who can read it, to the same "no such item" as a task that does not exist for everyone else."""
 from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import date, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
-from engine.core import policy
-from engine.store import db, items as item_store, lists as list_store
+from engine.core import policy, proxies as proxy_rules
+from engine.core.org import Holder
+from engine.runtime import proxies
+from engine.store import db, items as item_store, lists as list_store, proxies as proxy_store
+from tests.support.office import PASSWORD
 
 DOC = {"sender": "市委组织部", "doc_number": "组通〔2026〕7号", "received_on": "2026-03-02", "due": "2026-03-16",
        "urgency": "urgent"}
@@ -27,9 +35,20 @@ def receive(office, title, *, confidential, lead, co=()):
 
 
 @pytest.fixture
-def varied_office(office, api_site):
-    """The office's desk on an ordinary Tuesday: items in every shape the rule must get right."""
-    office.advance(days=1)
+def varied_office(office, api_site, clock):
+    """The office's desk on an ordinary Tuesday: items in every shape the rule must get right, and people away:
+    刘招聘 (hr.staff1) stands in for by 高网络 of IT, the service head by 郑会计 of finance; a proxy already over and
+    one revoked lend nothing."""
+    site = api_site
+    today = site.cal.local_date(clock.now())
+    proxies.give(site, by="hr.staff1", to="it.staff2", starts=today, until=today + timedelta(days=7))
+    proxies.give(site, by="admin", principal="service.head", to="finance.staff1", starts=today,
+                 until=today + timedelta(days=3))
+    proxies.give(site, by="it.head", to="office.staff2", starts=date(2026, 2, 23), until=today + timedelta(days=30))
+    proxies.give(site, by="finance.head", to="hr.staff2", starts=today, until=today)  # a one-day leave
+    revoked = proxies.give(site, by="office.head", to="service.staff2", starts=today, until=today + timedelta(days=9))
+    proxies.revoke(site, by="office.head", proxy_id=revoked["id"])
+    office.advance(days=1)  # the finance head's one-day leave is over
     items = {
         "secret_to_a_person": receive(office, "人事调整（涉密，交刘招聘）", confidential=True, lead="hr.staff1"),
         "secret_to_a_unit": receive(office, "机要通报（涉密，信息技术部）", confidential=True, lead="it", co=["finance"]),
@@ -57,20 +76,38 @@ def varied_office(office, api_site):
 
 
 def truth(site, login):
-    """What the core decides for `login`: {item id: may see}, and the ids of items with a task in their queue."""
+    """What the core decides for `login`: {item id: may see}, and the ids of the tasks of their 我的待办."""
+    now = site.clock.now()
     with db.read(site.eng) as conn:
         ids = range(1, list_store.count_items(conn=conn) + 1)  # a fresh database numbers items from 1
         snaps = [item_store.load_item_and_row(conn=conn, item_id=i, definition_of=site.definition) for i in ids]
-    actor = site.actor(login)
-    sees = {item.id: policy.can_see(site.org, actor, item, row.confidential) for item, row in snaps}
-    return sees, set()
+        acting = proxy_rules.acting_for(proxy_store.active_proxies(conn=conn, now=now), login, now)
+    viewer = policy.viewer(site.org, site.actor(login), acting)
+    sees = {item.id: policy.sees(viewer, item, row.confidential) for item, row in snaps}
+    queue = {t.id for item, _ in snaps if sees[item.id] for t in item.tasks if policy.in_queue(viewer, t.holder)}
+    return sees, queue, viewer
 
 
-def test_listed_readable_and_can_see_agree_for_every_person_and_item(api, api_site, varied_office):
+def signed_in_pages(client, login):
+    """A browser session of `login` on the same site (the pages)."""
+    pages = TestClient(client.app, follow_redirects=False)
+    form = pages.get("/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    r = pages.post("/login", data={"username": login, "password": PASSWORD, "csrf": csrf})
+    assert r.status_code == 303, r.text
+    return pages
+
+
+def test_listed_readable_and_can_see_agree_for_every_person_and_item(api, client, api_site, varied_office):
     site = api_site
     titles = {}
+    with db.read(site.eng) as conn:
+        every_task = {t.id: item.id for i in range(1, list_store.count_items(conn=conn) + 1)
+                      for item in [item_store.load_item(conn=conn, item_id=i, definition_of=site.definition)]
+                      for t in item.tasks}
+    seen_by_someone, ledgers = set(), 0
     for login in sorted(site.org.people):
-        sees, queued = truth(site, login)
+        sees, queued, viewer = truth(site, login)
         listed = {it["id"] for it in api.ok("GET", "/instances?per_page=100", login)["items"]}
         found = {it["id"] for it in api.ok("GET", "/instances?per_page=100&q=涉密", login)["items"]}
         readable = set()
@@ -89,6 +126,20 @@ def test_listed_readable_and_can_see_agree_for_every_person_and_item(api, api_si
             ledger_ids = {i for i in visible if api.ok("GET", f"/instances/{i}", login)["serial"] in serials}
             assert ledger_ids == visible and len(serials) - 1 == len(visible), login
         tasks = [t for state in ("open", "done")
-                 for t in api.ok("GET", f"/me/tasks?state={state}&per_page=100", login)]
-        task_items = {t["instance_id"] for t in tasks}
-        assert task_items <= readable, login
+                 for t in api.ok("GET", f"/me/tasks?state={state}&per_page=200", login)]
+        assert {t["instance_id"] for t in tasks} <= readable, login
+        assert {t["id"] for t in tasks} == queued, login
+        assert [t["on_behalf_of_login"] for t in tasks] == [
+            policy.stood_in_for(viewer, Holder(**t["holder"])) for t in tasks], login
+        pages = signed_in_pages(client, login)
+        for task_id, item_id in every_task.items():
+            where = pages.get(f"/tasks/{task_id}").headers["location"]
+            assert where == (f"/items/{item_id}#task-{task_id}" if sees[item_id] else f"/items/0#task-{task_id}")
+        assert pages.get("/tasks/999999").headers["location"] == "/items/0#task-999999"
+        ledger = pages.get("/ledger?period=all")
+        if ledger.status_code == 200:
+            shown = {i for i in sees if titles.get(i, "\0") in ledger.text}
+            assert shown == visible, login
+            ledgers += 1
+        seen_by_someone |= visible
+    assert seen_by_someone == set(every_task.values()) and ledgers >= 5  # admin, leader, office director, clerk...
