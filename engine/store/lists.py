@@ -199,19 +199,27 @@ def audit_page(*, conn: Connection, instance: int | None = None, person: str | N
 
 
 # ------------------------------------------------------------------ the inbox
-def notification_rows(*, conn: Connection, login: str, unread_only: bool, limit: int) -> list[Any]:
-    """A person's notifications: unread first, newest first within each."""
+def _about_visible(v: Viewer) -> sa.ColumnElement[bool]:
+    """A notification about no item, or about one the viewer may see now (a stand-in's notices of the person they
+    stood in for go out of sight with the items when the leave ends)."""
     n = T_NOTE.c
-    q = sa.select(T_NOTE).where(n.person == login)
+    return sa.or_(n.instance_id.is_(None), n.instance_id.in_(sa.select(T_ITEM.c.id).where(visible_clause(v))))
+
+
+def notification_rows(*, conn: Connection, viewer: Viewer, unread_only: bool, limit: int) -> list[Any]:
+    """A person's notifications about what they may see: unread first, newest first within each."""
+    n = T_NOTE.c
+    q = sa.select(T_NOTE).where(n.person == viewer.login, _about_visible(viewer))
     if unread_only:
         q = q.where(n.read_at.is_(None))
     return list(conn.execute(q.order_by(n.read_at.is_not(None), n.created_at.desc(), n.id.desc()).limit(limit)))
 
 
-def notification(*, conn: Connection, notification_id: int, login: str) -> Any:
-    """One of the person's own notifications, or None."""
+def notification(*, conn: Connection, notification_id: int, viewer: Viewer) -> Any:
+    """One of the person's own notifications about what they may see, or None."""
     n = T_NOTE.c
-    return conn.execute(sa.select(T_NOTE).where(n.id == notification_id, n.person == login)).first()
+    return conn.execute(sa.select(T_NOTE).where(n.id == notification_id, n.person == viewer.login,
+                                                _about_visible(viewer))).first()
 
 
 def mark_read(*, conn: Connection, notification_id: int, now: datetime) -> bool:

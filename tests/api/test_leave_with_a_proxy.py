@@ -64,6 +64,8 @@ def test_a_stand_in_handles_the_work_of_a_colleague_on_leave(api, clock):
     # acting for someone lends their view only while the leave lasts: the item is not the stand-in's any more
     assert api.get(f"/instances/{item}", STAND_IN).status_code == 404
     assert item not in {i["id"] for i in api.ok("GET", "/instances", STAND_IN)["items"]}
+    assert not any(n["instance_id"] == item for n in api.ok("GET", "/notifications", STAND_IN))  # nor its notices
+    assert any(n["instance_id"] == item for n in api.ok("GET", "/notifications", AWAY))
 
 
 def test_a_revoked_proxy_ends_at_once_and_stays_on_record(api, clock):

@@ -131,6 +131,8 @@ def test_listed_readable_and_can_see_agree_for_every_person_and_item(api, client
         assert {t["id"] for t in tasks} == queued, login
         assert [t["on_behalf_of_login"] for t in tasks] == [
             policy.stood_in_for(viewer, Holder(**t["holder"])) for t in tasks], login
+        notes = {n["instance_id"] for n in api.ok("GET", "/notifications", login)} - {None}
+        assert notes <= visible, login
         pages = signed_in_pages(client, login)
         for task_id, item_id in every_task.items():
             where = pages.get(f"/tasks/{task_id}").headers["location"]
