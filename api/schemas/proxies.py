@@ -13,7 +13,7 @@ LOGIN = {"min_length": 1, "max_length": 64, "pattern": r"^[\w.\-]+$"}
 class ProxyCreate(BaseModel):
     """Name someone to act for you (or, an administrator, for the person in `for`) while you are away. Dates mean
     whole days in the site's time zone (`until` through the end of that day); times without an offset are local.
-    The period is at most MAX_PERIOD days; one proxy at a time per person."""
+    The period is at most 366 days (MAX_PERIOD); one proxy at a time per person; the note at most 500 characters."""
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid", json_schema_extra={"examples": [
         {"to": "office.staff1", "from": "2026-03-03", "until": "2026-03-06", "note": "年休假"}]})

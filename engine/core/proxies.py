@@ -54,7 +54,10 @@ def period(starts: date | datetime | None, until: date | datetime, tz: tzinfo, n
         if isinstance(x, datetime):
             return x if x.tzinfo is not None else x.replace(tzinfo=tz)
         return datetime.combine(x + timedelta(days=1) if end else x, time(0), tz)
-    return (now if starts is None else instant(starts, False)), instant(until, True)
+    try:
+        return (now if starts is None else instant(starts, False)), instant(until, True)
+    except (OverflowError, ValueError):
+        raise InputError("until", "日期超出范围", "the date is out of range") from None
 
 
 def acting_for(proxies: Iterable[Proxy], login: str, now: datetime) -> list[str]:

@@ -48,6 +48,8 @@ def test_dates_mean_whole_local_days_and_times_without_an_offset_are_local():
     assert starts == datetime(2026, 3, 3, tzinfo=SHANGHAI) and until == datetime(2026, 3, 7, tzinfo=SHANGHAI)
     starts, until = proxies.period(None, datetime(2026, 3, 2, 18, 0), SHANGHAI, MONDAY)
     assert starts == MONDAY and until == datetime(2026, 3, 2, 18, 0, tzinfo=SHANGHAI)
+    with pytest.raises(InputError):
+        proxies.period(None, date.max, SHANGHAI, MONDAY)  # the day after the last date there is
 
 
 @pytest.mark.parametrize("change, field", [
