@@ -25,7 +25,6 @@ from engine.appraisal.schemes import METRIC_NAMES, RELATION_LABELS
 from engine.appraisal.trigger import start_cycle
 from engine.runtime.site import Site
 from engine.core.states import Conflict, DubanError, NotFound
-from engine.store import db, items as item_store
 from engine.core import policy
 from engine.core.actions.catalogue import BYSTANDER_ACTIONS
 
@@ -144,13 +143,10 @@ def calibration_page(request: Request, site: Site, user: PageUser, cycle_id: int
 # ------------------------------------------------------------------ evidence
 @router.get("/tasks/{task_id}")
 def task(request: Request, site: SiteDep, task_id: TaskId):
-    """A task's item (evidence links): the item page decides whether the person may see it."""
-    require_user(request, site)
-    try:
-        with db.read(site.eng) as conn:
-            item_id = item_store.item_of_task(conn=conn, task_id=task_id)
-    except NotFound:
-        item_id = 0
+    """A task's item (evidence links), if the person may see it; a task of an item hidden from them leads to the
+    same "no such item" page as a task that does not exist (the redirect names no item id)."""
+    user = require_user(request, site)
+    item_id = queries.item_of_visible_task(site, task_id, user.login) or 0
     return RedirectResponse(f"/items/{item_id}#task-{task_id}", status_code=303)
 
 

@@ -56,6 +56,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "flash_started": ("已登记，事项已进入流程。", "Registered: the item is under way."),
     "flash_chased": ("已催办 {n} 项。", "{n} task(s) chased."), "flash_read_all": ("已全部标为已读。", "All marked read."),
     "flash_calendar_saved": ("日历已更新。", "Calendar updated."),
+    # proxies while on leave (代理)
+    "nav_proxies": ("代理", "Proxies"), "proxies_title": ("请假代理", "Proxies while away"),
+    "proxies_hint": ("请假或出差期间，代理人可在“我的待办”中看到并代为办理您的待办（标“代”），催办和升级通知也会同时发给代理人。",
+                     "While you are away, your proxy sees and handles your tasks (marked “for”) and also receives "
+                     "your chases and escalations."),
+    "proxy_for": ("被代理人", "Away"), "proxy_for_me": ("本人", "Myself"), "proxy_to": ("代理人", "Proxy"),
+    "proxy_from": ("开始日期", "From"), "proxy_until": ("结束日期（含）", "Until (inclusive)"),
+    "proxy_note": ("事由", "Reason"), "proxy_note_hint": ("如：年休假", "e.g. annual leave"),
+    "proxy_give": ("设置代理", "Name proxy"), "proxy_revoke": ("撤销", "Revoke"),
+    "proxies_given": ("我委托的代理", "Proxies I named"), "proxies_received": ("我代理的同事", "People I stand in for"),
+    "no_proxies": ("暂无。", "None."), "proxy_stands_in": ("由{who}代理", "{who} stands in"),
+    "proxy_you_stand_in": ("代{who}办理", "You stand in for {who}"), "proxy_active": ("生效中", "in force"),
+    "proxy_not_active": ("未生效或已结束", "not in force"), "proxy_revoked_state": ("已撤销", "revoked"),
+    "on_behalf": ("代", "for"), "on_behalf_title": ("代{who}办理", "on behalf of {who}"),
+    "flash_proxy_given": ("代理已设置。", "Proxy named."), "flash_proxy_revoked": ("代理已撤销。", "Proxy revoked."),
     # item page
     "version_n": ("第 {n} 版", "version {n}"), "confidential": ("涉密", "Confidential"), "item_facts": ("事项信息", "About"),
     "current_step": ("当前环节", "Current step"), "ended": ("已结束", "Ended"), "registered_by": ("登记", "Registered by"),

@@ -1,16 +1,18 @@
-"""The signed-in person: who they are and the tasks in front of them."""
+"""The signed-in person: who they are, the tasks in front of them, and their proxies while on leave (代理)."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api import views
-from api.deps import CurrentUser, LangDep, SiteDep
+from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, MAX_PER_PAGE, PageNo, PerPage, set_page_headers
 from api.schemas.me import MePublic
+from api.schemas.proxies import LOGIN, ProxiesPublic, ProxyCreate, ProxyPublic
 from api.schemas.tasks import TaskPublic
 from engine.reads import items as queries
+from engine.runtime import proxies
 
 router = APIRouter(prefix="/me", tags=["me"], responses={401: ERRORS[401]})
 
@@ -29,3 +31,35 @@ def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, 
     total = queries.count_my_tasks(site, user.login, state)
     set_page_headers(response, request, page=page, per_page=per_page, total=total)
     return queries.my_tasks(site, user.login, state, lang, limit=per_page, offset=(page - 1) * per_page)
+
+
+# ------------------------------------------------------------------ proxies while on leave (代理)
+ProxyId = Annotated[int, Path(ge=1, le=MAX_ID, description="proxy id")]
+
+
+@router.post("/proxies", response_model=ProxyPublic, status_code=201, response_model_by_alias=True,
+             responses={403: ERRORS[403], 409: ERRORS[409], 422: ERRORS[422]})
+def give_proxy(body: ProxyCreate, user: CurrentUser, site: SiteDep, lang: LangDep):
+    """Name a proxy (代理人) for a period of leave: during it, your open and new tasks appear in their 我的待办
+    marked 代, they may act on them ("张三（代李四）" in the timeline), see the items those tasks belong to, and
+    receive your chases and escalations as well as you. An administrator names one for someone else with
+    `for`. Refused: yourself, an unknown or disabled person, until before from, a period over a year, a note
+    over 500 characters (422); a period overlapping another proxy of the same person (409)."""
+    return proxies.give(site, by=user.login, to=body.to, starts=body.starts, until=body.until, note=body.note,
+                        principal=body.for_, lang=lang)
+
+
+@router.get("/proxies", response_model=ProxiesPublic, response_model_by_alias=True, responses={403: ERRORS[403]})
+def list_proxies(user: CurrentUser, site: SiteDep, lang: LangDep,
+                 for_: Annotated[str | None, Query(alias="for", **LOGIN,
+                                                   description="administrators: someone else's")] = None):
+    """The proxies you gave (while you are away) and received (you act for someone), newest first."""
+    return proxies.listing(site, by=user.login, of=for_, lang=lang)
+
+
+@router.delete("/proxies/{proxy_id}", response_model=ProxyPublic, response_model_by_alias=True,
+               responses={404: ERRORS[404], 403: ERRORS[403]})
+def revoke_proxy(proxy_id: ProxyId, user: CurrentUser, site: SiteDep, lang: LangDep):
+    """Revoke a proxy (it ends now; kept in the record): its principal, its proxy, whoever gave it, or an
+    administrator. A proxy you are no part of answers 404; one already revoked 403."""
+    return proxies.revoke(site, by=user.login, proxy_id=proxy_id, lang=lang)

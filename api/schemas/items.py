@@ -27,6 +27,7 @@ class TimelineEventPublic(BaseModel):
     kind: str
     task_id: int | None
     text: str
+    on_behalf_of: str | None = Field(default=None, description="the login of the person the actor acted for (代)")
 
 
 class ItemCreate(BaseModel):

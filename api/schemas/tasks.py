@@ -46,6 +46,9 @@ class TaskPublic(BaseModel):
     created_at: datetime
     data: dict[str, Any]
     actions: list[ActionPublic] = Field(description="what the caller may do on this task now, with the fields")
+    on_behalf_of: str | None = Field(default=None, description="代: the name of the person the caller stands in "
+                                     "for on this task (a proxy while they are on leave); null for one's own")
+    on_behalf_of_login: str | None = Field(default=None, description="that person's login")
 
 
 class ActionInput(BaseModel):

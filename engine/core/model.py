@@ -12,9 +12,14 @@ from engine.core.states import OPEN_TASK_STATES, Card, ItemState, Part, TaskKind
 
 @dataclass
 class Actor:
+    """Who acts: their login, unit and roles; `acting_for`, the people they stand in for now (代理,
+    engine.core.proxies); `on_behalf_of`, set while an action is taken on a task only a principal holds."""
+
     login: str
     unit: str
     roles: frozenset[str]
+    acting_for: frozenset[str] = frozenset()
+    on_behalf_of: str | None = None
 
 
 @dataclass

@@ -3,9 +3,10 @@ pages, the lists, the board, the exports and the appraisal all ask here, so a ru
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from engine.core.model import Actor, ItemSnap
-from engine.core.org import Org
+from engine.core.org import Holder, Org
 from engine.core.states import NotAllowed
 
 # Who starts which definition; a definition not listed here is started by admins only.
@@ -54,16 +55,18 @@ def may_calibrate(actor: Actor) -> bool:
     return bool(actor.roles & CALIBRATE_ROLES)
 
 
-def involved(item: ItemSnap) -> tuple[set[str], set[str], set[str]]:
-    """The units, people and roles an item involves: its initiator, every holder and sender, the assignment."""
+def involved(item: ItemSnap, extra: Iterable[Holder] = ()) -> tuple[set[str], set[str], set[str]]:
+    """The units, people and roles an item involves: its initiator, every holder and sender, the assignment;
+    `extra`: holders of tasks being created in the same transaction (not yet in the snapshot)."""
     units, people, roles = set(), {item.initiator}, set()
+    for h in [*(t.holder for t in item.tasks), *extra]:
+        if h.unit:
+            units.add(h.unit)
+        if h.person:
+            people.add(h.person)
+        if h.role:
+            roles.add(h.role)
     for t in item.tasks:
-        if t.holder.unit:
-            units.add(t.holder.unit)
-        if t.holder.person:
-            people.add(t.holder.person)
-        if t.holder.role:
-            roles.add(t.holder.role)
         if t.sender:
             people.add(t.sender)
     lead = (item.assignment.get("lead") or {}).get("unit")
@@ -72,16 +75,36 @@ def involved(item: ItemSnap) -> tuple[set[str], set[str], set[str]]:
 
 
 @dataclass(frozen=True)
+class Party:
+    """Someone whose involvement counts as the viewer's own: the viewer, and each person they stand in for now
+    (代理, engine.core.proxies). A unit head's queue also holds the unit's tasks and its people's."""
+
+    login: str
+    unit: str | None
+    roles: frozenset[str]
+    queue_people: frozenset[str] | None = None  # a unit head: the unit's people (their tasks are in the queue)
+
+
+@dataclass(frozen=True)
 class Viewer:
     """What whether an actor sees an item depends on: their login, unit and roles, the people of their unit (an
-    item involving one of them is seen by the unit unless confidential), and whether a role sees every item.
-    can_see and the store's SQL list filter (engine.store.lists.visible_clause) both decide from this."""
+    item involving one of them is seen by the unit unless confidential), whether a role sees every item, and the
+    people they stand in for now (`acting_for`: an item involving one of those is seen as if it involved the
+    viewer). `sees` and the store's SQL list filter (engine.store.lists.visible_clause) both decide from this; so do
+    `in_queue` and the store's task-queue filter (engine.store.lists.task_refs)."""
 
     login: str
     unit: str | None
     roles: frozenset[str]
     unit_people: frozenset[str]
     sees_all: bool
+    acting_for: tuple[Party, ...] = ()
+    queue_people: frozenset[str] | None = None
+
+    @property
+    def parties(self) -> tuple[Party, ...]:
+        """The viewer first, then whoever they stand in for."""
+        return (Party(self.login, self.unit, self.roles, self.queue_people), *self.acting_for)
 
 
 def unit_people(org: Org, actor: Actor) -> frozenset[str]:
@@ -95,18 +118,63 @@ def task_queue_people(org: Org, actor: Actor) -> list[str] | None:
     return sorted(unit_people(org, actor)) if "unit_head" in actor.roles else None
 
 
-def viewer(org: Org, actor: Actor) -> Viewer:
-    return Viewer(actor.login, actor.unit, frozenset(actor.roles), unit_people(org, actor),
-                  bool(actor.roles & SEE_ALL_ROLES))
+def party(org: Org, actor: Actor) -> Party:
+    members = task_queue_people(org, actor)
+    return Party(actor.login, actor.unit, frozenset(actor.roles), frozenset(members) if members is not None else None)
 
 
-def can_see(org: Org, actor: Actor, item: ItemSnap, confidential: bool) -> bool:
-    """Confidential items: only the people, units and roles involved. Others: also the units of the people
-    involved, and the roles that see every item."""
-    v = viewer(org, actor)
-    units, people, roles = involved(item)
-    if v.login in people or v.unit in units or v.roles & roles:
+def viewer(org: Org, actor: Actor, acting_for: Iterable[str] = ()) -> Viewer:
+    """The actor as a viewer; `acting_for`: the logins they stand in for now (engine.core.proxies.acting_for).
+    A person no longer in the organisation (disabled) lends nobody their view."""
+    me = party(org, actor)
+    others = tuple(party(org, Actor(p.login, p.unit, p.roles)) for p in
+                   (org.people.get(login) for login in sorted(set(acting_for)) if login != actor.login) if p)
+    return Viewer(actor.login, actor.unit, me.roles, unit_people(org, actor), bool(actor.roles & SEE_ALL_ROLES),
+                  others, me.queue_people)
+
+
+def involves(p: Party, units: set[str], people: set[str], roles: set[str]) -> bool:
+    """The party is involved: named as a person (initiator, holder, sender), their unit holds a task or is in
+    the assignment, or one of their roles holds a task."""
+    return p.login in people or p.unit in units or bool(p.roles & roles)
+
+
+def sees(v: Viewer, item: ItemSnap, confidential: bool, extra: Iterable[Holder] = ()) -> bool:
+    """THE rule. Confidential items: only the people, units and roles involved (the viewer's own, or those of
+    someone they stand in for). Others: also the units of the people involved, and the roles that see every item.
+    `extra`: holders of tasks being created in the same transaction (policy.involved)."""
+    units, people, roles = involved(item, extra)
+    if any(involves(p, units, people, roles) for p in v.parties):
         return True
     if confidential:
         return False
     return bool(people & v.unit_people) or v.sees_all
+
+
+def can_see(org: Org, actor: Actor, item: ItemSnap, confidential: bool, acting_for: Iterable[str] = ()) -> bool:
+    """`sees` for an actor (standing in for `acting_for` now)."""
+    return sees(viewer(org, actor, acting_for), item, confidential)
+
+
+def queues(p: Party, holder: Holder) -> bool:
+    """A task held by `holder` is in the party's queue: their own, their roles', and for a unit head the unit's
+    own queue (held by the unit, not yet by a person) and the tasks of its people."""
+    if holder.person == p.login or (holder.role is not None and holder.role in p.roles):
+        return True
+    if p.queue_people is None:
+        return False
+    return (holder.unit == p.unit and holder.person is None) or holder.person in p.queue_people
+
+
+def in_queue(v: Viewer, holder: Holder) -> bool:
+    """A task is in the viewer's 我的待办 when it is in their queue or in that of someone they stand in for (and,
+    the caller checks, its item passes `sees`)."""
+    return any(queues(p, holder) for p in v.parties)
+
+
+def stood_in_for(v: Viewer, holder: Holder) -> str | None:
+    """Whom a task in the viewer's queue is there for: None when it is the viewer's own, else the login of the
+    first person they stand in for whose queue holds it (shown as 代 on the task)."""
+    if queues(v.parties[0], holder):
+        return None
+    return next((p.login for p in v.acting_for if queues(p, holder)), None)

@@ -8,6 +8,7 @@ from engine.core import policy
 from engine.core.actions import dispatch as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
 from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound, is_overdue, overdue_days
+from engine.runtime import proxies
 from engine.runtime.site import Site
 from engine.store import db, items as item_store, lists as list_store
 
@@ -19,7 +20,8 @@ def _step_title(item_or_defn: Any, step: str, lang: str) -> str:
 
 
 def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, now: datetime, serial: str,
-              lang: str = "zh") -> dict:
+              lang: str = "zh", on_behalf_of: str | None = None) -> dict:
+    """A task as its caller sees it; `on_behalf_of`: the login of the person the caller stands in for on it."""
     ctx = site.ctx(now)
     names = actions.available(item, task, actor, ctx) if actor else []
     overdue = is_overdue(task.state, task.due_at, now)
@@ -37,45 +39,48 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
         "working_days_left": days, "card": task.card.value, "chase_count": task.chase_count,
         "created_at": task.created_at, "data": task.data,
         "actions": [actions.public(a, item, task) for a in names],
+        "on_behalf_of": site.org.person_name(on_behalf_of, lang) if on_behalf_of else None,
+        "on_behalf_of_login": on_behalf_of,
     }
 
 
 def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200,
              offset: int = 0) -> list[dict]:
-    """A person's tasks (a unit head also sees the unit's): open, overdue or done; `limit` from `offset`."""
-    actor = site.actor(login)
+    """A person's 我的待办: the tasks in their queue or in the queue of someone they stand in for now (each of those
+    marked `on_behalf_of`, 代), in items they may see (engine.core.policy.in_queue and sees, as SQL in
+    engine.store.lists.task_refs): open, overdue or done; `limit` from `offset`."""
     now = site.clock.now()
-    members = policy.task_queue_people(site.org, actor)
     out = []
     with db.read(site.eng) as conn:
-        rows = list_store.task_refs(conn=conn, login=login, roles=sorted(actor.roles), unit=actor.unit,
-                                    unit_people=members, state=state, now=now, limit=limit,
-                                    offset=offset)
+        actor = proxies.actor(site, login, conn)
+        viewer = policy.viewer(site.org, actor, actor.acting_for)
+        rows = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit, offset=offset)
         items: dict[int, tuple[ItemSnap, str]] = {}
         for r in rows:
             if r.instance_id not in items:
                 item = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
                 items[r.instance_id] = (item, item_store.serial_of(conn=conn, item=item))
             item, serial = items[r.instance_id]
-            out.append(task_view(site, item, item.task(r.id), actor, now, serial, lang))
+            task = item.task(r.id)
+            out.append(task_view(site, item, task, actor, now, serial, lang, policy.stood_in_for(viewer, task.holder)))
     return out
 
 
 def count_my_tasks(site: Site, login: str, state: str = "open") -> int:
     """How many tasks `my_tasks` pages through."""
-    actor = site.actor(login)
     with db.read(site.eng) as conn:
-        return list_store.count_task_refs(conn=conn, login=login, roles=sorted(actor.roles), unit=actor.unit,
-                                          unit_people=policy.task_queue_people(site.org, actor), state=state, now=site.clock.now())
+        return list_store.count_task_refs(conn=conn, viewer=proxies.viewer(site, login, conn), state=state,
+                                          now=site.clock.now())
 
 
 def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> dict:
     """An item with its tasks, entries and timeline (every audit event in order, in words)."""
     now = site.clock.now()
-    actor = site.actor(login) if login else None
     with db.read(site.eng) as conn:
+        actor = proxies.actor(site, login, conn) if login else None
         item, row = item_store.load_item_and_row(conn=conn, item_id=item_id, definition_of=site.definition)
-        if actor is not None and not policy.can_see(site.org, actor, item, row.confidential):
+        viewer = policy.viewer(site.org, actor, actor.acting_for) if actor is not None else None
+        if viewer is not None and not policy.sees(viewer, item, row.confidential):
             raise NotFound("没有这个事项", "no such item", {"instance": item_id})
         events, entries = list_store.timeline(conn=conn, item_id=item_id)
     zh, en = ITEM_STATE_LABELS[item.state]
@@ -89,11 +94,13 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
         "assignment": item.assignment, "due_at": row.due_at, "card": row.card, "initiator": item.initiator,
         "confidential": row.confidential, "progress": row.progress, "progress_percent": row.progress_percent,
         "created_at": row.created_at, "closed_at": row.closed_at, "version": item.version,
-        "tasks": [task_view(site, item, t, actor, now, row.serial, lang) for t in item.tasks],
+        "tasks": [task_view(site, item, t, actor, now, row.serial, lang,
+                            policy.stood_in_for(viewer, t.holder) if viewer is not None else None)
+                  for t in item.tasks],
         "entries": [{"kind": e.kind, "person": e.person, "text": e.text, "percent": e.percent, "at": e.at,
                      "task_id": e.task_id} for e in entries],
         "timeline": [{"at": e.at, "local_time": e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), "actor": e.actor,
-                      "kind": e.kind, "task_id": e.task_id,
+                      "kind": e.kind, "task_id": e.task_id, "on_behalf_of": (e.data or {}).get("on_behalf_of"),
                       "text": e.message_en if lang.startswith("en") else e.message_zh} for e in events],
     }
 
@@ -113,3 +120,15 @@ def open_task_for(site: Site, item_id: int, step: str, *, unit: str | None = Non
     if not ids:
         raise NotFound("没有符合条件的待办", f"no open {kind} task at step {step!r}", {"step": step})
     return ids[-1]
+
+
+def item_of_visible_task(site: Site, task_id: int, login: str) -> int | None:
+    """The id of a task's item if `login` may see that item; None when the task does not exist or its item is
+    hidden from them (the two answers cannot be told apart: a task reveals nothing of an item one may not see)."""
+    with db.read(site.eng) as conn:
+        try:
+            item = item_store.load_item_of_task(conn=conn, task_id=task_id, definition_of=site.definition)
+        except NotFound:
+            return None
+        viewer = proxies.viewer(site, login, conn)
+        return item.id if policy.sees(viewer, item, item_store.confidential_of(item)) else None

@@ -10,6 +10,7 @@ from typing import Any
 from engine.core import policy
 from engine.core.states import ITEM_STATE_LABELS, ItemState, NotFound
 from engine.reads import items as queries
+from engine.runtime import proxies
 from engine.runtime.site import Site
 from engine.store import audit, db, lists as list_store
 
@@ -24,8 +25,8 @@ def list_items(site: Site, *, login: str, definition: str | None = None, state: 
                unit: str | None = None, overdue: bool | None = None, q: str | None = None, page: int = 1,
                lang: str = "zh", page_size: int = PAGE_SIZE) -> dict:
     """The items `login` may see, newest first, `page_size` a page: {"items", "total", "page", "page_size"}."""
-    viewer = policy.viewer(site.org, site.actor(login))
     with db.read(site.eng) as conn:
+        viewer = proxies.viewer(site, login, conn)
         total, rows = list_store.item_page(conn=conn, viewer=viewer, now=site.clock.now(), definition=definition,
                                            state=state, unit=unit, overdue=overdue, q=q, limit=page_size,
                                            offset=(page - 1) * page_size)
@@ -79,9 +80,10 @@ def audit_events(site: Site, *, login: str, instance: int | None = None, person:
 
 # ------------------------------------------------------------------ inbox
 def notifications(site: Site, *, login: str, unread_only: bool = False, lang: str = "zh") -> list[dict]:
-    """A person's inbox: unread first, newest first within each."""
+    """A person's inbox (notices about items they may see now): unread first, newest first within each."""
     with db.read(site.eng) as conn:
-        rows = list_store.notification_rows(conn=conn, login=login, unread_only=unread_only, limit=INBOX_LIMIT)
+        rows = list_store.notification_rows(conn=conn, viewer=proxies.viewer(site, login, conn),
+                                            unread_only=unread_only, limit=INBOX_LIMIT)
     return [note_view(r, lang) for r in rows]
 
 
@@ -96,7 +98,8 @@ def mark_read(site: Site, *, login: str, notification_id: int, lang: str = "zh")
     """Mark one of the caller's own notifications read; the first reading of a chase is audited (已阅)."""
     now = site.clock.now()
     with db.write(site.eng) as conn:
-        row = list_store.notification(conn=conn, notification_id=notification_id, login=login)
+        viewer = proxies.viewer(site, login, conn)
+        row = list_store.notification(conn=conn, notification_id=notification_id, viewer=viewer)
         if row is None:
             raise NotFound("没有这条通知", "no such notification", {"notification": notification_id})
         first = list_store.mark_read(conn=conn, notification_id=row.id, now=now)
@@ -106,7 +109,7 @@ def mark_read(site: Site, *, login: str, notification_id: int, lang: str = "zh")
                          zh=f"{p.name_zh if p else login}已阅催办通知：{row.title}",
                          en=f"{login} read the chase notice: {row.title_en}", instance_id=row.instance_id,
                          task_id=row.task_id, data={"notification": row.id})
-        row = list_store.notification(conn=conn, notification_id=notification_id, login=login)
+        row = list_store.notification(conn=conn, notification_id=notification_id, viewer=viewer)
     return note_view(row, lang)
 
 

@@ -13,7 +13,7 @@ from engine.core.states import (
     ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
 )
 from engine.reads import items as queries
-from engine.runtime import permissions
+from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
 from engine.store import board as board_store, db, items as item_store, lists as list_store
 
@@ -77,7 +77,7 @@ def narrowing(site: Site, f: Filters) -> board_store.Narrowing:
 def _load(site: Site, actor: Actor, f: Filters, now: datetime) -> tuple[list, dict[int, list], dict[int, int]]:
     """The filtered items (oldest first), their tasks, and each item's number of chases (催办次数)."""
     with db.read(site.eng) as conn:
-        return board_store.load(conn=conn, viewer=policy.viewer(site.org, actor), narrowing=narrowing(site, f),
+        return board_store.load(conn=conn, viewer=proxies.viewer(site, actor.login, conn), narrowing=narrowing(site, f),
                                 now=now)
 
 
@@ -196,7 +196,7 @@ def overdue_tasks(site: Site, *, login: str, filters: Filters = Filters(), lang:
     policy.require_supervisor(actor)
     now = site.clock.now()
     with db.read(site.eng) as conn:
-        rows = board_store.overdue_task_refs(conn=conn, viewer=policy.viewer(site.org, actor),
+        rows = board_store.overdue_task_refs(conn=conn, viewer=proxies.viewer(site, actor.login, conn),
                                              narrowing=narrowing(site, filters), now=now, limit=limit)
         snaps: dict[int, Any] = {}
         for r in rows:

@@ -10,14 +10,15 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from engine.core import machine, timers
+from engine.core import machine, proxies as proxy_rules, timers
 from engine.core.codec import to_json
+from engine.core.org import Holder
 from engine.core.model import (
     ArmTimer, Call, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask,
 )
 from engine.core.states import Conflict, ItemState, OPEN_TASK_STATES
 from engine.runtime.messages import render
-from engine.store import audit, inbox, items as item_store, timers as timer_store
+from engine.store import audit, inbox, items as item_store, proxies as proxy_store, timers as timer_store
 from engine.store.db import Connection
 
 # snapshot fields a bookkeeping touch refreshes, so later timers of the same batch see them
@@ -83,6 +84,7 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
     refs: dict[str, int] = {}
     item_changes: dict[str, Any] = {}
     snaps = {t.id: t for t in item.tasks}
+    created: list[Holder] = []  # holders of the tasks these effects create (they are told as involved)
     moved: dict[int, datetime] = {}  # due times moved by these effects
     versions = {t.id: t.version for t in item.tasks}
     n_events = len(w.events)
@@ -95,7 +97,7 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
                 instance_id=item.id, task_id=e.task_id or refs.get(e.task_ref or ""), at=ctx.now, actor=actor,
                 kind=e.kind, message_zh=e.zh, message_en=e.en, data=to_json(e.data)))
         elif isinstance(e, Notify):
-            w.told += notice(site, conn, item, e, ctx.now, refs, w)
+            w.told += notice(site, conn, item, e, ctx.now, refs, w, created)
         elif isinstance(e, Entry):
             w.entries.append(dict(instance_id=item.id, task_id=e.task_id, person=actor or "system",
                                   kind=e.kind, text=e.text, percent=e.percent, at=ctx.now))
@@ -110,6 +112,7 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
                 chase_count=e.chase_count, data=e.data, version=1))
             if e.ref:
                 refs[e.ref] = tid
+            created.append(e.holder)
             if e.kind == "work":
                 w.timers += [_timer_row(a, item.id) for a in timers.arm_task(
                     item, tid, e.step, e.due_at, ctx, chase_count=e.chase_count, data=e.data)]
@@ -189,10 +192,14 @@ def run_stage(site: Any, conn: Connection, item: ItemSnap, s: RunStage, ctx: mac
 
 
 def notice(site: Any, conn: Connection, item: ItemSnap, n: Notify, now: datetime, refs: dict[str, int],
-           w: Writes) -> list[str]:
+           w: Writes, created: list[Holder] | None = None) -> list[str]:
     """The inbox and outbox rows of one notification, for everyone behind its holders (digest people's reminders
-    go to their digest); returns the people told."""
+    go to their digest); returns the people told. Who is told is engine.core.proxies.recipients: the people
+    behind the holders, their stand-ins for chases and escalations, and only those who may see the item."""
     logins = list(dict.fromkeys(x for h in n.holders for x in site.org.logins_of(h)))
+    logins = proxy_rules.recipients(site.org, item, item_store.confidential_of(item), logins, n.template,
+                                    proxy_store.active_proxies(conn=conn, now=now), now,
+                                    created or []) if logins else []
     if not logins:
         return []
     serial = item_store.serial_of(conn=conn, item=item)

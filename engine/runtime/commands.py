@@ -74,6 +74,7 @@ def open_item(site: Any, conn: Connection, defn: dsl.Definition, actor: Actor, c
     item = ItemSnap(id=iid, definition=defn, subject=clean, state=ItemState.running, assignment={},
                     initiator=actor.login, current_step=None, tasks=[], title=title)
     item._serial = serial  # type: ignore[attr-defined]  # for notifications (store.items.serial_of)
+    item._confidential = confidential  # type: ignore[attr-defined]  # who may be told (store.items.confidential_of)
     apply(site, conn, item, machine.start(item, ctx), actor.login, ctx, bump=False)
     return iid
 
@@ -95,11 +96,14 @@ def leave_stage(site: Any, item_id: int, stage: str, *,
 
 
 def act(site: Any, task_id: int, action: str, login: str, data: dict | None = None, *,
-        expected_version: int | None = None, guard: Callable[[ItemSnap], None] | None = None) -> ActResult:
+        expected_version: int | None = None, guard: Callable[[ItemSnap], None] | None = None,
+        acting_for: frozenset[str] = frozenset()) -> ActResult:
     """Take an in-task action as `login`; one transaction; a stale `expected_version` is a Conflict.
     `guard` (if given) sees the item as loaded for the action, before anything else, and may raise to refuse
-    (permissions.act_as checks there that the caller may see the item: no second read of the item)."""
-    actor = site.actor(login)
+    (permissions.act_as checks there that the caller may see the item: no second read of the item). `acting_for`:
+    the people the caller stands in for now (代理), whose tasks they may act on as "张三（代李四）"."""
+    a = site.actor(login)
+    actor = Actor(a.login, a.unit, a.roles, frozenset(acting_for))
     for _ in range(CONFLICT_RETRIES):
         ctx = site.ctx()
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.core import policy
 from engine.core.model import ItemSnap
+from engine.runtime import proxies
 from engine.runtime.commands import ActResult
 from engine.runtime.site import Site
 from engine.core.states import InputError, NotAllowed, NotFound
@@ -25,11 +26,14 @@ def start_item(site: Site, definition: str, subject: dict, login: str) -> int:
 def act_as(site: Site, task_id: int, action: str, login: str, data: dict | None = None, *,
            expected_version: int | None = None) -> ActResult:
     """site.act, but a task in an item the caller may not see does not exist for them (NotFound). The check runs
-    inside the action's transaction on the item it loads (Site.act's guard), so it costs no read of its own."""
-    actor = site.actor(login)
+    inside the action's transaction on the item it loads (Site.act's guard), so it costs no read of its own. The
+    caller acts also for the people they stand in for now (代理, engine.runtime.proxies)."""
+    actor = proxies.actor(site, login)
+    viewer = policy.viewer(site.org, actor, actor.acting_for)
 
     def visible(item: ItemSnap) -> None:
-        if not policy.can_see(site.org, actor, item, item_store.confidential_of(item)):
+        if not policy.sees(viewer, item, item_store.confidential_of(item)):
             raise NotFound("没有这个任务", "no such task", {"task": task_id})
 
-    return site.act(task_id, action, login, data, expected_version=expected_version, guard=visible)
+    return site.act(task_id, action, login, data, expected_version=expected_version, guard=visible,
+                    acting_for=actor.acting_for)

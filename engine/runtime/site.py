@@ -143,8 +143,10 @@ class Site:
         return commands.leave_stage(self, item_id, stage, check=check)
 
     def act(self, task_id: int, action: str, login: str, data: dict | None = None, *,
-            expected_version: int | None = None, guard: Callable[[ItemSnap], None] | None = None) -> ActResult:
-        return commands.act(self, task_id, action, login, data, expected_version=expected_version, guard=guard)
+            expected_version: int | None = None, guard: Callable[[ItemSnap], None] | None = None,
+            acting_for: frozenset[str] = frozenset()) -> ActResult:
+        return commands.act(self, task_id, action, login, data, expected_version=expected_version, guard=guard,
+                            acting_for=acting_for)
 
     def apply(self, conn: Connection, item: ItemSnap, effects: list[Effect], actor: str | None,
               ctx: machine.Ctx, *, bump: bool = True) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.core.policy import Viewer
+from engine.core.policy import Party, Viewer
 from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, ItemState
 from engine.store.tables import Entry, Event, Instance, Notification, Task
 
@@ -25,15 +25,40 @@ def mentions_unit(unit: str | None) -> sa.ColumnElement[bool]:
     return sa.cast(T_ITEM.c.assignment, sa.Text).contains(f'"{unit}"', autoescape=True)
 
 
+def lead_unit_is(unit: str) -> sa.ColumnElement[bool]:
+    """The assignment's lead is the unit itself (policy.involved reads assignment.lead.unit; the lead_unit column
+    also names the unit of a person who leads, which does not involve their unit)."""
+    return T_ITEM.c.assignment[("lead", "unit")].as_string() == unit
+
+
+def co_has(unit: str) -> sa.ColumnElement[bool]:
+    """The assignment's co-handling units include `unit` (a JSON list of unit codes, [a-z][a-z0-9_]*)."""
+    return T_ITEM.c.assignment["co"].as_string().contains(f'"{unit}"', autoescape=True)
+
+
+def _involves(p: Party, t: Any) -> sa.ColumnElement[bool]:
+    """policy.involves as SQL over the item row and `t`, an alias of the task table."""
+    i = T_ITEM.c
+    on_task = [t.person == p.login, t.sender == p.login]
+    on_item = [i.initiator == p.login]
+    if p.unit is not None:
+        on_task.append(t.unit == p.unit)
+        on_item += [lead_unit_is(p.unit), co_has(p.unit)]
+    if p.roles:
+        on_task.append(t.role.in_(sorted(p.roles)))
+    return sa.or_(*on_item, sa.exists().where(t.instance_id == i.id, sa.or_(*on_task)))
+
+
 def visible_clause(v: Viewer) -> sa.ColumnElement[bool]:
-    """policy.can_see as SQL. Involved (policy.involved): the initiator, every task holder (person, unit, role)
-    and sender, the assignment's lead and co units. Confidential items: only those involved; others also the
-    units of the people involved (v.unit_people), and every item for roles that see all (v.sees_all)."""
-    i, t = T_ITEM.c, T_TASK.c
-    involved = sa.or_(
-        i.initiator == v.login, i.lead_unit == v.unit, mentions_unit(v.unit),
-        sa.exists().where(t.instance_id == i.id, sa.or_(t.person == v.login, t.sender == v.login,
-                                                        t.unit == v.unit, t.role.in_(sorted(v.roles)))))
+    """policy.sees as SQL, term by term. Involved (policy.involved/involves, for the viewer and everyone they stand
+    in for): the initiator, every task holder (person, unit, role) and sender, the assignment's lead unit and co
+    units. Confidential items: only those involved; others also the units of the people involved
+    (v.unit_people), and every item for roles that see all (v.sees_all). The task table is aliased so that the
+    clause can sit inside a query over tasks (the task queue). Checked against policy.sees over every demo person
+    and a varied store by tests/api/test_one_visibility_rule.py."""
+    i = T_ITEM.c
+    t = T_TASK.alias("seen_task").c
+    involved = sa.or_(*(_involves(p, t) for p in v.parties))
     if v.sees_all:
         return sa.or_(i.confidential.is_(False), involved)
     members = sorted(v.unit_people)
@@ -95,29 +120,38 @@ def serials(*, conn: Connection, item_ids: list[int]) -> dict[int, str]:
 
 
 # ------------------------------------------------------------------ tasks
-def task_refs(*, conn: Connection, login: str, roles: list[str], unit: str | None, unit_people: list[str] | None,
-              state: str, now: datetime, limit: int, offset: int = 0) -> list[Any]:
-    """(id, instance_id) of the tasks a person holds (with `unit_people`, a unit head: also the unit's queue and
-    its people's tasks), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
+def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, limit: int,
+              offset: int = 0) -> list[Any]:
+    """(id, instance_id, person, unit, role) of the tasks in a viewer's 我的待办 (policy.in_queue, in items
+    policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
     c = T_TASK.c
-    q = _tasks_of(sa.select(c.id, c.instance_id), login, roles, unit, unit_people, state, now)
+    q = _tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role), viewer, state, now)
     return list(conn.execute(q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit).offset(offset)))
 
 
-def count_task_refs(*, conn: Connection, login: str, roles: list[str], unit: str | None,
-                    unit_people: list[str] | None, state: str, now: datetime) -> int:
+def count_task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime) -> int:
     """How many tasks `task_refs` pages through."""
     q = sa.select(sa.func.count()).select_from(T_TASK)
-    return conn.execute(_tasks_of(q, login, roles, unit, unit_people, state, now)).scalar_one()
+    return conn.execute(_tasks_of(q, viewer, state, now)).scalar_one()
 
 
-def _tasks_of(q: sa.Select, login: str, roles: list[str], unit: str | None, unit_people: list[str] | None,
-              state: str, now: datetime) -> sa.Select:
+def _queues(p: Party) -> sa.ColumnElement[bool]:
+    """policy.queues as SQL over the task table."""
     c = T_TASK.c
-    who = [c.person == login, c.role.in_(roles)]
-    if unit_people is not None:
-        who += [sa.and_(c.unit == unit, c.person.is_(None)), c.person.in_(unit_people)]
-    q = q.where(sa.or_(*who))
+    who = [c.person == p.login]
+    if p.roles:
+        who.append(c.role.in_(sorted(p.roles)))
+    if p.queue_people is not None:
+        if p.unit is not None:
+            who.append(sa.and_(c.unit == p.unit, c.person.is_(None)))
+        who.append(c.person.in_(sorted(p.queue_people)))
+    return sa.or_(*who)
+
+
+def _tasks_of(q: sa.Select, viewer: Viewer, state: str, now: datetime) -> sa.Select:
+    c = T_TASK.c
+    seen = sa.select(T_ITEM.c.id).where(visible_clause(viewer))
+    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), c.instance_id.in_(seen))
     if state == "open":
         return q.where(c.state.in_(OPEN))
     if state == "overdue":
@@ -165,19 +199,27 @@ def audit_page(*, conn: Connection, instance: int | None = None, person: str | N
 
 
 # ------------------------------------------------------------------ the inbox
-def notification_rows(*, conn: Connection, login: str, unread_only: bool, limit: int) -> list[Any]:
-    """A person's notifications: unread first, newest first within each."""
+def _about_visible(v: Viewer) -> sa.ColumnElement[bool]:
+    """A notification about no item, or about one the viewer may see now (a stand-in's notices of the person they
+    stood in for go out of sight with the items when the leave ends)."""
     n = T_NOTE.c
-    q = sa.select(T_NOTE).where(n.person == login)
+    return sa.or_(n.instance_id.is_(None), n.instance_id.in_(sa.select(T_ITEM.c.id).where(visible_clause(v))))
+
+
+def notification_rows(*, conn: Connection, viewer: Viewer, unread_only: bool, limit: int) -> list[Any]:
+    """A person's notifications about what they may see: unread first, newest first within each."""
+    n = T_NOTE.c
+    q = sa.select(T_NOTE).where(n.person == viewer.login, _about_visible(viewer))
     if unread_only:
         q = q.where(n.read_at.is_(None))
     return list(conn.execute(q.order_by(n.read_at.is_not(None), n.created_at.desc(), n.id.desc()).limit(limit)))
 
 
-def notification(*, conn: Connection, notification_id: int, login: str) -> Any:
-    """One of the person's own notifications, or None."""
+def notification(*, conn: Connection, notification_id: int, viewer: Viewer) -> Any:
+    """One of the person's own notifications about what they may see, or None."""
     n = T_NOTE.c
-    return conn.execute(sa.select(T_NOTE).where(n.id == notification_id, n.person == login)).first()
+    return conn.execute(sa.select(T_NOTE).where(n.id == notification_id, n.person == viewer.login,
+                                                _about_visible(viewer))).first()
 
 
 def mark_read(*, conn: Connection, notification_id: int, now: datetime) -> bool:

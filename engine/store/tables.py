@@ -396,3 +396,22 @@ class AppraisalUnitRun(SQLModel, table=True):
     unit: str = Field(primary_key=True, max_length=64)
     people: int = 0
     at: datetime = ts(nullable=False)
+
+
+class Proxy(SQLModel, table=True):
+    """A proxy while on leave (代理): `proxy` acts for `principal` from starts_at until `until` (exclusive);
+    revoked, never deleted (engine.core.proxies holds the rules)."""
+
+    __tablename__ = "proxy"
+    __table_args__ = (sa.Index("ix_proxy_proxy_until", "proxy", "until"),
+                      sa.Index("ix_proxy_principal_until", "principal", "until"))
+    id: Optional[int] = Field(default=None, primary_key=True)
+    principal: str = Field(max_length=64)
+    proxy: str = Field(max_length=64)
+    starts_at: datetime = ts(nullable=False)
+    until: datetime = ts(nullable=False)
+    note: str = Field(default="", sa_type=sa.Text)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = ts(nullable=False)
+    revoked_at: Optional[datetime] = ts()
+    revoked_by: Optional[str] = Field(default=None, max_length=64)

@@ -11,14 +11,22 @@ from engine.core.states import InputError, Part, TaskState
 
 
 def actor_name(actor: Actor, ctx: Ctx) -> str:
-    """The actor's Chinese name (their login when the organisation does not know them)."""
+    """The actor's Chinese name (their login when the organisation does not know them); a proxy acting for
+    someone reads "张三（代李四）"."""
     p = ctx.org.people.get(actor.login)
-    return p.name_zh if p else actor.login
+    name = p.name_zh if p else actor.login
+    return f"{name}（代{ctx.org.person_name(actor.on_behalf_of)}）" if actor.on_behalf_of else name
+
+
+def actor_name_en(actor: Actor, ctx: Ctx) -> str:
+    """The actor's English name; a proxy acting for someone reads "Zhang San (for Li Si)"."""
+    name = ctx.org.person_name(actor.login, "en")
+    return f"{name} (for {ctx.org.person_name(actor.on_behalf_of, 'en')})" if actor.on_behalf_of else name
 
 
 def event(kind: str, task: TaskSnap, actor: Actor, ctx: Ctx, zh: str, en: str, **data: Any) -> Event:
-    """The timeline/audit event of an action: "<name><zh>" and "<login> <en>"."""
-    return Event(kind, f"{actor_name(actor, ctx)}{zh}", f"{ctx.org.person_name(actor.login, 'en')} {en}", task_id=task.id, data=data)
+    """The timeline/audit event of an action: "<name><zh>" and "<name> <en>"."""
+    return Event(kind, f"{actor_name(actor, ctx)}{zh}", f"{actor_name_en(actor, ctx)} {en}", task_id=task.id, data=data)
 
 
 def close(task: TaskSnap, state: TaskState, ctx: Ctx, **extra: Any) -> UpdateTask:

@@ -65,7 +65,7 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
     purpose = task.data.get(PURPOSE) if each else None
     # tasks of an `each` step are personal (a self-assessment, a rating): nobody acts for their holder
     holds = (task.holder.person == actor.login if task.holder.person else ctx.org.holds(actor.login, task.holder)) \
-        if each else ctx.org.holds(actor.login, task.holder)
+        if each else ctx.org.holds(actor.login, task.holder) or stands_in_for(task, actor, ctx) is not None
     if holds and each:
         out += {None: ["submit"] + (["appeal"] if step.appeal else []) + [a for a in step.allow or [] if a != "submit"],
                 WINDOW: [], APPEAL: ["uphold", "adjust"]}.get(purpose, [])
@@ -92,6 +92,14 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
         out.append("cancel")
     out.append("comment")
     return [a for a in dict.fromkeys(out) if task.state in states_for(a)]
+
+
+def stands_in_for(task: TaskSnap, actor: Actor, ctx: Ctx) -> str | None:
+    """Whom the actor would act for on `task`: None when they hold it themselves (or nobody they stand in for
+    does), else the first person they stand in for (代理, engine.core.proxies) who holds it."""
+    if ctx.org.holds(actor.login, task.holder):
+        return None
+    return next((p for p in sorted(actor.acting_for) if ctx.org.holds(p, task.holder)), None)
 
 
 def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAllowed:
@@ -131,7 +139,14 @@ def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, 
     if isinstance(step, dsl.TaskStep) and action in step.outcomes:
         data, action = {**data, "outcome": action}, "submit"
     data = check_fields(fields_for(action, item, task), data)
+    principal = stands_in_for(task, actor, ctx)
+    if principal is not None:  # a proxy acting for the holder: "张三（代李四）", the principal in the event data
+        actor = Actor(actor.login, actor.unit, actor.roles, actor.acting_for, on_behalf_of=principal)
     effects = HANDLERS[action](item, task, actor, data, ctx)
+    if principal is not None:
+        for e in effects:
+            if isinstance(e, Event):
+                e.data = {**e.data, "on_behalf_of": principal}
     hook = (getattr(step, "hooks", None) or {}).get(named)
     if hook:  # right after the action's own audit event, before any step it enters
         at = next((i + 1 for i, e in enumerate(effects) if isinstance(e, Event)), len(effects))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.core import dsl
-from engine.core.actions.common import actor_name, event
+from engine.core.actions.common import actor_name, actor_name_en, event
 from engine.core.machine import add_duration
 from engine.core.model import Entry, Notify, UpdateItem, UpdateTask
 from engine.core.org import Holder
@@ -55,7 +55,7 @@ def do_chase(item, task, actor, data, ctx):
             event("chase", task, actor, ctx, f"催办：{data['message']}", f"chased: {data['message']}",
                   message=data["message"], manual=True),
             Notify([task.holder], "chase_manual", {"message": data["message"], "by": actor_name(actor, ctx),
-                                                   "by_en": ctx.org.person_name(actor.login, "en")}, task_id=task.id)]
+                                                   "by_en": actor_name_en(actor, ctx)}, task_id=task.id)]
 
 
 HANDLERS = {"progress": do_progress, "comment": do_comment, "instruct": do_instruct, "chase": do_chase}

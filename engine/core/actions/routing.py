@@ -3,7 +3,7 @@ return (退回) and cancel (撤销)."""
 from __future__ import annotations
 
 from engine.core import dsl
-from engine.core.actions.common import actor_name, close, event, lead_holders, target, units
+from engine.core.actions.common import actor_name, actor_name_en, close, event, lead_holders, target, units
 from engine.core.assignment import check_assignment
 from engine.core.codec import to_json
 from engine.core.machine import due_time, each_advance, enter, follow, set_assignment
@@ -77,7 +77,7 @@ def do_transfer(item, task, actor, data, ctx):
     return [close(task, TaskState.transferred, ctx, data={**task.data, "reason": data["reason"]}), new,
             UpdateItem({"assignment": item.assignment}),
             Event("transfer", f"{actor_name(actor, ctx)}转办给 {ctx.org.holder_name(to)}：{data['reason']}",
-                  f"{ctx.org.person_name(actor.login, 'en')} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
+                  f"{actor_name_en(actor, ctx)} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
                   task_id=task.id, data={"to": to.as_dict(), "reason": data["reason"], "due_kept": due == task.due_at}),
             Notify([to], "task_new", {"step": step.title.zh, "step_en": step.title.en, "due_at": due},
                    task_ref="transferred")]
@@ -99,7 +99,7 @@ def do_return(item, task, actor, data, ctx):
             effects.append(UpdateItem({"assignment": item.assignment}))
         back_to = ctx.org.holder_name(prev.holder)
         effects.append(Event("return", f"{actor_name(actor, ctx)}退回给 {back_to}：{data['reason']}",
-                             f"{ctx.org.person_name(actor.login, 'en')} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
+                             f"{actor_name_en(actor, ctx)} returned it to {ctx.org.holder_name(prev.holder, 'en')}: {data['reason']}",
                              task_id=task.id, data={"reason": data["reason"]}))
         return effects + [Notify([prev.holder], "task_returned", {"reason": data["reason"]}, task_ref="back")]
     if task.part == Part.co and not to_step:  # a co-handler declines: the others go on
@@ -121,7 +121,7 @@ def do_cancel(item, task, actor, data, ctx):
     return [*[close(t, TaskState.cancelled, ctx) for t in item.open_tasks()],
             UpdateItem({"state": ItemState.cancelled, "closed_at": ctx.now}),
             Event("cancel", f"{actor_name(actor, ctx)}撤销了该事项：{data['reason']}",
-                  f"{ctx.org.person_name(actor.login, 'en')} cancelled the item: {data['reason']}", task_id=task.id,
+                  f"{actor_name_en(actor, ctx)} cancelled the item: {data['reason']}", task_id=task.id,
                   data={"reason": data["reason"]}),
             Notify(list(dict.fromkeys(holders)), "item_cancelled", {"reason": data["reason"]})]
 
