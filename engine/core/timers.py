@@ -58,8 +58,12 @@ def schedule(rules: dsl.ChaseStep | None, due_at: datetime | None, now: datetime
                              {"to": e.to, "card": e.card, "after": str(e.after_overdue)}))
     if rules.on_timeout is not None:
         t = rules.on_timeout
-        out.append(TimerSpec("timeout", 0, add_duration(t.after_overdue, due_at, cal),
-                             {"action": t.action, "to": t.to}))
+        if t.after_unsigned is not None:  # counted from now: the task reaches its holder (or its due time moves)
+            out.append(TimerSpec("timeout", 0, add_duration(t.after_unsigned, now, cal),
+                                 {"action": t.action, "to": t.to, "unsigned": True}))
+        else:
+            out.append(TimerSpec("timeout", 0, add_duration(t.after_overdue, due_at, cal),
+                                 {"action": t.action, "to": t.to}))
     return [t for t in out if t.fire_at > now]
 
 
@@ -194,8 +198,11 @@ def fire(timer: Any, item: ItemSnap, task: TaskSnap, ctx: Ctx) -> list[Effect]:
 
 
 def timeout_effects(item: ItemSnap, task: TaskSnap, payload: dict[str, Any], ctx: Ctx) -> list[Effect]:
-    """A chase rule's timeout action (notify, reassign to a role, return to the sender), as effects."""
+    """A chase rule's timeout action (notify, reassign to a role, return to the sender), as effects; a timeout
+    `after_unsigned` does nothing once the task is signed."""
     action, to_expr = payload["action"], payload.get("to")
+    if payload.get("unsigned") and task.state != TaskState.pending:
+        return []  # signed in time: the timeout has nothing to do
     to = resolve(to_expr, org=ctx.org, subject=item.subject, assignment=item.assignment,
                  initiator=item.initiator) if to_expr else []
     holder = ctx.org.holder_name(task.holder)
