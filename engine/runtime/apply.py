@@ -16,7 +16,7 @@ from engine.core.model import (
     ArmTimer, Call, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask,
 )
 from engine.core.states import Conflict, ItemState, OPEN_TASK_STATES
-from engine.runtime.messages import render
+from engine.runtime.messages import digested, render
 from engine.store import audit, inbox, items as item_store, timers as timer_store
 from engine.store.db import Connection
 
@@ -190,8 +190,8 @@ def run_stage(site: Any, conn: Connection, item: ItemSnap, s: RunStage, ctx: mac
 
 def notice(site: Any, conn: Connection, item: ItemSnap, n: Notify, now: datetime, refs: dict[str, int],
            w: Writes) -> list[str]:
-    """The inbox and outbox rows of one notification, for everyone behind its holders (digest people's reminders
-    go to their digest); returns the people told."""
+    """The inbox and outbox rows of one notification, for everyone behind its holders (digest people's reminders,
+    chases and escalations go to their digest: messages.digested); returns the people told."""
     logins = list(dict.fromkeys(x for h in n.holders for x in site.org.logins_of(h)))
     if not logins:
         return []
@@ -199,7 +199,7 @@ def notice(site: Any, conn: Connection, item: ItemSnap, n: Notify, now: datetime
     text = render(n.template, {"item": item.title, "serial": serial, **n.params}, site.cal.tz)
     task_id = n.task_id or refs.get(n.task_ref or "")
     for p in logins:
-        if p in w.digest_people and n.template in timers.NOTICES:
+        if p in w.digest_people and digested(n.template):
             w.digest[p].append((f"{serial}《{item.title}》{text[1]}", f"{serial} {text[3]}"))
             continue
         w.notes.append(_note(p, item.id, task_id, n.template, text, now))

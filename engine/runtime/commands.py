@@ -10,7 +10,7 @@ from engine.core.actions import dispatch as actions
 from engine.core.codec import to_json
 from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
-from engine.core.states import Conflict, ItemState
+from engine.core.states import Conflict, ItemState, NotAllowed, OPEN_TASK_STATES
 from engine.runtime.apply import ItemMoved, apply
 from engine.store import db, items as item_store
 from engine.store.db import Connection
@@ -112,11 +112,15 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                 iid = item.id
                 task = item.task(task_id)
                 if expected_version is not None and task.version != expected_version:
-                    raise Conflict("该任务已被他人处理，请刷新后重试",
-                                   "someone else changed this task first; reload and try again",
-                                   {"task": task_id, "version": task.version})
+                    raise actions.lost_race(task, item_store.last_act(conn=conn, task_id=task_id), ctx)
                 expected_version = task.version
-                effects = actions.take(item, task, action, actor, dict(data or {}), ctx)
+                try:
+                    effects = actions.take(item, task, action, actor, dict(data or {}), ctx)
+                except NotAllowed:
+                    if task.state in OPEN_TASK_STATES and item.state == ItemState.running:
+                        raise
+                    # someone acted first and closed the task (or ended the item): name them
+                    raise actions.lost_race(task, item_store.last_act(conn=conn, task_id=task_id), ctx) from None
                 n = apply(site, conn, item, effects, login, ctx)
             return ActResult(task_id, iid, action, n)
         except ItemMoved:

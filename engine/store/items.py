@@ -18,12 +18,13 @@ from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import Card, ItemState, NotFound, Part, TaskKind, TaskState
-from engine.store.tables import Entry, Instance, PeriodRun, SerialCounter, Task
+from engine.store.tables import Entry, Event, Instance, PeriodRun, SerialCounter, Task
 
 
 T_TASK = Task.__table__
 T_ITEM = Instance.__table__
 T_ENTRY, T_PERIOD = Entry.__table__, PeriodRun.__table__
+T_EVENT = Event.__table__
 INSERT_ITEM, INSERT_TASK, INSERT_ENTRY = T_ITEM.insert(), T_TASK.insert(), T_ENTRY.insert()
 UPDATE_TASK = T_TASK.update().where(T_TASK.c.id == sa.bindparam("_id"), T_TASK.c.version == sa.bindparam("_version"))
 UPDATE_ITEM = T_ITEM.update().where(T_ITEM.c.id == sa.bindparam("_id"), T_ITEM.c.version == sa.bindparam("_version"))
@@ -216,3 +217,12 @@ def period_item(*, conn: Connection, key: str) -> int | None:
     """The item started for `key`, or None if no such key."""
     r = conn.execute(sa.select(T_PERIOD.c.instance_id).where(T_PERIOD.c.key == key)).first()
     return None if r is None else r.instance_id
+
+
+def last_act(*, conn: Connection, task_id: int) -> tuple[str | None, str, datetime] | None:
+    """(who, what, when) of the latest event on a task — for a closed task, the act that closed it (who is None
+    for the system: a timeout, a join rule)."""
+    e = T_EVENT.c
+    r = conn.execute(sa.select(e.actor, e.kind, e.at).where(e.task_id == task_id)
+                     .order_by(e.id.desc()).limit(1)).first()
+    return (r.actor, r.kind, r.at) if r is not None else None
