@@ -219,10 +219,16 @@ def period_item(*, conn: Connection, key: str) -> int | None:
     return None if r is None else r.instance_id
 
 
-def last_act(*, conn: Connection, task_id: int) -> tuple[str | None, str, datetime] | None:
-    """(who, what, when) of the latest event on a task — for a closed task, the act that closed it (who is None
-    for the system: a timeout, a join rule)."""
+def last_act(*, conn: Connection, task_id: int, quiet: tuple[str, ...] = (),
+             quiet_from_system: tuple[str, ...] = ()) -> tuple[str | None, str, datetime] | None:
+    """(who, what, when) of the latest event on a task that changed it — for a closed task, the act that closed it
+    (who is None for the system: a timeout, a join rule). Events of the `quiet` kinds, and of the
+    `quiet_from_system` kinds written by the system, are passed over (they change nothing a form shows)."""
     e = T_EVENT.c
-    r = conn.execute(sa.select(e.actor, e.kind, e.at).where(e.task_id == task_id)
-                     .order_by(e.id.desc()).limit(1)).first()
+    q = sa.select(e.actor, e.kind, e.at).where(e.task_id == task_id)
+    if quiet:
+        q = q.where(e.kind.not_in(quiet))
+    if quiet_from_system:
+        q = q.where(~(e.actor.is_(None) & e.kind.in_(quiet_from_system)))
+    r = conn.execute(q.order_by(e.id.desc()).limit(1)).first()
     return (r.actor, r.kind, r.at) if r is not None else None

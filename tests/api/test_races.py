@@ -106,3 +106,22 @@ def test_a_refusal_that_is_no_race_stays_a_refusal(api):
     handle = api.task("finance.head", item, "handle")
     r = api.post(f"/tasks/{handle['id']}/actions/complete", "finance.head", json={"report": "完成"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_allowed"  # sign for it first
+
+
+def test_the_winner_named_is_the_last_act_not_a_comment_or_a_reminder_after_it(api, site, clock):
+    from engine.runtime.sweep import sweep
+    from tests.support.clock import at
+
+    item = api.directive_at_handle(co_units=[])
+    handle = api.task("finance.head", item, "handle")
+    api.act("finance.head", handle["id"], "accept", version=handle["version"])
+    api.act("leader", handle["id"], "comment", text="请抓紧")
+    clock.set(at("2026-03-18 09:00"))
+    assert [f.kind for f in sweep(site).fired] == ["remind"]  # 2 working days before Fri 20 March
+    api.tokens.clear()  # a new day: sign in again
+    r = api.post(f"/tasks/{handle['id']}/actions/return", "finance.head",
+                 json={"reason": "应由人力资源部主办", "version": handle["version"]})
+    assert r.status_code == 409, r.text
+    details = r.json()["error"]["details"]
+    assert (details["winner"], details["action"], details["at"]) == ("finance.head", "accept",
+                                                                      "2026-03-02T01:30:00+00:00")

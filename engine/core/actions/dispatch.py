@@ -110,6 +110,12 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
                       f"you may not take the action '{label(action, 'en')}' on this task now", {"action": action})
 
 
+# Events that leave a task as it was (no new version): a comment or an instruction from anyone, and the sweep's
+# reminders, due notices, chases and cards. A race's winner is the last act that is none of these.
+QUIET_EVENTS = ("comment", "instruct")
+QUIET_SYSTEM_EVENTS = ("remind", "due", "chase", "escalate")
+
+
 def lost_race(task: TaskSnap, last: tuple[str | None, str, datetime] | None, ctx: Ctx) -> Conflict:
     """The refusal for whoever acts on a task someone else has just acted on (closed it, or changed it under an
     open form): a conflict naming the winner, what they did and when — never a bare "not allowed"."""
