@@ -127,10 +127,11 @@ def cards_after_move(item: ItemSnap, moved: dict[int, datetime], now: datetime) 
 # ---------------------------------------------------------------- which due timers still apply
 
 def current(timers: list[Any], tasks: dict[int, TaskSnap], now: datetime) -> tuple[list[Any], list[Any]]:
-    """Split due timers (objects with id, task_id, kind, seq, fire_at) into those to fire and the stale ones.
+    """Split due timers (objects with id, task_id, kind, seq, fire_at, payload) into those to fire and the stale ones.
     After a jump of the clock only the newest message per task and kind goes out: of a task's reminder, due notice
     and chase only the latest (no "due in 3 days" beside "overdue 4 days"), of its escalations only the highest;
-    a reminder whose due time has passed says nothing true any more. Timeouts always fire."""
+    a reminder whose due time has passed says nothing true any more. Timeouts always fire, except an
+    `after_unsigned` one on a task signed since."""
     newest: dict[tuple[int, str], Any] = {}
     for t in timers:
         if t.kind == "timeout":
@@ -145,6 +146,9 @@ def current(timers: list[Any], tasks: dict[int, TaskSnap], now: datetime) -> tup
         fresh = t.kind == "timeout" or newest[(t.task_id, "notice" if t.kind in NOTICES else t.kind)] is t
         if fresh and t.kind == "remind" and task is not None and task.due_at is not None and now >= task.due_at:
             fresh = False
+        if t.kind == "timeout" and (getattr(t, "payload", None) or {}).get("unsigned") and task is not None \
+                and task.state != TaskState.pending:
+            fresh = False  # signed in time: an `after_unsigned` timeout has nothing left to do
         (keep if fresh else stale).append(t)
     return keep, stale
 

@@ -69,6 +69,7 @@ EXPECTED = {
     "51_when_appends_to_a_list.yaml": (17, "method call .append() is not allowed: expressions only read values"),
     "52_when_clears_the_subject.yaml": (17, "method call .clear() is not allowed"),
     "53_when_reaches_a_dunder.yaml": (17, "attribute '__class__' is not allowed"),
+    "54_timeout_without_a_clock.yaml": (23, "a timeout needs one of `after_overdue` or `after_unsigned`"),
 }
 
 

@@ -44,7 +44,7 @@ def test_a_document_nobody_signs_for_goes_back_to_the_office_director(office, si
     office.do("leader", doc, "instruct", "agree")
     office.do("clerk", doc, "dispatch", "transfer", lead="finance")
     office.do("finance.head", doc, "handle", "accept", on="finance")
-    assert fired(site, clock, "2026-03-09 18:00") == [("timeout", 0, [])]  # signed: it does nothing, tells no one
+    assert fired(site, clock, "2026-03-09 18:00") == []  # signed in time: the timeout is void
     assert office.view(doc)["current_step"] == "handle"
 
 
@@ -52,7 +52,7 @@ def test_a_document_signed_in_time_stays_with_its_unit(office, site, clock):
     doc = dispatched(office, site)
     clock.set(clock.now().replace(hour=15))
     office.do("it.head", doc, "handle", "accept", on="it")
-    fired(site, clock, "2026-03-04 18:00")
+    assert fired(site, clock, "2026-03-04 18:00") == []
     v = office.view(doc)
     assert v["current_step"] == "handle"
     assert [t["state"] for t in v["tasks"] if t["step"] == "handle"] == ["active"]
