@@ -70,6 +70,7 @@ EXPECTED = {
     "52_when_clears_the_subject.yaml": (17, "method call .clear() is not allowed"),
     "53_when_reaches_a_dunder.yaml": (17, "attribute '__class__' is not allowed"),
     "54_timeout_without_a_clock.yaml": (23, "a timeout needs one of `after_overdue` or `after_unsigned`"),
+    "55_compute_calls_a_method.yaml": (18, "method call .clear() is not allowed"),
 }
 
 
