@@ -221,14 +221,21 @@ def period_item(*, conn: Connection, key: str) -> int | None:
 
 def last_act(*, conn: Connection, task_id: int, quiet: tuple[str, ...] = (),
              quiet_from_system: tuple[str, ...] = ()) -> tuple[str | None, str, datetime] | None:
-    """(who, what, when) of the latest event on a task that changed it — for a closed task, the act that closed it
-    (who is None for the system: a timeout, a join rule). Events of the `quiet` kinds, and of the
-    `quiet_from_system` kinds written by the system, are passed over (they change nothing a form shows)."""
+    """(who, what, when) of the act that last changed a task. A closed task: the act that closed it — an event of
+    its item at the moment it closed, its own first, else the latest (an item cancelled through another task closes
+    this one too, with no event of its own); who is None for the system (a timeout, a join rule). An open task: its
+    latest event. Events of the `quiet` kinds, and of the `quiet_from_system` kinds written by the system, are
+    passed over (they change nothing a form shows)."""
     e = T_EVENT.c
-    q = sa.select(e.actor, e.kind, e.at).where(e.task_id == task_id)
-    if quiet:
-        q = q.where(e.kind.not_in(quiet))
-    if quiet_from_system:
-        q = q.where(~(e.actor.is_(None) & e.kind.in_(quiet_from_system)))
-    r = conn.execute(q.order_by(e.id.desc()).limit(1)).first()
+    loud = sa.and_(e.kind.not_in(quiet) if quiet else sa.true(),
+                   ~(e.actor.is_(None) & e.kind.in_(quiet_from_system)) if quiet_from_system else sa.true())
+    task = conn.execute(sa.select(T_TASK.c.instance_id, T_TASK.c.closed_at).where(T_TASK.c.id == task_id)).first()
+    r = None
+    if task is not None and task.closed_at is not None:
+        r = conn.execute(sa.select(e.actor, e.kind, e.at).where(
+            e.instance_id == task.instance_id, e.at == task.closed_at, loud)
+            .order_by(sa.case((e.task_id == task_id, 0), else_=1), e.id.desc()).limit(1)).first()
+    if r is None:
+        r = conn.execute(sa.select(e.actor, e.kind, e.at).where(e.task_id == task_id, loud)
+                         .order_by(e.id.desc()).limit(1)).first()
     return (r.actor, r.kind, r.at) if r is not None else None

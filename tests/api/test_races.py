@@ -125,3 +125,15 @@ def test_the_winner_named_is_the_last_act_not_a_comment_or_a_reminder_after_it(a
     details = r.json()["error"]["details"]
     assert (details["winner"], details["action"], details["at"]) == ("finance.head", "accept",
                                                                       "2026-03-02T01:30:00+00:00")
+
+
+def test_a_co_handler_acting_on_an_item_just_cancelled_is_told_the_leader_cancelled_it(api):
+    item = api.directive_at_handle(co_units=["hr"])
+    lead = api.task("leader", item, "handle", holder={"unit": "finance"})
+    hr = api.task("hr.head", item, "handle", holder={"unit": "hr"})
+    api.act("leader", lead["id"], "cancel", reason="情况已变化，不再督办")
+    r = api.post(f"/tasks/{hr['id']}/actions/accept", "hr.head", json={})
+    assert r.status_code == 409, r.text
+    details = r.json()["error"]["details"]
+    assert (details["winner"], details["action"]) == ("leader", "cancel")
+    assert "王局长" in r.json()["error"]["message"]

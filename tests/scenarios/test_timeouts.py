@@ -98,3 +98,17 @@ def test_an_overdue_task_returns_to_the_sender(office, site, clock, tmp_path):
     assert [t["state"] for t in v["tasks"] if t["step"] == "handle"] == ["returned"]
     assert "finance.head" not in {who for day in daily(site, clock, "2026-03-25", "2026-03-26").values()
                                   for _, _, people in day for who in people}
+
+
+def test_a_unit_signing_after_the_document_went_back_is_told_the_timeout_took_it(office, site, clock):
+    import pytest
+
+    from engine.core.states import Conflict
+
+    doc = dispatched(office, site)
+    task = office.task(doc, "handle", on="it")
+    fired(site, clock, "2026-03-04 18:00")
+    with pytest.raises(Conflict) as refused:
+        site.act(task, "accept", "it.head", {})
+    assert (refused.value.details["winner"], refused.value.details["action"]) == (None, "timeout")
+    assert refused.value.zh == "该任务已结束：系统已于 2026-03-04 18:00 执行“超时处理”，请刷新后查看"

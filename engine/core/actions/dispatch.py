@@ -110,10 +110,14 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
                       f"you may not take the action '{label(action, 'en')}' on this task now", {"action": action})
 
 
-# Events that leave a task as it was (no new version): a comment or an instruction from anyone, and the sweep's
-# reminders, due notices, chases and cards. A race's winner is the last act that is none of these.
-QUIET_EVENTS = ("comment", "instruct")
+# Events that are no one's act on a task: a comment or an instruction from anyone (no new version), what the
+# machine records as an act's consequence (a step entered, the item ended...), and the sweep's reminders, due
+# notices, chases and cards. A race's winner is the last act that is none of these.
+QUIET_EVENTS = ("comment", "instruct", "start", "enter", "end", "auto", "stage", "stage_done", "each_done", "window",
+                "window_wait")
 QUIET_SYSTEM_EVENTS = ("remind", "due", "chase", "escalate")
+
+SYSTEM_ACTS = {"timeout": ("超时处理", "timeout"), "route": ("转办", "routing")}
 
 
 def lost_race(task: TaskSnap, last: tuple[str | None, str, datetime] | None, ctx: Ctx) -> Conflict:
@@ -124,8 +128,9 @@ def lost_race(task: TaskSnap, last: tuple[str | None, str, datetime] | None, ctx
     name_en = ctx.org.person_name(who, "en") if who else "the system"
     at = when.astimezone(ctx.cal.tz).strftime("%Y-%m-%d %H:%M") if when else "-"
     done = "该任务已结束" if task.state not in OPEN_TASK_STATES else "该任务已被他人处理"
-    return Conflict(f"{done}：{name_zh}已于 {at} 执行“{label(what, 'zh')}”，请刷新后查看",
-                    f"{name_en} took '{label(what, 'en')}' on this task at {at} first; reload to see it",
+    zh, en = SYSTEM_ACTS.get(what) or (label(what, "zh"), label(what, "en"))
+    return Conflict(f"{done}：{name_zh}已于 {at} 执行“{zh}”，请刷新后查看",
+                    f"{name_en} took '{en}' on this task at {at} first; reload to see it",
                     {"task": task.id, "winner": who, "winner_name": name_zh, "action": what,
                      "at": when.isoformat() if when else None, "version": task.version})
 
