@@ -14,8 +14,6 @@ from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
-from engine.core.assignment import check_proposal
-from engine.core.fields import check_subject
 from engine.runtime import permissions
 from engine.runtime.site import Site
 from engine.core.fields import DATES
@@ -69,9 +67,6 @@ def start_item(request: Request, site: SiteDep, definition: str, form: Form):
     subject = read_fields(form, subject_fields(defn, page_lang(request)))
     try:
         views.no_nul(subject, "")
-        # refuse now what the assign step would refuse later (lead also co-handling, a past due), in its words
-        check_proposal(defn, check_subject(defn.fields, subject, org=site.org), site.org,
-                       site.cal.local_date(site.clock.now()))
         item_id = permissions.start_item(site, definition, subject, user.login)
     except DubanError as e:
         return new_page(request, site, user, definition,

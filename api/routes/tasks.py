@@ -1,5 +1,6 @@
 """Task actions: POST the action's fields; an optional `version` guards against stale views (409), and an
-Idempotency-Key header makes a retried POST act once."""
+Idempotency-Key header makes a retried POST act once. Whoever loses a race (a stale version, or a task someone has
+just closed) gets 409 `conflict` naming the winner, their action and when."""
 from __future__ import annotations
 
 from typing import Annotated

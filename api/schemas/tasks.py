@@ -57,4 +57,6 @@ class ActionInput(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
         {"version": 2, "text": "已完成自查", "percent": 40}, {"to": "finance.staff1", "reason": "请具体承办"}]})
     version: int | None = Field(default=None, ge=1, le=2_147_483_647,
-                                description="the task version the client saw; a stale one gives 409")
+                                description="the task version the client saw; a stale one gives 409 `conflict` "
+                                            "(as does acting on a task someone has just closed, version or not), "
+                                            "its details naming the `winner`, their `action` and `at`")

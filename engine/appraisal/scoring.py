@@ -14,8 +14,6 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
-from simpleeval import EvalWithCompoundTypes
-
 from engine.core import expr
 from engine.appraisal.schemes import METRIC_NAMES, RELATION_LABELS, Scheme
 
@@ -103,7 +101,7 @@ def names_in(formula: str) -> list[str]:
 def evaluate(formula: str, ns: dict) -> Fraction | int:
     ev = getattr(_local, "ev", None)
     if ev is None:
-        ev = _local.ev = EvalWithCompoundTypes(functions=expr.FUNCTIONS)
+        ev = _local.ev = expr.Evaluator(functions=expr.FUNCTIONS)
     ev.names = ns
     try:
         return _num(ev.eval(formula, previously_parsed=expr.parse(formula)))

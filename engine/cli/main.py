@@ -17,7 +17,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    print(simulate.simulate_text(args.path, scenario=args.scenario, start=args.start))
+    print(simulate.simulate_text(args.path, scenario=args.scenario, start=args.start, due=args.due,
+                                 subject=args.subject, subject_json=args.subject_json))
     return 0
 
 
@@ -51,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--scenario", default="late", choices=["on-time", "late", "extended"])
     s.add_argument("--start", default=None, help="start time, ISO (default: next working day 09:00)")
+    s.add_argument("--due", default=None, help="the item's due date, YYYY-MM-DD (default: 10 working days on)")
+    s.add_argument("--subject", action="append", default=None, metavar="FIELD=VALUE",
+                   help="a subject field the rules read, e.g. urgency=urgent (repeatable, at most 50)")
+    s.add_argument("--subject-json", default=None, help="subject fields as one JSON object (at most 64000 chars)")
     s.set_defaults(func=cmd_simulate)
     s = sub.add_parser("calendar", help="show or edit working-day overrides")
     db_arg(s)

@@ -317,11 +317,21 @@ class Escalation(Strict):
 
 
 class Timeout(Strict):
-    after_overdue: Duration
+    """What happens to a task left too long: `after_overdue` (counted from its due time) or `after_unsigned`
+    (counted from when it reached its holder, and only while nobody has signed it — 签收)."""
+
+    after_overdue: Duration | None = None
     action: Literal["notify", "reassign", "return"]
     to: str | None = None
+    after_unsigned: Duration | None = None
 
-    _d = field_validator("after_overdue", mode="before")(_duration)
+    _d = field_validator("after_overdue", "after_unsigned", mode="before")(_duration)
+
+    @model_validator(mode="after")
+    def _one_clock(self) -> "Timeout":
+        if (self.after_overdue is None) == (self.after_unsigned is None):
+            raise ValueError("a timeout needs one of `after_overdue` or `after_unsigned`")
+        return self
 
 
 class ChaseStep(Strict):

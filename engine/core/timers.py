@@ -58,8 +58,12 @@ def schedule(rules: dsl.ChaseStep | None, due_at: datetime | None, now: datetime
                              {"to": e.to, "card": e.card, "after": str(e.after_overdue)}))
     if rules.on_timeout is not None:
         t = rules.on_timeout
-        out.append(TimerSpec("timeout", 0, add_duration(t.after_overdue, due_at, cal),
-                             {"action": t.action, "to": t.to}))
+        if t.after_unsigned is not None:  # counted from now: the task reaches its holder (or its due time moves)
+            out.append(TimerSpec("timeout", 0, add_duration(t.after_unsigned, now, cal),
+                                 {"action": t.action, "to": t.to, "unsigned": True}))
+        else:
+            out.append(TimerSpec("timeout", 0, add_duration(t.after_overdue, due_at, cal),
+                                 {"action": t.action, "to": t.to}))
     return [t for t in out if t.fire_at > now]
 
 
@@ -123,10 +127,11 @@ def cards_after_move(item: ItemSnap, moved: dict[int, datetime], now: datetime) 
 # ---------------------------------------------------------------- which due timers still apply
 
 def current(timers: list[Any], tasks: dict[int, TaskSnap], now: datetime) -> tuple[list[Any], list[Any]]:
-    """Split due timers (objects with id, task_id, kind, seq, fire_at) into those to fire and the stale ones.
+    """Split due timers (objects with id, task_id, kind, seq, fire_at, payload) into those to fire and the stale ones.
     After a jump of the clock only the newest message per task and kind goes out: of a task's reminder, due notice
     and chase only the latest (no "due in 3 days" beside "overdue 4 days"), of its escalations only the highest;
-    a reminder whose due time has passed says nothing true any more. Timeouts always fire."""
+    a reminder whose due time has passed says nothing true any more. Timeouts always fire, except an
+    `after_unsigned` one on a task signed since."""
     newest: dict[tuple[int, str], Any] = {}
     for t in timers:
         if t.kind == "timeout":
@@ -141,6 +146,9 @@ def current(timers: list[Any], tasks: dict[int, TaskSnap], now: datetime) -> tup
         fresh = t.kind == "timeout" or newest[(t.task_id, "notice" if t.kind in NOTICES else t.kind)] is t
         if fresh and t.kind == "remind" and task is not None and task.due_at is not None and now >= task.due_at:
             fresh = False
+        if t.kind == "timeout" and (getattr(t, "payload", None) or {}).get("unsigned") and task is not None \
+                and task.state != TaskState.pending:
+            fresh = False  # signed in time: an `after_unsigned` timeout has nothing left to do
         (keep if fresh else stale).append(t)
     return keep, stale
 
@@ -194,8 +202,11 @@ def fire(timer: Any, item: ItemSnap, task: TaskSnap, ctx: Ctx) -> list[Effect]:
 
 
 def timeout_effects(item: ItemSnap, task: TaskSnap, payload: dict[str, Any], ctx: Ctx) -> list[Effect]:
-    """A chase rule's timeout action (notify, reassign to a role, return to the sender), as effects."""
+    """A chase rule's timeout action (notify, reassign to a role, return to the sender), as effects; a timeout
+    `after_unsigned` does nothing once the task is signed."""
     action, to_expr = payload["action"], payload.get("to")
+    if payload.get("unsigned") and task.state != TaskState.pending:
+        return []  # signed in time: the timeout has nothing to do
     to = resolve(to_expr, org=ctx.org, subject=item.subject, assignment=item.assignment,
                  initiator=item.initiator) if to_expr else []
     holder = ctx.org.holder_name(task.holder)

@@ -81,6 +81,8 @@ def graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
         elif not step.next:
             problems.append(f"{at('steps', sid)}: step {sid!r} has no `next`")
             dead_ends.add(sid)
+        if isinstance(step, dsl.AutoStep) and step.action == "compute" and isinstance(step.params.get("expr"), str):
+            condition(step.params["expr"], "params", "expr")  # a computed value reads like a condition
         if isinstance(step, dsl.ReviewStep):
             target(step.reject_to, "reject_to")
         if step.return_to:

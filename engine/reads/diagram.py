@@ -68,10 +68,14 @@ def chase_text(step: dsl.ChaseStep, lang: str = "zh") -> str:
         card = {"yellow": ("黄牌", "yellow card"), "red": ("红牌", "red card")}[e.card]
         parts.append(f"{card[1]} after {d} overdue" if en else f"{d}{card[0]}")
     if step.on_timeout:
-        d = _duration(step.on_timeout.after_overdue, lang)
         what = {"notify": ("通知", "notify"), "reassign": ("改派", "reassign"), "return": ("退回", "return")}
         act = _word(what[step.on_timeout.action], lang)
-        parts.append(f"{act} after {d} overdue" if en else f"逾期 {d}{act}")
+        if step.on_timeout.after_unsigned is not None:
+            d = _duration(step.on_timeout.after_unsigned, lang)
+            parts.append(f"{act} if unsigned after {d}" if en else f"{d}未签收{act}")
+        else:
+            d = _duration(step.on_timeout.after_overdue, lang)
+            parts.append(f"{act} after {d} overdue" if en else f"逾期 {d}{act}")
     return " / ".join(parts)
 
 

@@ -17,7 +17,7 @@ from engine.core.model import (
     ArmTimer, Call, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask,
 )
 from engine.core.states import Conflict, ItemState, OPEN_TASK_STATES
-from engine.runtime.messages import render
+from engine.runtime.messages import digested, render
 from engine.store import audit, inbox, items as item_store, proxies as proxy_store, timers as timer_store
 from engine.store.db import Connection
 
@@ -193,9 +193,10 @@ def run_stage(site: Any, conn: Connection, item: ItemSnap, s: RunStage, ctx: mac
 
 def notice(site: Any, conn: Connection, item: ItemSnap, n: Notify, now: datetime, refs: dict[str, int],
            w: Writes, created: list[Holder] | None = None) -> list[str]:
-    """The inbox and outbox rows of one notification, for everyone behind its holders (digest people's reminders
-    go to their digest); returns the people told. Who is told is engine.core.proxies.recipients: the people
-    behind the holders, their stand-ins for chases and escalations, and only those who may see the item."""
+    """The inbox and outbox rows of one notification, for everyone behind its holders (digest people's reminders,
+    chases and escalations go to their digest: messages.digested); returns the people told. Who is told is
+    engine.core.proxies.recipients: the people behind the holders, their stand-ins for chases and escalations, and
+    only those who may see the item."""
     logins = list(dict.fromkeys(x for h in n.holders for x in site.org.logins_of(h)))
     logins = proxy_rules.recipients(site.org, item, item_store.confidential_of(item), logins, n.template,
                                     proxy_store.active_proxies(conn=conn, now=now), now,
@@ -206,7 +207,7 @@ def notice(site: Any, conn: Connection, item: ItemSnap, n: Notify, now: datetime
     text = render(n.template, {"item": item.title, "serial": serial, **n.params}, site.cal.tz)
     task_id = n.task_id or refs.get(n.task_ref or "")
     for p in logins:
-        if p in w.digest_people and n.template in timers.NOTICES:
+        if p in w.digest_people and digested(n.template):
             w.digest[p].append((f"{serial}《{item.title}》{text[1]}", f"{serial} {text[3]}"))
             continue
         w.notes.append(_note(p, item.id, task_id, n.template, text, now))

@@ -10,7 +10,7 @@ from engine.core.actions import dispatch as actions
 from engine.core.codec import to_json
 from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
-from engine.core.states import Conflict, ItemState
+from engine.core.states import Conflict, ItemState, NotAllowed, OPEN_TASK_STATES
 from engine.runtime.apply import ItemMoved, apply
 from engine.store import db, items as item_store
 from engine.store.db import Connection
@@ -116,13 +116,23 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                 iid = item.id
                 task = item.task(task_id)
                 if expected_version is not None and task.version != expected_version:
-                    raise Conflict("该任务已被他人处理，请刷新后重试",
-                                   "someone else changed this task first; reload and try again",
-                                   {"task": task_id, "version": task.version})
+                    raise actions.lost_race(task, _last_act(conn, task_id), ctx)
                 expected_version = task.version
-                effects = actions.take(item, task, action, actor, dict(data or {}), ctx)
+                try:
+                    effects = actions.take(item, task, action, actor, dict(data or {}), ctx)
+                except NotAllowed:
+                    if task.state in OPEN_TASK_STATES and item.state == ItemState.running:
+                        raise
+                    # someone acted first and closed the task (or ended the item): name them
+                    raise actions.lost_race(task, _last_act(conn, task_id), ctx) from None
                 n = apply(site, conn, item, effects, login, ctx)
             return ActResult(task_id, iid, action, n)
         except ItemMoved:
             continue  # another action on the same item committed first; our task is unchanged: retry
     raise Conflict("该事项正被频繁修改，请稍后重试", "the item is changing too fast; try again", {"task": task_id})
+
+
+def _last_act(conn: Connection, task_id: int) -> tuple | None:
+    """The act that won a race on a task (quiet events passed over: see actions.QUIET_EVENTS)."""
+    return item_store.last_act(conn=conn, task_id=task_id, quiet=actions.QUIET_EVENTS,
+                               quiet_from_system=actions.QUIET_SYSTEM_EVENTS)

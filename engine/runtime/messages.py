@@ -50,6 +50,16 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
 _env = SandboxedEnvironment(autoescape=False)
 
 
+# The messages a person who asked for a digest (person.digest) gets in one 督办汇总 per sweep instead of one by one:
+# where their tasks stand (reminder, due notice, chase) and the cards raised on them or sent up to them.
+DIGESTED = frozenset({"remind", "due", "chase", "escalate"})
+
+
+def digested(kind: str) -> bool:
+    """Whether a message of this kind goes into the digest of a person who asked for one (the one rule)."""
+    return kind in DIGESTED
+
+
 SEP = "\x1f"  # one render per message: the four parts joined, then split
 
 

@@ -3,6 +3,8 @@ only in an item one may see."""
 from __future__ import annotations
 
 from engine.core import policy
+from engine.core.assignment import check_proposal
+from engine.core.fields import check_subject
 from engine.core.model import ItemSnap
 from engine.runtime import proxies
 from engine.runtime.commands import ActResult
@@ -13,13 +15,19 @@ from engine.store import items as item_store
 
 
 def start_item(site: Site, definition: str, subject: dict, login: str) -> int:
-    """Start an item as `login` if their role may: unknown definition → InputError, refused → NotAllowed."""
+    """Start an item as `login` if their role may: unknown definition → InputError, refused → NotAllowed; a subject
+    whose assignment the assign step would refuse → InputError naming the field."""
     actor = site.actor(login)
     if definition not in site.definitions():
         raise InputError("definition", f"没有流程定义“{definition}”", f"there is no definition {definition!r}")
     if not policy.may_start(actor, definition):
         title = site.definition(definition).title
         raise NotAllowed(f"您无权发起“{title.zh}”", f"you may not start a '{title.en}'", {"definition": definition})
+    # refuse now what the assign step would refuse later (a lead also co-handling, a past due), in its words: the
+    # one check of engine.core.assignment, for the API and the form alike
+    defn = site.definition(definition)
+    check_proposal(defn, check_subject(defn.fields, subject, org=site.org), site.org,
+                   site.cal.local_date(site.clock.now()))
     return site.start(definition, subject, login)
 
 

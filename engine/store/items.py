@@ -18,12 +18,13 @@ from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import Card, ItemState, NotFound, Part, TaskKind, TaskState
-from engine.store.tables import Entry, Instance, PeriodRun, SerialCounter, Task
+from engine.store.tables import Entry, Event, Instance, PeriodRun, SerialCounter, Task
 
 
 T_TASK = Task.__table__
 T_ITEM = Instance.__table__
 T_ENTRY, T_PERIOD = Entry.__table__, PeriodRun.__table__
+T_EVENT = Event.__table__
 INSERT_ITEM, INSERT_TASK, INSERT_ENTRY = T_ITEM.insert(), T_TASK.insert(), T_ENTRY.insert()
 UPDATE_TASK = T_TASK.update().where(T_TASK.c.id == sa.bindparam("_id"), T_TASK.c.version == sa.bindparam("_version"))
 UPDATE_ITEM = T_ITEM.update().where(T_ITEM.c.id == sa.bindparam("_id"), T_ITEM.c.version == sa.bindparam("_version"))
@@ -216,3 +217,25 @@ def period_item(*, conn: Connection, key: str) -> int | None:
     """The item started for `key`, or None if no such key."""
     r = conn.execute(sa.select(T_PERIOD.c.instance_id).where(T_PERIOD.c.key == key)).first()
     return None if r is None else r.instance_id
+
+
+def last_act(*, conn: Connection, task_id: int, quiet: tuple[str, ...] = (),
+             quiet_from_system: tuple[str, ...] = ()) -> tuple[str | None, str, datetime] | None:
+    """(who, what, when) of the act that last changed a task. A closed task: the act that closed it — an event of
+    its item at the moment it closed, its own first, else the latest (an item cancelled through another task closes
+    this one too, with no event of its own); who is None for the system (a timeout, a join rule). An open task: its
+    latest event. Events of the `quiet` kinds, and of the `quiet_from_system` kinds written by the system, are
+    passed over (they change nothing a form shows)."""
+    e = T_EVENT.c
+    loud = sa.and_(e.kind.not_in(quiet) if quiet else sa.true(),
+                   ~(e.actor.is_(None) & e.kind.in_(quiet_from_system)) if quiet_from_system else sa.true())
+    task = conn.execute(sa.select(T_TASK.c.instance_id, T_TASK.c.closed_at).where(T_TASK.c.id == task_id)).first()
+    r = None
+    if task is not None and task.closed_at is not None:
+        r = conn.execute(sa.select(e.actor, e.kind, e.at).where(
+            e.instance_id == task.instance_id, e.at == task.closed_at, loud)
+            .order_by(sa.case((e.task_id == task_id, 0), else_=1), e.id.desc()).limit(1)).first()
+    if r is None:
+        r = conn.execute(sa.select(e.actor, e.kind, e.at).where(e.task_id == task_id, loud)
+                         .order_by(e.id.desc()).limit(1)).first()
+    return (r.actor, r.kind, r.at) if r is not None else None

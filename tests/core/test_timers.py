@@ -120,6 +120,22 @@ def test_after_a_jump_only_the_newest_notice_and_the_highest_card_go_out():
     assert [d.id for d in stale] == [1, 2, 4, 7]  # 7: a lone reminder whose due time has passed says nothing true
 
 
+def test_a_timeout_for_an_unsigned_task_is_void_once_the_unit_has_signed():
+    unsigned = {"action": "return", "to": None, "unsigned": True}
+    due = [Due("timeout", 0, at("2026-03-04 18:00"), unsigned, task_id=7, id=1),
+           Due("timeout", 0, at("2026-03-04 18:00"), unsigned, task_id=8, id=2)]
+    signed, waiting = task(7, state=TaskState.active), task(8, state=TaskState.pending)
+    keep, stale = timers.current(due, {7: signed, 8: waiting}, at("2026-03-04 18:00"))
+    assert ([d.id for d in keep], [d.id for d in stale]) == ([2], [1])
+
+
+def test_a_timeout_can_count_from_arrival_while_unsigned(directive, cal):
+    rules = directive.chase_rules_for("handle").model_copy(update={"on_timeout": timers.dsl.Timeout(
+        after_unsigned="2 working days", action="return")})
+    [spec] = [s for s in timers.schedule(rules, DUE, at("2026-03-02 09:30"), cal) if s.kind == "timeout"]
+    assert spec.fire_at == at("2026-03-04 18:00") and spec.payload["unsigned"] is True
+
+
 def test_on_time_timers_all_apply():
     keep, stale = timers.current([Due("remind", 0, at("2026-03-18 09:00"))], {7: task()}, at("2026-03-18 09:00"))
     assert len(keep) == 1 and stale == []

@@ -66,6 +66,11 @@ EXPECTED = {
     "48_step_id_yes.yaml": (19, "the key 'yes' is read by YAML as True; quote it"),
     "49_deadline_too_long.yaml": (14, "1000000000000 working days is too long: at most 3660 days"),
     "50_deep_nesting.yaml": (19, "nested more than 64 levels deep"),
+    "51_when_appends_to_a_list.yaml": (17, "method call .append() is not allowed: expressions only read values"),
+    "52_when_clears_the_subject.yaml": (17, "method call .clear() is not allowed"),
+    "53_when_reaches_a_dunder.yaml": (17, "attribute '__class__' is not allowed"),
+    "54_timeout_without_a_clock.yaml": (23, "a timeout needs one of `after_overdue` or `after_unsigned`"),
+    "55_compute_calls_a_method.yaml": (18, "method call .clear() is not allowed"),
 }
 
 

@@ -70,7 +70,9 @@ def do_reject(item, task, actor, data, ctx):
                 Notify([target.holder], "extension_decided", {"approved": False, "comment": comment},
                        task_id=target.id)]
     step = item.definition.steps[task.step]
+    # the work goes back to be redone: the item's progress is what is reported after this rejection, none yet
     return [close(task, TaskState.done, ctx, outcome="rejected", data={**task.data, "comment": comment}),
+            UpdateItem({"progress": None, "progress_percent": None}),
             event("reject", task, actor, ctx, f"审核退回至“{item.definition.steps[step.reject_to].title.zh}”：{comment}",
                   f"rejected, back to '{item.definition.steps[step.reject_to].title.en}': {comment}",
                   to_step=step.reject_to)] + enter(item, step.reject_to, ctx, sender=actor.login)

@@ -2,6 +2,7 @@
 each takes here, the refusal of one that may not be taken, and taking one through its family's handler."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable
 
 from engine.core import dsl, policy
@@ -11,7 +12,7 @@ from engine.core.codec import to_json
 from engine.core.fields import coerce, is_blank
 from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx
 from engine.core.model import Actor, Call, Effect, Event, ItemSnap, TaskSnap
-from engine.core.states import InputError, ItemState, NotAllowed, OPEN_TASK_STATES, Part, TaskKind, TaskState
+from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES, Part, TaskKind, TaskState
 
 Handler = Callable[..., list[Effect]]
 FAMILY_HANDLERS: dict[str, dict[str, Handler]] = {
@@ -115,6 +116,31 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
         return NotAllowed("请先签收", "sign for the task first", {"action": action})
     return NotAllowed(f"您现在不能对该任务执行“{label(action, 'zh')}”",
                       f"you may not take the action '{label(action, 'en')}' on this task now", {"action": action})
+
+
+# Events that are no one's act on a task: a comment or an instruction from anyone (no new version), what the
+# machine records as an act's consequence (a step entered, the item ended...), and the sweep's reminders, due
+# notices, chases and cards. A race's winner is the last act that is none of these.
+QUIET_EVENTS = ("comment", "instruct", "start", "enter", "end", "auto", "stage", "stage_done", "each_done", "window",
+                "window_wait")
+QUIET_SYSTEM_EVENTS = ("remind", "due", "chase", "escalate")
+
+SYSTEM_ACTS = {"timeout": ("超时处理", "timeout"), "route": ("转办", "routing")}
+
+
+def lost_race(task: TaskSnap, last: tuple[str | None, str, datetime] | None, ctx: Ctx) -> Conflict:
+    """The refusal for whoever acts on a task someone else has just acted on (closed it, or changed it under an
+    open form): a conflict naming the winner, what they did and when — never a bare "not allowed"."""
+    who, what, when = last if last is not None else (None, "", None)
+    name_zh = ctx.org.person_name(who) if who else "系统"
+    name_en = ctx.org.person_name(who, "en") if who else "the system"
+    at = when.astimezone(ctx.cal.tz).strftime("%Y-%m-%d %H:%M") if when else "-"
+    done = "该任务已结束" if task.state not in OPEN_TASK_STATES else "该任务已被他人处理"
+    zh, en = SYSTEM_ACTS.get(what) or (label(what, "zh"), label(what, "en"))
+    return Conflict(f"{done}：{name_zh}已于 {at} 执行“{zh}”，请刷新后查看",
+                    f"{name_en} took '{en}' on this task at {at} first; reload to see it",
+                    {"task": task.id, "winner": who, "winner_name": name_zh, "action": what,
+                     "at": when.isoformat() if when else None, "version": task.version})
 
 
 def check_fields(specs: list[FieldSpec], data: dict) -> dict:
