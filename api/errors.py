@@ -51,6 +51,12 @@ class TooManyAttempts(ApiError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class PasswordChangeRequired(ApiError):
+    """The person was given a password by an administrator and must choose their own first."""
+
+    code, status = "password_change_required", 403
+
+
 class DrillModeOff(ApiError):
     code, status = "drill_mode_off", 404
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     due_on_day_off: Literal["next_working_day", "keep"] = Field(
         "next_working_day", description="a due date on a day off moves to the next working day (顺延) or is kept")
 
+    org_check_seconds: float = Field(
+        2.0, ge=0, description="seconds between checks whether another process changed people or units")
+
     @field_validator("log_level", "scheduler", "stages", "due_on_day_off", mode="before")
     @classmethod
     def _words(cls, v: object) -> object:

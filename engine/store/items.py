@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
-from engine.core.states import Card, ItemState, NotFound, Part, TaskKind, TaskState
+from engine.core.states import Card, ItemState, NotFound, OPEN_TASK_STATES, Part, TaskKind, TaskState
 from engine.store.tables import Entry, Instance, PeriodRun, SerialCounter, Task
 
 
@@ -216,3 +216,10 @@ def period_item(*, conn: Connection, key: str) -> int | None:
     """The item started for `key`, or None if no such key."""
     r = conn.execute(sa.select(T_PERIOD.c.instance_id).where(T_PERIOD.c.key == key)).first()
     return None if r is None else r.instance_id
+
+
+def open_tasks_held_by(*, conn: Connection, login: str) -> list[Any]:
+    """(id, instance_id) of the open tasks a person holds by name, oldest first (a leaver's 批量转办)."""
+    c = T_TASK.c
+    q = sa.select(c.id, c.instance_id).where(c.person == login, c.state.in_(sorted(OPEN_TASK_STATES)))
+    return list(conn.execute(q.order_by(c.id)))

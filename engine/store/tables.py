@@ -70,6 +70,12 @@ class Person(SQLModel, table=True):
     channels: list = Field(default_factory=list, sa_type=sa.JSON)  # apprise URLs
     digest: bool = False
     active: bool = True
+    email: Optional[str] = Field(default=None, max_length=254)
+    phone: Optional[str] = Field(default=None, max_length=32)
+    dingtalk_userid: Optional[str] = Field(default=None, max_length=64)
+    wecom_userid: Optional[str] = Field(default=None, max_length=64)
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    password_changed_at: Optional[datetime] = ts()
 
 
 class DefinitionRow(SQLModel, table=True):
@@ -394,3 +400,13 @@ class AppraisalUnitRun(SQLModel, table=True):
     unit: str = Field(primary_key=True, max_length=64)
     people: int = 0
     at: datetime = ts(nullable=False)
+
+
+class OrgStamp(SQLModel, table=True):
+    """The organisation's change counter: one row, bumped in the same transaction as every change of a unit or a
+    person, so that each process reloads its cached organisation when the number it holds is old."""
+
+    __tablename__ = "org_stamp"
+    id: int = Field(default=1, primary_key=True)
+    stamp: int = 0
+    changed_at: Optional[datetime] = ts()
