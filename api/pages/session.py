@@ -38,6 +38,10 @@ class SignInRequired(Exception):
         self.next_url = next_url
 
 
+class PasswordChangeFirst(Exception):
+    """The person must change a password an administrator set: every page but /password sends them there."""
+
+
 class CsrfFailed(Exception):
     """A form without the right CSRF token, or from another origin."""
 
@@ -95,6 +99,8 @@ def require_user(request: Request, site: Site) -> PageUser:
     user = session_user(request, site)
     if user is None:
         raise SignInRequired(current(request) if request.method == "GET" else "/")
+    if site.must_change_password(user.login):
+        raise PasswordChangeFirst()
     return user
 
 
