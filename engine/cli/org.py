@@ -36,6 +36,6 @@ def cmd_org(args: argparse.Namespace) -> int:
               "to be changed at the first sign-in)")
     missing = without_password(site, [p["login"] for p in data.get("people") or []])
     if missing:
-        print(f"以下 {len(missing)} 人尚无密码，设置前无法登录 ({len(missing)} people cannot sign in until a password "
-              f"is set: duban user passwd LOGIN): {', '.join(missing)}")
+        print(f"以下 {len(missing)} 人尚无密码，设置前无法登录；{len(missing)} people cannot sign in until a password "
+              f"is set with `duban user passwd LOGIN`: {', '.join(missing)}")
     return 0
