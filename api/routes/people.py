@@ -63,15 +63,19 @@ def import_template(user: CurrentUser, site: SiteDep):
                     headers={"Content-Disposition": "attachment; filename=\"people-template.xlsx\""})
 
 
-@router.post("/people/import", response_model=ImportOut)
+IMPORT_TEXT = (f"Staff from a spreadsheet, XLSX or CSV, at most {MB} MB and {MAX_SHEET_ROWS} rows (columns 登录名, "
+               "姓名, 单位, 角色, 类别, 邮箱, 手机; units and roles by code or Chinese name; roles separated by 、 or ,). "
+               "All or nothing: any bad row and nothing is imported, every problem named in `details.rows` by row "
+               "number and column (422 `invalid_sheet`). `dry_run=true` says who would be created. Imported people "
+               "sign in once an administrator has set their password.")
+
+
+@router.post("/people/import", response_model=ImportOut, description=IMPORT_TEXT)
 def import_people(user: CurrentUser, site: SiteDep,
                   file: Annotated[UploadFile, File(description=f"XLSX or CSV, at most {MB} MB and "
                                                                f"{MAX_SHEET_ROWS} rows")],
                   dry_run: bool = False):
-    """Staff from a spreadsheet (columns 登录名, 姓名, 单位, 角色, 类别, 邮箱, 手机; units and roles by code or
-    Chinese name; roles separated by 、 or ,). All or nothing: any bad row and nothing is imported, every problem
-    named in `details.rows` by row number and column (422 `invalid_sheet`). `dry_run=true` says who would be
-    created. Imported people sign in once an administrator has set their password."""
+    """Staff from a spreadsheet, all or nothing (IMPORT_TEXT says it all in the OpenAPI)."""
     policy.require_admin(user.actor)
     content = file.file.read(people_sheet.MAX_BYTES + 1)
     header, rows = people_sheet.read_sheet(content, file.filename or "")
