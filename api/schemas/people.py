@@ -17,7 +17,8 @@ ROLE_TEXT = f"role codes ({', '.join(ROLES)}) or their Chinese names, 1 to {len(
 class UnitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"code": "finance", "name": "财务部", "name_en": "Finance"}]})
-    code: str = Field(pattern=UNIT_PATTERN, max_length=64, description="lower-case letter first; letters, digits, _")
+    code: str = Field(max_length=64, description=f"1–64 characters, {UNIT_PATTERN} (checked with a message in the "
+                                                 "administrator's words)")
     name: str = Field(min_length=1, max_length=64, description="Chinese name")
     name_en: str = Field("", max_length=128)
 
@@ -47,7 +48,7 @@ class PersonFields(BaseModel):
 class PersonCreate(PersonFields):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"login": "finance.li", "name": "李会计", "unit": "finance", "roles": ["staff"], "category": "finance"}]})
-    login: str = Field(pattern=LOGIN_PATTERN, max_length=64, description="2–64 characters: a-z first, then a-z 0-9 . _ -")
+    login: str = Field(max_length=64, description=f"2–64 characters: a-z first, then a-z 0-9 . _ - ({LOGIN_PATTERN})")
     name: str = Field(min_length=1, max_length=64)
     unit: str = Field(min_length=1, max_length=64, description="unit code or Chinese name")
     roles: list[str] = Field(default_factory=lambda: ["staff"], min_length=1, max_length=len(ROLES), description=ROLE_TEXT)

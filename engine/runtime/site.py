@@ -71,14 +71,15 @@ class Site:
     def org(self) -> Org:
         self._expire()
         self._check_org_stamp()
-        if self._org is None:
+        org = self._org  # another thread may drop it meanwhile: answer with what was read
+        if org is None:
             with db.read(self.eng) as conn:
                 stamp = org_store.stamp(conn=conn)
                 org = org_store.load_org(conn=conn)
                 self._emails = inbox.channels_by_login(conn=conn)
                 self._password_due = org_store.password_change_due(conn=conn)
             self._org, self._org_stamp, self._org_checked_at = org, stamp, monotonic()
-        return self._org
+        return org
 
     def reload_org(self) -> None:
         """Forget the cached organisation (after a change of people or units in this process)."""

@@ -76,3 +76,20 @@ def test_the_openapi_states_every_limit(api):
     assert schemas["PasswordChange"]["properties"]["new"]["maxLength"] == 256
     ops = api.client.get(f"{V1}/openapi.json").json()["paths"]["/api/v1/admin/people/import"]["post"]
     assert "5000 rows" in str(ops) and "5 MB" in str(ops)
+
+
+def test_a_newcomer_is_refused_in_the_administrators_words(api):
+    r = api.post("/admin/people", "admin", json={"login": "Qian Li", "name": "钱会计", "unit": "finance"})
+    assert r.status_code == 422 and "小写字母开头" in r.json()["error"]["message"]
+    r = api.post("/admin/people", "admin", json={"login": "clerk", "name": "重名", "unit": "finance"})
+    assert r.status_code == 422 and "登录名“clerk”已被使用" in r.json()["error"]["message"]
+    r = api.post("/admin/people", "admin", json={"login": "finance.qian", "name": "钱会计", "unit": "finance",
+                                                 "roles": ["会计"]}, headers={"Accept-Language": "en"})
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith("roles: no role '会计'")
+    r = api.post("/admin/people", "admin", json={"login": "finance.qian", "name": "钱会计", "unit": "finance",
+                                                 "password": "finance.qian1"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["fields"] == ["password"]
+    created = api.ok("POST", "/admin/people", "admin", 201, json={
+        "login": "finance.qian", "name": "钱会计", "unit": "财务部", "roles": ["科员"], "phone": "13800000002",
+        "dingtalk_userid": "qian001", "password": "Caiwu-chushi-2026"})
+    assert created["unit"] == "finance" and created["must_change_password"] and created["has_password"]
