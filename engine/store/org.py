@@ -3,10 +3,11 @@ change); and the organisation's change stamp, bumped in the transaction of every
 notices it with one cheap read (engine.runtime.site)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
-from datetime import datetime
 
 from engine.core.org import Org, Person as OrgPerson, Unit as OrgUnit, org_from_data
 from engine.store.tables import OrgStamp, Person, RoleCategory, Unit
