@@ -93,3 +93,12 @@ def test_a_newcomer_is_refused_in_the_administrators_words(api):
         "login": "finance.qian", "name": "钱会计", "unit": "财务部", "roles": ["科员"], "phone": "13800000002",
         "dingtalk_userid": "qian001", "password": "Caiwu-chushi-2026"})
     assert created["unit"] == "finance" and created["must_change_password"] and created["has_password"]
+
+
+def test_an_upload_over_five_megabytes_is_refused_before_it_is_read(api):
+    big = b"x" * (5 * 1024 * 1024 + 70 * 1024)
+    r = api.post("/admin/people/import", "admin", files={"file": ("huge.csv", big, "text/csv")})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
+    assert "最多 5 MB" in r.json()["error"]["message"]
+    r = api.post("/admin/people/import", "admin", data={"note": "no file"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["fields"] == ["file"]
