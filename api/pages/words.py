@@ -161,7 +161,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "org_edit_note": ("在此添加和修改单位、人员，设置密码，办理人员离职（停用并移交待办），或从表格批量导入人员；通知渠道只显示类型，不显示其中的密钥。",
                       "Add and edit units and people, set passwords, handle a leaver (disable and hand over their tasks) "
                       "or import staff from a spreadsheet here; channels show their kind only, never their secrets."),
-    "rename": ("修改", "Edit"), "name_zh": ("中文名称", "Chinese name"), "name_en": ("英文名称", "English name"),
+    "rename": ("修改", "Edit"), "name_zh": ("中文名称", "Chinese name"), "person_name": ("姓名", "Name (Chinese)"),
+    "person_name_en": ("英文名", "English name"), "name_en": ("英文名称", "English name"),
     "add_unit": ("新增单位", "Add a unit"), "unit_code_hint": ("小写字母开头，只含小写字母、数字和下划线", "a lower-case letter, then letters, digits or _"),
     "add_person": ("新增人员", "Add a person"), "login_hint": ("2–64 个字符：小写字母开头，可含数字和 . _ -", "2–64 characters: a lower-case letter first, then letters, digits, . _ -"),
     "account": ("账号状态", "Account"), "account_disabled": ("已停用", "disabled"), "account_no_password": ("未设密码，无法登录", "no password: cannot sign in"),
