@@ -1,6 +1,6 @@
 """Sign-in: argon2 password hashes (the one hasher: engine.runtime.passwords), random bearer tokens stored as
-their sha256 with an expiry and a revocation time, and a per-account limit on failed attempts (5 in 15 minutes) kept in the database
-so that every replica enforces it (the rows: engine.store.tokens). Every sign-in, refused or not, leaves an audit
+their sha256 with an expiry and a revocation time, and a per-account limit on failed attempts (5 in 15 minutes)
+kept in the database so that every replica enforces it (the rows: engine.store.tokens). Every sign-in, refused or not, leaves an audit
 event in the same transaction as its attempt row: the login and the outcome, never a password or a token."""
 from __future__ import annotations
 

@@ -154,8 +154,9 @@ def person(request: Request, site: SiteDep, login: str):
 def person_page(request: Request, site: Site, user: PageUser, login: str, error: FormError | None = None):
     lang = page_lang(request)
     p = people.get_person(site, login)
+    name = (p["name_en"] or p["login"]) if lang == "en" else p["name"]
     return page(request, site, "admin_person.html", user=user, status=error.status if error else 200,
-                title=f"{Translator(lang)('admin_org')} · {(p['name_en'] or p['login']) if lang == 'en' else p['name']}", section="org", p=p,
+                title=f"{Translator(lang)('admin_org')} · {name}", section="org", p=p,
                 choices=_choices(site, lang), form_error=error, limits={"min": MIN_LENGTH, "max": MAX_LENGTH})
 
 
