@@ -1,6 +1,6 @@
-"""Sign-in: argon2 password hashes, random bearer tokens stored as their sha256 with an expiry and a
-revocation time, and a per-account limit on failed attempts (5 in 15 minutes) kept in the database
-so that every replica enforces it (the rows: engine.store.tokens). Every sign-in, refused or not, leaves an audit
+"""Sign-in: argon2 password hashes (the one hasher: engine.runtime.passwords), random bearer tokens stored as
+their sha256 with an expiry and a revocation time, and a per-account limit on failed attempts (5 in 15 minutes)
+kept in the database so that every replica enforces it (the rows: engine.store.tokens). Every sign-in, refused or not, leaves an audit
 event in the same transaction as its attempt row: the login and the outcome, never a password or a token."""
 from __future__ import annotations
 
@@ -12,12 +12,10 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from api.errors import TooManyAttempts, Unauthorized
 from engine.clock import Clock, monotonic
 from engine.runtime import directory
+from engine.runtime.passwords import hash_password, verify_password  # noqa: F401 - hash_password re-exported
 from engine.runtime.site import Site
 from engine.store import audit, db, tokens
 from engine.store.db import Connection
@@ -25,8 +23,6 @@ from engine.settings import settings
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 MAX_LOGIN, MAX_PASSWORD = 64, 4096
-_hasher = PasswordHasher()
-_DUMMY = _hasher.hash("duban: a password nobody has")
 
 
 @dataclass(frozen=True)
@@ -34,18 +30,6 @@ class IssuedToken:
     token: str
     login: str
     expires_at: datetime
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """True if the password matches; an unknown account costs the same time as a wrong password."""
-    try:
-        return _hasher.verify(password_hash or _DUMMY, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def token_hours() -> float:
@@ -142,6 +126,11 @@ class TokenCache:
         with self.lock:
             self.hits.pop(token_hash, None)
 
+    def evict_person(self, login: str) -> None:
+        """Forget every token of one person (disabled, or given a new password by an administrator)."""
+        with self.lock:
+            self.hits = {h: hit for h, hit in self.hits.items() if hit[0] != login}
+
 
 TOKEN_CACHE_SECONDS = 1.0
 _CACHES: "weakref.WeakKeyDictionary[Site, TokenCache]" = weakref.WeakKeyDictionary()
@@ -171,6 +160,11 @@ def login_for(site: Site, clock: Clock, token: str) -> str | None:
         return None
     cache.put(token_hash, *found)
     return found[0]
+
+
+def forget_person(site: Site, login: str) -> None:
+    """After the person's tokens were revoked in the database: this process stops accepting them at once."""
+    token_cache(site).evict_person(login)
 
 
 def sign_out(site: Site, clock: Clock, token: str) -> bool:

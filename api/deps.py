@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api import auth
-from api.errors import Unauthorized
+from api.errors import PasswordChangeRequired, Unauthorized
 from api.i18n import lang_of
 from engine.clock import Clock
 from engine.core.model import Actor
@@ -51,7 +51,14 @@ class User:
         return self.actor.roles
 
 
-def current_user(site: SiteDep, clock: AuthClockDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
+# what a person who must change their password may still call
+PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"})
+
+
+def current_user(request: Request, site: SiteDep, clock: AuthClockDep,
+                 token: Annotated[str | None, Depends(oauth2)]) -> User:
+    """The signed-in person; 403 password_change_required for every other call until a password set by an
+    administrator has been changed."""
     if not token:
         raise Unauthorized.of("unauthorized")
     login = auth.login_for(site, clock, token)
@@ -61,6 +68,8 @@ def current_user(site: SiteDep, clock: AuthClockDep, token: Annotated[str | None
         actor = site.actor(login)
     except NotFound:  # the person left the organisation
         raise Unauthorized.of("bad_token") from None
+    if site.must_change_password(login) and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired.of("password_change_required")
     return User(login, token, actor)
 
 

@@ -52,6 +52,36 @@ class TooManyAttempts(ApiError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class PasswordChangeRequired(ApiError):
+    """The person was given a password by an administrator and must choose their own first."""
+
+    code, status = "password_change_required", 403
+
+
+class BodyTooLarge(ApiError):
+    """An upload or form larger than its stated limit (refused before it is read), or one without a length."""
+
+    code, status = "body_too_large", 413
+
+    @classmethod
+    def over(cls, limit: int, length: int | None) -> "BodyTooLarge":
+        mb = max(1, limit // 1024 // 1024)
+        if length is None:
+            e = cls("请求须注明 Content-Length", "the request must state its Content-Length", {"limit_bytes": limit})
+            e.status = 411
+            return e
+        return cls(f"上传内容过大：最多 {mb} MB", f"the upload is too large: at most {mb} MB",
+                   {"limit_bytes": limit, "length": length})
+
+
+def body_length(headers) -> int | None:  # noqa: ANN001 - Starlette's Headers
+    """The request's declared Content-Length, or None."""
+    try:
+        return int(headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
 class DrillModeOff(ApiError):
     code, status = "drill_mode_off", 404
 

@@ -18,6 +18,8 @@ WORDS: dict[str, tuple[str, str]] = {
                   "drill mode is off: start `duban serve --simulated-clock` to move the clock"),
     "idem_busy": ("相同 Idempotency-Key 的请求正在处理中，请稍后重试",
                   "a request with this Idempotency-Key is still being processed; retry shortly"),
+    "password_change_required": ("请先修改初始密码（POST /api/v1/me/password），之后才能办理其他事项",
+                                 "change your initial password first (POST /api/v1/me/password)"),
     "idem_reused": ("该 Idempotency-Key 已用于另一个请求", "this Idempotency-Key was used for a different request"),
 }
 

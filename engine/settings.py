@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     ldap_ca_file: str | None = Field(None, description="PEM file of the CA that signed the directory's certificate "
                                                        "(ldaps:// or StartTLS); unset: the system's CAs")
 
+    org_check_seconds: float = Field(
+        2.0, ge=0, description="seconds between checks whether another process changed people or units")
+
     @field_validator("log_level", "scheduler", "stages", "due_on_day_off", mode="before")
     @classmethod
     def _words(cls, v: object) -> object:

@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from api.errors import status_of
-from api.pages import admin, appraise, issue, leave, signin, supervise, work  # noqa: F401 - each adds its routes
+from api.pages import admin, appraise, issue, leave, people, signin, supervise, work  # noqa: F401 - each adds its routes
 from api.pages.render import page
-from api.pages.session import CsrfFailed, SignInRequired, page_lang, session_user
+from api.pages.session import CsrfFailed, PasswordChangeFirst, SignInRequired, page_lang, session_user
 from api.pages.words import Translator
 from engine.core.states import DubanError
 
@@ -52,6 +52,9 @@ def install(app: FastAPI) -> None:
     async def on_sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='')}", status_code=303)
 
+    async def on_password_first(request: Request, exc: PasswordChangeFirst) -> Response:
+        return RedirectResponse("/password", status_code=303)
+
     async def on_csrf(request: Request, exc: CsrfFailed) -> Response:
         return await error_page(request, 403, Translator(page_lang(request))("csrf_failed"))
 
@@ -73,6 +76,7 @@ def install(app: FastAPI) -> None:
         return await error_page(request, 404, Translator(page_lang(request))("not_found"))
 
     app.add_exception_handler(SignInRequired, on_sign_in)
+    app.add_exception_handler(PasswordChangeFirst, on_password_first)
     app.add_exception_handler(CsrfFailed, on_csrf)
     app.add_exception_handler(DubanError, on_duban)
     app.add_exception_handler(StarletteHTTPException, on_http)

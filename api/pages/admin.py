@@ -1,6 +1,6 @@
-"""Administration pages (administrators only, as engine.core.policy.require_admin decides): the organisation
-(units, people, roles, notification channels), the working calendar's overrides, and the definitions with
-their validation results and diagrams, plus checking a YAML text before it is deployed."""
+"""Administration pages (administrators only, as engine.core.policy.require_admin decides): the working calendar's
+overrides, and the definitions with their validation results and diagrams, plus checking a YAML text before it is
+deployed. The organisation's pages (units, people, passwords, import) live in api.pages.people."""
 from __future__ import annotations
 
 from datetime import date
@@ -35,32 +35,10 @@ def admin(request: Request, site: Site) -> PageUser:
     return user
 
 
-def masked(channel: str) -> str:
-    """A channel URL without its secrets: only the kind of channel shows."""
-    scheme, sep, _ = channel.partition("://")
-    return f"{scheme}://…" if sep else "…"
-
-
 @router.get("/admin")
 def admin_home(request: Request, site: SiteDep):
     admin(request, site)
     return RedirectResponse("/admin/org", status_code=303)
-
-
-@router.get("/admin/org")
-def org(request: Request, site: SiteDep):
-    user = admin(request, site)
-    lang = page_lang(request)
-    o = site.org
-    units = [{"id": u.id, "name": u.name_en if lang == "en" else u.name_zh, "head": u.head,
-              "members": sum(1 for p in o.people.values() if p.unit == u.id)} for u in o.units.values()]
-    people = [{"login": p.login, "name": p.name_zh, "name_en": p.name_en, "unit": p.unit,
-               "roles": [role_label(r)[lang] for r in sorted(p.roles)],
-               "category": (o.categories.get(p.category, (p.category, p.category))[lang == "en"] if p.category else ""),
-               "channels": [masked(c) for c in site.channels_of(p.login)]} for p in o.people.values()]
-    roles = [{"id": r, "label": role_label(r)[lang], "people": o.with_role(r)} for r in ROLES]
-    return page(request, site, "admin_org.html", user=user, title=Translator(lang)("admin_org"), section="org",
-                units=units, people=people, roles=roles)
 
 
 @router.get("/admin/calendar")

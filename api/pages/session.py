@@ -18,6 +18,7 @@ from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from api import auth
+from api.errors import BodyTooLarge, body_length
 from api.i18n import lang_of
 from engine.core.model import Actor
 from engine.runtime.site import Site
@@ -36,6 +37,10 @@ class SignInRequired(Exception):
     def __init__(self, next_url: str):
         super().__init__(next_url)
         self.next_url = next_url
+
+
+class PasswordChangeFirst(Exception):
+    """The person must change a password an administrator set: every page but /password sends them there."""
 
 
 class CsrfFailed(Exception):
@@ -95,6 +100,8 @@ def require_user(request: Request, site: Site) -> PageUser:
     user = session_user(request, site)
     if user is None:
         raise SignInRequired(current(request) if request.method == "GET" else "/")
+    if site.must_change_password(user.login):
+        raise PasswordChangeFirst()
     return user
 
 
@@ -132,9 +139,16 @@ def same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc.lower() in hosts
 
 
+MAX_FORM_BYTES = 6 * 1024 * 1024  # the largest page form: a staff spreadsheet of 5 MB and its envelope
+
+
 async def checked_form(request: Request) -> FormData:
-    """The posted form of a signed-in page, once its origin and CSRF token are checked (CsrfFailed otherwise)."""
-    form = await request.form()
+    """The posted form of a signed-in page, once its origin and CSRF token are checked (CsrfFailed otherwise).
+    A form declared larger than MAX_FORM_BYTES is refused before it is read (413)."""
+    length = body_length(request.headers)
+    if length is not None and length > MAX_FORM_BYTES:
+        raise BodyTooLarge.over(MAX_FORM_BYTES, length)
+    form = await request.form(max_files=2)
     session = request.cookies.get(SESSION_COOKIE)
     if not session:
         raise SignInRequired("/")

@@ -10,6 +10,8 @@ from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, MAX_PER_PAGE, PageNo, PerPage, set_page_headers
 from api.schemas.me import MePublic
 from api.schemas.proxies import LOGIN, ProxiesPublic, ProxyCreate, ProxyPublic
+from api.schemas.me import MePublic, PasswordChange, PasswordChanged
+from engine.runtime import people
 from api.schemas.tasks import TaskPublic
 from engine.reads import items as queries
 from engine.runtime import proxies
@@ -20,7 +22,15 @@ router = APIRouter(prefix="/me", tags=["me"], responses={401: ERRORS[401]})
 @router.get("", response_model=MePublic)
 def me(user: CurrentUser, site: SiteDep):
     """Person, unit and roles (with Chinese and English labels), and what they may start."""
-    return views.profile(site, user.actor)
+    return views.profile(site, user.actor) | {"must_change_password": site.must_change_password(user.login)}
+
+
+@router.post("/password", response_model=PasswordChanged, responses={422: ERRORS[422]})
+def change_password(body: PasswordChange, user: CurrentUser, site: SiteDep):
+    """Change one's own password (`current`, then `new`: at least 10 characters, at most 256, neither the login
+    nor containing it, not a common password). Clears a forced change after an administrator set the password."""
+    people.change_own_password(site, login=user.login, current=body.current, new=body.new)
+    return {"changed": True}
 
 
 @router.get("/tasks", response_model=list[TaskPublic], responses={200: PAGED, 422: ERRORS[422]})

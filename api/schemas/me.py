@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Label
 
@@ -36,3 +36,18 @@ class MePublic(BaseModel):
     roles: list[RolePublic]
     category: str | None = None
     may_start: list[str] = Field(description="definitions this person may start")
+    must_change_password: bool = Field(False, description="true until the person changes a password an "
+                                       "administrator set; every other call answers 403 password_change_required")
+
+
+class PasswordChange(BaseModel):
+    """A person's own password change: the current password, then a new one (at least 10 characters, not the
+    login nor containing it, not a common password)."""
+
+    model_config = ConfigDict(extra="forbid")
+    current: str = Field(min_length=1, max_length=256)
+    new: str = Field(min_length=1, max_length=256, description="at least 10 characters, at most 256")
+
+
+class PasswordChanged(BaseModel):
+    changed: bool

@@ -8,7 +8,7 @@ import sys
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from engine.cli import appraise, backup, calendar, definitions, demo, deploy, org, serve, simulate  # noqa: E402
+from engine.cli import appraise, backup, calendar, definitions, demo, deploy, org, serve, simulate, user  # noqa: E402
 from engine.core.states import DubanError  # noqa: E402
 
 
@@ -77,11 +77,33 @@ def build_parser() -> argparse.ArgumentParser:
     osub = s.add_subparsers(dest="org_command", required=True)
     o = osub.add_parser("load", help="load an organisation file (units, people, roles, categories)")
     o.add_argument("file")
+    o.add_argument("--with-passwords", action="store_true",
+                   help="set each person's `password:` from the file (hashed; changed at the first sign-in)")
     db_arg(o, inner=True)
     o = osub.add_parser("sync-ldap", help="bring units and people over from the directory (DUBAN_LDAP_*)")
     o.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
     db_arg(o, inner=True)
     s.set_defaults(func=org.cmd_org)
+    s = sub.add_parser("user", help="accounts: `duban user add|passwd|disable|list`")
+    db_arg(s)
+    usub = s.add_subparsers(dest="user_command", required=True)
+    u = usub.add_parser("add", help="add a person; the password is asked (or read from stdin)")
+    u.add_argument("login")
+    u.add_argument("--name", required=True, help="name in Chinese")
+    u.add_argument("--name-en", default="")
+    u.add_argument("--unit", required=True, help="unit code or Chinese name")
+    u.add_argument("--role", action="append", help="a role (repeat for several; default staff)")
+    u.add_argument("--category", default=None, help="appraisal role category")
+    u.add_argument("--email", default=None)
+    u.add_argument("--phone", default=None)
+    u.add_argument("--no-password", action="store_true", help="set no password now (`duban user passwd` later)")
+    u = usub.add_parser("passwd", help="set a person's password (changed at their next sign-in)")
+    u.add_argument("login")
+    u = usub.add_parser("disable", help="disable a leaver; their open tasks go to --handover-to or their unit")
+    u.add_argument("login")
+    u.add_argument("--handover-to", default=None, metavar="LOGIN")
+    usub.add_parser("list", help="everyone, and who cannot sign in")
+    s.set_defaults(func=user.cmd_user)
     s = sub.add_parser("serve", help="serve the API, web pages and scheduler")
     db_arg(s)
     s.add_argument("--host", default="127.0.0.1")

@@ -45,21 +45,32 @@ def register_definitions(site: Site, paths: list[Path]) -> list[str]:
     return added
 
 
-def load_org_file(site: Site, path: str | Path, *, password_hash: str | None = None) -> dict[str, int]:
-    """Insert or update the units, categories and people of an organisation file (nothing is deleted)."""
+def load_org_file(site: Site, path: str | Path, *, password_hash: str | None = None,
+                  person_hashes: dict[str, str] | None = None) -> dict[str, int]:
+    """Insert or update the units, categories and people of an organisation file (nothing is deleted).
+    `password_hash`: everyone's (the demo); `person_hashes`: per person, changed at the first sign-in."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    password_hash = password_hash or None
     with db.write(site.eng) as conn:
-        counts = org_store.save_org(conn=conn, data=data, password_hash=password_hash)
+        counts = org_store.save_org(conn=conn, data=data, password_hash=password_hash, person_hashes=person_hashes,
+                                    now=site.clock.now())
         audit.record(conn=conn, at=site.clock.now(), actor=None, kind="org_loaded",
                      zh=f"导入组织机构 {Path(path).name}：{counts['units']} 个单位、{counts['people']} 人"
-                        + ("（并设置密码）" if password_hash else ""),
+                        + ("（并设置密码）" if password_hash or person_hashes else ""),
                      en=f"loaded the organisation {Path(path).name}: {counts['units']} unit(s), "
-                        f"{counts['people']} people" + (" (passwords set)" if password_hash else ""),
+                        f"{counts['people']} people" + (" (passwords set)" if password_hash or person_hashes else ""),
                      data={"file": Path(path).name, "units": counts["units"], "people": counts["people"],
                            "logins": sorted(p["login"] for p in data.get("people") or []),
-                           "passwords_set": bool(password_hash)})
+                           "passwords_set": bool(password_hash or person_hashes),
+                           "passwords_for": sorted(person_hashes or {})})
     site.reload()
     return counts
+
+
+def without_password(site: Site, logins: list[str]) -> list[str]:
+    """Which of these active people cannot sign in yet (no password)."""
+    with db.read(site.eng) as conn:
+        return org_store.without_password(conn=conn, logins=logins)
 
 
 def demo_org_path() -> Path:

@@ -24,7 +24,9 @@ from ldap3 import NONE, SUBTREE, Connection as LdapConnection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
+from engine.core.org import Holder
 from engine.core.states import DubanError
+from engine.runtime import people
 from engine.runtime.site import Site
 from engine.settings import Settings, ldap_attribute_map, settings
 from engine.store import audit, db, org as org_store
@@ -246,6 +248,7 @@ def check(site: Site, login: str, password: str, *, now: datetime) -> tuple[bool
                                    name_en=new_unit.name_en)
             org_store.put_directory_person(conn=conn, login=entry.login, dn=entry.dn, name=entry.name,
                                            mail=entry.mail, unit_id=unit_id)
+            org_store.bump_stamp(conn=conn, now=now)  # other processes see the person within a few seconds
             new = known is None
             audit.record(conn=conn, at=now, actor=entry.login, kind="person_from_directory",
                          zh=f"{'新建' if new else '更新'}目录人员 {entry.login}（{entry.name}）：{'、'.join(changes)}",
@@ -280,7 +283,7 @@ def person_changes(known, entry: Entry, unit_id: str) -> list[str]:
     """The fields a directory entry changes on the local person ('new' for someone not here yet)."""
     if known is None:
         return ["new"]
-    return [name for name, here, there in (("name", known.name_zh, entry.name), ("mail", known.mail, entry.mail),
+    return [name for name, here, there in (("name", known.name_zh, entry.name), ("mail", known.email, entry.mail),
                                            ("unit", known.unit_id, unit_id), ("dn", known.directory_dn, entry.dn))
             if here != there]
 
@@ -385,7 +388,13 @@ def sync(site: Site, *, dry_run: bool) -> Plan:
             org_store.put_unit(conn=conn, unit_id=u.id, name_zh=u.name_zh, name_en=name_en)
         for e, unit in p.new_people + [(e, unit) for e, unit, _ in p.changed_people]:
             org_store.put_directory_person(conn=conn, login=e.login, dn=e.dn, name=e.name, mail=e.mail, unit_id=unit)
+        handed_over = {}
+        for login in p.disabled:  # a leaver's open tasks go back to their unit's queue first (批量转办), then they stop
+            handed_over[login] = people.hand_over(
+                site, conn, leaver=login, to=Holder(unit=people_here[login].unit_id), by=None, now=now,
+                why=("已不在目录中（停用）", "is no longer in the directory (disabled)"))
         revoked = {login: org_store.deactivate_person(conn=conn, login=login, now=now) for login in p.disabled}
+        org_store.bump_stamp(conn=conn, now=now)
         s = p.summary()
         audit.record(conn=conn, at=now, actor=None, kind="org_synced_from_directory",
                      zh=f"从目录同步组织机构：新增单位 {len(s['new_units'])} 个、单位改名 {len(s['renamed_units'])} 个、"
@@ -394,6 +403,7 @@ def sync(site: Site, *, dry_run: bool) -> Plan:
                      en=f"synced the organisation from the directory: {len(s['new_units'])} new unit(s), "
                         f"{len(s['renamed_units'])} renamed, {len(s['new_people'])} new people, "
                         f"{len(s['changed_people'])} changed, {len(s['disabled'])} disabled",
-                     data={**s, "tokens_revoked": revoked})
+                     data={**s, "tokens_revoked": revoked,
+                           "handed_over": {k: [t["task"] for t in v] for k, v in handed_over.items()}})
     site.reload()
     return p

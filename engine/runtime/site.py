@@ -45,6 +45,11 @@ class Site:
         # replicas see another replica's organisation, calendar and definition changes within this many seconds
         self.cache_seconds = env_settings().cache_seconds
         self._loaded_at = monotonic()
+        # people and units: every change bumps the organisation's stamp row in its own transaction; a process
+        # reads that one row at most every org_check_seconds and reloads the organisation when it moved
+        self.org_check_seconds = env_settings().org_check_seconds
+        self._org_stamp, self._org_checked_at = -1, monotonic()
+        self._password_due: frozenset[str] = frozenset()
         # per-unit automatic stages (appraisal metrics and scores) run in-process unless DUBAN_STAGES=external,
         # where a runner (Prefect) maps them over units and then calls leave_stage
         self.stages_inline = env_settings().stages != "external"
@@ -55,14 +60,35 @@ class Site:
             self._loaded_at = monotonic()
             self._org, self._cal, self._latest = None, None, {}  # parsed definition versions never change
 
+    def _check_org_stamp(self) -> None:
+        if self._org is not None and monotonic() - self._org_checked_at > self.org_check_seconds:
+            self._org_checked_at = monotonic()
+            with db.read(self.eng) as conn:
+                if org_store.stamp(conn=conn) != self._org_stamp:
+                    self._org = None
+
     @property
     def org(self) -> Org:
         self._expire()
-        if self._org is None:
+        self._check_org_stamp()
+        org = self._org  # another thread may drop it meanwhile: answer with what was read
+        if org is None:
             with db.read(self.eng) as conn:
-                self._org = org_store.load_org(conn=conn)
+                stamp = org_store.stamp(conn=conn)
+                org = org_store.load_org(conn=conn)
                 self._emails = inbox.channels_by_login(conn=conn)
-        return self._org
+                self._password_due = org_store.password_change_due(conn=conn)
+            self._org, self._org_stamp, self._org_checked_at = org, stamp, monotonic()
+        return org
+
+    def reload_org(self) -> None:
+        """Forget the cached organisation (after a change of people or units in this process)."""
+        self._org = None
+
+    def must_change_password(self, login: str) -> bool:
+        """Must this person change their password before anything else (set by an administrator)?"""
+        self.org  # loads the flags with the organisation
+        return login in self._password_due
 
     @property
     def cal(self) -> WorkCalendar:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
-from engine.core.states import Card, ItemState, NotFound, Part, TaskKind, TaskState
+from engine.core.states import Card, ItemState, NotFound, OPEN_TASK_STATES, Part, TaskKind, TaskState
 from engine.store.tables import Entry, Event, Instance, PeriodRun, SerialCounter, Task
 
 
@@ -239,3 +239,8 @@ def last_act(*, conn: Connection, task_id: int, quiet: tuple[str, ...] = (),
         r = conn.execute(sa.select(e.actor, e.kind, e.at).where(e.task_id == task_id, loud)
                          .order_by(e.id.desc()).limit(1)).first()
     return (r.actor, r.kind, r.at) if r is not None else None
+def open_tasks_held_by(*, conn: Connection, login: str) -> list[Any]:
+    """(id, instance_id) of the open tasks a person holds by name, oldest first (a leaver's 批量转办)."""
+    c = T_TASK.c
+    q = sa.select(c.id, c.instance_id).where(c.person == login, c.state.in_(sorted(OPEN_TASK_STATES)))
+    return list(conn.execute(q.order_by(c.id)))

@@ -71,7 +71,12 @@ class Person(SQLModel, table=True):
     digest: bool = False
     active: bool = True
     directory_dn: Optional[str] = Field(default=None, max_length=512)  # set: a directory (LDAP) account
-    mail: Optional[str] = Field(default=None, max_length=254)  # from the directory
+    email: Optional[str] = Field(default=None, max_length=254)
+    phone: Optional[str] = Field(default=None, max_length=32)
+    dingtalk_userid: Optional[str] = Field(default=None, max_length=64)
+    wecom_userid: Optional[str] = Field(default=None, max_length=64)
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    password_changed_at: Optional[datetime] = ts()
 
 
 class DefinitionRow(SQLModel, table=True):
@@ -415,3 +420,11 @@ class Proxy(SQLModel, table=True):
     created_at: datetime = ts(nullable=False)
     revoked_at: Optional[datetime] = ts()
     revoked_by: Optional[str] = Field(default=None, max_length=64)
+class OrgStamp(SQLModel, table=True):
+    """The organisation's change counter: one row, bumped in the same transaction as every change of a unit or a
+    person, so that each process reloads its cached organisation when the number it holds is old."""
+
+    __tablename__ = "org_stamp"
+    id: int = Field(default=1, primary_key=True)
+    stamp: int = 0
+    changed_at: Optional[datetime] = ts()

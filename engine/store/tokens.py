@@ -50,6 +50,13 @@ def login_of_token(*, conn: Connection, token_hash: str, now: datetime) -> tuple
     return (row.person, row.expires_at) if row is not None else None
 
 
+def revoke_person_tokens(*, conn: Connection, login: str, now: datetime) -> int:
+    """Revoke every live token of one person (disabled, or given a new password); returns how many."""
+    t = T_TOKEN.c
+    return conn.execute(T_TOKEN.update().where(t.person == login, t.revoked_at.is_(None), t.expires_at > now)
+                        .values(revoked_at=now)).rowcount
+
+
 def revoke_token(*, conn: Connection, token_hash: str, now: datetime) -> bool:
     t = T_TOKEN.c
     return conn.execute(T_TOKEN.update().where(t.token_hash == token_hash, t.revoked_at.is_(None))

@@ -92,14 +92,14 @@ def items(web_site, web_clock):
 
 
 def pages_of(who: str, items: dict) -> list[str]:
-    common = ["/tasks", "/tasks?tab=overdue", "/tasks?tab=done", "/notifications", "/ledger", "/appraisal", "/appraisal/999",
+    common = ["/password", "/tasks", "/tasks?tab=overdue", "/tasks?tab=done", "/notifications", "/ledger", "/appraisal", "/appraisal/999",
               "/ledger?state=running&overdue=yes&period=year", "/items/999999"]
     own = {
         "leader": ["/new/directive", "/board", "/board?unit=it&period=month", *(f"/items/{i}" for i in items.values())],
         "clerk": ["/new/directive", "/new/incoming_document", "/board", f"/items/{items['doc']}"],
         "office": ["/board", f"/items/{items['busy']}", "/new/directive"],
         "finance.staff1": [f"/items/{items['busy']}", "/board", f"/items/{items['late']}"],
-        "admin": ["/admin/org", "/admin/calendar", "/admin/calendar?year=2027", "/admin/definitions"],
+        "admin": ["/admin/org", "/admin/org/people/finance.staff2", "/admin/calendar", "/admin/calendar?year=2027", "/admin/definitions"],
     }
     return common + own[who]
 

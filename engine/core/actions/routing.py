@@ -68,19 +68,42 @@ def do_transfer(item, task, actor, data, ctx):
     due = task.due_at
     if not step.transfer_keeps_deadline and step.transfer_deadline:
         due = due_time(step.transfer_deadline, item, ctx)
+    return hand_on(item, task, to, due, ctx, sender=actor.login, reason=data["reason"], ref="transferred") + [
+        Event("transfer", f"{actor_name(actor, ctx)}转办给 {ctx.org.holder_name(to)}：{data['reason']}",
+              f"{actor_name_en(actor, ctx)} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
+              task_id=task.id, data={"to": to.as_dict(), "reason": data["reason"], "due_kept": due == task.due_at}),
+        Notify([to], "task_new", {"step": step.title.zh, "step_en": step.title.en, "due_at": due},
+               task_ref="transferred")]
+
+
+def hand_on(item, task, to: Holder, due, ctx, *, sender: str | None, reason: str, ref: str) -> list[Effect]:
+    """A task closed as transferred and the same piece of work opened for `to` (new task named `ref`); the
+    item's lead follows when the task was the lead's. What 转办 and a leaver's 批量转办 both write."""
+    step = item.definition.steps[task.step]
+    sign = getattr(step, "sign", None)
     new = NewTask(step=task.step, part=task.part, holder=to, due_at=due, round=task.round, from_task=task.id,
-                  sender=actor.login, card=task.card, chase_count=task.chase_count, ref="transferred",
-                  state=TaskState.pending if (step.sign if step.sign is not None else True) else TaskState.active)
+                  sender=sender, card=task.card, chase_count=task.chase_count, ref=ref, kind=task.kind,
+                  data=task.data if task.kind != "work" else {},
+                  state=TaskState.pending if (sign if sign is not None else True) else TaskState.active)
+    effects: list[Effect] = [close(task, TaskState.transferred, ctx, data={**task.data, "reason": reason}), new]
     if task.part == Part.lead:
-        a = dict(item.assignment, lead=to.as_dict())
-        item.assignment = a
-    return [close(task, TaskState.transferred, ctx, data={**task.data, "reason": data["reason"]}), new,
-            UpdateItem({"assignment": item.assignment}),
-            Event("transfer", f"{actor_name(actor, ctx)}转办给 {ctx.org.holder_name(to)}：{data['reason']}",
-                  f"{actor_name_en(actor, ctx)} transferred to {ctx.org.holder_name(to, 'en')}: {data['reason']}",
-                  task_id=task.id, data={"to": to.as_dict(), "reason": data["reason"], "due_kept": due == task.due_at}),
-            Notify([to], "task_new", {"step": step.title.zh, "step_en": step.title.en, "due_at": due},
-                   task_ref="transferred")]
+        item.assignment = dict(item.assignment, lead=to.as_dict())
+        effects.append(UpdateItem({"assignment": item.assignment}))
+    return effects
+
+
+def do_handover(item, task, to: Holder, ctx, *, by: str | None, leaver: str, reason_zh: str, reason_en: str,
+                ref: str) -> list[Effect]:
+    """批量转办 of one task of a person who leaves or moves: the work goes to `to` with its deadline kept, the
+    item's timeline says why, and the new holder is told."""
+    step = item.definition.steps[task.step]
+    name_zh, name_en = ctx.org.person_name(leaver), ctx.org.person_name(leaver, "en")
+    return hand_on(item, task, to, task.due_at, ctx, sender=by, reason=reason_zh, ref=ref) + [
+        Event("handover", f"批量转办：{name_zh}{reason_zh}，“{step.title.zh}”转交 {ctx.org.holder_name(to)}",
+              f"bulk handover: {name_en} {reason_en}; '{step.title.en}' goes to {ctx.org.holder_name(to, 'en')}",
+              task_id=task.id, data={"from": leaver, "to": to.as_dict(), "reason": reason_en}),
+        Notify([to], "task_new", {"step": step.title.zh, "step_en": step.title.en, "due_at": task.due_at},
+               task_ref=ref)]
 
 
 def do_return(item, task, actor, data, ctx):

@@ -1,4 +1,4 @@
-"""directory sign-in: a person's directory entry (DN) and mail address, kept in step by sign-in and sync-ldap
+"""directory sign-in: a person's directory entry (DN), kept in step by sign-in and sync-ldap
 
 Revision ID: 0008
 Revises: 0003
@@ -20,10 +20,8 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     with op.batch_alter_table('person') as batch:
         batch.add_column(sa.Column('directory_dn', sqlmodel.sql.sqltypes.AutoString(length=512), nullable=True))
-        batch.add_column(sa.Column('mail', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('person') as batch:
-        batch.drop_column('mail')
         batch.drop_column('directory_dn')
