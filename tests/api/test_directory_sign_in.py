@@ -57,7 +57,7 @@ def test_zhangsan_signs_in_over_http_with_his_directory_password_and_is_created_
         me = httpx.get(f"{base}{V1}/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
     assert me["login"] == "zhangsan" and me["name"]["zh"] == "张三" and me["unit"]["name"]["zh"] == "财务部"
     row = person(api_site, "zhangsan")
-    assert (row.name_zh, row.mail, row.unit_id, row.roles) == ("张三", "zhangsan@office.test", "finance", "staff")
+    assert (row.name_zh, row.email, row.unit_id, row.roles) == ("张三", "zhangsan@office.test", "finance", "staff")
     assert row.directory_dn == f"uid=zhangsan,{PEOPLE}" and row.password_hash is None  # never the directory's
     created = events(api_site, "person_from_directory")
     assert [e.data["login"] for e in created] == ["zhangsan"] and created[0].data["new"] is True

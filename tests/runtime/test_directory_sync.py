@@ -65,16 +65,19 @@ def test_a_dry_run_prints_what_would_change_and_changes_nothing(slapd, office_si
 
 
 def test_sync_brings_people_over_then_a_new_unit_a_new_name_and_disables_who_left(
-        slapd, office_site, database_url, capsys, clock, monkeypatch):
+        slapd, office_site, office, database_url, capsys, clock, monkeypatch):
     out = sync(database_url, capsys)
     assert "synced" in out
     here = people(office_site)
     assert (here["zhangsan"].name_zh, here["zhangsan"].unit_id, here["zhangsan"].roles) == ("张三", "finance", "staff")
-    assert here["lisi"].directory_dn == f"uid=lisi,{PEOPLE}" and here["lisi"].mail == "lisi@office.test"
+    assert here["lisi"].directory_dn == f"uid=lisi,{PEOPLE}" and here["lisi"].email == "lisi@office.test"
     assert here["clerk"].directory_dn is None and here["clerk"].name_zh == "赵督办"
     assert [e.data["new_people"] for e in sync_events(office_site)] == [["lisi", "zhangsan"]]
 
-    # 张三 signs in and works with a token; then the directory changes
+    # 张三 signs in and works with a token, and leads a directive; then the directory changes
+    office_site.reload_org()
+    item = office.issue_directive(title="核对差旅费", co_units=[])
+    office.register_and_assign(item, lead="zhangsan", co=[])
     token = auth.sign_in(office_site, clock, "zhangsan", "zs-密码-1").token
     client = TestClient(create_app(office_site))
     assert client.get(f"{V1}/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
@@ -96,6 +99,9 @@ def test_sync_brings_people_over_then_a_new_unit_a_new_name_and_disables_who_lef
     assert here["lisi"].name_zh == "李斯" and not here["zhangsan"].active and here["clerk"].active
     last = sync_events(office_site)[-1]
     assert last.data["disabled"] == ["zhangsan"] and last.data["tokens_revoked"] == {"zhangsan": 1}
+    [task] = [t for t in office.tasks(item, "handle") if t["state"] in ("pending", "active")]
+    assert task["holder"] == {"unit": "finance"}  # his open task went back to his unit's queue (批量转办)
+    assert len(last.data["handed_over"]["zhangsan"]) == 1 and office.kinds(item)[-1] == "handover"
     assert last.data["changed_people"] == {"lisi": ["name"]} and last.data["new_units"] == ["audit"]
     monkeypatch.setattr(auth, "TOKEN_CACHE_SECONDS", 0)  # the server process would notice within a second
     assert client.get(f"{V1}/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
