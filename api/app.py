@@ -7,6 +7,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from api import docs, errors, pages
+from api.access_log import AccessLog
 from api.routes import admin, audit, auth, calendar, definitions, health, instances, me, notifications, tasks
 from api.routes import supervision
 from api.routes import appraisal
@@ -51,4 +52,6 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     app.include_router(supervision.router, prefix=PREFIX)
     app.include_router(appraisal.router, prefix=PREFIX)
     pages.install(app)  # the web pages under / (api/pages)
+    if settings().access_log:
+        app.add_middleware(AccessLog)  # one line per request (DUBAN_ACCESS_LOG)
     return app

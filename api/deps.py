@@ -51,7 +51,8 @@ class User:
         return self.actor.roles
 
 
-def current_user(site: SiteDep, clock: AuthClockDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
+def current_user(request: Request, site: SiteDep, clock: AuthClockDep,
+                 token: Annotated[str | None, Depends(oauth2)]) -> User:
     if not token:
         raise Unauthorized.of("unauthorized")
     login = auth.login_for(site, clock, token)
@@ -61,6 +62,7 @@ def current_user(site: SiteDep, clock: AuthClockDep, token: Annotated[str | None
         actor = site.actor(login)
     except NotFound:  # the person left the organisation
         raise Unauthorized.of("bad_token") from None
+    request.state.login = login  # for the access log line (api/access_log.py)
     return User(login, token, actor)
 
 

@@ -51,8 +51,10 @@ class Settings(BaseSettings):
     prefect_pool: str = Field("duban", description="Prefect work pool of duban deploy")
     due_on_day_off: Literal["next_working_day", "keep"] = Field(
         "next_working_day", description="a due date on a day off moves to the next working day (顺延) or is kept")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="log lines of duban serve: text, or json (one JSON object per line)")
 
-    @field_validator("log_level", "scheduler", "stages", "due_on_day_off", mode="before")
+    @field_validator("log_level", "scheduler", "stages", "due_on_day_off", "log_format", mode="before")
     @classmethod
     def _words(cls, v: object) -> object:
         return v.strip().lower() if isinstance(v, str) else v
