@@ -208,3 +208,31 @@ def test_every_page_fits_the_screen(browser, server, web_app, spring, login, lan
         assert not problems, f"{login} ({lang}, {viewport['width']} px):\n" + "\n".join(problems)
     finally:
         context.close()
+
+
+# ------------------------------------------------------------------ axe-core on the main pages
+MAIN_PAGES = [("clerk", "/tasks"), ("clerk", "/items/{survey}"), ("clerk", "/board"), ("clerk", "/ledger"),
+              ("clerk", "/new/directive"), ("admin", "/admin/org"), (None, "/login")]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_main_pages_have_no_serious_accessibility_finding(browser, server, spring, lang, viewport):
+    """axe-core (bundled by axe-playwright-python, nothing downloaded) finds nothing serious or critical on the
+    pages people use most, as they are drawn on a phone and at a desk."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, items, findings = Axe(), spring[1], []
+    for login, path in MAIN_PAGES:
+        context, page = signed_in(browser, server, login, lang, viewport)
+        try:
+            page.goto(server + path.format(**{k: v for k, v in items.items()}))
+            page.locator("main").wait_for()
+            result = axe.run(page).response
+            for v in result["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    where = "; ".join(" ".join(n["target"]) for n in v["nodes"][:4])
+                    findings.append(f"{login} {path}: {v['id']} ({v['impact']}): {v['help']} — {where}")
+        finally:
+            context.close()
+    assert not findings, "\n".join(findings)
