@@ -9,23 +9,26 @@ from importlib.resources import files
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 
 def install(app: FastAPI, prefix: str) -> None:
     """Serve the docs page at `{prefix}/docs` and Swagger UI's assets at `{prefix}/docs-assets` (the app is made
-    with docs_url=None)."""
+    with docs_url=None); the OAuth2 redirect stays where FastAPI puts it, /docs/oauth2-redirect."""
     assets = f"{prefix}/docs-assets"
-    redirect = f"{prefix}/docs/oauth2-redirect"
+    redirect = "/docs/oauth2-redirect"
     app.mount(assets, StaticFiles(directory=str(files("swagger_ui") / "static")), name="docs-assets")
 
-    @app.get(f"{prefix}/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
+    async def docs(request: Request) -> HTMLResponse:
         return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} · API",
                                    swagger_js_url=f"{assets}/swagger-ui-bundle.js",
                                    swagger_css_url=f"{assets}/swagger-ui.css",
                                    swagger_favicon_url="/static/favicon.svg", oauth2_redirect_url=redirect)
 
-    @app.get(redirect, include_in_schema=False)
-    def oauth2_redirect() -> HTMLResponse:
+    async def oauth2_redirect(request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
+
+    # plain routes, as FastAPI adds its own docs: not API operations, not pages
+    app.add_route(f"{prefix}/docs", docs, include_in_schema=False)
+    app.add_route(redirect, oauth2_redirect, include_in_schema=False)
