@@ -204,6 +204,11 @@ def test_every_page_fits_the_screen(browser, server, web_app, spring, login, lan
             folder = ARTEFACTS / lang / (login or "signed-out")
             folder.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(folder / f"{slug(path)}.png"), full_page=True)
+            menu = page.locator("button.menu-button")
+            if menu.count():  # the header's menu unfolded: its links and buttons are tap targets too
+                menu.click()
+                assert page.locator("#top-menu").is_visible()
+                problems += [f"{path} at 360 px, menu open: {p}" for p in page.evaluate(MEASURE, MIN_TAP)]
             page.set_viewport_size(DESKTOP)
             problems += [f"{path} at 1366 px: {p}" for p in page.evaluate(MEASURE, 0)]
         assert not problems, f"{login} ({lang}):\n" + "\n".join(problems)

@@ -6,7 +6,8 @@
   // menu simply stays unfolded.
   document.documentElement.classList.add("js");
 
-  // The header's menu button on a phone: shows and hides the menu (a plain button, aria-expanded kept true).
+  // The header's menu button on a phone: shows and hides the menu (a plain button; aria-expanded follows it). The
+  // button is shown only when this script runs (html.js).
   function menu() {
     var button = document.querySelector(".menu-button");
     var box = button && document.getElementById(button.getAttribute("aria-controls"));
