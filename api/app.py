@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import errors, pages
+from api import docs, errors, pages
+from api.access_log import AccessLog
 from api.routes import admin, audit, auth, calendar, definitions, health, instances, me, notifications, tasks
 from api.routes import supervision
 from api.routes import appraisal
@@ -40,16 +41,19 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     """An app serving `site`. With `simulated_clock` (drill mode) the site's ManualClock can be moved by an
     administrator; sign-in sessions then keep real time, so that a jump of days signs nobody out."""
     app = FastAPI(title="Duban 督办", version="1", description=DESCRIPTION, openapi_url=f"{PREFIX}/openapi.json",
-                  docs_url=f"{PREFIX}/docs", redoc_url=None, lifespan=lifespan)
+                  docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.site = site
     app.state.simulated_clock = simulated_clock and isinstance(site.clock, ManualClock)
     app.state.auth_clock = SystemClock() if app.state.simulated_clock else site.clock
     listing.warm(site)
     errors.install(app)
+    docs.install(app, PREFIX)  # /api/v1/docs with Swagger UI served by Duban (no CDN)
     for r in (health, auth, me, definitions, instances, tasks, notifications, calendar, audit, admin):
         app.include_router(r.router, prefix=PREFIX)
     app.include_router(supervision.router, prefix=PREFIX)
     app.include_router(appraisal.router, prefix=PREFIX)
     app.include_router(people.router, prefix=PREFIX)
     pages.install(app)  # the web pages under / (api/pages)
+    if settings().access_log:
+        app.add_middleware(AccessLog)  # one line per request (DUBAN_ACCESS_LOG)
     return app

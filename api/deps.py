@@ -68,6 +68,7 @@ def current_user(request: Request, site: SiteDep, clock: AuthClockDep,
         actor = site.actor(login)
     except NotFound:  # the person left the organisation
         raise Unauthorized.of("bad_token") from None
+    request.state.login = login  # for the access log line (api/access_log.py)
     if site.must_change_password(login) and request.url.path not in PASSWORD_CHANGE_PATHS:
         raise PasswordChangeRequired.of("password_change_required")
     return User(login, token, actor)

@@ -3,7 +3,8 @@ start the embedded timer scheduler, and run uvicorn with the API.
 
 Settings: DUBAN_DATABASE_URL (default sqlite:///duban.db), DUBAN_DEMO_PASSWORD (default `duban-demo`),
 DUBAN_TOKEN_HOURS (default 12), DUBAN_WORKERS (uvicorn worker processes, default 1; the scheduler stays in
-the parent process), DUBAN_ACCESS_LOG (1/0, default 1), DUBAN_LOG_LEVEL (default info), DUBAN_SCHEDULER (who
+the parent process), DUBAN_ACCESS_LOG (1/0, default 1: one line per request), DUBAN_LOG_LEVEL (default info),
+DUBAN_LOG_FORMAT (text or json: one JSON object per line; engine/runtime/logs.py), DUBAN_SCHEDULER (who
 runs the timers: `embedded` (default, this process), `prefect` (Prefect deployments, see `duban deploy`; this
 process only serves requests) or `off`; `--no-scheduler` keeps this process from running them)."""
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engine.runtime.drill import DrillStartRefused, start_drill
 from engine.cli.demo import demo_sign_ins, seed_demo
 from engine.clock import ManualClock, SystemClock
 from engine.reads.lists import count_items
+from engine.runtime import logs
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.runtime.scheduler import start_scheduler
 from engine.runtime.site import Site
@@ -74,7 +76,9 @@ def scheduler_mode(scheduler: bool = True) -> str:
 
 def worker_app():
     """The app of one uvicorn worker process (DUBAN_WORKERS > 1): the parent already migrated and seeded."""
-    site = open_site(settings().database_url, SystemClock(), migrate=False, register=False)
+    env = settings()
+    logs.setup(env.log_level, env.log_format)
+    site = open_site(env.database_url, SystemClock(), migrate=False, register=False)
     return create_app(site)
 
 
@@ -100,8 +104,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     except SettingsError as e:
         raise SystemExit(f"duban serve: {e}") from None
     print("设置 / settings (DUBAN_*):\n" + describe(env), flush=True)
-    logging.basicConfig(level=env.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(env.log_level, env.log_format)
     mode = scheduler_mode(scheduler)
     url = store_db.database_url(db)
     clock = ManualClock(SystemClock().now()) if simulated_clock else SystemClock()
@@ -126,7 +129,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
         sched = start_scheduler(site)
     print(scheduler_banner(mode, not scheduler), flush=True)
     workers = 1 if simulated_clock else env.workers
-    access_log = env.access_log
     print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {mask_url(url)}, "
           f"workers {workers})", flush=True)
     try:
@@ -134,10 +136,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
             os.environ["DUBAN_DATABASE_URL"] = url
             site.eng.dispose()
             uvicorn.run("api.server:worker_app", factory=True, host=host, port=port, workers=workers,
-                        access_log=access_log, log_level="warning" if not access_log else "info")
+                        access_log=False, log_config=None, log_level=env.log_level)
         else:
             uvicorn.run(create_app(site, simulated_clock=bool(simulated_clock)), host=host, port=port,
-                        access_log=access_log, log_level="warning" if not access_log else "info")
+                        access_log=False, log_config=None, log_level=env.log_level)
     finally:
         if sched is not None:
             sched.shutdown()

@@ -74,8 +74,10 @@ class Settings(BaseSettings):
 
     org_check_seconds: float = Field(
         2.0, ge=0, description="seconds between checks whether another process changed people or units")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="log lines of duban serve: text, or json (one JSON object per line)")
 
-    @field_validator("log_level", "scheduler", "stages", "due_on_day_off", mode="before")
+    @field_validator("log_level", "scheduler", "stages", "due_on_day_off", "log_format", mode="before")
     @classmethod
     def _words(cls, v: object) -> object:
         return v.strip().lower() if isinstance(v, str) else v

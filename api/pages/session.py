@@ -91,9 +91,11 @@ def session_user(request: Request, site: Site) -> PageUser | None:
     if login is None:
         return None
     try:
-        return PageUser(login, token, site.actor(login))
+        user = PageUser(login, token, site.actor(login))
     except NotFound:  # the person left the organisation
         return None
+    request.state.login = login  # for the access log line (api/access_log.py)
+    return user
 
 
 def require_user(request: Request, site: Site) -> PageUser:

@@ -9,7 +9,7 @@ log = logging.getLogger("duban.pages")
 
 WORDS: dict[str, tuple[str, str]] = {
     # frame
-    "brand": ("督办", "Duban"), "nav": ("主菜单", "Main menu"), "nav_tasks": ("我的待办", "My tasks"),
+    "brand": ("督办", "Duban"), "nav": ("主菜单", "Main menu"), "menu": ("菜单", "Menu"), "nav_tasks": ("我的待办", "My tasks"),
     "nav_new_directive": ("发起交办", "Issue a directive"), "nav_new_document": ("收文登记", "Register a document"),
     "nav_board": ("督办看板", "Supervision board"), "nav_ledger": ("督办台账", "Ledger"), "nav_admin": ("系统管理", "Admin"),
     "nav_notifications": ("通知", "Notifications"), "switch_lang": ("English", "中文"), "sign_out": ("退出", "Sign out"),

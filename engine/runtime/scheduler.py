@@ -19,7 +19,8 @@ log = logging.getLogger("duban.scheduler")
 def run_sweep(site: Site) -> None:
     result = sweep(site)
     if result.fired or result.failed:
-        log.info("sweep fired %d timer(s), %d failed", len(result.fired), len(result.failed))
+        log.info("sweep fired %d timer(s), %d failed", len(result.fired), len(result.failed),
+                 extra={"fired": len(result.fired), "failed": len(result.failed)})
 
 
 def run_dispatch(site: Site) -> None:

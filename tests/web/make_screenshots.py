@@ -150,10 +150,16 @@ def main(out: Path = OUT) -> None:
              ("leader", "zh", f"/items/{items['survey']}", "item.png", None),
              ("leader", "zh", "/board", "board.png", None), ("clerk", "zh", "/ledger", "ledger.png", None),
              ("leader", "en", "/board", "board-en.png", None)]
+    # on a phone (360 px, drawn at twice the pixels): the first screen of each page, the menu unfolded on one
+    phone = [("service.staff1", "zh", "/tasks", "phone-tasks.png", "button.menu-button"),
+             ("leader", "zh", f"/items/{items['survey']}", "phone-item.png", None),
+             ("leader", "zh", "/board", "phone-board.png", None)]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for who, lang, path, name, click in shots:
-            ctx = browser.new_context(viewport={"width": 1280, "height": 860}, device_scale_factor=1,
+        for who, lang, path, name, click in shots + phone:
+            on_phone = name.startswith("phone-")
+            ctx = browser.new_context(viewport={"width": 360, "height": 740} if on_phone else {"width": 1280, "height": 860},
+                                      device_scale_factor=2 if on_phone else 1, is_mobile=on_phone, has_touch=on_phone,
                                       locale="zh-CN" if lang == "zh" else "en-GB")
             ctx.add_cookies([{"name": "duban_lang", "value": lang, "url": base}])
             page = ctx.new_page()
@@ -165,7 +171,7 @@ def main(out: Path = OUT) -> None:
             page.goto(base + path)
             if click:
                 page.locator(click).first.click()
-            page.screenshot(path=str(out / name), full_page=True)
+            page.screenshot(path=str(out / name), full_page=not on_phone)
             print(out / name)
             ctx.close()
         browser.close()

@@ -2,6 +2,23 @@
 (function () {
   "use strict";
 
+  // Loaded in <head> (not deferred) so that a phone folds its menu before the first paint; without the script the
+  // menu simply stays unfolded.
+  document.documentElement.classList.add("js");
+
+  // The header's menu button on a phone: shows and hides the menu (a plain button; aria-expanded follows it). The
+  // button is shown only when this script runs (html.js).
+  function menu() {
+    var button = document.querySelector(".menu-button");
+    var box = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!box) { return; }
+    button.addEventListener("click", function () {
+      var open = !box.classList.contains("open");
+      box.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   // The working-day count beside a due date, asked of the server (the site's calendar, holidays and 调休 included).
   function showWorkdays(input) {
     var out = input.parentNode.querySelector("output.workdays");
@@ -16,6 +33,7 @@
   }
 
   function init() {
+    menu();
     document.querySelectorAll("input[data-workdays]").forEach(function (input) {
       input.addEventListener("change", function () { showWorkdays(input); });
       input.addEventListener("input", function () { showWorkdays(input); });
