@@ -72,6 +72,7 @@ def fillers(site, items: dict, cycle_id: int, lang: str) -> dict[str, list[str]]
         "task_id": [str(survey["tasks"][0]["id"])],
         "cycle_id": [str(cycle_id)],
         "person": ["service.staff1"],
+        "login": ["finance.staff1"],  # /admin/org/people/{login}: a person's page for the administrator
         "definition": sorted(site.definitions()),
         "code": [lang],  # /lang/<code>: switching to the language one is reading keeps it
     }
