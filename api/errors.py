@@ -51,6 +51,17 @@ class TooManyAttempts(ApiError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class SignInBusy(ApiError):
+    """Every password-check slot is taken: the sign-in was not tried (and does not count against the account)."""
+
+    code, status = "sign_in_busy", 503
+
+    def __init__(self, retry_after: int = 1):
+        zh, en = words("signin_busy", seconds=retry_after)
+        super().__init__(zh, en, {"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class DrillModeOff(ApiError):
     code, status = "drill_mode_off", 404
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api import auth
-from api.deps import AuthClockDep, CurrentUser, SiteDep
+from api.deps import AuthClockDep, ClientDep, CurrentUser, SiteDep
 from api.routes import ERRORS
 from api.schemas.common import ErrorBody
 from api.schemas.me import LogoutPublic, TokenPublic
@@ -17,10 +17,13 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/token", response_model=TokenPublic,
              responses={401: ERRORS[401], 422: ERRORS[422],
-                        429: {"model": ErrorBody, "description": "too many failed sign-ins; see Retry-After"}})
-def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], site: SiteDep, clock: AuthClockDep):
-    """Sign in with login and password; 5 failures in 15 minutes lock the login for a while (429)."""
-    issued = auth.sign_in(site, clock, form.username, form.password)
+                        429: {"model": ErrorBody, "description": "too many failed sign-ins; see Retry-After"},
+                        503: {"model": ErrorBody, "description": "too many sign-ins at once; see Retry-After"}})
+def issue_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], site: SiteDep, clock: AuthClockDep,
+                client: ClientDep):
+    """Sign in with login and password; 5 failures in 15 minutes from one client address lock that login for
+    that address for a while (429); when the server is busy checking other passwords, 503 (retry later)."""
+    issued = auth.sign_in(site, clock, form.username, form.password, client)
     return {"access_token": issued.token, "token_type": "bearer", "expires_at": issued.expires_at}
 
 
