@@ -7,6 +7,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from api import errors, pages
+from api.bodylimit import BodyLimit
 from api.routes import admin, audit, auth, calendar, definitions, health, instances, me, notifications, tasks
 from api.routes import supervision
 from api.routes import appraisal
@@ -45,6 +46,7 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     app.state.auth_clock = SystemClock() if app.state.simulated_clock else site.clock
     listing.warm(site)
     errors.install(app)
+    app.add_middleware(BodyLimit)  # every body bounded (DUBAN_MAX_BODY_KB), streamed bytes counted
     for r in (health, auth, me, definitions, instances, tasks, notifications, calendar, audit, admin):
         app.include_router(r.router, prefix=PREFIX)
     app.include_router(supervision.router, prefix=PREFIX)

@@ -189,9 +189,14 @@ def document(app: FastAPI) -> None:
         ref = {"$ref": "#/components/schemas/ErrorBody"}
         for ops in schema.get("paths", {}).values():
             for op in ops.values():
-                if "application/json" not in (op.get("requestBody") or {}).get("content", {}):
-                    continue
+                content = (op.get("requestBody") or {}).get("content", {})
                 responses = op.setdefault("responses", {})
+                if content:
+                    responses.setdefault("413", {"description": "the body is over DUBAN_MAX_BODY_KB (default 1024 "
+                                                 "KB): `body_too_large`, naming the limit",
+                                                 "content": {"application/json": {"schema": ref}}})
+                if "application/json" not in content:
+                    continue
                 responses.setdefault("400", {"description": "the body is not JSON (bad syntax, or not UTF-8): "
                                              "`malformed_body`", "content": {"application/json": {"schema": ref}}})
                 responses.setdefault("422", {"description": "bad input; `details.fields` names the fields",
