@@ -15,6 +15,10 @@ class FieldPublic(BaseModel):
     label: Label | None
     values: list[str] | None = None
     default: Any = None
+    min: float | None = Field(default=None, description="number fields: the smallest value accepted")
+    max: float | None = Field(default=None, description="number fields: the largest value accepted")
+    max_length: int | None = Field(default=None, description="text fields: the most characters accepted")
+    max_items: int | None = Field(default=None, description="list fields: the most entries accepted")
 
 
 class StepPublic(BaseModel):
