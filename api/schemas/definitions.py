@@ -43,7 +43,7 @@ class DefinitionPublic(DefinitionSummary):
 
 
 class DefinitionSource(BaseModel):
-    yaml: str = Field(max_length=1_000_000)
+    yaml: str = Field(max_length=256 * 1024, description="the definition's YAML, 256 KB at most")
 
 
 class ValidationPublic(BaseModel):
