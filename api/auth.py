@@ -2,10 +2,11 @@
 revocation time, and a limit on failed attempts per account and client address (5 in 15 minutes) kept in the
 database so that every replica enforces it (the rows: engine.store.tokens).
 
-A sign-in runs in three steps (`sign_in`): claim the attempt (counted under a per-(login, client) lock before any
-password is checked, so parallel guesses cannot overrun the limit), check the password (`check_password`, inside
-one of a few password-check slots, HashSlots), settle (token, or the failure stays counted). Every sign-in,
-refused or not, leaves an audit event: the login, the client and the outcome, never a password or a token."""
+A sign-in holds one of a few password-check slots (HashSlots; none free: 503, nothing written) and runs in three
+steps (`sign_in`): claim the attempt (counted under a per-(login, client) lock before any password is checked,
+so parallel guesses cannot overrun the limit), check the password (`check_password`), settle (token, or the
+failure stays counted). Every sign-in that was tried, refused or not, leaves an audit event: the login, the
+client and the outcome, never a password or a token; a busy refusal tried nothing and leaves none."""
 from __future__ import annotations
 
 import hashlib
@@ -66,10 +67,11 @@ def digest(token: str) -> str:
 
 # ------------------------------------------------------------------ password-check slots
 class HashSlots:
-    """At most `size` argon2 checks at once in this process; a sign-in waits `wait` seconds at most for a slot.
+    """At most `size` sign-ins checked at once in this process; a sign-in waits `wait` seconds at most for a slot.
     argon2 is meant to be slow: without a bound, a burst of anonymous sign-ins would take every CPU and every
     worker thread, and signed-in people would wait behind it. A sign-in that finds no slot is answered 503 with
-    Retry-After (SignInBusy) and its attempt is withdrawn, so that the burst costs its own senders only."""
+    Retry-After (SignInBusy) before anything is written or counted, so that the burst costs its own senders
+    only. The slot is taken before the attempt is claimed: a refused sign-in writes nothing."""
 
     def __init__(self, size: int, wait: float) -> None:
         self.size, self.wait = size, wait
@@ -118,8 +120,7 @@ def retry_after(failures: list[datetime], now: datetime) -> int | None:
 def _audit_sign_in(conn: Connection, login: str, now: datetime, outcome: str, client: str = "") -> None:
     """The sign-in's audit event: who tried, from where, and what came of it (never the password or the token)."""
     words = {"ok": ("登录成功", "signed in"), "bad_login": ("登录失败：账号或密码错误", "sign-in failed: wrong login or password"),
-             "locked": ("登录被拒绝：失败次数过多，账号暂时锁定", "sign-in refused: too many failed attempts"),
-             "busy": ("登录未受理：服务器繁忙", "sign-in not tried: the server was busy")}[outcome]
+             "locked": ("登录被拒绝：失败次数过多，账号暂时锁定", "sign-in refused: too many failed attempts")}[outcome]
     data = {"outcome": outcome, **({"client": client} if client else {})}
     audit.record(conn=conn, at=now, actor=login, kind="sign_in" if outcome == "ok" else "sign_in_failed",
                  zh=f"{login} {words[0]}", en=f"{login} {words[1]}", data=data)
@@ -165,13 +166,6 @@ def settle_attempt(site: Site, login: str, client: str, attempt: int, now: datet
     return IssuedToken(token, login, expires)
 
 
-def withdraw_attempt(site: Site, login: str, client: str, attempt: int, now: datetime) -> None:
-    """No password-check slot came free: the attempt was never tried, so it must not count."""
-    with db.write(site.eng) as conn:
-        tokens.withdraw_attempt(conn=conn, attempt=attempt)
-        _audit_sign_in(conn, login, now, "busy", client)
-
-
 def sign_in(site: Site, clock: Clock, login: str, password: str, client: str = "") -> IssuedToken:
     """A new token for the right password; Unauthorized for a wrong one; TooManyAttempts when this (login,
     client) has failed MAX_FAILURES times in WINDOW; SignInBusy when no password-check slot is free.
@@ -181,13 +175,11 @@ def sign_in(site: Site, clock: Clock, login: str, password: str, client: str = "
     if not 0 < len(login) <= MAX_LOGIN or "\x00" in login or len(password) > MAX_PASSWORD:
         raise Unauthorized.of("bad_login")  # no such account can exist: nothing to count
     client = client[:MAX_CLIENT]
-    attempt = claim_attempt(site, login, client, now)
     with hash_slots().slot() as free:
-        if free:
-            ok = check_password(site, login, password)
-    if not free:
-        withdraw_attempt(site, login, client, attempt, now)
-        raise SignInBusy(BUSY_RETRY_SECONDS)
+        if not free:  # nothing tried, nothing written: a flood of these costs the server next to nothing
+            raise SignInBusy(BUSY_RETRY_SECONDS)
+        attempt = claim_attempt(site, login, client, now)
+        ok = check_password(site, login, password)
     return settle_attempt(site, login, client, attempt, now, ok)
 
 

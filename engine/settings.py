@@ -57,7 +57,7 @@ class Settings(BaseSettings):
                                  "proxies whose X-Forwarded-For names the client; empty: trust none")
     hash_slots: int = Field(0, ge=0, description="password checks (argon2) that may run at once; 0: half the CPUs, "
                             "at least 1")
-    hash_wait_ms: int = Field(100, ge=0, le=10_000, description="milliseconds a sign-in waits for a free password-"
+    hash_wait_ms: int = Field(20, ge=0, le=10_000, description="milliseconds a sign-in waits for a free password-"
                               "check slot before answering 503 with Retry-After")
     max_body_kb: int = Field(1024, ge=1, description="largest request body in KB (bigger bodies answer 413)")
     purge_seconds: float = Field(3600.0, gt=0, description="seconds between purges of expired tokens, old sign-in "

@@ -59,11 +59,6 @@ def settle_attempt(*, conn: Connection, attempt: int) -> None:
     conn.execute(T_ATTEMPT.update().where(T_ATTEMPT.c.id == attempt).values(ok=True))
 
 
-def withdraw_attempt(*, conn: Connection, attempt: int) -> None:
-    """The claimed attempt never had its password checked (the server was busy): it does not count."""
-    conn.execute(T_ATTEMPT.delete().where(T_ATTEMPT.c.id == attempt))
-
-
 # ------------------------------------------------------------------ tokens
 def insert_token(*, conn: Connection, token_hash: str, login: str, now: datetime, expires_at: datetime) -> None:
     conn.execute(T_TOKEN.insert().values(token_hash=token_hash, person=login, created_at=now, expires_at=expires_at))

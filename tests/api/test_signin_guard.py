@@ -77,7 +77,7 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(api_site, monkeypatch)
 def test_when_every_password_check_slot_is_taken_the_answer_is_503_and_nothing_counts(client, api_site,
                                                                                         monkeypatch):
     monkeypatch.setenv("DUBAN_HASH_SLOTS", "1")
-    monkeypatch.setenv("DUBAN_HASH_WAIT_MS", "50")
+    monkeypatch.setenv("DUBAN_HASH_WAIT_MS", "5")
     slots = auth.hash_slots()
     with slots.slot() as held:
         assert held
@@ -91,7 +91,7 @@ def test_when_every_password_check_slot_is_taken_the_answer_is_503_and_nothing_c
         assert sign_in(client, "clerk", f"g{n}").json()["error"]["details"]["attempts_left"] == 4 - n
     outcomes = [e["data"]["outcome"] for e in audit_events(api_site, login="admin", lang="en")["events"]
                 if e["kind"] == "sign_in_failed"]
-    assert outcomes[:2] == ["busy", "busy"]
+    assert outcomes == ["bad_login"] * 4  # nothing was tried while busy, so nothing is recorded
 
 
 def test_slots_are_half_the_cpus_unless_configured():
