@@ -76,15 +76,26 @@ class HashSlots:
     def __init__(self, size: int, wait: float) -> None:
         self.size, self.wait = size, wait
         self.sem = threading.BoundedSemaphore(size)
+        self.lock = threading.Lock()
+        self.taken = 0  # slots held now (read without the lock by `full`: a hint, never a guarantee)
+
+    def full(self) -> bool:
+        """Every slot is taken right now: the HTTP route answers 503 at once, without a worker thread."""
+        return self.taken >= self.size
 
     @contextmanager
     def slot(self) -> Iterator[bool]:
         """Yields True holding a slot, or False when none came free in time."""
         got = self.sem.acquire(timeout=self.wait) if self.wait > 0 else self.sem.acquire(blocking=False)
+        if got:
+            with self.lock:
+                self.taken += 1
         try:
             yield got
         finally:
             if got:
+                with self.lock:
+                    self.taken -= 1
                 self.sem.release()
 
 

@@ -83,6 +83,8 @@ def test_when_every_password_check_slot_is_taken_the_answer_is_503_and_nothing_c
         assert held
         r = sign_in(client, "clerk", "wrong")
         en = sign_in(client, "clerk", "wrong", **{"Accept-Language": "en"})
+        with pytest.raises(SignInBusy):  # the pages' sign-in, which calls the service itself, is refused alike
+            auth.sign_in(api_site, api_site.clock, "clerk", "wrong", "192.0.2.1")
     assert r.status_code == en.status_code == 503
     assert r.headers["retry-after"] == "1"
     assert r.json()["error"]["code"] == "sign_in_busy" and "秒后重试" in r.json()["error"]["message"]
