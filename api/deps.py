@@ -1,5 +1,6 @@
 """Request dependencies as `Annotated` aliases: the site, the auth clock, the caller's language, the signed-in
-user (from the bearer token), the client's address (X-Forwarded-For only from DUBAN_TRUSTED_PROXIES), and path/query parameter types bounded so that no input can overflow the store."""
+user (from the bearer token), the client's address (X-Forwarded-For only from DUBAN_TRUSTED_PROXIES), and
+path/query parameter types bounded so that no input can overflow the store."""
 from __future__ import annotations
 
 import ipaddress

@@ -126,7 +126,8 @@ def show(name: str, result: dict) -> None:
     b, d = result["baseline"], result["burst"]
     print(f"[{name}] GET /me without burst: p50 {b['p50_ms']} ms, p99 {b['p99_ms']} ms, max {b['max_ms']} ms "
           f"({b['requests']} requests)")
-    print(f"[{name}] GET /me during burst of {d['clients']} clients:  p50 {d['p50_ms']} ms, p99 {d['p99_ms']} ms, max {d['max_ms']} ms; "
+    print(f"[{name}] GET /me during burst of {d['clients']} clients: p50 {d['p50_ms']} ms, "
+          f"p99 {d['p99_ms']} ms, max {d['max_ms']} ms; "
           f"sign-ins answered {d['sign_in_answers']}, {d['checked_sign_ins_per_s']} password checks/s")
 
 

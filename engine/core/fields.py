@@ -51,8 +51,9 @@ def is_blank(value: Any) -> bool:
 def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None, low: float | None = None,
            high: float | None = None) -> Any:
     """`value` as a field of type `type_` (one of dsl.FIELD_TYPES, or `unit_or_person`), or InputError naming the
-    field. Texts are stripped; a `text` holds one line; texts, codes and lists are bounded (engine.core.limits); numbers are finite and within [low, high]; dates and
-    date-times fall in DATES; enum values are among `choices`; `units` is a list of codes without repeats."""
+    field. Texts are stripped; a `text` holds one line; texts, codes and lists are bounded (engine.core.limits);
+    numbers are finite and within [low, high]; dates and date-times fall in DATES; enum values are among
+    `choices`; `units` is a list of codes without repeats."""
     if isinstance(value, str):
         value = value.strip()
     try:

@@ -37,8 +37,9 @@ def lock_attempts(*, conn: Connection, login: str, client: str) -> None:
 
 def recent_failures(*, conn: Connection, login: str, client: str, now: datetime, window: timedelta,
                     limit: int) -> list[datetime]:
-    """Failed (or still unsettled) attempts of (login, client) inside the window and after its last success (in
-    the order the attempts were claimed, under lock_attempts), oldest first (at most `limit`: the oldest ones decide when the lock lifts)."""
+    """Failed (or still unsettled) attempts of (login, client) inside the window and after its last success, in
+    the order they were claimed (under lock_attempts), oldest first; at most `limit`, the newest ones, of which
+    the oldest decides when the lock lifts."""
     a = T_ATTEMPT.c
     pair = (a.login == login, a.client == client)
     recent = (*pair, a.at > now - window)
@@ -49,7 +50,7 @@ def recent_failures(*, conn: Connection, login: str, client: str, now: datetime,
 
 
 def claim_attempt(*, conn: Connection, login: str, client: str, at: datetime) -> int:
-    """Write an attempt as failed before its password is checked; its id, to settle or withdraw it after."""
+    """Write an attempt as failed before its password is checked; its id, to settle it when it succeeds."""
     return conn.execute(T_ATTEMPT.insert().values(login=login, client=client, at=at, ok=False)
                         .returning(T_ATTEMPT.c.id)).scalar_one()
 

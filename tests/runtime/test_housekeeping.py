@@ -36,7 +36,8 @@ def test_the_purge_keeps_what_is_in_use_and_deletes_the_rest_once(site, clock, c
     a_month_of_sign_ins(site, clock)
     now = clock.now()  # day 35: every earlier token lasted 12 hours and has expired
     with db.write(site.eng) as conn:  # and one token signed in just now, live
-        tokens.insert_token(conn=conn, token_hash="f" * 64, login="leader", now=now, expires_at=now + timedelta(hours=12))
+        tokens.insert_token(conn=conn, token_hash="f" * 64, login="leader", now=now,
+                            expires_at=now + timedelta(hours=12))
     with caplog.at_level(logging.INFO, logger="duban.housekeeping"):
         counts = housekeeping.purge(site, now)
     # tokens: expired more than 7 days ago (retention); attempts: older than 30 days; keys: older than 48 hours
