@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from api import docs, errors, pages
 from api.access_log import AccessLog
+from api.bodylimit import BodyLimit
 from api.routes import admin, audit, auth, calendar, definitions, health, instances, me, notifications, tasks
 from api.routes import supervision
 from api.routes import appraisal
@@ -48,6 +49,7 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     listing.warm(site)
     errors.install(app)
     docs.install(app, PREFIX)  # /api/v1/docs with Swagger UI served by Duban (no CDN)
+    app.add_middleware(BodyLimit)  # every body bounded (DUBAN_MAX_BODY_KB), streamed bytes counted
     for r in (health, auth, me, definitions, instances, tasks, notifications, calendar, audit, admin):
         app.include_router(r.router, prefix=PREFIX)
     app.include_router(supervision.router, prefix=PREFIX)

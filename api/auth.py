@@ -1,18 +1,27 @@
-"""Sign-in: argon2 password hashes (the one hasher: engine.runtime.passwords), random bearer tokens stored as
-their sha256 with an expiry and a revocation time, and a per-account limit on failed attempts (5 in 15 minutes)
-kept in the database so that every replica enforces it (the rows: engine.store.tokens). Every sign-in, refused or not, leaves an audit
-event in the same transaction as its attempt row: the login and the outcome, never a password or a token."""
+"""Sign-in: argon2 password hashes (the one hasher: engine.runtime.passwords), random bearer tokens stored as their sha256 with an expiry and a
+revocation time, and a limit on failed attempts per account and client address (5 in 15 minutes) kept in the
+database so that every replica enforces it (the rows: engine.store.tokens).
+
+A sign-in holds one of a few password-check slots (HashSlots; none free: 503, nothing written) and runs in three
+steps (`sign_in`): claim the attempt (counted under a per-(login, client) lock before any password is checked,
+so parallel guesses cannot overrun the limit), check the password (`check_password`: the local hash, or the directory for directory
+people: engine.runtime.directory), settle (token, or the
+failure stays counted). Every sign-in that was tried, refused or not, leaves an audit event: the login, the
+client and the outcome, never a password or a token; a busy refusal tried nothing and leaves none."""
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import secrets
 import threading
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Iterator
 
-from api.errors import TooManyAttempts, Unauthorized
+from api.errors import SignInBusy, TooManyAttempts, Unauthorized
 from engine.clock import Clock, monotonic
 from engine.runtime import directory
 from engine.runtime.passwords import hash_password, verify_password  # noqa: F401 - hash_password re-exported
@@ -20,9 +29,11 @@ from engine.runtime.site import Site
 from engine.store import audit, db, tokens
 from engine.store.db import Connection
 from engine.settings import settings
+
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
-MAX_LOGIN, MAX_PASSWORD = 64, 4096
+MAX_LOGIN, MAX_PASSWORD, MAX_CLIENT = 64, 4096, 64
+BUSY_RETRY_SECONDS = 1
 
 
 @dataclass(frozen=True)
@@ -40,55 +51,143 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# ------------------------------------------------------------------ password-check slots
+class HashSlots:
+    """At most `size` sign-ins checked at once in this process; a sign-in waits `wait` seconds at most for a slot.
+    argon2 is meant to be slow: without a bound, a burst of anonymous sign-ins would take every CPU and every
+    worker thread, and signed-in people would wait behind it. A sign-in that finds no slot is answered 503 with
+    Retry-After (SignInBusy) before anything is written or counted, so that the burst costs its own senders
+    only. The slot is taken before the attempt is claimed: a refused sign-in writes nothing."""
+
+    def __init__(self, size: int, wait: float) -> None:
+        self.size, self.wait = size, wait
+        self.sem = threading.BoundedSemaphore(size)
+        self.lock = threading.Lock()
+        self.taken = 0  # slots held now (read without the lock by `full`: a hint, never a guarantee)
+
+    def full(self) -> bool:
+        """Every slot is taken right now: the HTTP route answers 503 at once, without a worker thread."""
+        return self.taken >= self.size
+
+    @contextmanager
+    def slot(self) -> Iterator[bool]:
+        """Yields True holding a slot, or False when none came free in time."""
+        got = self.sem.acquire(timeout=self.wait) if self.wait > 0 else self.sem.acquire(blocking=False)
+        if got:
+            with self.lock:
+                self.taken += 1
+        try:
+            yield got
+        finally:
+            if got:
+                with self.lock:
+                    self.taken -= 1
+                self.sem.release()
+
+
+def slots_for(cpus: int | None, configured: int) -> int:
+    """DUBAN_HASH_SLOTS, or half the CPUs (at least one): the other half keeps serving signed-in people."""
+    return configured if configured > 0 else max(1, (cpus or 1) // 2)
+
+
+_SLOTS: HashSlots | None = None
+_SLOTS_LOCK = threading.Lock()
+
+
+def hash_slots() -> HashSlots:
+    """The process's password-check slots, made again when DUBAN_HASH_SLOTS or DUBAN_HASH_WAIT_MS change."""
+    global _SLOTS
+    s = settings()
+    size, wait = slots_for(os.cpu_count(), s.hash_slots), s.hash_wait_ms / 1000
+    with _SLOTS_LOCK:
+        if _SLOTS is None or (_SLOTS.size, _SLOTS.wait) != (size, wait):
+            _SLOTS = HashSlots(size, wait)
+        return _SLOTS
+
+
 # ------------------------------------------------------------------ services
 def retry_after(failures: list[datetime], now: datetime) -> int | None:
-    """Seconds until the account may try again, or None when it may try now."""
+    """Seconds until the account may try again from this client, or None when it may try now (failures oldest
+    first, at most MAX_FAILURES)."""
     if len(failures) < MAX_FAILURES:
         return None
-    return max(1, math.ceil((failures[MAX_FAILURES - 1] + WINDOW - now).total_seconds()))
+    return max(1, math.ceil((failures[0] + WINDOW - now).total_seconds()))
 
 
-def recent_failures(*, conn: Connection, login: str, now: datetime) -> list[datetime]:
-    """Failed attempts inside the window and after the last success, newest first."""
-    return tokens.recent_failures(conn=conn, login=login, now=now, window=WINDOW, limit=MAX_FAILURES)
-
-
-def _audit_sign_in(conn: Connection, login: str, now: datetime, outcome: str) -> None:
-    """The sign-in's audit event: who tried and what came of it (never the password or the token)."""
+def _audit_sign_in(conn: Connection, login: str, now: datetime, outcome: str, client: str = "") -> None:
+    """The sign-in's audit event: who tried, from where, and what came of it (never the password or the token)."""
     words = {"ok": ("登录成功", "signed in"), "bad_login": ("登录失败：账号或密码错误", "sign-in failed: wrong login or password"),
              "locked": ("登录被拒绝：失败次数过多，账号暂时锁定", "sign-in refused: too many failed attempts")}[outcome]
+    data = {"outcome": outcome, **({"client": client} if client else {})}
     audit.record(conn=conn, at=now, actor=login, kind="sign_in" if outcome == "ok" else "sign_in_failed",
-                 zh=f"{login} {words[0]}", en=f"{login} {words[1]}", data={"outcome": outcome})
+                 zh=f"{login} {words[0]}", en=f"{login} {words[1]}", data=data)
 
 
-def sign_in(site: Site, clock: Clock, login: str, password: str) -> IssuedToken:
-    """A new token for the right password; Unauthorized for a wrong one; TooManyAttempts when locked."""
-    now = clock.now()
-    if not 0 < len(login) <= MAX_LOGIN or "\x00" in login or len(password) > MAX_PASSWORD:
-        raise Unauthorized.of("bad_login")  # no such account can exist: nothing to count
-    with db.read(site.eng) as conn:
-        wait = retry_after(recent_failures(conn=conn, login=login, now=now), now)
-        stored = tokens.password_hash_of(conn=conn, login=login)
-    if wait is not None:
-        with db.write(site.eng) as conn:
-            _audit_sign_in(conn, login, now, "locked")
-        raise TooManyAttempts(wait)
-    if directory.applies(site, login):  # LDAP sign-in (engine.runtime.directory); DirectoryDown -> 503
-        ok, login = directory.check(site, login, password, now=now)
-    else:
-        ok = verify_password(stored, password) and login in site.org.people
+def claim_attempt(site: Site, login: str, client: str, now: datetime) -> int:
+    """Step 1 of a sign-in: under the (login, client) lock, count the recent failures and, below the limit, write
+    this attempt as a failure before any password is checked; its id. At the limit: TooManyAttempts (audited).
+    Claiming first makes the count atomic: of 40 parallel guesses, 5 are checked and 35 refused."""
     with db.write(site.eng) as conn:
-        tokens.record_attempt(conn=conn, login=login, at=now, ok=ok)
-        _audit_sign_in(conn, login, now, "ok" if ok else "bad_login")
+        tokens.lock_attempts(conn=conn, login=login, client=client)
+        failures = tokens.recent_failures(conn=conn, login=login, client=client, now=now, window=WINDOW,
+                                          limit=MAX_FAILURES)
+        wait = retry_after(failures, now)
+        if wait is None:
+            return tokens.claim_attempt(conn=conn, login=login, client=client, at=now)
+        _audit_sign_in(conn, login, now, "locked", client)
+    raise TooManyAttempts(wait)
+
+
+def check_password(site: Site, login: str, password: str, now: datetime) -> bool:
+    """Step 2: is this the password of an active person of the organisation? (The one place that decides;
+    an unknown account costs the same time as a wrong password.) Directory people (LDAP) are checked against
+    the directory (engine.runtime.directory: created or updated here on success; DirectoryDown when it cannot be
+    reached), everyone else against their local hash."""
+    if directory.applies(site, login):
+        ok, _ = directory.check(site, login, password, now=now)
+        return ok
+    with db.read(site.eng) as conn:
+        stored = tokens.password_hash_of(conn=conn, login=login)
+    return verify_password(stored, password) and login in site.org.people
+
+
+def settle_attempt(site: Site, login: str, client: str, attempt: int, now: datetime, ok: bool) -> IssuedToken:
+    """Step 3: record the outcome; a token for the right password, Unauthorized (with the attempts left) else."""
+    with db.write(site.eng) as conn:
+        _audit_sign_in(conn, login, now, "ok" if ok else "bad_login", client)
         if not ok:
-            failures = recent_failures(conn=conn, login=login, now=now)
+            failures = tokens.recent_failures(conn=conn, login=login, client=client, now=now, window=WINDOW,
+                                              limit=MAX_FAILURES)
         else:
+            tokens.settle_attempt(conn=conn, attempt=attempt)
             token = secrets.token_urlsafe(32)
             expires = now + timedelta(hours=token_hours())
             tokens.insert_token(conn=conn, token_hash=digest(token), login=login, now=now, expires_at=expires)
     if not ok:
         raise Unauthorized.of("bad_login", {"attempts_left": max(0, MAX_FAILURES - len(failures))})
     return IssuedToken(token, login, expires)
+
+
+def sign_in(site: Site, clock: Clock, login: str, password: str, client: str = "") -> IssuedToken:
+    """A new token for the right password; Unauthorized for a wrong one; TooManyAttempts when this (login,
+    client) has failed MAX_FAILURES times in WINDOW; SignInBusy when no password-check slot is free.
+    `client` is the caller's address (api.deps.client_address): the lock is per account and client, so a
+    stranger's guesses cannot lock the owner out."""
+    now = clock.now()
+    if not 0 < len(login) <= MAX_LOGIN or "\x00" in login or len(password) > MAX_PASSWORD:
+        raise Unauthorized.of("bad_login")  # no such account can exist: nothing to count
+    client = client[:MAX_CLIENT]
+    with hash_slots().slot() as free:
+        if not free:  # nothing tried, nothing written: a flood of these costs the server next to nothing
+            raise SignInBusy(BUSY_RETRY_SECONDS)
+        attempt = claim_attempt(site, login, client, now)
+        try:
+            ok = check_password(site, login, password, now)
+        except directory.DirectoryDown:  # the directory's outage is not the person's failure: nothing counts
+            with db.write(site.eng) as conn:
+                tokens.withdraw_attempt(conn=conn, attempt=attempt)
+            raise
+    return settle_attempt(site, login, client, attempt, now, ok)
 
 
 class TokenCache:

@@ -82,6 +82,17 @@ def body_length(headers) -> int | None:  # noqa: ANN001 - Starlette's Headers
         return None
 
 
+class SignInBusy(ApiError):
+    """Every password-check slot is taken: the sign-in was not tried (and does not count against the account)."""
+
+    code, status = "sign_in_busy", 503
+
+    def __init__(self, retry_after: int = 1):
+        zh, en = words("signin_busy", seconds=retry_after)
+        super().__init__(zh, en, {"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class DrillModeOff(ApiError):
     code, status = "drill_mode_off", 404
 
@@ -210,9 +221,14 @@ def document(app: FastAPI) -> None:
         ref = {"$ref": "#/components/schemas/ErrorBody"}
         for ops in schema.get("paths", {}).values():
             for op in ops.values():
-                if "application/json" not in (op.get("requestBody") or {}).get("content", {}):
-                    continue
+                content = (op.get("requestBody") or {}).get("content", {})
                 responses = op.setdefault("responses", {})
+                if content:
+                    responses.setdefault("413", {"description": "the body is over DUBAN_MAX_BODY_KB (default 1024 "
+                                                 "KB): `body_too_large`, naming the limit",
+                                                 "content": {"application/json": {"schema": ref}}})
+                if "application/json" not in content:
+                    continue
                 responses.setdefault("400", {"description": "the body is not JSON (bad syntax, or not UTF-8): "
                                              "`malformed_body`", "content": {"application/json": {"schema": ref}}})
                 responses.setdefault("422", {"description": "bad input; `details.fields` names the fields",

@@ -10,6 +10,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "bad_token": ("登录已失效，请重新登录", "the token is missing, expired or revoked; sign in again"),
     "bad_login": ("账号或密码错误", "wrong login or password"),
     "too_many": ("登录失败次数过多，请 {minutes} 分钟后再试", "too many failed sign-ins; try again in {minutes} minute(s)"),
+    "signin_busy": ("登录请求过多，请 {seconds} 秒后重试", "too many sign-ins at once; try again in {seconds} second(s)"),
+    "body_too_large": ("请求体过大（上限 {kb} KB）", "the request body is too large ({kb} KB at most)"),
     "invalid_request": ("请求参数有误", "the request is not valid"),
     "no_route": ("没有这个接口", "no such endpoint"),
     "method": ("该接口不支持此请求方法", "this endpoint does not take that method"),

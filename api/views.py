@@ -6,6 +6,7 @@ from typing import Any
 
 from api.i18n import role_label
 from engine.core import dsl
+from engine.core.limits import bounds
 from engine.core.model import Actor
 from engine.runtime.site import Site
 from engine.core.states import InputError
@@ -31,7 +32,8 @@ def _label(x: Any) -> dict | None:
 def definition_summary(defn: dsl.Definition, actor: Actor) -> dict:
     return {"id": defn.id, "version": defn.version, "title": _label(defn.title), "serial_prefix": defn.serial.prefix,
             "fields": [{"name": k, "type": f.type, "required": f.required, "label": _label(f.label),
-                        "values": f.values, "default": f.default} for k, f in defn.fields.items()],
+                        "values": f.values, "default": f.default, "min": f.min, "max": f.max, **bounds(f.type)}
+                       for k, f in defn.fields.items()],
             "may_start": policy.may_start(actor, defn.id)}
 
 

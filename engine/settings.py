@@ -77,6 +77,23 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         "text", description="log lines of duban serve: text, or json (one JSON object per line)")
 
+    # sign-in, sizes and housekeeping (issue 11)
+    trusted_proxies: str = Field("", description="addresses or networks (comma-separated, e.g. 10.0.0.0/8) of "
+                                 "proxies whose X-Forwarded-For names the client; empty: trust none")
+    hash_slots: int = Field(0, ge=0, description="password checks (argon2) that may run at once; 0: half the CPUs, "
+                            "at least 1")
+    hash_wait_ms: int = Field(20, ge=0, le=10_000, description="milliseconds a sign-in waits for a free password-"
+                              "check slot before answering 503 with Retry-After")
+    max_body_kb: int = Field(1024, ge=1, description="largest request body in KB (bigger bodies answer 413)")
+    purge_seconds: float = Field(3600.0, gt=0, description="seconds between purges of expired tokens, old sign-in "
+                                 "attempts and idempotency keys")
+    token_retention_days: float = Field(7.0, ge=0, description="days an expired or revoked token is kept before "
+                                        "the purge deletes it")
+    attempt_retention_days: float = Field(30.0, ge=1, description="days sign-in attempts are kept (the lock "
+                                          "counts only the last 15 minutes; the audit trail keeps every sign-in)")
+    idempotency_retention_hours: float = Field(48.0, ge=1, description="hours a task action's Idempotency-Key "
+                                               "is remembered (a retry after that acts again)")
+
     @field_validator("log_level", "scheduler", "stages", "due_on_day_off", "log_format", mode="before")
     @classmethod
     def _words(cls, v: object) -> object:

@@ -1,7 +1,8 @@
 """`duban deploy`: the site's periodic work as Prefect deployments on a `process` work pool.
 
 The schedules come from the project's settings and the definitions' own triggers: the timer sweep every
-DUBAN_SWEEP_SECONDS (30), the outbox dispatch every DUBAN_DISPATCH_SECONDS (5), and each definition that
+DUBAN_SWEEP_SECONDS (30), the outbox dispatch every DUBAN_DISPATCH_SECONDS (5), the housekeeping purge every
+DUBAN_PURGE_SECONDS (3600), and each definition that
 starts by itself (the quarterly appraisal) on its trigger, in the site's time zone. Without `--apply` the
 plan is printed; with it the deployments are registered on the Prefect server named by PREFECT_API_URL
 (the work pool, DUBAN_PREFECT_POOL or `duban`, is created when missing). Deployments carry no database
@@ -31,6 +32,9 @@ def plan(site) -> list[Planned]:  # noqa: ANN001 - engine.runtime.Site
                 interval=seconds_setting("DUBAN_SWEEP_SECONDS", 30), timezone=tz),
         Planned("dispatch", flows.outbox_dispatch, "Outbox dispatch: messages to DingTalk, WeCom, Feishu, mail, "
                 "webhooks (消息发送)", interval=seconds_setting("DUBAN_DISPATCH_SECONDS", 5), timezone=tz),
+        Planned("purge", flows.housekeeping_purge, "Housekeeping: expired tokens, old sign-in attempts and "
+                "idempotency keys (清理过期令牌与记录)", interval=seconds_setting("DUBAN_PURGE_SECONDS", 3600),
+                timezone=tz),
     ]
     out += trigger_plans(site)
     return out

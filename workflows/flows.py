@@ -14,13 +14,14 @@ from prefect import flow, get_run_logger, task
 from prefect.tasks import exponential_backoff
 
 from engine.clock import ManualClock, SystemClock
+from engine.runtime import housekeeping
 from engine.runtime.outbox import dispatch
 from engine.runtime.site import Site
 from engine.runtime.sweep import sweep
 from engine.store import db
 from engine.store.db import Engine
 
-SWEEP_FLOW, DISPATCH_FLOW = "duban-timer-sweep", "duban-outbox-dispatch"
+SWEEP_FLOW, DISPATCH_FLOW, PURGE_FLOW = "duban-timer-sweep", "duban-outbox-dispatch", "duban-housekeeping"
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
@@ -86,3 +87,14 @@ def outbox_dispatch(database_url: str | None = None, now: datetime | None = None
         get_run_logger().info("outbox: %d sent, %d failed, %d dead",
                               *(len(total[k]) for k in ("sent", "failed", "dead")))
     return total
+
+
+# ------------------------------------------------------------------ housekeeping
+@flow(name=PURGE_FLOW, description="Delete expired tokens, old sign-in attempts and idempotency keys "
+                                   "(engine.runtime.housekeeping.purge).")
+def housekeeping_purge(database_url: str | None = None, now: datetime | None = None) -> dict:
+    """One purge by the retention settings; returns the counts deleted (a second run deletes nothing)."""
+    counts = housekeeping.purge(site_for(database_url, now), now or SystemClock().now())
+    get_run_logger().info("purge: %d token(s), %d sign-in attempt(s), %d idempotency key(s) deleted",
+                          counts["tokens"], counts["attempts"], counts["idempotency_keys"])
+    return counts

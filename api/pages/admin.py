@@ -1,6 +1,7 @@
-"""Administration pages (administrators only, as engine.core.policy.require_admin decides): the working calendar's
-overrides, and the definitions with their validation results and diagrams, plus checking a YAML text before it is
-deployed. The organisation's pages (units, people, passwords, import) live in api.pages.people."""
+"""Administration pages (administrators only, as engine.core.policy.require_admin decides; the definitions page
+and its YAML check also for definition authors, policy.DEFINE_ROLES): the working calendar's overrides, and the
+definitions with their validation results and diagrams, plus checking a YAML text before it is deployed. The
+organisation's pages (units, people, passwords, import) live in api.pages.people."""
 from __future__ import annotations
 
 from datetime import date
@@ -17,7 +18,7 @@ from api.pages.render import flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator, holiday_name
-from api.routes.definitions import MAX_YAML, validate_text
+from api.routes.definitions import validate_text
 from engine.reads import lists as listing
 from engine.runtime import calendar_admin
 from engine.core.dsl import ROLES
@@ -32,6 +33,13 @@ from engine.core import policy
 def admin(request: Request, site: Site) -> PageUser:
     user = require_user(request, site)
     policy.require_admin(user.actor)
+    return user
+
+
+def definer(request: Request, site: Site) -> PageUser:
+    """The signed-in person, when they may author definitions (policy.DEFINE_ROLES); 403 for anyone else."""
+    user = require_user(request, site)
+    policy.require_definer(user.actor)
     return user
 
 
@@ -105,7 +113,7 @@ def files_checked() -> list[dict]:
 
 @router.get("/admin/definitions")
 def definitions(request: Request, site: SiteDep):
-    user = admin(request, site)
+    user = definer(request, site)
     return definitions_page(request, site, user, None, "")
 
 
@@ -122,6 +130,6 @@ def definitions_page(request: Request, site: Site, user: PageUser, checked: dict
 @router.post("/admin/definitions/validate")
 def validate(request: Request, site: SiteDep, form: Form):
     """Check a YAML text as `POST /api/v1/definitions/validate` does, without deploying it."""
-    user = admin(request, site)
-    text = str(form.get("yaml", ""))[:MAX_YAML]
+    user = definer(request, site)
+    text = str(form.get("yaml", ""))
     return definitions_page(request, site, user, validate_text(text), text)

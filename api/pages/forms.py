@@ -8,6 +8,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from engine.core import dsl
+from engine.core.limits import bounds
 from engine.runtime.site import Site
 from engine.core.states import DubanError, InputError
 
@@ -64,7 +65,7 @@ def _text(label: Any, lang: str, default: str) -> str:
 def action_fields(action: dict, lang: str) -> list[dict]:
     return [{"name": f["name"], "type": f["type"], "required": f["required"],
              "label": _text(f["label"], lang, f["name"]), "choices": f.get("choices") or [], "choice_labels": {},
-             "min": f.get("min"), "max": f.get("max")} for f in action["fields"]]
+             "min": f.get("min"), "max": f.get("max"), "max_length": f.get("max_length")} for f in action["fields"]]
 
 
 def ui_actions(site: Site, task: dict, lang: str, chase_text: str) -> list[dict]:
@@ -94,7 +95,8 @@ def ui_actions(site: Site, task: dict, lang: str, chase_text: str) -> list[dict]
 def subject_fields(defn: dsl.Definition, lang: str) -> list[dict]:
     return [{"name": k, "type": f.type, "required": f.required, "label": _text(f.label, lang, k),
              "choices": list(f.values or []), "choice_labels": {v: lb.text(lang) for v, lb in (f.labels or {}).items()},
-             "default": f.default, "min": getattr(f, "min", None), "max": getattr(f, "max", None)}
+             "default": f.default, "min": getattr(f, "min", None), "max": getattr(f, "max", None),
+             "max_length": bounds(f.type).get("max_length")}
             for k, f in defn.fields.items()]
 
 

@@ -10,13 +10,13 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import UploadFile
 
-from api import auth
+from api import auth, bodylimit
 from api.errors import status_of
 from api.i18n import role_label
 from api.pages.base import Form, SiteDep, router
 from api.pages.forms import FormError, form_error
 from api.pages.render import flash, page
-from api.pages.session import PageUser, page_lang, require_user, session_user, SignInRequired
+from api.pages.session import MAX_FORM_BYTES, PageUser, page_lang, require_user, session_user, SignInRequired
 from api.pages.words import Translator
 from engine.core import policy
 from engine.core.dsl import ROLES
@@ -27,6 +27,8 @@ from engine.runtime import people, people_sheet
 from engine.runtime.site import Site
 
 TEXT_FIELDS = ("name", "name_en", "unit", "category", "email", "phone", "dingtalk_userid", "wecom_userid")
+
+bodylimit.allow_larger(r"/admin/org/import", lambda: MAX_FORM_BYTES)  # the staff spreadsheet form
 
 
 def admin(request: Request, site: Site) -> PageUser:

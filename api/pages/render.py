@@ -17,7 +17,7 @@ from api.pages.words import Translator
 from engine.reads import lists as listing
 from engine.core.org import Holder
 from engine.runtime.site import Site
-from engine.core import policy
+from engine.core import limits, policy
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FLASH_COOKIE = "duban_flash"
@@ -31,6 +31,7 @@ SECURITY_HEADERS = {
 
 env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "svg"]),
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+env.globals["MAX_TEXT"] = limits.MAX_TEXT  # the bound of free texts outside definitions' fields (the chase box)
 
 
 class Fmt:

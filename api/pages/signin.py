@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from api import auth
+from api.deps import client_address
 from api.errors import ApiError, status_of
 from api.pages.render import page
 from api.pages.session import (
@@ -46,7 +47,7 @@ def login(request: Request, site: SiteDep, form: LoginForm):
     password = str(form.get("password", ""))
     next_url = local_path(str(form.get("next", "")), "/tasks")
     try:
-        issued = auth.sign_in(site, request.app.state.auth_clock, username, password)
+        issued = auth.sign_in(site, request.app.state.auth_clock, username, password, client_address(request))
     except (ApiError, DirectoryDown) as e:  # DirectoryDown: directory sign-in configured but unreachable (503)
         lang = page_lang(request)
         return _form(request, site, next_url, username, e.en if lang == "en" else e.zh, status_of(e))

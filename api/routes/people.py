@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api import auth
+from api import auth, bodylimit
 from api.errors import BodyTooLarge, body_length
 from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS, MAX_PER_PAGE, PAGED, PageNo, PerPage, set_page_headers
@@ -27,6 +27,7 @@ router = APIRouter(prefix="/admin", tags=["people"], responses={401: ERRORS[401]
 Login = Annotated[str, Path(max_length=64, description="the person's login")]
 UnitCode = Annotated[str, Path(max_length=64, description="the unit's code")]
 MB = people_sheet.MAX_BYTES // 1024 // 1024
+bodylimit.allow_larger(r"/api/v1/admin/people/import", lambda: people_sheet.MAX_BYTES + 64 * 1024)  # + envelope
 
 
 @router.post("/units", response_model=UnitOut, status_code=201)

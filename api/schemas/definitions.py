@@ -15,6 +15,10 @@ class FieldPublic(BaseModel):
     label: Label | None
     values: list[str] | None = None
     default: Any = None
+    min: float | None = Field(default=None, description="number fields: the smallest value accepted")
+    max: float | None = Field(default=None, description="number fields: the largest value accepted")
+    max_length: int | None = Field(default=None, description="text fields: the most characters accepted")
+    max_items: int | None = Field(default=None, description="list fields: the most entries accepted")
 
 
 class StepPublic(BaseModel):
@@ -39,7 +43,7 @@ class DefinitionPublic(DefinitionSummary):
 
 
 class DefinitionSource(BaseModel):
-    yaml: str = Field(max_length=1_000_000)
+    yaml: str = Field(max_length=256 * 1024, description="the definition's YAML, 256 KB at most")
 
 
 class ValidationPublic(BaseModel):

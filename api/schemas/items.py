@@ -3,12 +3,13 @@ of its tasks returns."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from api.schemas.common import Label
 from api.schemas.tasks import TaskPublic
+from engine.core import limits
 
 
 class EntryPublic(BaseModel):
@@ -35,7 +36,10 @@ class ItemCreate(BaseModel):
         "title": "落实安全生产大检查", "instruction": "请财务部牵头", "leader": "leader", "lead_unit": "finance",
         "co_units": ["hr"], "due": "2026-03-20"}}]})
     definition: str = Field(min_length=1, max_length=64)
-    subject: dict[str, Any]
+    subject: Annotated[dict[str, Any], WithJsonSchema({"type": "object", "maxProperties": limits.MAX_ITEMS,
+                                                       "additionalProperties": limits.value_schema()})] = Field(
+        description="the definition's fields (see GET /definitions/{key}: each with its max_length or max_items); "
+                    "a longer text or list is refused with 422 naming the field")
 
 
 class ItemPublic(BaseModel):

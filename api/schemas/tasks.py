@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Label
+from engine.core import limits
 
 
 class ActionFieldPublic(BaseModel):
@@ -15,6 +16,10 @@ class ActionFieldPublic(BaseModel):
     required: bool
     label: Label
     choices: list[Any] | None = None
+    min: float | None = Field(default=None, description="number fields: the smallest value accepted")
+    max: float | None = Field(default=None, description="number fields: the largest value accepted")
+    max_length: int | None = Field(default=None, description="text fields: the most characters accepted")
+    max_items: int | None = Field(default=None, description="list fields: the most entries accepted")
 
 
 class ActionPublic(BaseModel):
@@ -55,7 +60,8 @@ class ActionInput(BaseModel):
     """The action's fields (see the task's `actions[].fields`), plus the task version the client saw."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
-        {"version": 2, "text": "已完成自查", "percent": 40}, {"to": "finance.staff1", "reason": "请具体承办"}]})
+        {"version": 2, "text": "已完成自查", "percent": 40}, {"to": "finance.staff1", "reason": "请具体承办"}],
+        "additionalProperties": limits.value_schema()})
     version: int | None = Field(default=None, ge=1, le=2_147_483_647,
                                 description="the task version the client saw; a stale one gives 409 `conflict` "
                                             "(as does acting on a task someone has just closed, version or not), "

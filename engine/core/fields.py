@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Sequence
 
+from engine.core.limits import BY_TYPE, MAX_CODE, MAX_ITEMS
 from engine.core.states import InputError
 
 
@@ -50,8 +51,9 @@ def is_blank(value: Any) -> bool:
 def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None, low: float | None = None,
            high: float | None = None) -> Any:
     """`value` as a field of type `type_` (one of dsl.FIELD_TYPES, or `unit_or_person`), or InputError naming the
-    field. Texts are stripped; a `text` holds one line; numbers are finite and within [low, high]; dates and
-    date-times fall in DATES; enum values are among `choices`; `units` is a list of codes without repeats."""
+    field. Texts are stripped; a `text` holds one line; texts, codes and lists are bounded (engine.core.limits);
+    numbers are finite and within [low, high]; dates and date-times fall in DATES; enum values are among
+    `choices`; `units` is a list of codes without repeats."""
     if isinstance(value, str):
         value = value.strip()
     try:
@@ -60,7 +62,7 @@ def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None
                 raise ValueError
             if type_ == "text" and "\n" in value:
                 raise InputError(name, "单行文本不能换行", "a text field holds one line")
-            return value
+            return _bounded(value, name, BY_TYPE[type_][1])
         if type_ == "enum":
             if choices and value not in choices:
                 raise InputError(name, f"取值应为 {', '.join(map(str, choices))} 之一",
@@ -71,6 +73,11 @@ def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None
                 value = [v for v in (p.strip() for p in value.split(",")) if v]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError
+            if len(value) > MAX_ITEMS:
+                raise InputError(name, f"最多 {MAX_ITEMS} 项（收到 {len(value)} 项）",
+                                 f"at most {MAX_ITEMS} entries (got {len(value)})")
+            for v in value:
+                _bounded(v, name, MAX_CODE)
             if len(set(value)) != len(value):
                 raise InputError(name, "单位重复", "a unit is listed twice")
             return value
@@ -102,8 +109,16 @@ def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None
         raise
     except (ValueError, TypeError, OverflowError):
         pass
-    raise InputError(name, f"应为{TYPE_NAMES.get(type_, type_)}，收到 {value!r}",
-                     f"expected {type_.replace('_', ' ')}, got {value!r}")
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."  # never echo a whole long input
+    raise InputError(name, f"应为{TYPE_NAMES.get(type_, type_)}，收到 {shown}",
+                     f"expected {type_.replace('_', ' ')}, got {shown}")
+
+
+def _bounded(text: str, name: str, most: int) -> str:
+    if len(text) > most:
+        raise InputError(name, f"不能超过 {most} 个字符（收到 {len(text)} 个）",
+                         f"at most {most} characters (got {len(text)})")
+    return text
 
 
 def _number(value: Any, name: str, low: float | None, high: float | None) -> int | float:

@@ -19,6 +19,7 @@ AUDIT_ROLES = frozenset({"auditor", "admin"})                            # read 
 CHASE_ROLES = frozenset({"clerk", "leader", "office_director"})          # chase (催办) a task they do not hold
 SUPERVISE_ROLES = frozenset({"leader", "office_director", "clerk", "admin", "auditor"})  # the board and ledger
 SEE_ALL_ROLES = frozenset({"admin", "auditor", "leader", "office_director", "clerk"})   # every non-confidential item
+DEFINE_ROLES = frozenset({"admin", "office_director"})  # author definitions: check YAML before it is deployed
 CALIBRATE_ROLES = frozenset({"office_director", "admin", "leader", "auditor"})  # every appraisal result, calibration
 
 
@@ -39,6 +40,11 @@ def require_auditor(actor: Actor) -> None:
 
 def require_admin(actor: Actor) -> None:
     require(actor, ADMIN_ROLES, "仅系统管理员可执行此操作", "only an administrator may do this")
+
+
+def require_definer(actor: Actor) -> None:
+    require(actor, DEFINE_ROLES, "仅系统管理员和办公室主任可检查流程定义",
+            "only administrators and the office director check workflow definitions")
 
 
 def may_supervise(actor: Actor) -> bool:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from engine.core import dsl
 from engine.core.states import DefinitionError
 from engine.parser.graph import graph_problems
-from engine.parser.positions import Located, line_key
+from engine.parser.positions import GaveUp, GiveUp, Located, ask, line_key
 
 MAX_STEPS = 500
 MAX_DAYS = 3660  # ten years, in days or working days
@@ -120,13 +120,19 @@ def bound_problems(defn: dsl.Definition, located: Located) -> list[str]:
     return problems
 
 
-def parse_definition(text: str | bytes, filename: str = "<definition>") -> dsl.Definition:
-    """Parse and check one definition; raise DefinitionError listing every problem found."""
-    located = Located(text, filename)
-    return check_definition(located)
+def parse_definition(text: str | bytes, filename: str = "<definition>", *,
+                     give_up: GiveUp | None = None) -> dsl.Definition:
+    """Parse and check one definition; raise DefinitionError listing every problem found. `give_up` (asked now
+    and then while the text is read, and between the checks) bounds the work: when it gives a reason the work
+    stops and that reason is the one problem."""
+    try:
+        located = Located(text, filename, give_up)
+        return check_definition(located, give_up)
+    except GaveUp as e:
+        raise DefinitionError([f"{filename}:1: {e.reason}"]) from None
 
 
-def check_definition(located: Located) -> dsl.Definition:
+def check_definition(located: Located, give_up: GiveUp | None = None) -> dsl.Definition:
     """The definition in located data; raise DefinitionError listing every problem found."""
     filename = located.filename
     problems = list(located.problems)
@@ -141,6 +147,7 @@ def check_definition(located: Located) -> dsl.Definition:
     if isinstance(steps, dict) and len(steps) > MAX_STEPS:
         raise DefinitionError([f"{located.at('steps')}: {len(steps):,} steps; a definition may have at most "
                                f"{MAX_STEPS}"])
+    ask(give_up)
     try:
         defn = dsl.Definition.model_validate(located.data)
     except ValidationError as e:
@@ -148,9 +155,11 @@ def check_definition(located: Located) -> dsl.Definition:
             {f"{filename}:{located.line(_error_loc(err))}: {words(err)}"
              for err in prune_unions(e.errors(), located)},
             key=line_key)) from None
+    ask(give_up)
     problems = bound_problems(defn, located)
     if problems:
         raise DefinitionError(problems)
+    ask(give_up)
     problems = graph_problems(defn, located)
     if problems:
         raise DefinitionError(sorted(dict.fromkeys(problems), key=line_key))

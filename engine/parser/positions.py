@@ -4,7 +4,7 @@ YAML 1.1 as true/false, is refused with its line). Every problem reads `file:lin
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -16,6 +16,26 @@ MAX_NODES = 100_000  # aliases may expand a small file into a huge one ("billion
 MAX_VALUES = 20_000  # values written in the text (the shipped definitions hold a few hundred)
 _FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the pre-scan only; messages come from the pure parser
 _BOOL_WORDS = re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$")
+
+
+GiveUp = Callable[[], "str | None"]  # asked now and then: a reason to stop (e.g. a time budget spent), or None
+CHECK_EVERY = 500  # values between two questions to GiveUp
+
+
+class GaveUp(Exception):
+    """The caller's GiveUp said stop: the work ends here, with its reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def ask(give_up: GiveUp | None) -> None:
+    """Raise GaveUp when the caller says stop."""
+    if give_up is not None:
+        reason = give_up()
+        if reason:
+            raise GaveUp(reason)
 
 
 class AliasLoop(Exception):
@@ -38,25 +58,27 @@ def decode(raw: bytes | str, filename: str) -> tuple[str | None, list[str]]:
                       f"{e.start}); save it as UTF-8"]
 
 
-def prescan(text: str, filename: str) -> list[str]:
+def prescan(text: str, filename: str, give_up: GiveUp | None = None) -> list[str]:
     """Size and depth guards, before the (recursive) composer sees the text."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_BYTES:
         return [f"{filename}:1: the file is {size:,} bytes; a Duban file may be at most {MAX_BYTES:,} bytes"]
     try:
-        return _depth(text, filename, _FAST)
+        return _depth(text, filename, _FAST, give_up)
     except yaml.YAMLError:  # libyaml stops at its own depth limit: ask the (slower, exact) Python parser
         try:
-            return _depth(text, filename, yaml.SafeLoader)
+            return _depth(text, filename, yaml.SafeLoader, give_up)
         except yaml.YAMLError:
             return []  # the composer reports it, with its line
 
 
-def _depth(text: str, filename: str, loader: type) -> list[str]:
+def _depth(text: str, filename: str, loader: type, give_up: GiveUp | None = None) -> list[str]:
     depth = values = 0
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.NodeEvent):
             values += 1
+            if values % CHECK_EVERY == 0:
+                ask(give_up)
             if values > MAX_VALUES:
                 return [f"{filename}:{event.start_mark.line + 1}: more than {MAX_VALUES:,} values; a Duban file "
                         f"is much smaller (too many steps?)"]
@@ -69,19 +91,53 @@ def _depth(text: str, filename: str, loader: type) -> list[str]:
     return []
 
 
-class Located:
-    """YAML text turned into plain data plus a map from each path to its line (1-based)."""
+def expanded_size(root: yaml.Node, most: int = MAX_NODES) -> int:
+    """How many values the document holds once every alias is expanded, counted without expanding (each node
+    once, its size remembered), capped at `most` + 1: a billion laughs is measured in microseconds. Raises
+    AliasLoop for a node that contains itself."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            open_.discard(key)
+            kids = [x for kv in node.value for x in kv] if isinstance(node, yaml.MappingNode) else node.value
+            sizes[key] = min(most + 1, 1 + sum(sizes[id(k)] for k in kids))
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            raise AliasLoop(node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            kids = [x for kv in node.value for x in kv]
+        elif isinstance(node, yaml.SequenceNode):
+            kids = node.value
+        else:
+            sizes[key] = 1
+            continue
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in kids if id(k) not in sizes)
+    return sizes[id(root)]
 
-    def __init__(self, text: str | bytes, filename: str):
+
+class Located:
+    """YAML text turned into plain data plus a map from each path to its line (1-based). `give_up`, when given,
+    is asked every CHECK_EVERY values; a reason from it stops the work (GaveUp)."""
+
+    def __init__(self, text: str | bytes, filename: str, give_up: GiveUp | None = None):
         self.filename = filename
         self.lines: dict[Path_, int] = {}
         self.data: Any = None
         self._count = 0
+        self._give_up = give_up
         self._constructor = yaml.constructor.SafeConstructor()
         decoded, self.problems = decode(text, filename)
         if decoded is None:
             return
-        self.problems = prescan(decoded, filename)
+        self.problems = prescan(decoded, filename, give_up)
         if self.problems:
             return
         try:
@@ -93,6 +149,9 @@ class Located:
                 self.problems.append(_yaml_problem(e, filename))
                 return
         try:
+            if node is not None and expanded_size(node) > MAX_NODES:
+                raise AliasLoop(1, f"expands beyond {MAX_NODES:,} values (YAML aliases?)")
+            ask(give_up)
             self.data = self._build(node, ()) if node is not None else None
         except AliasLoop as e:
             self.problems.append(f"{filename}:{e.line}: the document {e.what}")
@@ -104,6 +163,8 @@ class Located:
         if len(path) > 4 * MAX_DEPTH:  # aliases inside aliases can nest deeper than the text does
             raise AliasLoop(node.start_mark.line + 1, f"nests more than {4 * MAX_DEPTH} levels deep through aliases")
         self._count += 1
+        if self._count % CHECK_EVERY == 0:
+            ask(self._give_up)
         if self._count > MAX_NODES:
             raise AliasLoop(node.start_mark.line + 1, f"expands beyond {MAX_NODES:,} values (YAML aliases?)")
         seen = seen + (id(node),)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from engine.core import policy
+from engine.core import limits, policy
 from engine.core.model import Actor
 from engine.core.org import Holder
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, InputError, ItemState, is_overdue, item_overdue, overdue_days,
 )
 from engine.reads import items as queries
 from engine.runtime import permissions, proxies
@@ -20,7 +20,7 @@ from engine.store import board as board_store, db, items as item_store, lists as
 PERIODS = ("all", "week", "month", "quarter", "year")
 UPCOMING_WORKING_DAYS = 5
 WEEKS = 12
-MAX_CHASE = 200
+MAX_CHASE = limits.MAX_ITEMS  # tasks one bulk chase may name
 _OPEN = frozenset(s.value for s in OPEN_TASK_STATES)
 _HANDLING = board_store.HANDLING  # the parts that units handle: on-time rates are theirs
 CARD_LABELS = {"none": ("—", "—"), "yellow": ("黄牌", "Yellow"), "red": ("红牌", "Red")}
@@ -211,8 +211,12 @@ def chase_many(site: Site, *, login: str, task_ids: list[int], message: str) -> 
     """Chase each task as `login` (the same rule as one chase: engine.permissions.act_as); one refusal does
     not stop the rest. {"chased": [task ids], "failed": [{"task", "zh", "en"}]}."""
     policy.require_supervisor(site.actor(login))
+    task_ids = list(dict.fromkeys(task_ids))
+    if len(task_ids) > MAX_CHASE:
+        raise InputError("task", f"一次最多催办 {MAX_CHASE} 项（选了 {len(task_ids)} 项）",
+                         f"at most {MAX_CHASE} tasks at once (got {len(task_ids)})")
     chased, failed = [], []
-    for tid in list(dict.fromkeys(task_ids))[:MAX_CHASE]:
+    for tid in task_ids:
         try:
             permissions.act_as(site, tid, "chase", login, {"message": message})
         except DubanError as e:

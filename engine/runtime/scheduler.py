@@ -1,5 +1,5 @@
-"""The one in-process scheduler of a site (APScheduler 3.x): the timer sweep, the outbox dispatch and the jobs
-of the site's plugins."""
+"""The one in-process scheduler of a site (APScheduler 3.x): the timer sweep, the outbox dispatch, the
+housekeeping purge and the jobs of the site's plugins."""
 from __future__ import annotations
 
 import logging
@@ -10,6 +10,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from engine.clock import SystemClock
 from engine.runtime.site import Site
 from engine.settings import settings
+from engine.runtime import housekeeping
 from engine.runtime.outbox import dispatch
 from engine.runtime.sweep import sweep
 
@@ -27,12 +28,18 @@ def run_dispatch(site: Site) -> None:
     dispatch(site)
 
 
+def run_purge(site: Site) -> dict[str, int]:
+    """The housekeeping purge on real time (tokens and keys are stamped with it, also in drill mode)."""
+    return housekeeping.purge(site, SystemClock().now())
+
+
 def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
-                    dispatch_seconds: float | None = None) -> BackgroundScheduler:
+                    dispatch_seconds: float | None = None, purge_seconds: float | None = None) -> BackgroundScheduler:
     """Start the site's scheduler. Jobs only drive sweeps; timers themselves are database rows, so a
     restart loses nothing and the first sweep at start fires what came due while the site was down, once."""
     sweep_seconds = sweep_seconds or settings().sweep_seconds
     dispatch_seconds = dispatch_seconds or settings().dispatch_seconds
+    purge_seconds = purge_seconds or settings().purge_seconds
     sched = BackgroundScheduler(timezone=str(site.cal.tz),
                                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     now = SystemClock().now()  # the scheduler runs on real time; sweeps read the site clock
@@ -40,6 +47,8 @@ def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
                   name="timer sweep 定时催办扫描", next_run_time=now)
     sched.add_job(run_dispatch, IntervalTrigger(seconds=dispatch_seconds), args=[site], id="dispatch",
                   name="outbox dispatch 消息发送", next_run_time=now)
+    sched.add_job(run_purge, IntervalTrigger(seconds=purge_seconds), args=[site], id="purge",
+                  name="housekeeping purge 清理过期令牌与记录", next_run_time=now, replace_existing=True)
     for make in site.plugins.jobs:  # e.g. the appraisal's trigger (definitions that start by themselves)
         for job in make(site):
             sched.add_job(**job)

@@ -254,7 +254,7 @@ class IdempotencyKey(SQLModel, table=True):
     person: str = Field(primary_key=True, max_length=64)
     status: int
     response: dict = js()
-    created_at: datetime = ts(nullable=False)
+    created_at: datetime = ts(nullable=False, index=True)
 
 
 class AccessToken(SQLModel, table=True):
@@ -264,18 +264,23 @@ class AccessToken(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     person: str = Field(max_length=64, index=True)
     created_at: datetime = ts(nullable=False)
-    expires_at: datetime = ts(nullable=False)
+    expires_at: datetime = ts(nullable=False, index=True)
     revoked_at: Optional[datetime] = ts()
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Failed sign-ins per account, for rate limiting across replicas."""
+    """Sign-in attempts per (account, client address), for rate limiting across replicas. An attempt is written
+    as failed before its password is checked (the slot is claimed first) and marked ok when it succeeds."""
 
     __tablename__ = "login_attempt"
+    __table_args__ = (sa.Index("ix_login_attempt_login_client_at", "login", "client", "at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     login: str = Field(max_length=64, index=True)
-    at: datetime = ts(nullable=False)
+    at: datetime = ts(nullable=False, index=True)
     ok: bool = False
+    # the client address the attempt came from: the lock counts per (login, client), so that nobody elsewhere
+    # can lock an account out; '' for attempts made before the column existed
+    client: str = Field("", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class PeriodRun(SQLModel, table=True):

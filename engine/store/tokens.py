@@ -3,6 +3,7 @@ sign-in attempts that the per-account rate limit counts, password hashes, and th
 actions. Keyword-only functions that take the connection; the protocols live in api.auth and api.idempotency."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,20 +25,47 @@ def password_hash_of(*, conn: Connection, login: str) -> str | None:
                         .where(T_PERSON.c.login == login, T_PERSON.c.active.is_(True))).scalar()
 
 
-def recent_failures(*, conn: Connection, login: str, now: datetime, window: timedelta, limit: int) -> list[datetime]:
-    """Failed attempts inside the window and after the last success, newest first (at most `limit`)."""
+def lock_attempts(*, conn: Connection, login: str, client: str) -> None:
+    """Serialise the sign-in attempts of one (login, client) until the transaction ends. SQLite's write
+    transactions are serialised already (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock
+    keyed by a hash of the pair, so replicas on the same database queue for it too and no rows need creating."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"duban-signin\x00{login}\x00{client}".encode()).digest()[:8], "big",
+                             signed=True)
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def recent_failures(*, conn: Connection, login: str, client: str, now: datetime, window: timedelta,
+                    limit: int) -> list[datetime]:
+    """Failed (or still unsettled) attempts of (login, client) inside the window and after its last success, in
+    the order they were claimed (under lock_attempts), oldest first; at most `limit`, the newest ones, of which
+    the oldest decides when the lock lifts."""
     a = T_ATTEMPT.c
-    last_ok = conn.execute(sa.select(sa.func.max(a.at)).where(a.login == login, a.ok.is_(True))).scalar()
-    since = max(now - window, last_ok) if last_ok else now - window
-    return list(conn.execute(sa.select(a.at).where(a.login == login, a.ok.is_(False), a.at > since)
-                             .order_by(a.at.desc()).limit(limit)).scalars())
+    pair = (a.login == login, a.client == client)
+    recent = (*pair, a.at > now - window)
+    last_ok = conn.execute(sa.select(sa.func.max(a.id)).where(*recent, a.ok.is_(True))).scalar() or 0
+    newest = list(conn.execute(sa.select(a.at).where(*recent, a.ok.is_(False), a.id > last_ok)
+                               .order_by(a.id.desc()).limit(limit)).scalars())
+    return newest[::-1]
 
 
-def record_attempt(*, conn: Connection, login: str, at: datetime, ok: bool) -> None:
-    conn.execute(T_ATTEMPT.insert().values(login=login, at=at, ok=ok))
+def claim_attempt(*, conn: Connection, login: str, client: str, at: datetime) -> int:
+    """Write an attempt as failed before its password is checked; its id, to settle it when it succeeds."""
+    return conn.execute(T_ATTEMPT.insert().values(login=login, client=client, at=at, ok=False)
+                        .returning(T_ATTEMPT.c.id)).scalar_one()
+
+
+def settle_attempt(*, conn: Connection, attempt: int) -> None:
+    """The claimed attempt succeeded."""
+    conn.execute(T_ATTEMPT.update().where(T_ATTEMPT.c.id == attempt).values(ok=True))
 
 
 # ------------------------------------------------------------------ tokens
+def withdraw_attempt(*, conn: Connection, attempt: int) -> None:
+    """Take back a claimed attempt that was never tried (the directory could not be reached)."""
+    conn.execute(T_ATTEMPT.delete().where(T_ATTEMPT.c.id == attempt))
+
+
 def insert_token(*, conn: Connection, token_hash: str, login: str, now: datetime, expires_at: datetime) -> None:
     conn.execute(T_TOKEN.insert().values(token_hash=token_hash, person=login, created_at=now, expires_at=expires_at))
 
@@ -91,3 +119,18 @@ def release_key(*, conn: Connection, key: str, person: str, only_if_before: date
     if only_if_before is not None:
         q = q.where(T_KEY.c.created_at < only_if_before)
     conn.execute(q)
+
+
+# ------------------------------------------------------------------ housekeeping
+def purge(*, conn: Connection, now: datetime, tokens_before: datetime, attempts_before: datetime,
+          keys_before: datetime) -> dict[str, int]:
+    """Delete what no request can use any more: tokens expired or revoked before `tokens_before`, sign-in attempts
+    made before `attempts_before`, idempotency keys created before `keys_before` (finished ones; an in-progress
+    key that old belongs to a crashed request). Returns the counts deleted; running it twice deletes nothing
+    more. `now` bounds the token rule, so that a live token is never deleted whatever the retention."""
+    t, a, k = T_TOKEN.c, T_ATTEMPT.c, T_KEY.c
+    cutoff = min(tokens_before, now)
+    dead = sa.or_(t.expires_at < cutoff, t.revoked_at < cutoff)
+    return {"tokens": conn.execute(T_TOKEN.delete().where(dead)).rowcount,
+            "attempts": conn.execute(T_ATTEMPT.delete().where(a.at < attempts_before)).rowcount,
+            "idempotency_keys": conn.execute(T_KEY.delete().where(k.created_at < keys_before)).rowcount}

@@ -25,7 +25,7 @@ GET /me                                   200   200    200   200   200   200   2
 GET /me/tasks                             200   200    200   200   200   200   200   200   401
 GET /definitions                          200   200    200   200   200   200   200   200   401
 GET /definitions/directive                200   200    200   200   200   200   200   200   401
-POST /definitions/validate                200   200    200   200   200   200   200   200   401
+POST /definitions/validate                200   403    200   403   403   403   403   403   401
 POST /instances directive                 201   201    403   201   403   403   403   403   401
 POST /instances incoming_document         201   403    403   201   403   403   403   403   401
 GET /instances                            200   200    200   200   200   200   200   200   401

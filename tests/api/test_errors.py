@@ -189,7 +189,7 @@ def test_junk_calendar_writes_are_422(api, body):
     (b"x" * 1_000_001, "text/plain"),
 ])
 def test_junk_definitions_are_answered(api, raw, ctype):
-    r = api.post("/definitions/validate", "clerk", content=raw, headers={"Content-Type": ctype})
+    r = api.post("/definitions/validate", "office", content=raw, headers={"Content-Type": ctype})
     if r.status_code == 200:
         assert r.json()["ok"] is False and r.json()["problems"]
     else:
@@ -201,10 +201,10 @@ def test_a_valid_definition_validates(api):
     from engine.parser.loader import definitions_dir
 
     text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8")
-    r = api.post("/definitions/validate", "clerk", content=text.encode(), headers={"Content-Type": "text/plain"})
+    r = api.post("/definitions/validate", "office", content=text.encode(), headers={"Content-Type": "text/plain"})
     assert r.json() == {"ok": True, "problems": [], "definition": "directive", "version": r.json()["version"]}
     broken = text.replace("next: verify", "next: nowhere")
-    r = api.post("/definitions/validate", "clerk", json={"yaml": broken})
+    r = api.post("/definitions/validate", "office", json={"yaml": broken})
     assert r.json()["ok"] is False
     assert any(p.startswith("definition.yaml:") and "nowhere" in p for p in r.json()["problems"])
 

@@ -205,7 +205,7 @@ def test_the_api_shape_of_an_action_comes_from_the_catalogue():
     assert dispatch.public("complete", it, t) == {
         "name": "complete", "label": {"zh": "办结", "en": "Complete"},
         "fields": [{"name": "report", "type": "long_text", "required": True,
-                    "label": {"zh": "办结报告", "en": "Completion report"}}]}
+                    "label": {"zh": "办结报告", "en": "Completion report"}, "max_length": 20_000}]}
     co = task("handle", Holder(unit="hr"), id=2, part=Part.co)
     assert [f.name for f in dispatch.fields_for("complete", it, co)] == ["opinion"]
     ext = task("handle", Holder(role="office_director"), id=3, kind=TaskKind.extension)

@@ -103,3 +103,14 @@ def test_holiday_names_of_either_library_have_chinese():
     assert holiday_name("Day off (substituted from 02/14/2026)", "zh") == "调休"
     assert holiday_name("Mid-autumn Festival", "zh") == "中秋节" and holiday_name("Mid-autumn Festival", "en") == \
         "Mid-autumn Festival"
+
+
+def test_the_office_director_checks_a_definition_on_the_page_and_a_clerk_may_not(desk_client):
+    """The page's YAML check follows the same role set as the API's (policy.DEFINE_ROLES)."""
+    office = desk_client("office")
+    ok = open("definitions/directive.yaml", encoding="utf-8").read()
+    r = office.post("/admin/definitions/validate", {"yaml": ok})
+    assert r.status_code == 200 and "directive 第 1 版校验通过。" in r.text
+    too_big = office.post("/admin/definitions/validate", {"yaml": "#" + "x" * (256 * 1024)})
+    assert "256 KB" in too_big.text
+    assert desk_client("clerk").post("/admin/definitions/validate", {"yaml": ok}).status_code == 403

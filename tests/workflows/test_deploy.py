@@ -26,6 +26,7 @@ def test_the_plan_follows_the_settings_and_the_site_time_zone(site, monkeypatch)
     planned = {p.name: p for p in plan(site)}
     assert planned["sweep"].interval == timedelta(seconds=30) and planned["sweep"].timezone == "Asia/Shanghai"
     assert planned["dispatch"].interval == timedelta(seconds=5)
+    assert planned["purge"].interval == timedelta(hours=1)  # housekeeping also runs when Prefect is in charge
     monkeypatch.setenv("DUBAN_SWEEP_SECONDS", "60")
     deployments = {d.name: d for d in build(site, "city-office")}
     sweep = deployments["sweep"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.core.limits import bounds
 from engine.core.states import TaskState
 
 
@@ -27,7 +28,7 @@ class FieldSpec:
             out["min"] = self.min
         if self.max is not None:
             out["max"] = self.max
-        return out
+        return {**out, **bounds(self.type)}
 
 
 def F(name: str, type_: str, required: bool, zh: str, en: str, choices: tuple | None = None,
