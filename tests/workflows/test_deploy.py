@@ -51,7 +51,8 @@ def test_registered_deployments_run_on_a_process_worker(prefect_server, site, cl
     names = dict(apply(site, "duban-test"))
     assert set(names) == {"duban-timer-sweep/sweep", "duban-outbox-dispatch/dispatch",
                           "duban-appraisal-trigger/appraisal_quarterly-trigger",
-                          "duban-appraisal-stages/appraisal-stages", "duban-appraisal-run/appraisal-run"}
+                          "duban-appraisal-stages/appraisal-stages", "duban-appraisal-run/appraisal-run",
+                          "duban-housekeeping/purge"}
     with get_client(sync_client=True) as client:
         assert client.read_work_pool("duban-test").type == "process"
         d = client.read_deployment_by_name("duban-timer-sweep/sweep")
