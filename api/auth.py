@@ -76,10 +76,26 @@ def _audit_sign_in(conn: Connection, login: str, now: datetime, outcome: str) ->
                  zh=f"{login} {words[0]}", en=f"{login} {words[1]}", data={"outcome": outcome})
 
 
+def _audit_malformed_sign_in(site: Site, login: str, password: str, now: datetime) -> None:
+    """A sign-in refused before counting (empty, over-long or NUL-bearing login, over-long password): a security
+    event that keeps only the shape of what came (lengths), never the text itself — an over-long login may be a
+    payload, or a password typed in the wrong box. A login within bounds is named, as for any failed sign-in."""
+    named = 0 < len(login) <= MAX_LOGIN and "\x00" not in login
+    what_zh = "密码过长" if named else "账号为空、过长或含非法字符"
+    what_en = "password too long" if named else "login empty, too long or with a NUL character"
+    with db.write(site.eng) as conn:
+        audit.record(conn=conn, at=now, actor=login if named else None, kind="sign_in_refused",
+                     zh=f"{login if named else '（未记录账号）'} 登录被拒绝：{what_zh}",
+                     en=f"{login if named else '(login not recorded)'} sign-in refused: {what_en}",
+                     data={"outcome": "malformed", "login_length": len(login), "password_length": len(password),
+                           "nul": "\x00" in login, "limits": {"login": MAX_LOGIN, "password": MAX_PASSWORD}})
+
+
 def sign_in(site: Site, clock: Clock, login: str, password: str) -> IssuedToken:
     """A new token for the right password; Unauthorized for a wrong one; TooManyAttempts when locked."""
     now = clock.now()
     if not 0 < len(login) <= MAX_LOGIN or "\x00" in login or len(password) > MAX_PASSWORD:
+        _audit_malformed_sign_in(site, login, password, now)
         raise Unauthorized.of("bad_login")  # no such account can exist: nothing to count
     with db.read(site.eng) as conn:
         wait = retry_after(recent_failures(conn=conn, login=login, now=now), now)

@@ -22,6 +22,7 @@ from engine.cli.demo import seed_demo
 from engine.clock import ManualClock, SystemClock
 from engine.reads.lists import count_items
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.lease import Lease
 from engine.runtime.scheduler import start_scheduler
 from engine.runtime.site import Site
 from engine.settings import SettingsError, describe, mask_url, settings
@@ -128,6 +129,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     access_log = env.access_log
     print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {mask_url(url)}, "
           f"workers {workers})", flush=True)
+    lease = Lease(site.eng, f"http://{host}:{port}/")  # `duban restore` refuses while it is fresh
     try:
         if workers > 1:
             os.environ["DUBAN_DATABASE_URL"] = url
@@ -140,6 +142,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     finally:
         if sched is not None:
             sched.shutdown()
+        lease.stop()
         site.eng.dispose()
     return 0
 

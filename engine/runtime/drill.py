@@ -1,10 +1,13 @@
 """Drill mode (`duban serve --simulated-clock [START]`): the drill clock starts at START on a fresh database, or
 continues from its stored time; an administrator moves it forward by an ISO-8601 duration or to a time, each move
 is stored (a restart continues from it), and one timer sweep runs at once so that what fell due fires.
-(The API's route only checks that the site runs a drill: api/drill.py.)"""
+Every start and move of the drill clock is audited in the transaction that stores it: who moved it (the
+administrator of `move_clock`; none for the start and for moves made by the process itself), from when to when,
+and the real time of the move. (The API's route only checks that the site runs a drill: api/drill.py.)"""
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,11 +18,12 @@ from engine.runtime.site import Site
 from engine.core.fields import DATES
 from engine.core.states import InputError
 from engine.core import policy
-from engine.store import clock as clock_store, db
+from engine.store import audit, clock as clock_store, db
 from engine.runtime.sweep import sweep
 
 _DURATION = re.compile(r"^P(?!$)(?:(\d{1,5})W)?(?:(\d{1,5})D)?(?:T(?=\d)(?:(\d{1,6})H)?(?:(\d{1,7})M)?(?:(\d{1,9})S)?)?$")
 MAX_JUMP = timedelta(days=3660)
+_MOVER: ContextVar[str | None] = ContextVar("drill_mover", default=None)  # who is moving the clock in this call
 
 
 class DrillStartRefused(Exception):
@@ -50,14 +54,34 @@ def start_drill(site: Site, start: datetime | None = None) -> str:
     else:
         clock.set(SystemClock().now())
         line = f"演练时钟从当前时间开始 / drill clock starts now, {_local(site, clock.now())}"
-    clock.on_move = lambda now: _store(site, now)
-    _store(site, clock.now())
+    with db.write(site.eng) as conn:
+        moved_at = SystemClock().now()
+        clock_store.save_drill_time(conn=conn, now=clock.now(), moved_at=moved_at)
+        audit.record(conn=conn, at=clock.now(), actor=None, kind="drill_clock",
+                     zh=f"演练时钟启动：{_local(site, clock.now())}（{'继续保存的时间' if stored else '新的演练'}）",
+                     en=f"drill clock started at {_local(site, clock.now())} "
+                        f"({'continuing its stored time' if stored else 'a new drill'})",
+                     data={"event": "start", "now": clock.now().isoformat(), "stored": stored is not None,
+                           "real_time": moved_at.isoformat()})
+    previous = [clock.now()]
+    clock.on_move = lambda now: _store(site, previous, now)
     return line
 
 
-def _store(site: Site, now: datetime) -> None:
+def _store(site: Site, previous: list[datetime], now: datetime) -> None:
+    """Store the drill clock's new time and audit the move, in one transaction (called by the clock on a move)."""
+    mover, before = _MOVER.get(), previous[0]
     with db.write(site.eng) as conn:
-        clock_store.save_drill_time(conn=conn, now=now, moved_at=SystemClock().now())
+        moved_at = SystemClock().now()
+        clock_store.save_drill_time(conn=conn, now=now, moved_at=moved_at)
+        audit.record(conn=conn, at=now, actor=mover, kind="drill_clock",
+                     zh=f"演练时钟从 {_local(site, before)} 调至 {_local(site, now)}"
+                        + ("" if mover else "（由系统调整）"),
+                     en=f"drill clock moved from {_local(site, before)} to {_local(site, now)}"
+                        + ("" if mover else " (by the process)"),
+                     data={"event": "move", "from": before.isoformat(), "to": now.isoformat(),
+                           "real_time": moved_at.isoformat()})
+    previous[0] = now
 
 
 def _local(site: Site, when: datetime) -> str:
@@ -94,7 +118,11 @@ def move_clock(site: Site, *, login: str, advance: str | None, to: datetime | No
     if delta > MAX_JUMP:
         raise InputError(field, "一次最多前进 10 年", "move at most ten years at a time")
     DATES.check(now + delta, field)  # the drill stays within the dates the engine takes
-    new = site.clock.advance(delta)
+    token = _MOVER.set(login)
+    try:
+        new = site.clock.advance(delta)  # the clock's on_move stores the time and audits it as this login's move
+    finally:
+        _MOVER.reset(token)
     result = sweep(site)
     return {"now": new, "local_time": new.astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M"),
             "fired": [_plain(x) for x in result.fired], "failed": [_plain(x) for x in result.failed]}
