@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from datetime import datetime, timedelta
 
 import uvicorn
@@ -130,6 +132,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {mask_url(url)}, "
           f"workers {workers})", flush=True)
     lease = Lease(site.eng, f"http://{host}:{port}/")  # `duban restore` refuses while it is fresh
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again: with this handler (which it restores
+        # first) the process leaves through the `finally` below, releasing the lease, instead of dying at once
+        signal.signal(signal.SIGTERM, _leave_on_sigterm)
     try:
         if workers > 1:
             os.environ["DUBAN_DATABASE_URL"] = url
@@ -145,6 +151,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
         lease.stop()
         site.eng.dispose()
     return 0
+
+
+def _leave_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":
