@@ -15,6 +15,7 @@ is why engine.runtime.apply appends the events late in its flush.
 from __future__ import annotations
 
 import json
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,10 @@ STREAM_BATCH = 2000
 _MOVE_HEAD = T_HEAD.update().where(T_HEAD.c.id == 1).values(seq=T_HEAD.c.seq + sa.bindparam("n")) \
     .returning(T_HEAD.c.seq, T_HEAD.c.hash)
 _SET_HASH = T_HEAD.update().where(T_HEAD.c.id == 1).values(hash=sa.bindparam("h"))
+_ADVANCE_IF = T_HEAD.update().where(T_HEAD.c.id == 1, T_HEAD.c.seq == sa.bindparam("old_seq"),
+                                    T_HEAD.c.hash == sa.bindparam("old_hash")) \
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+_HEADS: "weakref.WeakKeyDictionary[Engine, tuple[int, str]]" = weakref.WeakKeyDictionary()  # a guess, see append
 
 
 class ChainHeadMissing(RuntimeError):
@@ -40,10 +45,25 @@ class ChainHeadMissing(RuntimeError):
 
 
 def append(*, conn: Connection, events: list[dict[str, Any]]) -> int:
-    """Append events (dicts with the audit columns) in the caller's transaction, chained; returns how many."""
+    """Append events (dicts with the audit columns) in the caller's transaction, chained; returns how many.
+
+    The head this process wrote last is remembered per engine: the events are chained onto it and the head is
+    moved by one conditional UPDATE (`WHERE seq = last AND hash = last`), which takes the same row lock. When
+    another process (or a rolled-back transaction) moved the head meanwhile, it matches nothing and the head is
+    read and moved under its lock as described above: the guess saves a statement, never decides the chain."""
     if not events:
         return 0
     rows = [{k: e.get(k) for k in COLUMNS} | {"data": _plain(e.get("data"))} for e in events]
+    eng = conn.engine
+    known = _HEADS.get(eng)
+    if known is not None:
+        chained = auditchain.chain(known[0], known[1], rows)
+        last = chained[-1]
+        if conn.execute(_ADVANCE_IF, {"old_seq": known[0], "old_hash": known[1], "new_seq": last["seq"],
+                                      "new_hash": last["hash"]}).rowcount == 1:
+            conn.execute(INSERT_EVENT, chained)
+            _HEADS[eng] = (last["seq"], last["hash"])
+            return len(rows)
     head = conn.execute(_MOVE_HEAD, {"n": len(rows)}).first()
     if head is None:
         raise ChainHeadMissing("审计链头（audit_head）缺失，无法写入审计事件；请运行 duban audit verify / the audit "
@@ -51,6 +71,7 @@ def append(*, conn: Connection, events: list[dict[str, Any]]) -> int:
     chained = auditchain.chain(head.seq - len(rows), head.hash, rows)
     conn.execute(INSERT_EVENT, chained)
     conn.execute(_SET_HASH, {"h": chained[-1]["hash"]})
+    _HEADS[eng] = (chained[-1]["seq"], chained[-1]["hash"])
     return len(rows)
 
 

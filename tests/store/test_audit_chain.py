@@ -159,6 +159,33 @@ def test_many_writers_at_once_never_fork_the_chain(site, database_url, clock):
     assert verdict.head_seq == verdict.checked == before + writers * (each + each // 5)
 
 
+def test_a_rolled_back_change_and_a_second_process_leave_no_hole_in_the_chain(site, database_url, clock):
+    """The writer remembers the head it wrote last: a transaction that rolled back, or another process (here a
+    second engine) writing in between, make that guess wrong, and the next event still chains onto the real head."""
+    def note(eng, text):
+        with db.write(eng) as conn:
+            audit.record(conn=conn, at=clock.now(), actor="clerk", kind="comment", zh=text, en=text)
+
+    note(site.eng, "第一条")
+    with pytest.raises(RuntimeError):
+        with db.write(site.eng) as conn:
+            audit.record(conn=conn, at=clock.now(), actor="clerk", kind="comment", zh="撤回", en="rolled back")
+            raise RuntimeError("the change failed after its event was appended")
+    note(site.eng, "第二条")
+    other = db.make_engine(database_url)
+    try:
+        note(other, "另一进程")
+        note(site.eng, "第三条")
+        note(other, "另一进程again")
+    finally:
+        other.dispose()
+    v = audit.verify(site.eng)
+    assert v.ok, v.fault
+    with db.read(site.eng) as conn:
+        texts = list(conn.execute(sa.select(E.c.message_zh).where(E.c.kind == "comment").order_by(E.c.seq)).scalars())
+    assert texts == ["第一条", "第二条", "另一进程", "第三条", "另一进程again"]
+
+
 def test_a_head_deleted_by_hand_stops_every_write_and_is_reported(office, site):
     a_morning(office)
     sql(site, "DELETE FROM audit_head")
