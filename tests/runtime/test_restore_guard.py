@@ -4,6 +4,7 @@ it; once it has stopped, the restore goes ahead; `--force` overrides a lease the
 verifies the restored audit chain and records itself in it; a backup verifies the chain before it is written."""
 from __future__ import annotations
 
+import shutil
 import socket
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from engine.cli.main import main
 from engine.clock import SystemClock
 from engine.runtime.lease import FRESH, Lease
-from engine.store import audit, db
+from engine.store import audit, db, leases
 from engine.store.tables import Instance
 from tests.support.databases import PG_URL
 from tests.support.servers import DubanServe
@@ -38,17 +39,21 @@ def last_event(url: str) -> dict:
         eng.dispose()
 
 
-@pytest.mark.skipif(bool(PG_URL), reason="the PostgreSQL restore needs pg_restore; the lease is the same code")
+BACKUP = "b.dump" if PG_URL else "b.db"  # pg_dump's custom format, or an SQLite file
+needs_tools = pytest.mark.skipif(bool(PG_URL) and shutil.which("pg_restore") is None, reason="pg_restore missing")
+
+
+@needs_tools
 def test_restore_refuses_while_duban_serve_runs_and_works_once_it_stopped(office, site, database_url, tmp_path, capsys):
     office.register_and_assign(office.issue_directive(title="备份前的事项"))
-    assert main(["backup", str(tmp_path / "b.db"), "--db", database_url]) == 0
+    assert main(["backup", str(tmp_path / BACKUP), "--db", database_url]) == 0
     assert "the audit chain verifies" in capsys.readouterr().out
     office.issue_directive(title="备份后的事项")
     site.eng.dispose()
 
     server = DubanServe(database_url)
     try:
-        assert main(["restore", str(tmp_path / "b.db"), "--db", database_url, "--yes"]) == 2
+        assert main(["restore", str(tmp_path / BACKUP), "--db", database_url, "--yes"]) == 2
         err = capsys.readouterr().err
         assert "refused: 1 `duban serve`" in err and "拒绝恢复" in err
         assert socket.gethostname() in err and f"pid {server.proc.pid}" in err
@@ -57,30 +62,28 @@ def test_restore_refuses_while_duban_serve_runs_and_works_once_it_stopped(office
     finally:
         assert "督办 Duban" in server.stop()  # stopped as an operator would (SIGTERM), its lease released
 
-    assert main(["restore", str(tmp_path / "b.db"), "--db", database_url, "--yes"]) == 0
+    assert main(["restore", str(tmp_path / BACKUP), "--db", database_url, "--yes"]) == 0
     out = capsys.readouterr().out
     assert items(database_url) == 1 and "the audit chain verifies" in out
     restored = last_event(database_url)
-    assert restored["kind"] == "restore" and restored["data"]["file"] == "b.db" and restored["data"]["chain_ok"]
+    assert restored["kind"] == "restore" and restored["data"]["file"] == BACKUP and restored["data"]["chain_ok"]
     assert restored["actor"].startswith("cli")
 
 
-@pytest.mark.skipif(bool(PG_URL), reason="SQLite file restore")
+@needs_tools
 def test_force_restores_over_a_fresh_lease(site, database_url, tmp_path, capsys):
-    assert main(["backup", str(tmp_path / "b.db"), "--db", database_url]) == 0
+    assert main(["backup", str(tmp_path / BACKUP), "--db", database_url]) == 0
     lease = Lease(site.eng, "http://127.0.0.1:8000/", heartbeat=timedelta(hours=1))  # a server that seems alive
     try:
-        assert main(["restore", str(tmp_path / "b.db"), "--db", database_url, "--yes"]) == 2
+        assert main(["restore", str(tmp_path / BACKUP), "--db", database_url, "--yes"]) == 2
         assert "refused" in capsys.readouterr().err
-        assert main(["restore", str(tmp_path / "b.db"), "--db", database_url, "--yes", "--force"]) == 0
+        assert main(["restore", str(tmp_path / BACKUP), "--db", database_url, "--yes", "--force"]) == 0
         assert "--force: restoring although 1 server lease(s) look fresh" in capsys.readouterr().err
     finally:
         lease.stop()
 
 
 def test_a_lease_goes_stale_when_its_server_stops_beating(site):
-    from engine.store import leases
-
     lease = Lease(site.eng, "http://127.0.0.1:8000/", heartbeat=timedelta(hours=1))
     try:
         now = SystemClock().now()
@@ -93,17 +96,17 @@ def test_a_lease_goes_stale_when_its_server_stops_beating(site):
         assert leases.fresh(conn=conn, now=SystemClock().now(), within=FRESH) == []  # a clean stop removes it
 
 
-@pytest.mark.skipif(bool(PG_URL), reason="SQLite file backup and restore")
+@needs_tools
 def test_a_tampered_trail_is_backed_up_and_restored_but_loudly(office, site, database_url, tmp_path, capsys):
     office.register_and_assign(office.issue_directive())
     with site.eng.begin() as conn:
         conn.execute(sa.text("UPDATE event SET actor = 'leader' WHERE seq = 2"))
-    assert main(["backup", str(tmp_path / "b.db"), "--db", database_url]) == 3
+    assert main(["backup", str(tmp_path / BACKUP), "--db", database_url]) == 3
     captured = capsys.readouterr()
-    assert "backed up" in captured.out and (tmp_path / "b.db").exists()  # the evidence is kept
+    assert "backed up" in captured.out and (tmp_path / BACKUP).exists()  # the evidence is kept
     assert "the backup was written, but the audit chain it holds is broken" in captured.err and "(seq 2)" in captured.err
     site.eng.dispose()
-    assert main(["restore", str(tmp_path / "b.db"), "--db", database_url, "--yes"]) == 3
+    assert main(["restore", str(tmp_path / BACKUP), "--db", database_url, "--yes"]) == 3
     assert "the database was restored, but its audit chain is broken" in capsys.readouterr().err
     restored = last_event(database_url)
     assert restored["kind"] == "restore" and restored["data"]["chain_ok"] is False
