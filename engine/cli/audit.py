@@ -7,12 +7,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from engine.store import audit, db
+from engine.store.backup import parse_url, shown
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    eng = db.make_engine(args.db)
+    url = parse_url(args.db)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        print(f"duban audit: 没有这个数据库 / no database at {shown(url)}", file=sys.stderr)
+        return 2
+    eng = db.make_engine(url.render_as_string(hide_password=False))
     try:
         db.migrate(eng)  # a site from before the chain gets it (its events chained in id order)
         verdict = audit.verify(eng)

@@ -56,6 +56,9 @@ def test_an_ordinary_morning_verifies_from_the_command_line_and_for_the_auditor(
     assert main(["audit", "--db", database_url, "verify"]) == 0
     out = capsys.readouterr().out
     assert f"{count} events" in out and verdict.head_hash in out
+    if not PG_URL:  # a mistyped file name is an error, not a new empty database that "verifies"
+        assert main(["audit", "--db", database_url + ".typo", "verify"]) == 2
+        assert "no database at" in capsys.readouterr().err
 
     load_org_file(site, demo_org_path(), password_hash=CHEAP_HASH)
     client = TestClient(create_app(site))
