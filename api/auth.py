@@ -123,6 +123,21 @@ def _audit_sign_in(conn: Connection, login: str, now: datetime, outcome: str, cl
                  zh=f"{login} {words[0]}", en=f"{login} {words[1]}", data=data)
 
 
+def _audit_malformed_sign_in(site: Site, login: str, password: str, now: datetime) -> None:
+    """A sign-in refused before counting (empty, over-long or NUL-bearing login, over-long password): a security
+    event that keeps only the shape of what came (lengths), never the text itself — an over-long login may be a
+    payload, or a password typed in the wrong box. A login within bounds is named, as for any failed sign-in."""
+    named = 0 < len(login) <= MAX_LOGIN and "\x00" not in login
+    what_zh = "密码过长" if named else "账号为空、过长或含非法字符"
+    what_en = "password too long" if named else "login empty, too long or with a NUL character"
+    with db.write(site.eng) as conn:
+        audit.record(conn=conn, at=now, actor=login if named else None, kind="sign_in_refused",
+                     zh=f"{login if named else '（未记录账号）'} 登录被拒绝：{what_zh}",
+                     en=f"{login if named else '(login not recorded)'} sign-in refused: {what_en}",
+                     data={"outcome": "malformed", "login_length": len(login), "password_length": len(password),
+                           "nul": "\x00" in login, "limits": {"login": MAX_LOGIN, "password": MAX_PASSWORD}})
+
+
 def claim_attempt(site: Site, login: str, client: str, now: datetime) -> int:
     """Step 1 of a sign-in: under the (login, client) lock, count the recent failures and, below the limit, write
     this attempt as a failure before any password is checked; its id. At the limit: TooManyAttempts (audited).
@@ -175,6 +190,7 @@ def sign_in(site: Site, clock: Clock, login: str, password: str, client: str = "
     stranger's guesses cannot lock the owner out."""
     now = clock.now()
     if not 0 < len(login) <= MAX_LOGIN or "\x00" in login or len(password) > MAX_PASSWORD:
+        _audit_malformed_sign_in(site, login, password, now)
         raise Unauthorized.of("bad_login")  # no such account can exist: nothing to count
     client = client[:MAX_CLIENT]
     with hash_slots().slot() as free:

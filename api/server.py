@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from datetime import datetime, timedelta
 
 import uvicorn
@@ -24,6 +26,7 @@ from engine.clock import ManualClock, SystemClock
 from engine.reads.lists import count_items
 from engine.runtime import logs
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
+from engine.runtime.lease import Lease
 from engine.runtime.scheduler import start_scheduler
 from engine.runtime.site import Site
 from engine.settings import SettingsError, describe, mask_url, settings
@@ -131,6 +134,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     workers = 1 if simulated_clock else env.workers
     print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {mask_url(url)}, "
           f"workers {workers})", flush=True)
+    lease = Lease(site.eng, f"http://{host}:{port}/")  # `duban restore` refuses while it is fresh
+    if threading.current_thread() is threading.main_thread():
+        # uvicorn shuts down gracefully on SIGTERM, then raises it again: with this handler (which it restores
+        # first) the process leaves through the `finally` below, releasing the lease, instead of dying at once
+        signal.signal(signal.SIGTERM, _leave_on_sigterm)
     try:
         if workers > 1:
             os.environ["DUBAN_DATABASE_URL"] = url
@@ -143,8 +151,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     finally:
         if sched is not None:
             sched.shutdown()
+        lease.stop()
         site.eng.dispose()
     return 0
+
+
+def _leave_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

@@ -158,7 +158,9 @@ RAW_DDL = [  # the columns and indexes of the engine's task and event tables (no
     "CREATE INDEX ix_task_role_state ON task (role, state)",
     """CREATE TABLE event (id INTEGER PRIMARY KEY, instance_id INTEGER, task_id INTEGER, at DATETIME NOT NULL,
        actor VARCHAR(64), kind VARCHAR(32) NOT NULL, message_zh TEXT NOT NULL, message_en TEXT NOT NULL,
-       data JSON)""",
+       data JSON, seq BIGINT NOT NULL, prev_hash VARCHAR(64) NOT NULL, hash VARCHAR(64) NOT NULL)""",
+    "CREATE UNIQUE INDEX ix_event_seq ON event (seq)",
+    "CREATE INDEX ix_event_calendar_file ON event (seq) WHERE kind = 'calendar_file'",
     "CREATE INDEX ix_event_instance_id ON event (instance_id)",
     "CREATE INDEX ix_event_task_id ON event (task_id)",
     "CREATE INDEX ix_event_at ON event (at)",
@@ -192,9 +194,10 @@ def raw_rate(path: Path, n: int) -> dict:
                           ("active", now, 2, i, 1))
         if cur.rowcount != 1:
             raise RuntimeError("raw update missed its row")
-        con.execute("INSERT INTO event (instance_id, task_id, at, actor, kind, message_zh, message_en, data) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (i // 3 + 1, i, now, "hr.head", "accept", "陈部长签收", "hr.head signed for the task", "{}"))
+        con.execute("INSERT INTO event (instance_id, task_id, at, actor, kind, message_zh, message_en, data, seq, "
+                    "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (i // 3 + 1, i, now, "hr.head", "accept", "陈部长签收", "hr.head signed for the task", "{}", i,
+                     "0" * 64, "0" * 64))
         con.execute("COMMIT")
     seconds = time.perf_counter() - t0
     con.close()

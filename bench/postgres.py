@@ -91,10 +91,10 @@ def raw_rate(url: str, n: int) -> dict:
                               "WHERE id = %s AND version = %s", ("active", now, 2, task_id, 1))
             if cur.rowcount != 1:
                 raise RuntimeError("raw update missed its row")
-            con.execute("INSERT INTO raw.event (instance_id, task_id, at, actor, kind, message_zh, message_en, data) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            con.execute("INSERT INTO raw.event (instance_id, task_id, at, actor, kind, message_zh, message_en, data, "
+                        "seq, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         (i // 3 + 1, task_id, now, "hr.head", "accept", "陈部长签收", "hr.head signed for the task",
-                         "{}"))
+                         "{}", i + 1, "0" * 64, "0" * 64))
             con.commit()
         seconds = time.perf_counter() - t0
     return {"transactions": n, "seconds": seconds, "per_second": n / seconds}

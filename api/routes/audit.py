@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
-from api.schemas.audit import AuditPage
-from engine.reads import lists as listing
+from api.schemas.audit import AuditPage, ChainVerdictPublic
+from engine.reads import audit_trail, lists as listing
 from engine.core.fields import YEARS_SHOWN
 from engine.core.states import InputError
 
@@ -26,6 +26,14 @@ def audit(user: CurrentUser, site: SiteDep, lang: LangDep,
     """Audit events oldest first, 100 a page, filtered by item, actor and time."""
     return listing.audit_events(site, login=user.login, instance=instance, person=person,
                                 since=parse_since(since, site.cal.tz), page=page, lang=lang)
+
+
+@router.get("/verify", response_model=ChainVerdictPublic, responses={409: ERRORS[409]})
+def verify(user: CurrentUser, site: SiteDep):
+    """Check the whole audit chain (each event's hash and its link to the one before, in commit order) and name the
+    first event that was edited, deleted or inserted out of order. Auditors and administrators; one check at a time
+    (409 while another runs)."""
+    return audit_trail.verify_trail(site, login=user.login)
 
 
 def parse_since(text: str | None, tz) -> datetime | None:  # noqa: ANN001

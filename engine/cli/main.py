@@ -8,7 +8,7 @@ import sys
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from engine.cli import appraise, backup, calendar, definitions, demo, deploy, org, serve, simulate, user  # noqa: E402
+from engine.cli import appraise, audit, backup, calendar, definitions, demo, deploy, org, serve, simulate, user  # noqa: E402,E501
 from engine.core.states import DubanError  # noqa: E402
 
 
@@ -132,7 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(s)
     s.add_argument("path")
     s.add_argument("--yes", action="store_true", help="replace the current database without asking")
+    s.add_argument("--force", action="store_true",
+                   help="restore even though a `duban serve` seems to be using the database (a stale lease)")
     s.set_defaults(func=backup.restore_command)
+    s = sub.add_parser("audit", help="the audit trail: `duban audit verify` checks its hash chain")
+    db_arg(s)
+    asub = s.add_subparsers(dest="audit_command", required=True)
+    a = asub.add_parser("verify", help="check the whole chain; name the first edited, deleted or inserted event")
+    a.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    s.set_defaults(func=audit.cmd_audit)
     return p
 
 

@@ -8,9 +8,17 @@ from enum import Enum
 from typing import Any, Mapping
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_json(value: Any) -> Any:
     """`value` as JSON-safe data: dates and date-times as ISO text, enums as their values, tuples as lists and
     sets as sorted lists, through dicts and lists at any depth; anything else is returned as it is."""
+    kind = type(value)
+    if kind in _PLAIN:  # the most frequent values first (an exact type: a str-valued Enum is not plain)
+        return value
+    if kind is dict:
+        return {k: to_json(v) for k, v in value.items()}
     if isinstance(value, Enum):
         return to_json(value.value)
     if isinstance(value, (date, datetime)):

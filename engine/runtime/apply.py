@@ -63,12 +63,12 @@ class Writes:
                                                        "lines_en": [y for _, y in lines]}, site.cal.tz)
             self.notes.append(_note(login, None, None, "digest", (t_zh, b_zh, t_en, b_en), now))
             self.outbox += [_out(login, ch, (t_zh, b_zh, t_en, b_en), now) for ch in site.channels_of(login)]
-        audit.append(conn=conn, events=self.events)
         item_store.insert_entries(conn=conn, rows=self.entries)
         inbox.add(conn=conn, notes=self.notes, outbox=self.outbox)
         timer_store.insert(conn=conn, rows=self.timers)
         item_store.touch(conn=conn, table="task", changes=self.tasks)
         item_store.touch(conn=conn, table="item", changes=self.items)
+        audit.append(conn=conn, events=self.events)  # last: it takes the audit chain's head until commit
         self.reset()
 
 

@@ -1,8 +1,11 @@
 """Opening a site: database, migrations, shipped definitions, organisation files. Registering a new definition
 version and loading an organisation file are changes like any other: each leaves an audit event in its own
-transaction (never a password hash)."""
+transaction (never a password hash). So does a new or changed calendar file (definitions/calendar.yaml): its
+overrides move deadlines like the administrators' ones, so each start that finds it changed since the last
+recorded fingerprint audits the change."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import yaml
@@ -23,7 +26,28 @@ def open_site(url: str | None = None, clock: Clock | None = None, *, migrate: bo
     if register:
         register_definitions(site, sorted(p for p in definitions_dir().glob("*.yaml")
                                           if not p.name.startswith(NOT_WORKFLOWS)))
+        note_calendar_file(site)
     return site
+
+
+def note_calendar_file(site: Site) -> bool:
+    """Audit the site's calendar file when it is new, changed or gone since the last recorded fingerprint."""
+    path = Path(site.calendar_yaml)
+    text = path.read_bytes() if path.exists() else None
+    fingerprint = hashlib.sha256(text).hexdigest() if text is not None else None
+    with db.write(site.eng) as conn:
+        last = audit.last_data(conn=conn, kind="calendar_file")
+        if (last or {}).get("sha256") == fingerprint:
+            return False
+        zh, en = (("日历文件已删除", "the calendar file is gone") if fingerprint is None else
+                  ("采用新的日历文件", "a new calendar file is in use") if last is None else
+                  ("日历文件已更改", "the calendar file changed"))
+        audit.record(conn=conn, at=site.clock.now(), actor=None, kind="calendar_file",
+                     zh=f"{zh}：{path.name}", en=f"{en}: {path.name}",
+                     data={"file": path.name, "sha256": fingerprint,
+                           "previous": (last or {}).get("sha256")})
+    site.reload()
+    return True
 
 
 def register_definitions(site: Site, paths: list[Path]) -> list[str]:

@@ -5,6 +5,11 @@ copy is checked (integrity_check) and written as one self-contained file. Postgr
 `pg_dump --format=custom` (a consistent snapshot while replicas keep serving) and `pg_restore --clean
 --if-exists --single-transaction` (all or nothing), run when the client tools are installed, printed otherwise.
 A restore first saves the current database beside it, then brings the schema up to date (Alembic).
+
+Guards (issue 11, issue 18): the audit chain is verified before a backup is written and after a restore
+(`verify_url`), and a restore is refused while a `duban serve` holds a fresh lease on the database
+(`servers_using`). After a restore the leases copied from the backup are cleared and the restore itself is
+recorded in the restored trail (`after_restore`).
 """
 from __future__ import annotations
 
@@ -12,11 +17,14 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.engine import URL, make_url
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
 
-from engine.store import db
+from engine.core.auditchain import Verdict
+from engine.store import audit, db, leases
 
 PG_DUMP = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges"]
 PG_RESTORE = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
@@ -57,6 +65,63 @@ def size(path: Path) -> str:
 
 class BackupError(Exception):
     """A backup or restore that cannot be done; the message says why and what to do."""
+
+
+# ------------------------------------------------------------------ guards (both databases)
+def _open(url: URL) -> Engine | None:
+    """An engine on the site's database, or None when there is none yet (an SQLite file that does not exist)."""
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return None
+    return db.make_engine(url.render_as_string(hide_password=False), pool_size=1)
+
+
+def _has(eng: Engine, table: str) -> bool:
+    return sa.inspect(eng).has_table(table)
+
+
+def verify_url(url: URL) -> Verdict | None:
+    """The audit chain's verdict for the database at `url`; None when it has no chain (no database yet, or a
+    schema from before the chain)."""
+    eng = _open(url)
+    if eng is None:
+        return None
+    try:
+        return audit.verify(eng) if _has(eng, "audit_head") else None
+    finally:
+        eng.dispose()
+
+
+def servers_using(url: URL, now: datetime, fresh: timedelta) -> list[dict]:
+    """The `duban serve` processes whose lease on the database at `url` is fresher than `fresh`."""
+    eng = _open(url)
+    if eng is None:
+        return []
+    try:
+        if not _has(eng, "server_lease"):
+            return []
+        with db.read(eng) as conn:
+            return leases.fresh(conn=conn, now=now, within=fresh)
+    finally:
+        eng.dispose()
+
+
+def after_restore(url: URL, *, source: str, operator: str, now: datetime, verdict: Verdict | None) -> None:
+    """Clear the leases that came with the backup and record the restore in the restored trail."""
+    eng = _open(url)
+    if eng is None:
+        return
+    try:
+        with db.write(eng) as conn:
+            leases.clear(conn=conn)
+            state_zh = "审计链完整" if verdict is None or verdict.ok else f"审计链已被篡改：{verdict.fault.zh}"
+            state_en = "the audit chain verifies" if verdict is None or verdict.ok else \
+                f"the audit chain is broken: {verdict.fault.en}"
+            audit.record(conn=conn, at=now, actor=operator, kind="restore",
+                         zh=f"从备份 {source} 恢复数据库；{state_zh}", en=f"restored the database from {source}; {state_en}",
+                         data={"file": source, "chain_ok": verdict is None or verdict.ok,
+                               "fault": verdict.fault.as_dict() if verdict is not None and verdict.fault else None})
+    finally:
+        eng.dispose()
 
 
 # ------------------------------------------------------------------ SQLite

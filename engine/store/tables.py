@@ -164,6 +164,15 @@ class Event(SQLModel, table=True):
     message_zh: str = Field(sa_type=sa.Text)
     message_en: str = Field(sa_type=sa.Text)
     data: dict = js()
+    # the hash chain (engine.core.auditchain): place in commit order, the previous event's hash, this one's
+    seq: Optional[int] = Field(default=None, sa_type=sa.BigInteger, nullable=False)
+    prev_hash: Optional[str] = Field(default=None, max_length=64, nullable=False)
+    hash: Optional[str] = Field(default=None, max_length=64, nullable=False)
+
+    __table_args__ = (sa.Index("ix_event_seq", "seq", unique=True),
+                      # the calendar file's fingerprints, found at every start without scanning the trail
+                      sa.Index("ix_event_calendar_file", "seq", sqlite_where=sa.text("kind = 'calendar_file'"),
+                               postgresql_where=sa.text("kind = 'calendar_file'")))
 
 
 class Entry(SQLModel, table=True):
@@ -425,6 +434,8 @@ class Proxy(SQLModel, table=True):
     created_at: datetime = ts(nullable=False)
     revoked_at: Optional[datetime] = ts()
     revoked_by: Optional[str] = Field(default=None, max_length=64)
+
+
 class OrgStamp(SQLModel, table=True):
     """The organisation's change counter: one row, bumped in the same transaction as every change of a unit or a
     person, so that each process reloads its cached organisation when the number it holds is old."""
@@ -433,3 +444,26 @@ class OrgStamp(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     stamp: int = 0
     changed_at: Optional[datetime] = ts()
+
+
+class AuditHead(SQLModel, table=True):
+    """The audit chain's head, one row (id 1): the last event's seq and hash. Every append updates it in the same
+    transaction, so concurrent writers queue on this row and the chain cannot fork (engine.store.audit)."""
+
+    __tablename__ = "audit_head"
+    id: int = Field(primary_key=True)
+    seq: int = Field(sa_type=sa.BigInteger, nullable=False)
+    hash: str = Field(max_length=64)
+
+
+class ServerLease(SQLModel, table=True):
+    """A running `duban serve` (one row per process, heartbeated on the wall clock, removed on a clean stop):
+    `duban restore` refuses while a fresh one exists (engine.store.leases)."""
+
+    __tablename__ = "server_lease"
+    id: str = Field(primary_key=True, max_length=80)
+    host: str = Field(max_length=255)
+    pid: int
+    address: str = Field(max_length=255)  # what it listens on, e.g. http://127.0.0.1:8000
+    started_at: datetime = ts(nullable=False)
+    heartbeat_at: datetime = ts(nullable=False)

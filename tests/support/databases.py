@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from engine.clock import Clock
+from engine.core.auditchain import GENESIS
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.runtime.site import Site
 from engine.store import db
@@ -38,9 +39,12 @@ def fresh_database(template: Path | str, folder: Path, name: str = "duban.db") -
     database with every table emptied (one PostgreSQL database: a second call empties the first's)."""
     if PG_URL:
         eng = db.make_engine(PG_URL)
-        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables if t.name != "audit_head")
         with eng.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # an empty trail starts its chain again, as a freshly migrated database does
+            conn.execute(sa.text("DELETE FROM audit_head"))
+            conn.execute(sa.text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"), {"genesis": GENESIS})
         eng.dispose()
         return PG_URL
     path = folder / name

@@ -1,16 +1,23 @@
-"""Real parts for tests: a free port, an app served by uvicorn in a thread, waiting for a background thread, and a
-webhook receiver that keeps what the outbox sends."""
+"""Real parts for tests: a free port, an app served by uvicorn in a thread, a real `duban serve` process, waiting for
+a background thread, and a webhook receiver that keeps what the outbox sends."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
+import httpx
 import uvicorn
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -35,6 +42,37 @@ def serving(app) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
+
+
+class DubanServe:
+    """A `duban serve` process (subprocess) on a free port: `url` is its /api/v1, `stop()` ends it (SIGTERM, as
+    systemd or Ctrl-C would) and returns what it printed."""
+
+    def __init__(self, db_url: str, *extra: str, seconds: float = 60.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+        env = {**os.environ, "DUBAN_ACCESS_LOG": "0", "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--no-scheduler", "--port",
+                                      str(self.port), "--db", db_url, *extra], cwd=ROOT, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + seconds  # waiting for a real process to come up
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"duban serve ended: {self.proc.stdout.read()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError("duban serve did not come up")
+            time.sleep(0.2)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        return self.proc.communicate(timeout=30)[0]
 
 
 def wait_for(check, seconds: float = 15.0) -> bool:
