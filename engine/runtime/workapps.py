@@ -76,7 +76,7 @@ def send(app: str, userid: str, title: str, body: str, link: str | None, *, cach
             raise WorkAppError("站点未配置钉钉应用 / the DingTalk app is not configured (DUBAN_DINGTALK_APP_KEY, "
                                "_APP_SECRET, _AGENT_ID)")
         base, secret = env.dingtalk_api_url.rstrip("/"), env.dingtalk_app_secret
-        key = ("dingtalk", env.dingtalk_app_key, secret)
+        key = ("dingtalk", base, env.dingtalk_app_key, secret)
         token_call = ("/gettoken", {"appkey": env.dingtalk_app_key, "appsecret": secret})
         send_path = "/topapi/message/corpconversation/asyncsend_v2"
         payload = dingtalk_payload(env.dingtalk_agent_id, userid, title, body, link)
@@ -85,7 +85,7 @@ def send(app: str, userid: str, title: str, body: str, link: str | None, *, cach
             raise WorkAppError("站点未配置企业微信应用 / the WeCom app is not configured (DUBAN_WECOM_CORP_ID, "
                                "_CORP_SECRET, _AGENT_ID)")
         base, secret = env.wecom_api_url.rstrip("/"), env.wecom_corp_secret
-        key = ("wecom", env.wecom_corp_id, secret)
+        key = ("wecom", base, env.wecom_corp_id, secret)
         token_call = ("/cgi-bin/gettoken", {"corpid": env.wecom_corp_id, "corpsecret": secret})
         send_path = "/cgi-bin/message/send"
         payload = wecom_payload(env.wecom_agent_id, userid, title, body, link)
