@@ -168,7 +168,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "link_unknown": ("没有这个链接，可能抄错了。", "There is no such link; it may have been copied wrongly."),
     "link_see_item": ("您仍可查看该事项：", "You can still see the item:"),
     "link_no_item": ("请到“我的待办”中查找该任务。", "Look for the task under My tasks."),
-    "open_the_item": ("打开事项", "Open the item"),
+    "open_the_item": ("打开事项", "Open the item"), "open_and_handle": ("打开办理", "Open and handle"),
     "nav_me": ("我的设置", "My settings"), "message_settings": ("消息设置", "Message settings"),
     "preferred_channel": ("接收消息的通道", "Where messages reach me"),
     "channel_all": ("我的全部通道", "All my channels"), "channel_inapp": ("仅站内通知", "In-app only"),

@@ -54,6 +54,7 @@ def test_from_a_chase_message_to_signed_for_with_the_sign_in_detour(web_site, we
     expect(page.locator(f"tr#task-{task}")).to_have_attribute("data-state", "active")
     page.goto(f"{server}/notifications")
     expect(page.locator("li.note.kind-chase_manual.unread")).to_have_count(0)  # opening the link read it
+    expect(page.locator("li.note.kind-chase_manual a.one-tap").first).to_have_attribute("href", link)
 
     page.goto(link)  # the same link again
     expect(page.locator(".link-page")).to_have_attribute("data-link-state", "used")
