@@ -162,9 +162,15 @@ def dingtalk_payload(agent_id: str, userid: str, title: str, body: str, link: st
 def wecom_payload(agent_id: str, userid: str, title: str, body: str, link: str | None) -> dict:
     if link:
         return {"touser": userid, "msgtype": "textcard", "agentid": _number(agent_id),
-                "textcard": {"title": title[:128], "description": body[:512], "url": link, "btntxt": "打开办理"}}
+                "textcard": {"title": _bytes(title, 128), "description": _bytes(body, 512), "url": link,
+                             "btntxt": "打开办理"}}
     return {"touser": userid, "msgtype": "text", "agentid": _number(agent_id),
             "text": {"content": f"{title}\n{body}"[:MAX_TEXT]}}
+
+
+def _bytes(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8 (WeCom counts bytes), cut at a character boundary."""
+    return text.encode()[:limit].decode(errors="ignore")
 
 
 def _number(agent_id: str) -> int | str:
