@@ -12,7 +12,6 @@ from engine.store.tables import ActionLink, Notification, Outbox, Person, Unit
 T_NOTE, T_OUT, T_PERSON = Notification.__table__, Outbox.__table__, Person.__table__
 T_UNIT, T_LINK = Unit.__table__, ActionLink.__table__
 INSERT_NOTE, INSERT_OUT = T_NOTE.insert(), T_OUT.insert()
-_CHANNELS = sa.select(T_PERSON.c.login, T_PERSON.c.channels)
 _DIGEST = sa.select(T_PERSON.c.login).where(T_PERSON.c.digest.is_(True))
 
 
@@ -25,11 +24,6 @@ def add(*, conn: Connection, notes: list[dict[str, Any]], outbox: list[dict[str,
         conn.execute(INSERT_NOTE, notes)
     if outbox:
         conn.execute(INSERT_OUT, outbox)
-
-
-def channels_by_login(*, conn: Connection) -> dict[str, list[str]]:
-    """Every person's notification channels (Apprise URLs)."""
-    return {r.login: r.channels or [] for r in conn.execute(_CHANNELS)}
 
 
 def digest_people(*, conn: Connection) -> set[str]:
