@@ -107,6 +107,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     except SettingsError as e:
         raise SystemExit(f"duban serve: {e}") from None
     print("设置 / settings (DUBAN_*):\n" + describe(env), flush=True)
+    if not env.base_url:
+        print("!! DUBAN_BASE_URL 未设置：邮件、钉钉、企业微信、飞书和 webhook 消息中没有事项链接，一键办理链接只在站内通知中可用 / "
+              "DUBAN_BASE_URL is not set: mail, DingTalk, WeCom, Feishu and webhook messages carry no link to their "
+              "item, and one-tap links work only from the in-app notifications", flush=True)
     logs.setup(env.log_level, env.log_format)
     mode = scheduler_mode(scheduler)
     url = store_db.database_url(db)

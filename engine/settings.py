@@ -14,7 +14,8 @@ PREFIX = "DUBAN_"
 LDAP_USER_FILTER = "(&(objectClass=inetOrgPerson)(uid={login}))"
 LDAP_ATTRS = "login=uid,name=cn,mail=mail,unit=departmentNumber,unit_id=ou,unit_name=description"
 LDAP_KEYS = ("login", "name", "mail", "unit", "unit_id", "unit_name")
-SECRETS = frozenset({"demo_password", "ldap_bind_password"})  # shown as ***; so is the password in database_url
+SECRETS = frozenset({"demo_password", "ldap_bind_password", "dingtalk_app_secret", "wecom_corp_secret"})  # shown as ***;
+# so is the password inside database_url
 
 
 class SettingsError(ValueError):
@@ -52,6 +53,17 @@ class Settings(BaseSettings):
     bot_base_url: str | None = Field(None, description="base URL of DingTalk/WeCom/Feishu bots (tests, proxies)")
     schemes_dir: str | None = Field(None, description="folder of appraisal schemes (default definitions/schemes)")
     prefect_pool: str = Field("duban", description="Prefect work pool of duban deploy")
+    base_url: str | None = Field(None, description="the site's public address (https://duban.example.gov.cn); "
+                                 "every message carries its link under it")
+    link_hours: float = Field(72.0, gt=0, le=24 * 90, description="hours a one-tap link (/go/...) in a message stays valid")
+    dingtalk_app_key: str | None = Field(None, description="DingTalk internal app AppKey (work notifications)")
+    dingtalk_app_secret: str | None = Field(None, description="DingTalk internal app AppSecret")
+    dingtalk_agent_id: str | None = Field(None, description="DingTalk internal app AgentId")
+    dingtalk_api_url: str = Field("https://oapi.dingtalk.com", description="DingTalk open API base URL (tests, relays)")
+    wecom_corp_id: str | None = Field(None, description="WeCom CorpID (application messages)")
+    wecom_corp_secret: str | None = Field(None, description="WeCom application Secret")
+    wecom_agent_id: str | None = Field(None, description="WeCom application AgentId")
+    wecom_api_url: str = Field("https://qyapi.weixin.qq.com", description="WeCom API base URL (tests, relays)")
     due_on_day_off: Literal["next_working_day", "keep"] = Field(
         "next_working_day", description="a due date on a day off moves to the next working day (顺延) or is kept")
     ldap_url: str | None = Field(None, description="directory for sign-in and `duban org sync-ldap` "
@@ -114,7 +126,9 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", "demo_password", "bot_base_url", "schemes_dir", "prefect_pool", "ldap_url",
                      "ldap_base_dn", "ldap_bind_dn", "ldap_bind_password", "ldap_user_filter", "ldap_attrs",
-                     "ldap_unit_base", "ldap_ca_file", mode="before")
+                     "ldap_unit_base", "ldap_ca_file", "base_url", "dingtalk_app_key", "dingtalk_app_secret",
+                     "dingtalk_agent_id", "dingtalk_api_url", "wecom_corp_id", "wecom_corp_secret", "wecom_agent_id",
+                     "wecom_api_url", mode="before")
     @classmethod
     def _empty_is_default(cls, v: object, info) -> object:
         if isinstance(v, str) and not v.strip():

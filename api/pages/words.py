@@ -206,6 +206,26 @@ WORDS: dict[str, tuple[str, str]] = {
     "flash_password_changed": ("密码已修改。", "Password changed."), "flash_password_set": ("密码已设置，本人登录后须修改。", "Password set; the person must change it after signing in."),
     "flash_org_saved": ("已保存。", "Saved."), "flash_person_added": ("人员已添加。", "Person added."),
     "flash_person_disabled": ("账号已停用，待办已移交。", "Account disabled; open tasks handed over."),
+    # one-tap links from messages, and the person's message settings
+    "link_ready": ("来自消息：请{action}", "From your message: {action}"),
+    "link_ready_hint": ("该消息已标为已阅。请核对后点击下方按钮办理。", "The message is marked read. Check, then press the button below."),
+    "link_action_read": ("已阅", "Read"),
+    "link_title": ("消息链接", "Message link"),
+    "link_other": ("这个链接是发给另一位同事的，不能由您使用。", "This link was sent to a colleague and cannot be used by you."),
+    "link_used": ("这个链接已经用过了（每个链接只能打开一次）。", "This link was already used (each link opens once)."),
+    "link_expired": ("这个链接已过期。", "This link has expired."),
+    "link_unknown": ("没有这个链接，可能抄错了。", "There is no such link; it may have been copied wrongly."),
+    "link_see_item": ("您仍可查看该事项：", "You can still see the item:"),
+    "link_no_item": ("请到“我的待办”中查找该任务。", "Look for the task under My tasks."),
+    "open_the_item": ("打开事项", "Open the item"), "open_and_handle": ("打开办理", "Open and handle"),
+    "nav_me": ("我的设置", "My settings"), "message_settings": ("消息设置", "Message settings"),
+    "preferred_channel": ("接收消息的通道", "Where messages reach me"),
+    "channel_all": ("我的全部通道", "All my channels"), "channel_inapp": ("仅站内通知", "In-app only"),
+    "channel_mail": ("邮件", "Mail"), "channel_dingtalk": ("钉钉工作通知", "DingTalk work notification"),
+    "channel_wecom": ("企业微信应用消息", "WeCom application message"),
+    "channel_missing": ("（尚无账号，将发到单位群）", "(no account yet: sent to the unit's channel)"),
+    "daily_digest": ("到期提醒和催办每天汇总成一条", "One daily digest of reminders and chases"),
+    "flash_preferences_saved": ("消息设置已保存。", "Message settings saved."),
 }
 
 # Holiday names as the calendar libraries give them (English), and as the Chinese pages say them.

@@ -16,7 +16,7 @@ from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.words import Translator
 from engine.reads import lists as listing, items as queries
-from engine.runtime import permissions
+from engine.runtime import links, permissions
 from engine.runtime.site import Site
 from engine.core.states import DubanError, NotFound
 from engine.reads.diagram import mermaid
@@ -93,12 +93,15 @@ def act(request: Request, site: SiteDep, task_id: TaskId, action: str, form: For
 
 # ------------------------------------------------------------------ an item
 @router.get("/items/{item_id}")
-def item(request: Request, site: SiteDep, item_id: ItemId):
+def item(request: Request, site: SiteDep, item_id: ItemId, task: str = "", ready: str = ""):
+    """An item; `task` and `ready` (from a message's one-tap link) put that task's action ready to press."""
     user = require_user(request, site)
-    return item_page(request, site, user, item_id)
+    wanted = (int(task), ready[:32]) if task.isdigit() and len(task) < 12 and ready else None
+    return item_page(request, site, user, item_id, ready=wanted)
 
 
-def item_page(request: Request, site: Site, user: PageUser, item_id: int, error: FormError | None = None):
+def item_page(request: Request, site: Site, user: PageUser, item_id: int, error: FormError | None = None,
+              ready: tuple[int, str] | None = None):
     lang = page_lang(request)
     t = Translator(lang)
     view = queries.item_view(site, item_id, user.login, lang)  # NotFound for an item one may not see
@@ -108,11 +111,29 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
     svg = diagram.svg(defn, lang, current=view["current_step"], visited=visited)
     tasks = with_actions(site, view["tasks"], lang)
     return page(request, site, "item.html", user=user, status=error.status if error else 200,
+                ready=_ready(tasks, ready, t),
                 title=f"{view['serial']} {view['title']}", item=view, defn=defn,
                 definition_title=defn.title.text(lang), tasks=tasks,
                 subject=subject_rows(site, defn, view["subject"], fmt, t), diagram=Markup(svg),
                 mermaid=_mermaid(defn, lang, view["current_step"]), form_error=error.place(tasks) if error else None,
                 opts=options(site, lang))
+
+
+def _ready(tasks: list[dict], wanted: tuple[int, str] | None, t: Translator) -> dict | None:
+    """The action a message's link suggests, if its reader may take it on that task now (a task not yet signed for
+    is signed for first); "read" needs no button: opening the link recorded 已阅."""
+    if wanted is None:
+        return None
+    task = next((x for x in tasks if x["id"] == wanted[0]), None)
+    if task is None:
+        return None
+    action = links.suggested(wanted[1], task.get("state"))
+    offered = {a["name"]: a["label"] for a in task["ui_actions"]}
+    if action == "read":
+        return {"task": task["id"], "action": "read", "label": t("link_action_read")}
+    if action not in offered:
+        return None
+    return {"task": task["id"], "action": action, "label": offered[action]}
 
 
 def _mermaid(defn, lang: str, current: str | None) -> str:  # noqa: ANN001

@@ -1,4 +1,5 @@
-"""The signed-in person: who they are, the tasks in front of them, and their proxies while on leave (代理)."""
+"""The signed-in person: who they are, the tasks in front of them, their proxies while on leave (代理), their
+password, and how they want their messages."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -8,13 +9,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api import views
 from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, MAX_PER_PAGE, PageNo, PerPage, set_page_headers
-from api.schemas.me import MePublic
+from api.schemas.me import MePublic, PasswordChange, PasswordChanged, PreferencesIn, PreferencesPublic
 from api.schemas.proxies import LOGIN, ProxiesPublic, ProxyCreate, ProxyPublic
-from api.schemas.me import MePublic, PasswordChange, PasswordChanged
-from engine.runtime import people
 from api.schemas.tasks import TaskPublic
 from engine.reads import items as queries
-from engine.runtime import proxies
+from engine.runtime import people, preferences as prefs, proxies
 
 router = APIRouter(prefix="/me", tags=["me"], responses={401: ERRORS[401]})
 
@@ -73,3 +72,23 @@ def revoke_proxy(proxy_id: ProxyId, user: CurrentUser, site: SiteDep, lang: Lang
     """Revoke a proxy (it ends now; kept in the record): its principal, its proxy, whoever gave it, or an
     administrator. A proxy you are no part of answers 404; one already revoked 403."""
     return proxies.revoke(site, by=user.login, proxy_id=proxy_id, lang=lang)
+
+
+@router.get("/preferences", response_model=PreferencesPublic)
+def my_preferences(user: CurrentUser, site: SiteDep):
+    """The caller's preferred message channel and digest choice, and which work apps know them."""
+    return prefs.preferences(site, user.login)
+
+
+@router.patch("/preferences", response_model=PreferencesPublic, responses={422: ERRORS[422]})
+def change_preferences(body: PreferencesIn, user: CurrentUser, site: SiteDep):
+    """Change the preferred channel (`inapp`, `mail`, `dingtalk`, `wecom`, or null for every channel) and/or the
+    daily digest; only the fields sent change; audited. A person without a DingTalk or WeCom user id who prefers
+    it gets the messages in their unit's channel, and the outbox row says so."""
+    sent = body.model_fields_set
+    kw = {}
+    if "channel" in sent:
+        kw["channel"] = body.channel
+    if "digest" in sent and body.digest is not None:
+        kw["digest"] = body.digest
+    return prefs.set_preferences(site, user.login, **kw)

@@ -51,3 +51,25 @@ class PasswordChange(BaseModel):
 
 class PasswordChanged(BaseModel):
     changed: bool
+
+
+Channel = Literal["inapp", "mail", "dingtalk", "wecom"]
+
+
+class PreferencesIn(BaseModel):
+    """Only the fields sent change; `channel: null` means every channel the person has."""
+
+    model_config = {"extra": "forbid"}
+    channel: Channel | None = Field(None, description="preferred channel: inapp (in-app only), mail, dingtalk (work "
+                                    "notification), wecom (application message); null: every channel")
+    digest: bool | None = Field(None, description="one daily digest of reminders, due notices and chases "
+                                "instead of a message each")
+
+
+class PreferencesPublic(BaseModel):
+    channel: Channel | None
+    digest: bool
+    dingtalk: bool = Field(description="the person has a DingTalk user id")
+    wecom: bool = Field(description="the person has a WeCom user id")
+    mail: bool = Field(description="the person has a mail address among their channels")
+    choices: list[str]

@@ -88,9 +88,17 @@ def notifications(site: Site, *, login: str, unread_only: bool = False, lang: st
 
 
 def note_view(r: Any, lang: str) -> dict:
+    """A notification in the reader's language; its last line, the link (engine.runtime.messages.link_lines), is
+    given apart as `link`."""
     en = lang.startswith("en")
+    body = (r.body_en or r.body) if en else r.body
+    text, _, last = body.rpartition("\n")
+    link = None
+    for prefix in ("办理链接：", "Open: "):
+        if text and last.startswith(prefix):
+            body, link = text, last[len(prefix):]
     return {"id": r.id, "kind": r.kind, "title": (r.title_en or r.title) if en else r.title,
-            "body": (r.body_en or r.body) if en else r.body, "instance_id": r.instance_id, "task_id": r.task_id,
+            "body": body, "link": link, "instance_id": r.instance_id, "task_id": r.task_id,
             "created_at": r.created_at, "read_at": r.read_at, "read": r.read_at is not None}
 
 

@@ -17,7 +17,8 @@ from engine.core.model import (
     ArmTimer, Call, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask,
 )
 from engine.core.states import Conflict, ItemState, OPEN_TASK_STATES
-from engine.runtime.messages import digested, render
+from engine.runtime import links
+from engine.runtime.messages import digested, link_lines, render
 from engine.store import audit, inbox, items as item_store, proxies as proxy_store, timers as timer_store
 from engine.store.db import Connection
 
@@ -42,6 +43,7 @@ class Writes:
         self.entries: list[dict] = []
         self.notes: list[dict] = []
         self.outbox: list[dict] = []
+        self.links: list[dict] = []  # one-tap link rows (engine.runtime.links)
         self.timers: list[dict] = []
         self.tasks: dict[int, dict] = defaultdict(dict)  # unversioned touches, merged per row
         self.items: dict[int, dict] = defaultdict(dict)
@@ -49,7 +51,7 @@ class Writes:
         self.told: list[str] = []  # the people notified, in order (repeats possible)
 
     def merge(self, other: "Writes") -> None:
-        for name in ("events", "entries", "notes", "outbox", "timers", "told"):
+        for name in ("events", "entries", "notes", "outbox", "links", "timers", "told"):
             getattr(self, name).extend(getattr(other, name))
         for mine, theirs in ((self.tasks, other.tasks), (self.items, other.items)):
             for rid, ch in theirs.items():
@@ -61,10 +63,12 @@ class Writes:
         for login, lines in self.digest.items():
             t_zh, b_zh, t_en, b_en = render("digest", {"count": len(lines), "lines": [x for x, _ in lines],
                                                        "lines_en": [y for _, y in lines]}, site.cal.tz)
-            self.notes.append(_note(login, None, None, "digest", (t_zh, b_zh, t_en, b_en), now))
-            self.outbox += [_out(login, ch, (t_zh, b_zh, t_en, b_en), now) for ch in site.channels_of(login)]
+            text = (t_zh, b_zh, t_en, b_en)
+            url = links.url_of("/tasks")
+            self.notes.append(_note(login, None, None, "digest", _with_link(text, url or "/tasks"), now))
+            self.outbox += [_out(login, ch, text, now, url, note) for ch, note in site.routes_of(login)]
         item_store.insert_entries(conn=conn, rows=self.entries)
-        inbox.add(conn=conn, notes=self.notes, outbox=self.outbox)
+        inbox.add(conn=conn, notes=self.notes, outbox=self.outbox, links=self.links)
         timer_store.insert(conn=conn, rows=self.timers)
         item_store.touch(conn=conn, table="task", changes=self.tasks)
         item_store.touch(conn=conn, table="item", changes=self.items)
@@ -204,15 +208,31 @@ def notice(site: Any, conn: Connection, item: ItemSnap, n: Notify, now: datetime
     if not logins:
         return []
     serial = item_store.serial_of(conn=conn, item=item)
-    text = render(n.template, {"item": item.title, "serial": serial, **n.params}, site.cal.tz)
     task_id = n.task_id or refs.get(n.task_ref or "")
+    params = {"item": item.title, "serial": serial, **n.params}
+    task = next((t for t in item.tasks if t.id == task_id), None) if task_id else None
+    if task is not None and "due_at" not in params and "due" not in params:
+        params["due_at"] = task.due_at  # a chase says by when
+    text = render(n.template, params, site.cal.tz, now)
     for p in logins:
         if p in w.digest_people and digested(n.template):
             w.digest[p].append((f"{serial}《{item.title}》{text[1]}", f"{serial} {text[3]}"))
             continue
-        w.notes.append(_note(p, item.id, task_id, n.template, text, now))
-        w.outbox += [_out(p, ch, text, now) for ch in site.channels_of(p)]
+        if task_id and n.template in links.LINK_ACTIONS:  # a one-tap link for this recipient
+            token, row = links.issue(person=p, item_id=item.id, task_id=task_id, kind=n.template, now=now)
+            w.links.append(row)
+            path = f"/go/{token}"
+        else:
+            path = f"/items/{item.id}"
+        url = links.url_of(path)
+        w.notes.append(_note(p, item.id, task_id, n.template, _with_link(text, url or path), now))
+        w.outbox += [_out(p, ch, text, now, url, note) for ch, note in site.routes_of(p)]
     return logins
+
+
+def _with_link(text: tuple[str, str, str, str], url: str) -> tuple[str, str, str, str]:
+    zh, en = link_lines(url)
+    return text[0], f"{text[1]}\n{zh}", text[2], f"{text[3]}\n{en}"
 
 
 def _note(person: str, item_id: int | None, task_id: int | None, kind: str, text: tuple[str, str, str, str],
@@ -222,10 +242,13 @@ def _note(person: str, item_id: int | None, task_id: int | None, kind: str, text
             "body": b_zh, "title_en": t_en, "body_en": b_en, "created_at": now}
 
 
-def _out(person: str, channel: str, text: tuple[str, str, str, str], now: datetime) -> dict:
+def _out(person: str, channel: str, text: tuple[str, str, str, str], now: datetime, url: str | None = None,
+         note: str | None = None) -> dict:
+    """An outbox row: both languages, then the link (when DUBAN_BASE_URL is set) as the last line."""
     t_zh, b_zh, t_en, b_en = text
-    return {"person": person, "channel": channel, "title": f"{t_zh} {t_en}", "body": f"{b_zh}\n{b_en}",
-            "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+    body = f"{b_zh}\n{b_en}" + (f"\n{url}" if url else "")
+    return {"person": person, "channel": channel, "title": f"{t_zh} {t_en}", "body": body, "link": url,
+            "note": note, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
 
 
 def _timer_row(a: ArmTimer, item_id: int) -> dict:

@@ -1,7 +1,9 @@
-"""Notification texts from sandboxed templates, in Chinese with English beside them."""
+"""Notification texts from sandboxed templates, in Chinese with English beside them; the one way a due date and the
+action asked for are put in words ("请于 2026年12月3日（星期四）前反馈进展" / "report progress by Thu 3 Dec 2026"), and
+the link line every message ends with."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -24,14 +26,14 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
                           "[Extension {{ 'approved' if approved else 'refused' }}] {{ item }}",
                           "{{ serial }} '{{ item }}': extension {{ 'approved, new due date ' ~ new_due if approved else 'refused: ' ~ comment }}"),
     "instruction": ("【领导批示】《{{ item }}》", "{{ leader }}批示：{{ text }}", "[Instruction] {{ item }}", "{{ leader }}: {{ text }}"),
-    "chase_manual": ("【催办】《{{ item }}》", "{{ by }}催办 {{ serial }}《{{ item }}》：{{ message }}",
-                     "[Chase] {{ item }}", "{{ by_en or by }} chases {{ serial }} '{{ item }}': {{ message }}"),
-    "remind": ("【提醒】《{{ item }}》", "{{ serial }}《{{ item }}》将于 {{ due }} 到期，请抓紧办理。",
-               "[Reminder] {{ item }}", "{{ serial }} '{{ item }}' is due {{ due }}."),
+    "chase_manual": ("【催办】《{{ item }}》", "{{ by }}催办 {{ serial }}《{{ item }}》：{{ message }}{% if ask_zh %}\n{{ ask_zh }}。{% endif %}",
+                     "[Chase] {{ item }}", "{{ by_en or by }} chases {{ serial }} '{{ item }}': {{ message }}{% if ask_en %}\nPlease {{ ask_en }}.{% endif %}"),
+    "remind": ("【提醒】《{{ item }}》", "{{ serial }}《{{ item }}》将于 {{ due_zh or due }} 到期，请抓紧办理。",
+               "[Reminder] {{ item }}", "{{ serial }} '{{ item }}' is due {{ due_en or due }}."),
     "due": ("【到期】《{{ item }}》", "{{ serial }}《{{ item }}》今日到期（{{ due }}），请及时办结或申请延期。",
             "[Due today] {{ item }}", "{{ serial }} '{{ item }}' is due now ({{ due }}): complete it or ask for more time."),
-    "chase": ("【催办】《{{ item }}》", "【催办】《{{ item }}》已超期 {{ overdue }} 个工作日，请于今日反馈办理进展。",
-              "[Chase] {{ item }}", "[Chase] '{{ item }}' is {{ overdue }} working day(s) overdue: report progress today."),
+    "chase": ("【催办】《{{ item }}》", "【催办】《{{ item }}》已超期 {{ overdue }} 个工作日{% if due_zh %}（办理时限 {{ due_zh }}）{% endif %}，{{ ask_zh or '请于今日反馈办理进展' }}。",
+              "[Chase] {{ item }}", "[Chase] '{{ item }}' is {{ overdue }} working day(s) overdue{% if due_en %} (due {{ due_en }}){% endif %}: please {{ ask_en or 'report progress today' }}."),
     "escalate": ("【{{ '黄牌' if card == 'yellow' else '红牌' }}督办】《{{ item }}》",
                  "{{ serial }}《{{ item }}》（{{ holder }}）已超期 {{ overdue }} 个工作日，亮{{ '黄牌' if card == 'yellow' else '红牌' }}，请督促办理。",
                  "[{{ card|capitalize }} card] {{ item }}",
@@ -68,15 +70,61 @@ def _compiled(kind: str) -> Any:
     return _env.from_string(SEP.join(TEMPLATES[kind]))
 
 
+WEEKDAYS_ZH = "一二三四五六日"
+# what a message asks its recipient to do, by its kind: (action, 中文, English)
+ASKS: dict[str, tuple[str, str, str]] = {"chase": ("progress", "反馈进展", "report progress"),
+                                         "chase_manual": ("progress", "反馈进展", "report progress")}
+
+
+def due_in_words(when: datetime, tz: Any, *, with_time: bool = True) -> tuple[str, str]:
+    """A due time as the office says it: ("2026年12月3日（星期四）", "Thu 3 Dec 2026"); a due time at local midnight is
+    the end of the day before; any other time than the end of a day is said too ("17:30")."""
+    d = when.astimezone(tz)
+    if (d.hour, d.minute, d.second) == (0, 0, 0):
+        d = d - timedelta(seconds=1)
+    zh = f"{d.year}年{d.month}月{d.day}日（星期{WEEKDAYS_ZH[d.weekday()]}）"
+    en = f"{d:%a} {d.day} {d:%b} {d.year}"
+    if with_time and (d.hour, d.minute) not in ((23, 59), (0, 0)):
+        zh, en = f"{zh}{d:%H:%M}", f"{en} {d:%H:%M}"
+    return zh, en
+
+
+def ask(kind: str, by: datetime | None, tz: Any, *, with_time: bool = True) -> tuple[str, str]:
+    """The action a message of `kind` asks for and by when: ("请于 2026年12月3日（星期四）前反馈进展",
+    "report progress by Thu 3 Dec 2026"); ("", "") when the kind asks for nothing."""
+    if kind not in ASKS:
+        return "", ""
+    _, verb_zh, verb_en = ASKS[kind]
+    if by is None:
+        return f"请尽快{verb_zh}", f"{verb_en} soon"
+    zh, en = due_in_words(by, tz, with_time=with_time)
+    return f"请于 {zh}前{verb_zh}", f"{verb_en} by {en}"
+
+
+def link_lines(url: str) -> tuple[str, str]:
+    """The last line of a message: where to open its item or task."""
+    return f"办理链接：{url}", f"Open: {url}"
+
+
 def fmt(value: Any, tz: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     return value
 
 
-def render(kind: str, params: dict[str, Any], tz: Any) -> tuple[str, str, str, str]:
-    """(title_zh, body_zh, title_en, body_en) for a message kind."""
-    p = {k: fmt(v, tz) for k, v in params.items()}
+def render(kind: str, params: dict[str, Any], tz: Any, now: datetime | None = None) -> tuple[str, str, str, str]:
+    """(title_zh, body_zh, title_en, body_en) for a message kind. A `due_at` time is also given in words (due_zh,
+    due_en), and a message that asks for an action says it with its date (ask_zh, ask_en: by the due time, or by
+    `now` when that has passed)."""
+    due = params.get("due_at") or params.get("due")
+    due = due if isinstance(due, datetime) else None
+    words: dict[str, str] = {}
+    if due is not None:
+        words["due_zh"], words["due_en"] = due_in_words(due, tz)
+    if kind in ASKS:
+        late = due is not None and now is not None and due < now
+        words["ask_zh"], words["ask_en"] = ask(kind, now if late else due, tz, with_time=not late)
+    p = {k: fmt(v, tz) for k, v in params.items()} | words
     if "due_at" in p and "due" not in p:
         p["due"] = p["due_at"]
     t = _compiled(kind)

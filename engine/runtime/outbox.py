@@ -9,6 +9,9 @@ DingTalk, WeCom bot and Feishu answer HTTP 200 with an error code in the JSON bo
 message, which Apprise counts as success; for those three schemes we post the same payload ourselves
 with httpx and require the code to be 0. The setting DUBAN_BOT_BASE_URL (e.g. http://127.0.0.1:8080)
 replaces their host, keeping the path: it exists for tests and for private deployments behind a relay.
+
+Personal work-app channels (`dingtalk-user://USERID`, `wecom-user://USERID`, chosen by engine.runtime.delivery) go
+through engine.runtime.workapps with the row's link as the card's button.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ import httpx
 
 from engine.clock import SystemClock
 from engine.core.states import Conflict, NotFound
+from engine.runtime import workapps
+from engine.runtime.delivery import workapp_of
 from engine.runtime.site import Site
 from engine.settings import settings
 from engine.store import db, outbox as outbox_store
@@ -57,15 +62,16 @@ class DispatchResult:
 # ------------------------------------------------------------------ dispatch
 def dispatch(site: Site, *, limit: int = 100, send: Sender | None = None) -> DispatchResult:
     """Claim up to `limit` due rows, send each outside any transaction, record each result."""
-    if send is None:  # bots check signatures against the real time: never the site's (drill) clock
-        send = send_apprise
     result = DispatchResult()
     rows, lease = _claim(site, limit)
     for row in rows:
         try:
-            send(row.channel, row.title, row.body)
+            if send is not None:
+                send(row.channel, row.title, row.body)
+            else:  # bots check signatures against the real time: never the site's (drill) clock
+                deliver(row.channel, row.title, row.body, row.link)
             error = None
-        except DeliveryError as e:
+        except (DeliveryError, workapps.WorkAppError) as e:
             error = str(e)
         except Exception as e:  # noqa: BLE001 - one bad message must not stop the rest
             error = _scrub(f"{type(e).__name__}: {e}", row.channel)
@@ -119,6 +125,14 @@ def retry_dead(site: Site, outbox_id: int) -> None:
 
 
 # ------------------------------------------------------------------ senders
+def deliver(channel: str, title: str, body: str, link: str | None = None) -> None:
+    """Send one outbox row: a personal work-app message, or an Apprise channel."""
+    personal = workapp_of(channel)
+    if personal is not None:
+        return workapps.send(personal[0], personal[1], title, body, link)
+    return send_apprise(channel, title, body)
+
+
 def send_apprise(url: str, title: str, body: str, *, now: datetime | None = None) -> None:
     """Send one message to one channel URL; raise DeliveryError (secrets masked) on any failure."""
     plugin = apprise.Apprise.instantiate(url)

@@ -20,6 +20,7 @@ from engine.parser.loader import definitions_dir
 from engine.settings import settings as env_settings
 from engine.runtime import apply as applying, commands
 from engine.runtime.commands import ActResult
+from engine.runtime.delivery import Reach, routes
 from engine.runtime.plugins import DEFAULT as DEFAULT_PLUGINS, Plugins
 from engine.store import calendar as calendar_store, db, definitions as definition_store, inbox, org as org_store
 from engine.store.db import Connection, Engine
@@ -41,7 +42,7 @@ class Site:
         self._latest: dict[str, int] = {}
         self._org: Org | None = None
         self._cal: WorkCalendar | None = None
-        self._emails: dict[str, list[str]] = {}
+        self._reach: dict[str, Reach] = {}
         # replicas see another replica's organisation, calendar and definition changes within this many seconds
         self.cache_seconds = env_settings().cache_seconds
         self._loaded_at = monotonic()
@@ -76,8 +77,9 @@ class Site:
             with db.read(self.eng) as conn:
                 stamp = org_store.stamp(conn=conn)
                 org = org_store.load_org(conn=conn)
-                self._emails = inbox.channels_by_login(conn=conn)
+                reach = {k: Reach(**v) for k, v in inbox.reach_by_login(conn=conn).items()}
                 self._password_due = org_store.password_change_due(conn=conn)
+            self._reach = reach
             self._org, self._org_stamp, self._org_checked_at = org, stamp, monotonic()
         return org
 
@@ -153,9 +155,21 @@ class Site:
         return Actor(login, p.unit, p.roles)
 
     def channels_of(self, login: str) -> list[str]:
-        """A person's notification channels (Apprise URLs)."""
+        """A person's own notification channels (Apprise URLs)."""
         self.org  # loads the channels with the organisation
-        return self._emails.get(login, [])
+        reach = self._reach.get(login)
+        return list(reach.channels) if reach else []
+
+    def routes_of(self, login: str) -> list[tuple[str, str | None]]:
+        """Where a message to this person goes, (channel, note), by their preference (engine.runtime.delivery)."""
+        self.org
+        reach = self._reach.get(login)
+        if reach is None:
+            return []
+        env = env_settings()
+        ready = {app for app, ok in (("dingtalk", env.dingtalk_app_key and env.dingtalk_app_secret and env.dingtalk_agent_id),
+                                     ("wecom", env.wecom_corp_id and env.wecom_corp_secret and env.wecom_agent_id)) if ok}
+        return routes(reach, ready=ready)
 
     # ------------------------------------------------------------ commands and effects (see commands, apply)
     def start(self, definition: str, subject: dict, initiator: str) -> int:

@@ -41,11 +41,17 @@ def save_org(*, conn: Connection, data: dict, password_hash: str | None = None,
     for cid, c in (data.get("categories") or {}).items():
         _upsert(conn, RoleCategory.__table__, {"id": cid, "name_zh": c["zh"], "name_en": c["en"]}, ["id"])
     for uid, u in (data.get("units") or {}).items():
-        _upsert(conn, Unit.__table__, {"id": uid, "name_zh": u["zh"], "name_en": u["en"]}, ["id"])
+        unit = {"id": uid, "name_zh": u["zh"], "name_en": u["en"]}
+        if u.get("channels"):
+            unit["channels"] = list(u["channels"])
+        _upsert(conn, Unit.__table__, unit, ["id"])
     for p in data.get("people") or []:
         row = {"login": p["login"], "name_zh": p["name"], "name_en": p.get("name_en", ""), "unit_id": p["unit"],
                "roles": ",".join(p.get("roles") or ["staff"]), "category": p.get("category"),
                "channels": p.get("channels") or [], "digest": bool(p.get("digest", False)), "active": True}
+        for key in ("dingtalk_userid", "wecom_userid"):
+            if p.get(key):
+                row[key] = str(p[key])
         if password_hash:
             row["password_hash"] = password_hash
         elif p["login"] in person_hashes:

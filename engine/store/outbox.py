@@ -15,11 +15,11 @@ T_OUT = Outbox.__table__
 
 def claim_due(*, conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[Any]:
     """Mark up to `limit` due rows 'sending' until `lease_until` and return them (id, channel, title, body,
-    attempts). A 'sending' row past its lease belongs to a crashed dispatcher and is due again. On PostgreSQL rows
+    attempts, link). A 'sending' row past its lease belongs to a crashed dispatcher and is due again. On PostgreSQL rows
     locked by another dispatcher are skipped; on SQLite the write transaction (BEGIN IMMEDIATE) serialises."""
     c = T_OUT.c
     rows = conn.execute(
-        sa.select(c.id, c.channel, c.title, c.body, c.attempts)
+        sa.select(c.id, c.channel, c.title, c.body, c.attempts, c.link)
         .where(c.state.in_(("pending", "failed", "sending")), c.next_attempt_at <= now).order_by(c.id).limit(limit)
         .with_for_update(skip_locked=True)).all()
     if rows:

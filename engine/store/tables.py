@@ -50,6 +50,7 @@ class Unit(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     name_zh: str
     name_en: str
+    channels: Optional[list] = Field(default=None, sa_type=sa.JSON)  # the unit's group bots (Apprise URLs)
 
 
 class RoleCategory(SQLModel, table=True):
@@ -77,6 +78,7 @@ class Person(SQLModel, table=True):
     wecom_userid: Optional[str] = Field(default=None, max_length=64)
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     password_changed_at: Optional[datetime] = ts()
+    prefer: Optional[str] = Field(default=None, max_length=16)  # inapp mail dingtalk wecom (None: every channel)
 
 
 class DefinitionRow(SQLModel, table=True):
@@ -239,6 +241,8 @@ class Outbox(SQLModel, table=True):
     last_error: Optional[str] = Field(default=None, sa_type=sa.Text)
     created_at: datetime = ts(nullable=False)
     sent_at: Optional[datetime] = ts()
+    link: Optional[str] = Field(default=None, sa_type=sa.Text)  # the item's or the one-tap link, for a button
+    note: Optional[str] = Field(default=None, sa_type=sa.Text)  # why this channel (e.g. a fallback to the unit's)
 
 
 class CalendarOverride(SQLModel, table=True):
@@ -467,3 +471,20 @@ class ServerLease(SQLModel, table=True):
     address: str = Field(max_length=255)  # what it listens on, e.g. http://127.0.0.1:8000
     started_at: datetime = ts(nullable=False)
     heartbeat_at: datetime = ts(nullable=False)
+
+
+class ActionLink(SQLModel, table=True):
+    """A one-tap link (`/go/{token}`) sent to one recipient for one task: the random token is stored only as its
+    hash, with the suggested action and the expiry; opening it once uses it up."""
+
+    __tablename__ = "action_link"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    person: str = Field(max_length=64, index=True)
+    instance_id: int
+    task_id: Optional[int] = None
+    action: str = Field(max_length=32)  # accept, progress, read
+    kind: str = Field(max_length=32)  # the message's kind (task_new, chase, ...)
+    created_at: datetime = ts(nullable=False)
+    expires_at: datetime = ts(nullable=False)
+    used_at: Optional[datetime] = ts()
+    used_by: Optional[str] = Field(default=None, max_length=64)

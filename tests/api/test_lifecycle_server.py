@@ -100,6 +100,7 @@ def test_a_directive_from_issue_to_close_over_http(server):
 def test_duban_serve_demo_starts_a_working_server(tmp_path):
     port = free_port()
     env = {**os.environ, "DUBAN_DEMO_PASSWORD": "drill-pass-1", "DUBAN_ACCESS_LOG": "0", "PYTHONUNBUFFERED": "1"}
+    env.pop("DUBAN_BASE_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "serve", "--demo", "--no-scheduler", "--port", str(port),
          "--db", f"sqlite:///{tmp_path / 'demo.db'}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -130,3 +131,4 @@ def test_duban_serve_demo_starts_a_working_server(tmp_path):
     assert "drill-pass-1" in out and "DEMO MODE" in out
     assert "demo sign-ins" in out and all(f"  {login} " in out for login in ("leader", "clerk", "finance.staff1"))
     assert "timers: off (--no-scheduler)" in out
+    assert "DUBAN_BASE_URL 未设置" in out and "DUBAN_BASE_URL is not set" in out  # messages would carry no link

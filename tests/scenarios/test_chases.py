@@ -47,7 +47,9 @@ def test_a_directive_due_before_the_spring_festival_is_chased_across_the_break(o
     v = office.view(item)
     assert v["card"] == "red"
     assert [t for t in v["tasks"] if t["step"] == "handle"][0]["chase_count"] == 5
-    assert "【催办】《落实安全生产大检查》已超期 2 个工作日，请于今日反馈办理进展。" in notes(site, "finance.head")
+    # the chase says what to do and by when, in words, and ends with its one-tap link
+    said = "【催办】《落实安全生产大检查》已超期 2 个工作日（办理时限 2026年2月13日（星期五）18:00），请于 2026年2月24日（星期二）前反馈进展。"
+    assert any(n.startswith(said + "\n办理链接：/go/") for n in notes(site, "finance.head"))
     assert lead in v["assignment"]["lead"].values()
 
 
@@ -95,7 +97,7 @@ def test_manual_chase_has_a_minimum_interval(office, site, clock):
     assert "2026-03-03 18:00 后可再次催办" in refused.value.zh
     clock.set(at("2026-03-03 18:01"))
     office.do("clerk", item, "handle", "chase", on="finance", message="再次催办")
-    assert notes(site, "finance.head")[-1].endswith("再次催办")
+    assert notes(site, "finance.head")[-1].split("\n")[0].endswith("再次催办")
 
 
 def test_digest_mode_sends_one_message_listing_every_due_item(office, site, clock):
