@@ -50,7 +50,8 @@ def test_a_holder_on_a_digest_gets_the_chase_and_the_card_together(office, site,
     sweep(site)
     new = inbox(site, "finance.head")[before:]
     assert [kind for kind, _ in new] == ["digest"]
-    assert "已超期 3 个工作日，请于今日反馈办理进展" in new[0][1] and "亮黄牌" in new[0][1]
+    assert "已超期 3 个工作日" in new[0][1] and "请于 2026年3月25日（星期三）前反馈进展" in new[0][1]
+    assert "亮黄牌" in new[0][1]
 
 
 def test_someone_without_a_digest_still_gets_each_card_at_once(office, site, clock):
