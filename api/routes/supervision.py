@@ -72,6 +72,11 @@ class UnitLine(BaseModel):
     on_time: int
     late: int
     rate: float | None
+    received: int
+    closed: int
+    chases: int
+    yellow: int
+    red: int
 
 
 class ItemLine(BaseModel):
@@ -105,6 +110,7 @@ class WeekLine(BaseModel):
 class SummaryPublic(BaseModel):
     now: datetime
     counts: dict[str, int]
+    totals: dict[str, float | int | None]
     by_unit: list[UnitLine]
     cards: list[CardLine]
     upcoming: list[UpcomingLine]
