@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from engine.core import dsl
-from engine.core.org import Holder
 from engine.core.states import Conflict, is_overdue, overdue_days
 from engine.reads import items as queries
 from engine.reads.supervision import CARD_LABELS, co_of, lead_of, source_of
@@ -94,7 +93,7 @@ def chase_slip(site: Site, *, task_id: int, login: str, lang: str = "zh") -> dic
     if not is_overdue(task.state, task.due_at, now):
         raise Conflict("这项工作没有超期，不出催办单", "this task is not overdue: no chase slip",
                        {"task": task_id})
-    holder = site.org.holder_name(Holder(person=task.person, unit=task.unit, role=task.role), lang)
+    holder = site.org.holder_name(task.holder, lang)
     card = CARD_LABELS[task.card.value][1 if lang.startswith("en") else 0]
     return {
         "lang": lang, "serial": v["serial"], "title": v["title"], "holder": holder, "lead": lead_of(site, row, lang),
