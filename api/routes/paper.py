@@ -76,13 +76,13 @@ def _model(site: Site, user: CurrentUser, b: BulletinFilters, lang: str) -> dict
     return bulletin.build(site, login=user.login, filters=b.filters, kind=b.kind, lang=lang)
 
 
-def _file(content: bytes, media_type: str, name: str, ascii_name: str) -> Response:
+def attachment(content: bytes, media_type: str, name: str, ascii_name: str) -> Response:
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
         "Cache-Control": "no-store"})
 
 
-def _names(b: dict, ext: str) -> tuple[str, str]:
+def file_names(b: dict, ext: str) -> tuple[str, str]:
     return f"{b['heading']}.{ext}", f"duban-bulletin-{b['since']}-{b['until']}.{ext}"
 
 
@@ -93,7 +93,7 @@ def bulletin_as_docx(user: CurrentUser, site: SiteDep, lang: LangDep, b: Bulleti
     director, clerks): headline figures against the previous period, a table per unit, carded items, items closed
     in the period, a weekly chart, and a closing paragraph of facts."""
     m = _model(site, user, b, lang)
-    return _file(bulletin_docx(m), DOCX, *_names(m, "docx"))
+    return attachment(bulletin_docx(m), DOCX, *file_names(m, "docx"))
 
 
 @router.get("/supervision/bulletin.pdf", response_class=Response,
@@ -101,7 +101,7 @@ def bulletin_as_docx(user: CurrentUser, site: SiteDep, lang: LangDep, b: Bulleti
 def bulletin_as_pdf(user: CurrentUser, site: SiteDep, lang: LangDep, b: BulletinDep):
     """督查通报 as an A4 PDF with the Chinese font embedded (the same content as the DOCX)."""
     m = _model(site, user, b, lang)
-    return _file(bulletin_pdf(m), PDF, *_names(m, "pdf"))
+    return attachment(bulletin_pdf(m), PDF, *file_names(m, "pdf"))
 
 
 @router.get("/supervision/bulletins", response_model=list[SentBulletinPublic], responses={403: ERRORS[403]})
@@ -131,7 +131,7 @@ def _sent(site: Site, user: CurrentUser, bulletin_id: int, lang: str) -> dict:
 def sent_bulletin_docx(bulletin_id: BulletinId, user: CurrentUser, site: SiteDep, lang: LangDep):
     """A sent bulletin as Word, rendered again from what was stored when it was sent."""
     m = _sent(site, user, bulletin_id, lang)
-    return _file(bulletin_docx(m), DOCX, *_names(m, "docx"))
+    return attachment(bulletin_docx(m), DOCX, *file_names(m, "docx"))
 
 
 @router.get("/supervision/bulletins/{bulletin_id}.pdf", response_class=Response,
@@ -139,7 +139,7 @@ def sent_bulletin_docx(bulletin_id: BulletinId, user: CurrentUser, site: SiteDep
 def sent_bulletin_pdf(bulletin_id: BulletinId, user: CurrentUser, site: SiteDep, lang: LangDep):
     """A sent bulletin as PDF, rendered again from what was stored when it was sent."""
     m = _sent(site, user, bulletin_id, lang)
-    return _file(bulletin_pdf(m), PDF, *_names(m, "pdf"))
+    return attachment(bulletin_pdf(m), PDF, *file_names(m, "pdf"))
 
 
 @router.get("/instances/{item_id}/notice.pdf", response_class=Response,
@@ -148,7 +148,7 @@ def notice_slip(item_id: ItemId, user: CurrentUser, site: SiteDep, lang: LangDep
     """督办通知单 of an item, for whoever may see it: serial, title, instruction, leader, lead and co-units, the due
     date in words and in working days, the chase rules of its definition, a signature line."""
     n = slips.notice(site, item_id=item_id, login=user.login, lang=lang)
-    return _file(notice_pdf(n), PDF, f"{'Notice' if lang == 'en' else '督办通知单'} {n['serial']}.pdf",
+    return attachment(notice_pdf(n), PDF, f"{'Notice' if lang == 'en' else '督办通知单'} {n['serial']}.pdf",
                  f"duban-notice-{item_id}.pdf")
 
 
@@ -158,5 +158,5 @@ def chase_slip(task_id: TaskId, user: CurrentUser, site: SiteDep, lang: LangDep)
     """催办单 of an overdue task (409 when it is not overdue), for whoever may see its item: working days overdue,
     chases so far, the card, lines for the reply."""
     c = slips.chase_slip(site, task_id=task_id, login=user.login, lang=lang)
-    return _file(chase_slip_pdf(c), PDF, f"{'Chase slip' if lang == 'en' else '催办单'} {c['serial']}.pdf",
+    return attachment(chase_slip_pdf(c), PDF, f"{'Chase slip' if lang == 'en' else '催办单'} {c['serial']}.pdf",
                  f"duban-chase-slip-{task_id}.pdf")
