@@ -19,5 +19,5 @@ def test_without_apt_it_names_what_is_missing_and_goes_on(tmp_path):
                          text=True, timeout=30)
     assert run.returncode == 0, run.stderr
     assert "missing from the system:" in run.stderr and "fonts-wqy-zenhei" in run.stderr
-    assert "apt-get install --no-install-recommends chromium fonts-wqy-zenhei" in run.stderr
+    assert "apt-get install --no-install-recommends chromium fonts-wqy-zenhei poppler-utils" in run.stderr
     assert "installing" not in run.stdout

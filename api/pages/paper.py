@@ -7,8 +7,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from api.deps import ItemId, TaskId
-from api.documents.docx import bulletin_docx
-from api.documents.pdf import bulletin_pdf, chase_slip_pdf, notice_pdf
+from api.documents import docx as word_doc, pdf as pdf_doc  # modules: api.documents.pdf draws the pages' chart
 from api.pages.base import SiteDep, router
 from api.pages.session import page_lang, require_user
 from api.pages.supervise import read_filters
@@ -23,7 +22,7 @@ def notice(request: Request, site: SiteDep, item_id: ItemId) -> Response:
     user = require_user(request, site)
     lang = page_lang(request)
     n = slips.notice(site, item_id=item_id, login=user.login, lang=lang)
-    return attachment(notice_pdf(n), PDF, f"{'Notice' if lang == 'en' else '督办通知单'} {n['serial']}.pdf",
+    return attachment(pdf_doc.notice_pdf(n), PDF, f"{'Notice' if lang == 'en' else '督办通知单'} {n['serial']}.pdf",
                  f"duban-notice-{item_id}.pdf")
 
 
@@ -32,7 +31,7 @@ def chase_slip(request: Request, site: SiteDep, task_id: TaskId) -> Response:
     user = require_user(request, site)
     lang = page_lang(request)
     c = slips.chase_slip(site, task_id=task_id, login=user.login, lang=lang)
-    return attachment(chase_slip_pdf(c), PDF, f"{'Chase slip' if lang == 'en' else '催办单'} {c['serial']}.pdf",
+    return attachment(pdf_doc.chase_slip_pdf(c), PDF, f"{'Chase slip' if lang == 'en' else '催办单'} {c['serial']}.pdf",
                  f"duban-chase-slip-{task_id}.pdf")
 
 
@@ -47,10 +46,10 @@ def _bulletin(request: Request, site: SiteDep) -> dict:
 @router.get("/board/bulletin.docx")
 def bulletin_word(request: Request, site: SiteDep) -> Response:
     b = _bulletin(request, site)
-    return attachment(bulletin_docx(b), DOCX, *file_names(b, "docx"))
+    return attachment(word_doc.bulletin_docx(b), DOCX, *file_names(b, "docx"))
 
 
 @router.get("/board/bulletin.pdf")
 def bulletin_paper(request: Request, site: SiteDep) -> Response:
     b = _bulletin(request, site)
-    return attachment(bulletin_pdf(b), PDF, *file_names(b, "pdf"))
+    return attachment(pdf_doc.bulletin_pdf(b), PDF, *file_names(b, "pdf"))

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, ItemId, LangDep, SiteDep, TaskId
-from api.documents.docx import bulletin_docx
-from api.documents.pdf import bulletin_pdf, chase_slip_pdf, notice_pdf
+from api.documents import docx as word_doc, pdf as pdf_doc  # modules: api.documents.pdf draws the pages' chart
 from api.routes import ERRORS, PageNo, PerPage
 from api.routes.supervision import make_filters
 from engine.core import policy
@@ -93,7 +92,7 @@ def bulletin_as_docx(user: CurrentUser, site: SiteDep, lang: LangDep, b: Bulleti
     director, clerks): headline figures against the previous period, a table per unit, carded items, items closed
     in the period, a weekly chart, and a closing paragraph of facts."""
     m = _model(site, user, b, lang)
-    return attachment(bulletin_docx(m), DOCX, *file_names(m, "docx"))
+    return attachment(word_doc.bulletin_docx(m), DOCX, *file_names(m, "docx"))
 
 
 @router.get("/supervision/bulletin.pdf", response_class=Response,
@@ -101,7 +100,7 @@ def bulletin_as_docx(user: CurrentUser, site: SiteDep, lang: LangDep, b: Bulleti
 def bulletin_as_pdf(user: CurrentUser, site: SiteDep, lang: LangDep, b: BulletinDep):
     """督查通报 as an A4 PDF with the Chinese font embedded (the same content as the DOCX)."""
     m = _model(site, user, b, lang)
-    return attachment(bulletin_pdf(m), PDF, *file_names(m, "pdf"))
+    return attachment(pdf_doc.bulletin_pdf(m), PDF, *file_names(m, "pdf"))
 
 
 @router.get("/supervision/bulletins", response_model=list[SentBulletinPublic], responses={403: ERRORS[403]})
@@ -131,7 +130,7 @@ def _sent(site: Site, user: CurrentUser, bulletin_id: int, lang: str) -> dict:
 def sent_bulletin_docx(bulletin_id: BulletinId, user: CurrentUser, site: SiteDep, lang: LangDep):
     """A sent bulletin as Word, rendered again from what was stored when it was sent."""
     m = _sent(site, user, bulletin_id, lang)
-    return attachment(bulletin_docx(m), DOCX, *file_names(m, "docx"))
+    return attachment(word_doc.bulletin_docx(m), DOCX, *file_names(m, "docx"))
 
 
 @router.get("/supervision/bulletins/{bulletin_id}.pdf", response_class=Response,
@@ -139,7 +138,7 @@ def sent_bulletin_docx(bulletin_id: BulletinId, user: CurrentUser, site: SiteDep
 def sent_bulletin_pdf(bulletin_id: BulletinId, user: CurrentUser, site: SiteDep, lang: LangDep):
     """A sent bulletin as PDF, rendered again from what was stored when it was sent."""
     m = _sent(site, user, bulletin_id, lang)
-    return attachment(bulletin_pdf(m), PDF, *file_names(m, "pdf"))
+    return attachment(pdf_doc.bulletin_pdf(m), PDF, *file_names(m, "pdf"))
 
 
 @router.get("/instances/{item_id}/notice.pdf", response_class=Response,
@@ -148,7 +147,7 @@ def notice_slip(item_id: ItemId, user: CurrentUser, site: SiteDep, lang: LangDep
     """督办通知单 of an item, for whoever may see it: serial, title, instruction, leader, lead and co-units, the due
     date in words and in working days, the chase rules of its definition, a signature line."""
     n = slips.notice(site, item_id=item_id, login=user.login, lang=lang)
-    return attachment(notice_pdf(n), PDF, f"{'Notice' if lang == 'en' else '督办通知单'} {n['serial']}.pdf",
+    return attachment(pdf_doc.notice_pdf(n), PDF, f"{'Notice' if lang == 'en' else '督办通知单'} {n['serial']}.pdf",
                  f"duban-notice-{item_id}.pdf")
 
 
@@ -158,5 +157,5 @@ def chase_slip(task_id: TaskId, user: CurrentUser, site: SiteDep, lang: LangDep)
     """催办单 of an overdue task (409 when it is not overdue), for whoever may see its item: working days overdue,
     chases so far, the card, lines for the reply."""
     c = slips.chase_slip(site, task_id=task_id, login=user.login, lang=lang)
-    return attachment(chase_slip_pdf(c), PDF, f"{'Chase slip' if lang == 'en' else '催办单'} {c['serial']}.pdf",
+    return attachment(pdf_doc.chase_slip_pdf(c), PDF, f"{'Chase slip' if lang == 'en' else '催办单'} {c['serial']}.pdf",
                  f"duban-chase-slip-{task_id}.pdf")
