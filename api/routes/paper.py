@@ -8,12 +8,12 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, ItemId, LangDep, SiteDep, TaskId
 from api.documents import docx as word_doc, pdf as pdf_doc  # modules: api.documents.pdf draws the pages' chart
-from api.routes import ERRORS, PageNo, PerPage
+from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
 from api.routes.supervision import make_filters
 from engine.core import policy
 from engine.core.states import NotFound
@@ -103,12 +103,16 @@ def bulletin_as_pdf(user: CurrentUser, site: SiteDep, lang: LangDep, b: Bulletin
     return attachment(pdf_doc.bulletin_pdf(m), PDF, *file_names(m, "pdf"))
 
 
-@router.get("/supervision/bulletins", response_model=list[SentBulletinPublic], responses={403: ERRORS[403]})
-def sent_bulletins(user: CurrentUser, site: SiteDep, page: PageNo = 1, per_page: PerPage = 50):
-    """The bulletins the schedule sent (definitions/bulletin.yaml), newest first, with their download links."""
+@router.get("/supervision/bulletins", response_model=list[SentBulletinPublic],
+            responses={200: PAGED, 403: ERRORS[403]})
+def sent_bulletins(user: CurrentUser, site: SiteDep, request: Request, response: Response, page: PageNo = 1,
+                   per_page: PerPage = 50):
+    """The bulletins the schedule sent (definitions/bulletin.yaml), newest first, with their download links;
+    paged (`per_page` ≤ 200, default 50; `X-Total-Count` and `Link` headers)."""
     policy.require_supervisor(site.actor(user.login))
     with db.read(site.eng) as conn:
-        rows, _total = store.listing(conn=conn, limit=per_page, offset=(page - 1) * per_page)
+        rows, total = store.listing(conn=conn, limit=per_page, offset=(page - 1) * per_page)
+    set_page_headers(response, request, page=page, per_page=per_page, total=total)
     return [dict(r._mapping) | {"pdf": f"/api/v1/supervision/bulletins/{r.id}.pdf",
                                 "docx": f"/api/v1/supervision/bulletins/{r.id}.docx"} for r in rows]
 

@@ -102,7 +102,9 @@ def test_a_sent_bulletin_downloads_again_as_it_was(office, clock):
     clock.set(at("2026-03-06 16:00"))
     (bid,) = bulletins.send_due(office.site)
     api = signed_in(office.site)
-    listed = api.ok("GET", "/supervision/bulletins", "office")
+    r = api.get("/supervision/bulletins", "office")
+    assert r.headers["X-Total-Count"] == "1"
+    listed = r.json()
     assert [b["id"] for b in listed] == [bid] and listed[0]["pdf"] == f"/api/v1/supervision/bulletins/{bid}.pdf"
     before = Document(io.BytesIO(api.get(f"/supervision/bulletins/{bid}.docx", "leader").content))
     office.do("hr.head", item, "handle", "accept", on="hr")
