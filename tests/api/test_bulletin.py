@@ -91,7 +91,11 @@ def test_the_quarter_in_word_uses_words_own_styles(api, quarter):
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)  # A4 (Word keeps twips)
     footer = s.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and 'w:fldCharType="begin"' in footer
-    assert len(doc.inline_shapes) == 1  # the weekly chart (PNG)
+    assert len(doc.inline_shapes) == 1  # the weekly chart, a PNG drawn with the standard library
+    blip = doc.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip.embed
+    png = doc.part.related_parts[blip].blob
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png[12:16] == b"IHDR"
+    assert int.from_bytes(png[16:20], "big") == 24 + 48 * 12  # twelve weeks of columns
     closed = docx_tables(api.get("/supervision/bulletin.docx?period=quarter", "office").content)["编号 领导评价"]
     assert closed[0][-1] == "领导评价" and {row[-1] for row in closed[1:]} == {"未评价"}
     english = Document(io.BytesIO(api.get("/supervision/bulletin.docx?period=week&lang=en", "office",
