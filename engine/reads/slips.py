@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.core import dsl
+from engine.core.org import Holder
 from engine.core.states import Conflict, is_overdue, overdue_days
 from engine.reads import items as queries
 from engine.reads.supervision import CARD_LABELS, co_of, lead_of, source_of
@@ -35,7 +36,7 @@ def duration_words(d: dsl.Duration, lang: str) -> str:
     return f"{n} {en}" if lang.startswith("en") else f"{n}{zh}"
 
 
-def chase_rules(defn: dsl.Definition, lang: str) -> list[str]:
+def chase_rules(site: Site, defn: dsl.Definition, lang: str) -> list[str]:
     """The definition's chase steps in words: reminders, the notice at due, chases while overdue, the cards."""
     en = lang.startswith("en")
     out = []
@@ -54,13 +55,17 @@ def chase_rules(defn: dsl.Definition, lang: str) -> list[str]:
         for e in step.escalate:
             w = duration_words(e.after_overdue, lang)
             card = CARD_LABELS[e.card][1 if en else 0]
-            out.append(f"{w} overdue: a {card.lower()} card, reported to {e.to}." if en
-                       else f"超期{w}：亮{card}，报{_role_words(e.to)}。")
+            to = _target_words(site, e.to, lang)
+            out.append(f"{w} overdue: a {card.lower()} card, reported to {to}." if en else f"超期{w}：亮{card}，报{to}。")
     return out
 
 
-def _role_words(target: str) -> str:
-    return {"role:office_director": "办公室主任", "role:leader": "领导", "role:clerk": "督办员"}.get(target, target)
+def _target_words(site: Site, target: str, lang: str) -> str:
+    """role:leader, unit:hr or a login in the organisation's words."""
+    kind, _, name = target.partition(":")
+    if kind in ("role", "unit") and name:
+        return site.org.holder_name(Holder(**{kind: name}), lang)
+    return site.org.holder_name(Holder(person=target), lang)
 
 
 def notice(site: Site, *, item_id: int, login: str, lang: str = "zh") -> dict[str, Any]:
@@ -76,7 +81,7 @@ def notice(site: Site, *, item_id: int, login: str, lang: str = "zh") -> dict[st
         "leader": source_of(site, row, lang), "lead": lead_of(site, row, lang), "co": co_of(site, row, lang),
         "due": date_words(v["due_at"], site, lang),
         "working_days": site.cal.working_days_between(v["created_at"], v["due_at"]) if v["due_at"] else None,
-        "rules": chase_rules(defn, lang), "issued_on": date_words(now, site, lang),
+        "rules": chase_rules(site, defn, lang), "issued_on": date_words(now, site, lang),
         "definition": defn.title.en if lang.startswith("en") else defn.title.zh,
     }
 

@@ -51,7 +51,7 @@ def test_the_notice_slip_says_what_whom_by_when_and_how_it_is_chased(api, overdu
     english = pdf_text(api.get(f"/instances/{overdue_directive}/notice.pdf", "leader",
                                headers={"Accept-Language": "en"}).content, "notice-slip-en")
     assert "Supervision notice" in english and "Wednesday 4 March 2026" in english and "Finance" in english
-    assert "3 working day(s) overdue: a yellow card" in english
+    assert "3 working day(s) overdue: a yellow card, reported to" in english and "role:" not in english
 
 
 def test_the_notice_is_only_for_those_who_may_see_the_item(api, overdue_directive):
