@@ -1,5 +1,5 @@
 """`make test` first sees to what the tests need from the system (.ci/system-deps): chromium, a Chinese font, slapd,
-ldap-utils and openssl. As root with apt-get it installs what is missing (slapd unconfigured, its service kept from
+ldap-utils, openssl and poppler-utils. As root with apt-get it installs what is missing (slapd unconfigured, its service kept from
 starting); elsewhere it stops before the tests with one line per missing package and the command that installs it;
 DUBAN_SKIP_SYSTEM_DEPS=1 skips the check, saying what that costs.
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / ".ci" / "system-deps"
-PACKAGES = ("chromium", "fonts-wqy-zenhei", "slapd", "ldap-utils", "openssl")
+PACKAGES = ("chromium", "fonts-wqy-zenhei", "slapd", "ldap-utils", "openssl", "poppler-utils")
 
 
 def machine(tmp_path: Path, *, uid: int, apt: bool) -> tuple[dict, Path]:
@@ -40,6 +40,7 @@ for p in "$@"; do case "$p" in
   slapd) touch {root}/usr/sbin/slapd && chmod 755 {root}/usr/sbin/slapd ;;
   ldap-utils) mkdir -p {root}/usr/bin && touch {root}/usr/bin/ldapsearch && chmod 755 {root}/usr/bin/ldapsearch ;;
   openssl) mkdir -p {root}/usr/bin && touch {root}/usr/bin/openssl && chmod 755 {root}/usr/bin/openssl ;;
+  poppler-utils) mkdir -p {root}/usr/bin && touch {root}/usr/bin/pdftoppm && chmod 755 {root}/usr/bin/pdftoppm ;;
   fonts-wqy-zenhei) touch {tmp_path}/font-installed ;;
 esac; done
 ''')
@@ -78,11 +79,11 @@ def test_as_root_it_installs_what_is_missing_with_slapd_unconfigured_and_no_serv
     env, log = machine(tmp_path, uid=0, apt=True)
     result = run(env)
     assert result.returncode == 0, result.stderr
-    assert "installing what the tests need from the system: chromium fonts-wqy-zenhei slapd ldap-utils openssl" in result.stdout
+    assert "installing what the tests need from the system: chromium fonts-wqy-zenhei slapd ldap-utils openssl poppler-utils" in result.stdout
     calls = log.read_text().splitlines()
     assert calls[0] == "debconf slapd slapd/no_configuration boolean true"
     assert calls[1] == ("apt-get -q -y -o Dpkg::Use-Pty=0 install --no-install-recommends chromium fonts-wqy-zenhei "
-                        "slapd ldap-utils openssl DEBIAN_FRONTEND=noninteractive policy-rc.d=1")
+                        "slapd ldap-utils openssl poppler-utils DEBIAN_FRONTEND=noninteractive policy-rc.d=1")
     assert not (Path(env["SYSTEM_DEPS_ROOT"]) / "usr/sbin/policy-rc.d").exists()  # removed once apt-get is done
     assert run(env).returncode == 0 and len(log.read_text().splitlines()) == 2  # then a no-op
 
@@ -95,7 +96,7 @@ def test_an_existing_policy_rc_d_is_left_as_it_was(tmp_path):
     assert policy.read_text() == "#!/bin/sh\nexit 101\n"
 
 
-@pytest.mark.parametrize("package", ["slapd", "ldap-utils", "openssl"])
+@pytest.mark.parametrize("package", ["slapd", "ldap-utils", "openssl", "poppler-utils"])
 def test_when_apt_get_cannot_install_it_stops_naming_what_is_still_missing(tmp_path, package):
     env, log = machine(tmp_path, uid=0, apt=True)
     apt = Path(env["PATH"]) / "apt-get"  # an apt-get that installs everything but `package`

@@ -17,7 +17,9 @@ from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.base import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
-from api.routes.supervision import XLSX, csv_bytes, download, export_name, make_filters, xlsx_bytes
+from api.routes.supervision import (
+    XLSX, csv_bytes, download, export_name, exported_at, make_filters, xlsx_bytes,
+)
 from engine.reads import supervision
 from engine.runtime.site import Site
 from engine.core.states import ITEM_STATE_LABELS, DubanError
@@ -137,7 +139,7 @@ def ledger_xlsx(request: Request, site: SiteDep):
     user = require_user(request, site)
     lang = page_lang(request)
     rows = supervision.ledger(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
-    return download(xlsx_bytes(rows, lang), XLSX, export_name(site, "xlsx", lang))
+    return download(xlsx_bytes(rows, lang, exported=exported_at(site)), XLSX, export_name(site, "xlsx", lang))
 
 
 @router.get("/ledger.csv")

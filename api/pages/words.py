@@ -119,6 +119,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "apply_filters": ("筛选", "Filter"), "clear_filters": ("清除", "Clear"), "overdue_only": ("仅超期", "overdue only"),
     "not_overdue": ("未超期", "not overdue"), "period_all": ("全部期间", "any time"), "period_week": ("本周", "this week"),
     "period_month": ("本月", "this month"), "period_quarter": ("本季度", "this quarter"), "period_year": ("本年", "this year"),
+    "print_notice": ("打印督办通知单", "Print the notice (PDF)"), "chase_slip": ("催办单", "Chase slip"),
+    "bulletin_docx": ("督查通报（Word）", "Bulletin (Word)"), "bulletin_pdf": ("督查通报（PDF）", "Bulletin (PDF)"),
     "export_xlsx": ("导出 Excel", "Export Excel"), "export_csv": ("导出 CSV", "Export CSV"),
     "ledger_count": ("共 {n} 项", "{n} item(s)"), "no_items": ("没有符合条件的事项。", "No items match."),
     # appraisal

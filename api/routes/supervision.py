@@ -72,6 +72,11 @@ class UnitLine(BaseModel):
     on_time: int
     late: int
     rate: float | None
+    received: int
+    closed: int
+    chases: int
+    yellow: int
+    red: int
 
 
 class ItemLine(BaseModel):
@@ -105,6 +110,7 @@ class WeekLine(BaseModel):
 class SummaryPublic(BaseModel):
     now: datetime
     counts: dict[str, int]
+    totals: dict[str, float | int | None]
     by_unit: list[UnitLine]
     cards: list[CardLine]
     upcoming: list[UpcomingLine]
@@ -123,7 +129,7 @@ def summary(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep
 def ledger_xlsx(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep):
     """The ledger (督办台账) as an Excel workbook: one row per item, dates as dates, header frozen."""
     rows = supervision.ledger(site, login=user.login, filters=filters, lang=lang)
-    return download(xlsx_bytes(rows, lang), XLSX, export_name(site, "xlsx", lang))
+    return download(xlsx_bytes(rows, lang, exported=exported_at(site)), XLSX, export_name(site, "xlsx", lang))
 
 
 @router.get("/ledger.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
@@ -154,7 +160,14 @@ def _safe(value: object) -> object:
     return value
 
 
-def xlsx_bytes(rows: list[dict], lang: str = "zh") -> bytes:
+def exported_at(site: Site) -> str:
+    """The export time as the printed ledger's footer shows it (site time)."""
+    return site.clock.now().astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def xlsx_bytes(rows: list[dict], lang: str = "zh", *, exported: str = "") -> bytes:
+    """The ledger workbook; printed on A4 landscape, fit to the page's width, the header row on every page, the
+    page number and the export time in the footer."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Ledger" if lang == "en" else "督办台账"
@@ -180,6 +193,14 @@ def xlsx_bytes(rows: list[dict], lang: str = "zh") -> bytes:
             else:
                 cell.alignment = Alignment(vertical="top")
     ws.freeze_panes = "A2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    en = lang == "en"
+    ws.oddFooter.center.text = "Page &P of &N" if en else "第 &P 页，共 &N 页"
+    ws.oddFooter.right.text = (f"Exported {exported}" if en else f"导出时间 {exported}") if exported else ""
     ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{max(1, len(rows) + 1)}"
     buf = io.BytesIO()
     wb.save(buf)

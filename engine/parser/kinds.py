@@ -6,20 +6,21 @@ from pathlib import Path
 
 from engine.appraisal.schemes import parse_scheme
 from engine.core.states import DefinitionError
+from engine.parser.bulletin_file import check_bulletin
 from engine.parser.calendar_file import check_calendar, looks_like_calendar
 from engine.parser.definition import check_definition
 from engine.parser.org_file import check_org, looks_like_org
 from engine.parser.positions import Located
 
 # `kind:` names the files whose language allows the key; definitions and schemes are known by their shape
-KINDS = {"calendar": "calendar", "org": "org", "organisation": "org", "organization": "org"}
+KINDS = {"bulletin": "bulletin", "calendar": "calendar", "org": "org", "organisation": "org", "organization": "org"}
 NONE_OF_THEM = ("is not a Duban file: a workflow definition has id, version, title, start, steps; an organisation "
                 "has units and people; a calendar has overrides (and years); an appraisal scheme has dimensions "
-                "and bands (a calendar or an organisation may say so with a top-level `kind:`)")
+                "and bands (a calendar, an organisation or a bulletin may say so with a top-level `kind:`)")
 
 
 def kind_of(path: Path, located: Located) -> str | None:
-    """definition, calendar, org or scheme; None when the file is none of them."""
+    """definition, calendar, org, bulletin or scheme; None when the file is none of them."""
     data = located.data
     if isinstance(data, dict):
         if isinstance(data.get("kind"), str) and data["kind"].strip().lower() in KINDS:
@@ -54,6 +55,8 @@ def check_file(path: Path, raw: bytes) -> tuple[str | None, str | None, list[str
         return kind, None, check_calendar(located)[1]
     if kind == "org":
         return kind, None, check_org(located)
+    if kind == "bulletin":
+        return kind, None, check_bulletin(located)[1]
     if kind == "scheme":
         if located.problems:
             return kind, None, located.problems

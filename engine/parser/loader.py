@@ -12,7 +12,7 @@ from engine.parser.positions import decode
 __all__ = ["NOT_WORKFLOWS", "definitions_dir", "load_file", "parse_definition", "shipped",
            "workflow_files"]
 
-NOT_WORKFLOWS = ("org.", "calendar.yaml")
+NOT_WORKFLOWS = ("org.", "calendar.yaml", "bulletin.yaml")
 
 
 def load_file(path: str | Path) -> tuple[dsl.Definition, str]:

@@ -101,8 +101,10 @@ def _unit_name(site: Site, unit: str, lang: str) -> str:
 
 # ------------------------------------------------------------------ the board
 def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh", weeks: int = WEEKS) -> dict:
-    """The supervision board: counts by state, overdue and on-time rate by unit, carded items, upcoming due
-    tasks, and completions and overdue per week."""
+    """The supervision board: counts by state, the headline totals (new = items issued, closed, work finished on
+    time and late, items overdue, on-time rate), by unit the work received, closed, on time, late, open, overdue,
+    chased and carded with its on-time rate, carded items, upcoming due tasks, and completions and overdue per
+    week."""
     actor = site.actor(login)
     policy.require_supervisor(actor)
     now, cal = site.clock.now(), site.cal
@@ -110,8 +112,8 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     counts = {k: 0 for k in ("total", "running", "overdue", "due_soon", "completed", "archived", "cancelled",
                              "yellow", "red")}
     soon = cal.add_working_days(now, UPCOMING_WORKING_DAYS)
-    units = {u: {"unit": u, "name": _unit_name(site, u, lang), "open": 0, "overdue": 0, "on_time": 0, "late": 0}
-             for u in site.org.units}
+    units = {u: {"unit": u, "name": _unit_name(site, u, lang), "open": 0, "overdue": 0, "on_time": 0, "late": 0,
+                 "received": 0, "closed": 0, "chases": 0, "yellow": 0, "red": 0} for u in site.org.units}
     cards, upcoming = [], []
     for it in items:
         counts["total"] += 1
@@ -136,6 +138,11 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
             u = _unit_of(site, x) if x.part in _HANDLING else None
             if u not in units:
                 continue
+            units[u]["received"] += 1
+            units[u]["closed"] += x.state == "done"
+            units[u]["chases"] += x.chase_count or 0
+            if x.card in ("yellow", "red"):
+                units[u][x.card] += 1
             if x.state in _OPEN and running:
                 units[u]["open"] += 1
                 units[u]["overdue"] += is_overdue(x.state, x.due_at, now)
@@ -144,12 +151,20 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
             elif x.state == "done" and x.due_at is not None:
                 units[u]["on_time"] += 1
     for u in units.values():
-        finished = u["on_time"] + u["late"]
-        u["rate"] = round(u["on_time"] / finished, 4) if finished else None
+        u["rate"] = _rate(u["on_time"], u["late"])
+    on_time, late = sum(u["on_time"] for u in units.values()), sum(u["late"] for u in units.values())
+    totals = {"new": counts["total"], "closed": counts["completed"] + counts["archived"], "on_time": on_time,
+              "late": late, "overdue": counts["overdue"], "rate": _rate(on_time, late)}
     cards.sort(key=lambda c: (c["card"] != "red", -c["overdue_days"], c["id"]))
     upcoming.sort(key=lambda c: (c["due_at"], c["id"]))
-    return {"now": now, "counts": counts, "by_unit": list(units.values()), "cards": cards, "upcoming": upcoming,
+    return {"now": now, "counts": counts, "totals": totals, "by_unit": list(units.values()), "cards": cards,
+            "upcoming": upcoming,
             "weeks": _weeks(site, items, tasks, now, filters.until, weeks)}
+
+
+def _rate(on_time: int, late: int) -> float | None:
+    """The on-time rate (按时办结率) of finished work: on time over on time and late, None when nothing finished."""
+    return round(on_time / (on_time + late), 4) if on_time + late else None
 
 
 def _weeks(site: Site, items: list[Any], tasks: dict[int, list[Any]], now: datetime, until: date | None,
@@ -295,3 +310,7 @@ def _co(site: Site, it: Any, lang: str) -> str:
     names = [site.org.holder_name(site.org.target(u), lang) if u in site.org.units or u in site.org.people else u
              for u in co]
     return ("、" if not lang.startswith("en") else ", ").join(names)
+
+
+# the ledger's words for an item's people, for the slips (engine.reads.slips) to say the same
+source_of, lead_of, co_of = _source, _lead, _co

@@ -254,3 +254,12 @@ def _out(person: str, channel: str, text: tuple[str, str, str, str], now: dateti
 def _timer_row(a: ArmTimer, item_id: int) -> dict:
     return {"key": a.key, "task_id": a.task_id, "instance_id": item_id, "kind": a.kind, "seq": a.seq,
             "fire_at": a.fire_at, "state": "pending", "payload": a.payload, "attempts": 0}
+
+
+def tell(site: Any, w: Writes, people: list[str], kind: str, text: tuple[str, str, str, str], now: datetime,
+         item_id: int | None = None) -> None:
+    """Inbox and outbox rows of one rendered message (engine.runtime.messages.render) for each person, collected in
+    `w` (for a notice that belongs to no effect, e.g. a scheduled bulletin)."""
+    for p in people:
+        w.notes.append(_note(p, item_id, None, kind, text, now))
+        w.outbox += [_out(p, ch, text, now) for ch in site.channels_of(p)]

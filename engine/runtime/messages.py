@@ -46,6 +46,10 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
                     "[Closed] {{ item }}", "{{ serial }} '{{ item }}' is {{ outcome }}."),
     "item_cancelled": ("【撤销】《{{ item }}》", "{{ serial }}《{{ item }}》已撤销：{{ reason }}",
                        "[Cancelled] {{ item }}", "{{ serial }} '{{ item }}' was cancelled: {{ reason }}"),
+    "bulletin": ("【督查通报】{{ heading }}",
+                 "{{ heading }}（{{ since }} 至 {{ until }}）已印发：新交办 {{ new }} 项，办结 {{ closed }} 项，超期 {{ overdue }} 项，按时办结率 {{ rate }}。下载：{{ link }}（Word：{{ link_docx }}）",
+                 "[Bulletin] {{ heading_en }}",
+                 "{{ heading_en }} ({{ since }} to {{ until }}) is out: {{ new }} new, {{ closed }} closed, {{ overdue }} overdue, on-time rate {{ rate }}. Download: {{ link }} (Word: {{ link_docx }})"),
     "auto_notice": ("【通知】《{{ item }}》", "{{ message }}", "[Notice] {{ item }}", "{{ message }}"),
 }
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from engine.core.states import DubanError
 
 # The plugins a site loads by default (a site without one of them simply lacks its names).
-DEFAULT = ("engine.appraisal.hooks",)
+DEFAULT = ("engine.appraisal.hooks", "engine.runtime.bulletins")
 
 
 class Plugins:

@@ -488,3 +488,19 @@ class ActionLink(SQLModel, table=True):
     expires_at: datetime = ts(nullable=False)
     used_at: Optional[datetime] = ts()
     used_by: Optional[str] = Field(default=None, max_length=64)
+# ---------------------------------------------------------------- bulletins (督查通报)
+
+class SentBulletin(SQLModel, table=True):
+    """A scheduled bulletin as it was sent: its once-per-period key (also in period_run), its period, who got it,
+    and the whole document model in both languages, so that it renders again exactly as it was."""
+
+    __tablename__ = "bulletin"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    definition: str = Field(max_length=64)
+    heading: str = Field(max_length=200)
+    since: date
+    until: date
+    sent_at: datetime = ts(nullable=False)
+    recipients: list = Field(default_factory=list, sa_type=sa.JSON)
+    model: dict = Field(default_factory=dict, sa_type=sa.JSON)  # {"zh": {...}, "en": {...}}
