@@ -6,7 +6,11 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from api.deps import ItemId, TaskId
+from typing import Annotated
+
+from fastapi import Path
+
+from api.deps import MAX_ID, ItemId, TaskId
 from api.documents import docx as word_doc, pdf as pdf_doc  # modules: api.documents.pdf draws the pages' chart
 from api.pages.base import SiteDep, router
 from api.pages.session import page_lang, require_user
@@ -53,3 +57,21 @@ def bulletin_word(request: Request, site: SiteDep) -> Response:
 def bulletin_paper(request: Request, site: SiteDep) -> Response:
     b = _bulletin(request, site)
     return attachment(pdf_doc.bulletin_pdf(b), PDF, *file_names(b, "pdf"))
+
+
+SentId = Annotated[int, Path(ge=1, le=MAX_ID, description="sent bulletin id")]
+
+
+@router.get("/board/bulletins/{bulletin_id}.pdf")
+def sent_paper(request: Request, site: SiteDep, bulletin_id: SentId) -> Response:
+    """A sent bulletin as it was sent (the link in its notification)."""
+    user = require_user(request, site)
+    m = bulletin.sent_model(site, login=user.login, bulletin_id=bulletin_id, lang=page_lang(request))
+    return attachment(pdf_doc.bulletin_pdf(m), PDF, *file_names(m, "pdf"))
+
+
+@router.get("/board/bulletins/{bulletin_id}.docx")
+def sent_word(request: Request, site: SiteDep, bulletin_id: SentId) -> Response:
+    user = require_user(request, site)
+    m = bulletin.sent_model(site, login=user.login, bulletin_id=bulletin_id, lang=page_lang(request))
+    return attachment(word_doc.bulletin_docx(m), DOCX, *file_names(m, "docx"))

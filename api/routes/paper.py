@@ -15,12 +15,9 @@ from api.deps import CurrentUser, ItemId, LangDep, SiteDep, TaskId
 from api.documents import docx as word_doc, pdf as pdf_doc  # modules: api.documents.pdf draws the pages' chart
 from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
 from api.routes.supervision import make_filters
-from engine.core import policy
-from engine.core.states import NotFound
 from engine.reads import bulletin, slips
 from engine.reads.supervision import Filters
 from engine.runtime.site import Site
-from engine.store import bulletins as store, db
 
 router = APIRouter(tags=["paper"], responses={401: ERRORS[401], 422: ERRORS[422]})
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -109,24 +106,17 @@ def sent_bulletins(user: CurrentUser, site: SiteDep, request: Request, response:
                    per_page: PerPage = 50):
     """The bulletins the schedule sent (definitions/bulletin.yaml), newest first, with their download links;
     paged (`per_page` ≤ 200, default 50; `X-Total-Count` and `Link` headers)."""
-    policy.require_supervisor(site.actor(user.login))
-    with db.read(site.eng) as conn:
-        rows, total = store.listing(conn=conn, limit=per_page, offset=(page - 1) * per_page)
+    rows, total = bulletin.sent_list(site, login=user.login, limit=per_page, offset=(page - 1) * per_page)
     set_page_headers(response, request, page=page, per_page=per_page, total=total)
-    return [dict(r._mapping) | {"pdf": f"/api/v1/supervision/bulletins/{r.id}.pdf",
-                                "docx": f"/api/v1/supervision/bulletins/{r.id}.docx"} for r in rows]
+    return [r | {"pdf": f"/api/v1/supervision/bulletins/{r['id']}.pdf",
+                 "docx": f"/api/v1/supervision/bulletins/{r['id']}.docx"} for r in rows]
 
 
 BulletinId = Annotated[int, Path(ge=1, le=MAX_ID, description="sent bulletin id")]
 
 
 def _sent(site: Site, user: CurrentUser, bulletin_id: int, lang: str) -> dict:
-    policy.require_supervisor(site.actor(user.login))
-    with db.read(site.eng) as conn:
-        row = store.get(conn=conn, bulletin_id=bulletin_id)
-    if row is None:
-        raise NotFound(f"没有督查通报 {bulletin_id}", f"no bulletin {bulletin_id}", {"bulletin": bulletin_id})
-    return row.model["en" if lang.startswith("en") else "zh"]
+    return bulletin.sent_model(site, login=user.login, bulletin_id=bulletin_id, lang=lang)
 
 
 @router.get("/supervision/bulletins/{bulletin_id}.docx", response_class=Response,

@@ -13,9 +13,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+from engine.core import policy
+from engine.core.states import NotFound
 from engine.reads import supervision
 from engine.reads.supervision import Filters
 from engine.runtime.site import Site
+from engine.store import bulletins as store, db
 
 KINDS = ("week", "month", "quarter")
 NOT_RATED = ("未评价", "not rated")
@@ -160,3 +163,22 @@ def closing(t: dict, prev: dict, units: list[dict], cards: list[dict], lang: str
     if worst:
         out.append("超期未办结较多的单位：" + "、".join(f"{u['name']}（{u['overdue']} 件）" for u in worst) + "。")
     return out
+
+
+# ------------------------------------------------------------------ bulletins as sent
+def sent_list(site: Site, *, login: str, limit: int, offset: int) -> tuple[list[dict], int]:
+    """(one page of the bulletins the schedule sent, newest first, how many in all), for those who see the board."""
+    policy.require_supervisor(site.actor(login))
+    with db.read(site.eng) as conn:
+        rows, total = store.listing(conn=conn, limit=limit, offset=offset)
+    return [dict(r._mapping) for r in rows], total
+
+
+def sent_model(site: Site, *, login: str, bulletin_id: int, lang: str) -> dict:
+    """A sent bulletin's model exactly as it was stored when it was sent, in `lang`, for those who see the board."""
+    policy.require_supervisor(site.actor(login))
+    with db.read(site.eng) as conn:
+        row = store.get(conn=conn, bulletin_id=bulletin_id)
+    if row is None:
+        raise NotFound(f"没有督查通报 {bulletin_id}", f"no bulletin {bulletin_id}", {"bulletin": bulletin_id})
+    return row.model["en" if lang.startswith("en") else "zh"]

@@ -257,9 +257,10 @@ def _timer_row(a: ArmTimer, item_id: int) -> dict:
 
 
 def tell(site: Any, w: Writes, people: list[str], kind: str, text: tuple[str, str, str, str], now: datetime,
-         item_id: int | None = None) -> None:
+         item_id: int | None = None, url: str | None = None) -> None:
     """Inbox and outbox rows of one rendered message (engine.runtime.messages.render) for each person, collected in
-    `w` (for a notice that belongs to no effect, e.g. a scheduled bulletin)."""
+    `w` (for a notice that belongs to no effect, e.g. a scheduled bulletin); `url` (under DUBAN_BASE_URL) ends the
+    outside messages, and each person's preferred channel decides where they go (site.routes_of)."""
     for p in people:
         w.notes.append(_note(p, item_id, None, kind, text, now))
-        w.outbox += [_out(p, ch, text, now) for ch in site.channels_of(p)]
+        w.outbox += [_out(p, ch, text, now, url, note) for ch, note in site.routes_of(p)]

@@ -21,6 +21,7 @@ from engine.parser.loader import definitions_dir
 from engine.reads import bulletin as model
 from engine.reads.bulletin import percent
 from engine.reads.supervision import Filters
+from engine.runtime import links
 from engine.runtime.apply import Writes, tell
 from engine.runtime.messages import render
 from engine.settings import settings
@@ -118,9 +119,9 @@ def send(site: Any, plan: BulletinPlan, key: str, now: datetime) -> int | None:
         text = render("bulletin", {"heading": zh["heading"], "heading_en": en["heading"], "since": zh["since"],
                                    "until": zh["until"], "new": t["new"], "closed": t["closed"],
                                    "overdue": t["overdue"], "rate": percent(t["rate"]),
-                                   "link": f"/api/v1/supervision/bulletins/{bid}.pdf",
-                                   "link_docx": f"/api/v1/supervision/bulletins/{bid}.docx"}, site.cal.tz)
-        tell(site, w, people, "bulletin", text, now)
+                                   "link": f"/board/bulletins/{bid}.pdf",
+                                   "link_docx": f"/board/bulletins/{bid}.docx"}, site.cal.tz)
+        tell(site, w, people, "bulletin", text, now, url=links.url_of(f"/board/bulletins/{bid}.pdf"))
         w.events.append({"at": now, "actor": None, "kind": "bulletin_sent", "data": {"bulletin": bid, "key": key},
                          "message_zh": f"印发{zh['heading']}，送{len(people)}人",
                          "message_en": f"sent {en['heading']} to {len(people)} people"})

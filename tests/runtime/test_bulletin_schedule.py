@@ -64,7 +64,7 @@ def test_friday_four_pm_sends_the_week_once_across_a_restart(office, clock, data
     for who in ("leader", "office"):
         note = [n for n in api.ok("GET", "/notifications", who) if n["kind"] == "bulletin"]
         assert len(note) == 1 and note[0]["title"] == "【督查通报】督查通报〔2026〕第 10 期"
-        assert f"/api/v1/supervision/bulletins/{first}.pdf" in note[0]["body"]
+        assert f"/board/bulletins/{first}.pdf" in note[0]["body"]
     assert not [n for n in api.ok("GET", "/notifications", "clerk") if n["kind"] == "bulletin"]
 
 

@@ -73,6 +73,7 @@ def fillers(site, items: dict, cycle_id: int, lang: str) -> dict[str, list[str]]
         "cycle_id": [str(cycle_id)],
         "person": ["service.staff1"],
         "login": ["finance.staff1"],  # /admin/org/people/{login}: a person's page for the administrator
+        "bulletin_id": ["1"],  # /board/bulletins/{id}.pdf: a download (or a 404 page when none was sent yet)
         "definition": sorted(site.definitions()),
         "code": [lang],  # /lang/<code>: switching to the language one is reading keeps it
     }
