@@ -1,10 +1,12 @@
 """Going live over the real server (uvicorn on a loopback port): the first administrator, created at the console,
 sets up the office and the finance unit, imports the finance staff from a spreadsheet, gives them initial
-passwords that they must change before doing anything else; then one of them leaves and his open tasks go to his
-successor in one 批量转办 that the audit trail lists and every item's timeline shows."""
+passwords that they must change before doing anything else; 赵处长 goes on leave and her proxy 孙出纳 handles a
+directive for her (the timeline says 孙出纳（代赵处长）); then 钱会计 leaves and his open tasks go to his successor in
+one 批量转办 that the audit trail lists and every item's timeline shows."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -70,7 +72,7 @@ def staff_sheet(rows: list[list[str]]) -> bytes:
     return buf.getvalue()
 
 
-def test_the_office_goes_live_and_a_leaver_hands_his_tasks_to_his_successor(server):
+def test_the_office_goes_live_and_a_leaver_hands_his_tasks_to_his_successor(server, clock):
     admin = first_password_changed(server, "admin", FIRST, "Dubanzhan-2026-guanli")
 
     # the office's director and clerk, one by one
@@ -121,6 +123,31 @@ def test_the_office_goes_live_and_a_leaver_hands_his_tasks_to_his_successor(serv
     qian_tasks = [t["id"] for t in staff["finance.qian"].get("/me/tasks").json()]
     assert len(qian_tasks) == 2
 
+    # 赵处长 goes on leave for a fortnight and names 孙出纳 her proxy (代理); a directive reaches her meanwhile
+    today = clock.now().date()
+    r = staff["finance.zhao"].post("/me/proxies", json={"to": "finance.sun", "from": today.isoformat(),
+                                                        "until": (today + timedelta(days=14)).isoformat(),
+                                                        "note": "休年假"})
+    assert r.status_code == 201, r.text
+    r = clerk.post("/instances", json={"definition": "directive", "subject": {
+        "title": "报送预算调整方案", "instruction": "请财务部赵处长牵头。", "lead_unit": "finance", "due": "2026-03-20"}})
+    leave_item = r.json()["id"]
+    register = [t for t in clerk.get("/me/tasks").json() if t["step"] == "register"][0]
+    clerk.post(f"/tasks/{register['id']}/actions/submit", json={"version": register["version"]})
+    assign = [t for t in director.get("/me/tasks").json() if t["step"] == "assign"][0]
+    assert director.post(f"/tasks/{assign['id']}/actions/assign", json={
+        "version": assign["version"], "lead": "finance.zhao", "co": [], "due": "2026-03-20"}).status_code == 200
+    [for_her] = [t for t in staff["finance.sun"].get("/me/tasks").json() if t["instance_id"] == leave_item]
+    assert for_her["on_behalf_of_login"] == "finance.zhao" and for_her["on_behalf_of"] == "赵处长"
+    assert staff["finance.sun"].post(f"/tasks/{for_her['id']}/actions/accept",
+                                     json={"version": for_her["version"]}).status_code == 200
+    [for_her] = [t for t in staff["finance.sun"].get("/me/tasks").json() if t["instance_id"] == leave_item]
+    r = staff["finance.sun"].post(f"/tasks/{for_her['id']}/actions/progress",
+                                  json={"version": for_her["version"], "text": "方案初稿已完成", "percent": 50})
+    assert r.status_code == 200, r.text
+    texts = [e["text"] for e in admin.get(f"/instances/{leave_item}").json()["timeline"]]
+    assert any("孙出纳（代赵处长）" in x for x in texts[-2:]), texts
+
     # 钱会计 leaves: his account stops at once, his open tasks go to 孙出纳
     r = admin.patch("/admin/people/finance.qian", json={"active": False, "handover_to": "finance.sun"})
     assert r.status_code == 200, r.text
@@ -128,7 +155,7 @@ def test_the_office_goes_live_and_a_leaver_hands_his_tasks_to_his_successor(serv
     assert staff["finance.qian"].get("/me/tasks").status_code == 401
     assert httpx.post(f"{server}/auth/token", data={"username": "finance.qian",
                                                     "password": "Caiwu-qian-new-pw"}).status_code == 401
-    sun_tasks = staff["finance.sun"].get("/me/tasks").json()
+    sun_tasks = [t for t in staff["finance.sun"].get("/me/tasks").json() if not t.get("on_behalf_of")]
     assert sorted(t["instance_id"] for t in sun_tasks) == sorted(items)
     assert all(t["holder"] == {"person": "finance.sun"} and t["due_at"].startswith("2026-03-20") for t in sun_tasks)
 
