@@ -32,7 +32,7 @@ def test_the_header_shows_the_person_unit_unread_and_the_language_switch(web_sit
                                         "lead_unit": "office", "due": "2026-03-20"}, "leader")  # the clerk is told
     head = desk_client("hr.head")
     page = head.get("/tasks").text
-    assert '<span class="person" data-login="hr.head">陈部长</span>' in page
+    assert '<a class="person" href="/me" title="我的设置" data-login="hr.head">陈部长</a>' in page  # the name leads to 我的设置
     assert '<span class="unit">人力资源部</span>' in page and 'href="/lang/en?next=/tasks"' in page
     clerk = desk_client("clerk")
     unread = int(re.search(r'data-unread="(\d+)"', clerk.get("/tasks").text).group(1))
