@@ -11,6 +11,7 @@ from api.routes import admin, audit, auth, calendar, definitions, health, instan
 from api.routes import supervision
 from api.routes import appraisal
 from api.routes import people
+from api.routes import attachments
 from engine.reads import lists as listing
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
@@ -51,5 +52,6 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     app.include_router(supervision.router, prefix=PREFIX)
     app.include_router(appraisal.router, prefix=PREFIX)
     app.include_router(people.router, prefix=PREFIX)
+    app.include_router(attachments.router, prefix=PREFIX)
     pages.install(app)  # the web pages under / (api/pages)
     return app
