@@ -7,8 +7,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.attachments import AttachmentPublic
 from api.schemas.common import Label
 from api.schemas.tasks import TaskPublic
+
+
+class FileLink(BaseModel):
+    id: int
+    name: str
+    size: int
+    url: str = Field(description="where to download it")
 
 
 class EntryPublic(BaseModel):
@@ -18,6 +26,7 @@ class EntryPublic(BaseModel):
     percent: int | None
     at: datetime
     task_id: int | None
+    attachments: list[FileLink] = Field(default=[], description="the files sent with it")
 
 
 class TimelineEventPublic(BaseModel):
@@ -28,6 +37,7 @@ class TimelineEventPublic(BaseModel):
     task_id: int | None
     text: str
     on_behalf_of: str | None = Field(default=None, description="the login of the person the actor acted for (代)")
+    attachments: list[FileLink] = Field(default=[], description="the files it added or sent")
 
 
 class ItemCreate(BaseModel):
@@ -62,6 +72,7 @@ class ItemPublic(BaseModel):
     tasks: list[TaskPublic]
     entries: list[EntryPublic]
     timeline: list[TimelineEventPublic]
+    attachments: list[AttachmentPublic] = Field(default=[], description="the item's files (附件), removed ones left out")
 
 
 class ItemSummary(BaseModel):

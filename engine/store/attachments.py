@@ -9,9 +9,9 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.store.tables import Attachment
+from engine.store.tables import Attachment, Entry
 
-T = Attachment.__table__
+T, T_ENTRY = Attachment.__table__, Entry.__table__
 PUBLIC = ("id", "instance_id", "sha256", "name", "size", "content_type", "note", "origin", "entry_id",
           "uploaded_by", "uploaded_at", "removed_at", "removed_by", "removed_reason")
 _PUBLIC_COLUMNS = [T.c[k] for k in PUBLIC]
@@ -58,6 +58,13 @@ def link(*, conn: Connection, ids: Iterable[int], entry_id: int | None, origin: 
     ids = list(ids)
     if ids:
         conn.execute(T.update().where(T.c.id.in_(ids)).values(entry_id=entry_id, origin=origin))
+
+
+def insert_entry_with(*, conn: Connection, row: dict[str, Any], ids: Iterable[int], origin: str) -> int:
+    """Insert an entry that came with files, and mark those files as having come with it; returns its id."""
+    entry_id = conn.execute(T_ENTRY.insert().values(**row).returning(T_ENTRY.c.id)).scalar_one()
+    link(conn=conn, ids=ids, entry_id=entry_id, origin=origin)
+    return entry_id
 
 
 def of_entries(*, conn: Connection, entry_ids: Iterable[int]) -> dict[int, list[dict]]:
