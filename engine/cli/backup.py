@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine.runtime import files_backup
 from engine.store.backup import (
     BackupError, backup_sqlite, free_name, migrate_url, parse_url, restore_sqlite, run_pg, shown, size,
 )
@@ -35,6 +36,7 @@ def backup_command(args: argparse.Namespace) -> int:
                 Path(partial).unlink(missing_ok=True)
             print(f"backed up {shown(url)} to {target} ({size(target)}, "
                   f"pg_dump custom format; restore with `duban restore {target}`)")
+        print(files_backup.backup_files(url.render_as_string(hide_password=False), target))
     except BackupError as e:
         print(f"duban backup: {e}", file=sys.stderr)
         return 2
@@ -51,6 +53,8 @@ def restore_command(args: argparse.Namespace) -> int:
                                          f"and worker first. [y/N] "):
             print("nothing changed")
             return 1
+        # the files first, every hash checked: a damaged backup changes nothing (extra bytes are only ever unused)
+        print(files_backup.restore_files(url.render_as_string(hide_password=False), source))
         if url.get_backend_name() == "sqlite":
             print(restore_sqlite(url, source))
         else:

@@ -8,7 +8,7 @@ import sys
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from engine.cli import appraise, backup, calendar, definitions, demo, deploy, org, serve, simulate, user  # noqa: E402
+from engine.cli import appraise, backup, calendar, definitions, demo, deploy, files, org, serve, simulate, user  # noqa: E402,E501
 from engine.core.states import DubanError  # noqa: E402
 
 
@@ -133,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--yes", action="store_true", help="replace the current database without asking")
     s.set_defaults(func=backup.restore_command)
+    s = sub.add_parser("files", help="attachments' stored bytes: `duban files gc` removes those no file refers to")
+    db_arg(s)
+    fsub = s.add_subparsers(dest="files_command", required=True)
+    f = fsub.add_parser("gc", help="remove stored bytes no attachment refers to, older than the grace period")
+    f.add_argument("--grace-hours", type=float, default=None, help="hours to keep them (default: "
+                                                                   "DUBAN_FILES_GRACE_HOURS, 24)")
+    db_arg(f, inner=True)
+    s.set_defaults(func=files.files_command)
     return p
 
 
