@@ -31,6 +31,15 @@ DRAIN = 16 * 1024 * 1024     # past the limit, this much more is read (and dropp
 INLINE = ("application/pdf", "image/")
 
 
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": ["file"], "properties": {
+                     "file": {"type": "string", "format": "binary",
+                              "description": "one file, at most DUBAN_MAX_UPLOAD_MB (default 50 MB); PDF, OFD, "
+                                             "images, Word/Excel/PowerPoint, WPS, plain text or ZIP, judged by "
+                                             "content"},
+                     "note": {"type": "string", "maxLength": service.MAX_NOTE}}}}}}}
+
+
 class _Form:
     """Callbacks of the streaming multipart parser: the `file` part goes to a file (hashed, counted), small
     fields (`note`) are kept, anything else is dropped."""
@@ -117,13 +126,7 @@ async def _receive(request: Request, path: FilePath, limit: int) -> tuple[servic
 
 @router.post("/instances/{item_id}/attachments", response_model=AttachmentPublic, status_code=201,
              responses={413: {**ERRORS[422], "description": "the file is larger than DUBAN_MAX_UPLOAD_MB (50 MB)"}},
-             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                 "type": "object", "required": ["file"], "properties": {
-                     "file": {"type": "string", "format": "binary",
-                              "description": "one file, at most DUBAN_MAX_UPLOAD_MB (default 50 MB); PDF, OFD, "
-                                             "images, Word/Excel/PowerPoint, WPS, plain text or ZIP, judged by "
-                                             "content"},
-                     "note": {"type": "string", "maxLength": service.MAX_NOTE}}}}}}})
+             openapi_extra=UPLOAD_BODY)
 async def upload(item_id: ItemId, request: Request, user: CurrentUser, site: SiteDep):
     """Add a file to an item the caller takes part in (or, as a leader, clerk or office director, sees). The file
     is judged by its content; an empty file or one of another kind is refused (422), one over the limit too (413),
@@ -132,6 +135,20 @@ async def upload(item_id: ItemId, request: Request, user: CurrentUser, site: Sit
     with tempfile.TemporaryDirectory(prefix="duban-upload-") as tmp:
         got, name, note = await _receive(request, FilePath(tmp) / "upload", service.max_bytes())
         return await run_in_threadpool(service.accept, site, instance_id=item_id, login=user.login, name=name,
+                                       note=note, got=got)
+
+
+@router.post("/attachments", response_model=AttachmentPublic, status_code=201,
+             responses={413: {**ERRORS[422], "description": "the file is larger than DUBAN_MAX_UPLOAD_MB (50 MB)"}},
+             openapi_extra=UPLOAD_BODY)
+async def upload_for_registration(request: Request, user: CurrentUser, site: SiteDep):
+    """Upload a file for an item about to be registered (a scanned 来文): send its id in `attachments` when
+    starting the item (POST /instances), which joins it to the item. Same checks and limits as an item's upload;
+    until then only its uploader may use it, and nobody may download it."""
+    await run_in_threadpool(service.check_may_register, site, user.login)
+    with tempfile.TemporaryDirectory(prefix="duban-upload-") as tmp:
+        got, name, note = await _receive(request, FilePath(tmp) / "upload", service.max_bytes())
+        return await run_in_threadpool(service.accept, site, instance_id=None, login=user.login, name=name,
                                        note=note, got=got)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.attachments import AttachmentPublic
+from engine.core.fields import MAX_ATTACHMENTS
 from api.schemas.common import Label
 from api.schemas.tasks import TaskPublic
 
@@ -46,6 +47,8 @@ class ItemCreate(BaseModel):
         "co_units": ["hr"], "due": "2026-03-20"}}]})
     definition: str = Field(min_length=1, max_length=64)
     subject: dict[str, Any]
+    attachments: list[int] = Field(default=[], max_length=MAX_ATTACHMENTS, description=(
+        f"ids of files uploaded for this registration (POST /attachments), at most {MAX_ATTACHMENTS}"))
 
 
 class ItemPublic(BaseModel):

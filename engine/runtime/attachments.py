@@ -91,10 +91,18 @@ def receive(chunks, path: Path, limit: int) -> Received | None:
     return Received(path, n, h.hexdigest())
 
 
-def accept(site: Site, *, instance_id: int, login: str, name: str, note: str | None, got: Received,
+def check_may_register(site: Site, login: str) -> None:
+    """A file for a registration (no item yet) is uploaded by someone who may start some item."""
+    actor = site.actor(login)
+    if not any(policy.may_start(actor, d) for d in site.definitions()):
+        raise NotAllowed("您无权登记事项，不能为登记上传附件", "you register no items and may not upload files for one")
+
+
+def accept(site: Site, *, instance_id: int | None, login: str, name: str, note: str | None, got: Received,
            origin: str = "item") -> dict:
-    """Take a received file into an item: refuse an empty file or one of no accepted kind (InputError, nothing
-    stored), extract its text, store its bytes, then insert its row and the audit event in one transaction."""
+    """Take a received file into an item (`instance_id`; None: for a registration, joined to the item it starts,
+    engine.runtime.commands.start): refuse an empty file or one of no accepted kind (InputError, nothing stored),
+    extract its text, store its bytes, then insert its row and the audit event in one transaction."""
     name = clean_name(name)
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE:
@@ -109,8 +117,12 @@ def accept(site: Site, *, instance_id: int, login: str, name: str, note: str | N
     files(site).put(got.sha256, got.path)  # before the row commits: a failed transaction leaves bytes for gc
     now = site.clock.now()
     with db.write(site.eng) as conn:
-        item, confidential, viewer = _item_for(site, conn, instance_id, login, lock=True)
-        if not policy.may_upload(viewer, item, confidential):
+        if instance_id is None:
+            check_may_register(site, login)
+            origin = "registration"
+        else:
+            item, confidential, viewer = _item_for(site, conn, instance_id, login, lock=True)
+        if instance_id is not None and not policy.may_upload(viewer, item, confidential):
             raise NotAllowed("您未参与该事项，不能上传附件",
                              "you take no part in this item and may not add files to it", {"instance": instance_id})
         row = dict(instance_id=instance_id, sha256=got.sha256, name=name, size=got.size, content_type=mime,

@@ -166,8 +166,8 @@ class Site:
         return self._emails.get(login, [])
 
     # ------------------------------------------------------------ commands and effects (see commands, apply)
-    def start(self, definition: str, subject: dict, initiator: str) -> int:
-        return commands.start(self, definition, subject, initiator)
+    def start(self, definition: str, subject: dict, initiator: str, *, attachments: tuple[int, ...] = ()) -> int:
+        return commands.start(self, definition, subject, initiator, attachments=attachments)
 
     def start_once(self, definition: str, subject: dict, initiator: str, *, key: str) -> tuple[int, bool]:
         return commands.start_once(self, definition, subject, initiator, key=key)

@@ -67,6 +67,18 @@ def insert_entry_with(*, conn: Connection, row: dict[str, Any], ids: Iterable[in
     return entry_id
 
 
+def claim_staged(*, conn: Connection, ids: Iterable[int], login: str, instance_id: int) -> list[dict]:
+    """Join to a new item the files `login` uploaded for a registration (no item yet, not removed); returns
+    those joined."""
+    ids = list(ids)
+    ok = [r["id"] for r in conn.execute(sa.select(T.c.id).where(
+        T.c.id.in_(ids), T.c.instance_id.is_(None), T.c.uploaded_by == login, T.c.removed_at.is_(None))).mappings()]
+    if ok:
+        conn.execute(T.update().where(T.c.id.in_(ok)).values(instance_id=instance_id, origin="registration"))
+    rows = conn.execute(sa.select(*_PUBLIC_COLUMNS).where(T.c.id.in_(ok)).order_by(T.c.id)).mappings()
+    return [dict(r) for r in rows]
+
+
 def of_entries(*, conn: Connection, entry_ids: Iterable[int]) -> dict[int, list[dict]]:
     """Attachments (not removed) by the entry they came with."""
     ids = list(entry_ids)

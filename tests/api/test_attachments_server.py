@@ -176,3 +176,28 @@ def test_a_file_removed_stays_in_the_store_and_the_audit_trail(server, api_site)
                              .where(Event.__table__.c.instance_id == item["id"])).all()
     removed = [z for k, z in kinds if k == "attachment_removed"]
     assert len(removed) == 1 and "上传错了文件" in removed[0] and "错传的文件.txt" in removed[0]
+
+
+def test_the_scan_goes_with_the_registration_itself(server):
+    clerk, leader = signed_in(server, "clerk"), signed_in(server, "leader")
+    scan = clerk.post("/attachments", files={"file": ("来文.pdf", scanned_pdf(), "application/pdf")}).json()
+    assert scan["instance_id"] is None and scan["origin"] == "registration"
+    assert clerk.get(f"/attachments/{scan['id']}/content").status_code == 404  # not downloadable before it is filed
+    staff = signed_in(server, "hr.staff1")
+    assert staff.post("/attachments", files={"file": ("x.pdf", scanned_pdf(), "application/pdf")}).status_code == 403
+    subject = {"title": "关于报送年度总结的通知", "sender": "市政府办公厅", "received_on": "2026-03-02"}
+    # the leader may not register the clerk's scan as their own
+    r = leader.post("/instances", json={"definition": "directive", "attachments": [scan["id"]], "subject": {
+        "title": "批示", "instruction": "阅", "leader": "leader", "lead_unit": "finance", "due": "2026-03-20"}})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "attachments"
+    r = clerk.post("/instances", json={"definition": "incoming_document", "subject": subject,
+                                       "attachments": [scan["id"]]})
+    assert r.status_code == 201, r.text
+    item = r.json()
+    assert [(a["name"], a["origin"]) for a in item["attachments"]] == [("来文.pdf", "registration")]
+    registered = [e for e in item["timeline"] if e["kind"] == "attachment_added"]
+    assert registered[0]["attachments"][0]["id"] == scan["id"] and "来文.pdf" in registered[0]["text"]
+    assert leader.get(f"/attachments/{scan['id']}/content").status_code == 200
+    again = clerk.post("/instances", json={"definition": "incoming_document", "subject": subject,
+                                           "attachments": [scan["id"]]})
+    assert again.status_code == 422  # a file goes with one registration
