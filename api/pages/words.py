@@ -101,6 +101,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "count_overdue": ("已超期", "Overdue"), "count_due_soon": ("5 个工作日内到期", "Due within 5 working days"),
     "count_completed": ("已办结", "Completed"), "count_archived": ("已归档", "Archived"), "count_cancelled": ("已撤销", "Cancelled"),
     "count_yellow": ("黄牌", "Yellow cards"), "count_red": ("红牌", "Red cards"),
+    "count_with_material": ("办结有材料", "Completed with material"),
+    "count_without_material": ("办结无材料", "Completed without material"),
     "chart_overdue_by_unit": ("各单位超期任务", "Overdue tasks by unit"), "chart_on_time": ("各单位按时办结率", "On-time rate by unit"),
     "chart_weekly": ("每周办结与超期", "Completed and overdue per week"), "series_completed": ("办结事项", "completed"),
     "series_overdue": ("超期事项", "overdue"), "no_data": ("暂无", "none yet"),

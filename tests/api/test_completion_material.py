@@ -71,3 +71,10 @@ def test_the_lead_attaches_the_word_report_to_the_completion(server):
     r = other.post(f"/instances/{item['id']}/attachments", files={"file": ("x.txt", b"hello", "text/plain")})
     assert r.status_code == 404
     assert other.get(completed["attachments"][0]["url"].removeprefix("/api/v1")).status_code == 404
+
+    # the clerk verifies: the ledger and the board count the item as completed with its material
+    act(clerk, my_task(clerk, "verify"), "approve", comment="材料齐全，同意销号")
+    row = next(r for r in clerk.get("/supervision/ledger.csv").text.splitlines() if "落实安全生产大检查" in r)
+    assert row.endswith(",有")
+    counts = leader.get("/supervision/summary").json()["counts"]
+    assert (counts["with_material"], counts["without_material"]) == (1, 0)
