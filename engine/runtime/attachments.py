@@ -57,6 +57,15 @@ def check_may_upload(site: Site, instance_id: int, login: str) -> None:
                          {"instance": instance_id})
 
 
+def may_upload(site: Site, instance_id: int, login: str) -> bool:
+    """Whether the caller may add files to the item (policy.may_upload), for the item page."""
+    try:
+        check_may_upload(site, instance_id, login)
+        return True
+    except (NotFound, NotAllowed):
+        return False
+
+
 def clean_name(name: str | None) -> str:
     """The file's name as shown: its last path part, without control characters, at most MAX_NAME characters."""
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -147,6 +156,20 @@ def of_item(site: Site, instance_id: int, login: str) -> list[dict]:
     with db.read(site.eng) as conn:
         _item_for(site, conn, instance_id, login)
         return files_store.of_item(conn=conn, instance_id=instance_id)
+
+
+def item_of_task(site: Site, task_id: int) -> int:
+    """The item a task belongs to (NotFound when there is no such task)."""
+    with db.read(site.eng) as conn:
+        return item_store.item_of_task(conn=conn, task_id=task_id)
+
+
+def removable(site: Site, instance_id: int, login: str) -> set[int]:
+    """The ids of the item's files the caller may remove (policy.may_remove_file), for the item page."""
+    with db.read(site.eng) as conn:
+        item, confidential, viewer = _item_for(site, conn, instance_id, login)
+        rows = files_store.of_item(conn=conn, instance_id=instance_id)
+    return {r["id"] for r in rows if policy.may_remove_file(viewer, item, confidential, r["uploaded_by"])}
 
 
 def _visible_row(site: Site, conn: Connection, attachment_id: int, login: str) -> tuple[dict, object, bool, object]:
