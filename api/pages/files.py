@@ -15,7 +15,7 @@ from api.deps import ItemId, TaskId
 from api.errors import error_response
 from api.pages.base import Form, SiteDep, router
 from api.pages.render import flash
-from api.pages.session import SESSION_COOKIE, _check, csrf_token, page_lang, require_user
+from api.pages.session import check_script_post, page_lang, require_user
 from api.routes.attachments import AttachmentId
 from engine.core.states import DubanError, InputError
 from engine.runtime import attachments as service
@@ -24,7 +24,7 @@ from engine.runtime.site import Site
 
 async def _upload(request: Request, site: Site, instance_id: int | None) -> JSONResponse:
     user = require_user(request, site)
-    _check(request, request.headers.get("x-csrf-token", ""), csrf_token(request.cookies.get(SESSION_COOKIE, "")))
+    check_script_post(request)
     try:
         if instance_id is None:
             await run_in_threadpool(service.check_may_register, site, user.login)
