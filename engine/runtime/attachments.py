@@ -206,6 +206,7 @@ def remove(site: Site, attachment_id: int, login: str, reason: str) -> dict:
                              {"attachment": attachment_id})
         if not files_store.remove(conn=conn, attachment_id=attachment_id, by=login, reason=reason, at=now):
             raise NotFound("没有这个附件", "no such file", {"attachment": attachment_id})
+        # engine.store.search.unindex_attachment(conn=conn, attachment_id=attachment_id)   <- wired at merge
         audit.record(conn=conn, at=now, actor=login, kind="attachment_removed", instance_id=row["instance_id"],
                      zh=f"{site.org.person_name(login)}移除附件《{row['name']}》，理由：{reason}",
                      en=f"{site.org.person_name(login, 'en')} removed the file '{row['name']}': {reason}",

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.api.test_attachments_server import scanned_pdf
+from tests.web.conftest import csrf_of
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -62,3 +63,17 @@ def test_the_clerk_registers_a_document_with_its_scan_in_the_browser(desks, tmp_
     assert wide == []  # the files table scrolls inside its own box; nothing else of the section runs off
     box = page.locator("#files .scroll-x").evaluate("e => [e.getBoundingClientRect().right, e.scrollWidth]")
     assert box[0] <= 361
+
+
+def test_a_page_upload_needs_the_pages_csrf_token(desk_client, web_site):
+    """A foreign page cannot make a signed-in clerk's browser file something: without the token it is refused."""
+    clerk = desk_client("clerk")
+    iid = web_site.start("incoming_document", {"title": "关于报送年度总结的通知", "sender": "市政府办公厅",
+                                               "received_on": "2026-03-02"}, "clerk")
+    files = {"file": ("来文.txt", "来文正文".encode(), "text/plain")}
+    refused = clerk.http.post(f"/ui/items/{iid}/files", files=files)
+    assert refused.status_code in (400, 403)
+    token = csrf_of(clerk.get(f"/items/{iid}").text)
+    r = clerk.http.post(f"/ui/items/{iid}/files", files=files, headers={"X-CSRF-Token": token})
+    assert r.status_code == 201 and r.json()["name"] == "来文.txt"
+    assert clerk.get(f"/items/{iid}").text.count("来文.txt") >= 1
