@@ -9,7 +9,8 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from tests.api.test_attachments_server import scanned_pdf
+from tests.api.test_attachments_server import report_docx, scanned_pdf
+from tests.support.office import Office
 from tests.web.conftest import csrf_of
 
 
@@ -77,3 +78,27 @@ def test_a_page_upload_needs_the_pages_csrf_token(desk_client, web_site):
     r = clerk.http.post(f"/ui/items/{iid}/files", files=files, headers={"X-CSRF-Token": token})
     assert r.status_code == 201 and r.json()["name"] == "来文.txt"
     assert clerk.get(f"/items/{iid}").text.count("来文.txt") >= 1
+
+
+def test_the_finance_head_completes_with_the_report_attached_in_the_browser(desks, web_site, web_clock, tmp_path):
+    office = Office(web_site, web_clock)
+    item = office.issue_directive(title="年度预算执行情况自查", co_units=[])
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "accept", on="finance")
+    report = tmp_path / "预算执行自查报告.docx"
+    report.write_bytes(report_docx("预算执行情况良好"))
+
+    head = desks("finance.head")
+    card = head.task("handle", state="active")
+    card.locator("details[data-action=complete] > summary").click()
+    form = card.locator("form[data-action=complete]")
+    form.locator("input.file-input").set_input_files(str(report))
+    expect(form.locator("ul.uploads li.uploaded")).to_have_count(1)
+    form.locator("[name=report]").fill("自查完毕，报告附后")
+    with head.page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+    page = head.goto(f"/items/{item}")
+    row = page.locator("#files tr[data-origin=complete]")
+    expect(row.locator("a.file-link")).to_have_text(report.name)
+    expect(page.locator("#timeline li[data-kind=complete] a.file-link")).to_have_text("📎" + report.name)
