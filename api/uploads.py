@@ -4,6 +4,7 @@ it passes the limit), and the download headers (RFC 5987 file names, inline for 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -15,6 +16,15 @@ from api.errors import BodyTooLarge, body_length
 from engine.core.states import InputError
 from engine.runtime import attachments as service
 from engine.runtime.filestore import CHUNK
+
+# the routes that stream and count their own body (up to DUBAN_MAX_UPLOAD_MB): a request-body limit leaves them be
+UPLOAD_PATHS = re.compile(r"^/(?:api/v1/(?:instances/\d{1,10}/)?attachments|ui/(?:(?:tasks|items)/\d{1,10}/)?files)$")
+
+
+def is_upload(method: str, path: str) -> bool:
+    """An upload route (POST to one of UPLOAD_PATHS), which limits its own body by DUBAN_MAX_UPLOAD_MB."""
+    return method == "POST" and UPLOAD_PATHS.match(path) is not None
+
 
 MULTIPART_SLACK = 64 * 1024  # room for the multipart headers and the note around the file
 MAX_FIELD = 4 * 1024         # a form field other than the file (the note) is at most this many bytes

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from api.app import create_app
+from api.uploads import is_upload
 from engine.runtime.filestore import store_for
 from engine.store.tables import Attachment, Event
 from tests.support.office import PASSWORD
@@ -201,3 +202,11 @@ def test_the_scan_goes_with_the_registration_itself(server):
     again = clerk.post("/instances", json={"definition": "incoming_document", "subject": subject,
                                            "attachments": [scan["id"]]})
     assert again.status_code == 422  # a file goes with one registration
+
+
+def test_the_upload_routes_are_known_to_the_body_limit():
+    assert all(is_upload("POST", p) for p in ("/api/v1/instances/12/attachments", "/api/v1/attachments",
+                                               "/ui/tasks/3/files", "/ui/items/4/files", "/ui/files"))
+    assert not any(is_upload(m, p) for m, p in (("GET", "/api/v1/attachments"), ("POST", "/api/v1/instances"),
+                                                ("POST", "/api/v1/attachments/5/content"),
+                                                ("POST", "/api/v1/instances/1/attachments/x")))
