@@ -225,7 +225,13 @@ def collect_garbage(site: Site, now: datetime, *, grace_hours: float | None = No
         return []
     with db.read(site.eng) as conn:
         keep = files_store.referenced(conn=conn)
-    gone = [b.sha256 for b in candidates if b.sha256 not in keep]
-    for sha in gone:
-        store.delete(sha)
+    gone = []
+    for b in candidates:
+        if b.sha256 in keep:
+            continue
+        written = store.written_at(b.sha256)  # an upload of the same content since the listing wrote it again
+        if written is None or written > now - grace:
+            continue
+        store.delete(b.sha256)
+        gone.append(b.sha256)
     return gone

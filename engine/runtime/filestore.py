@@ -34,6 +34,7 @@ class FileStore(Protocol):
     def open(self, sha256: str) -> BinaryIO: ...
     def has(self, sha256: str) -> bool: ...
     def delete(self, sha256: str) -> None: ...
+    def written_at(self, sha256: str) -> datetime | None: ...
     def blobs(self) -> Iterator[Stored]: ...
 
 
@@ -85,6 +86,12 @@ class DirectoryStore:
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
 
+    def written_at(self, sha256: str) -> datetime | None:
+        try:
+            return datetime.fromtimestamp(self.path(sha256).stat().st_mtime, timezone.utc)
+        except FileNotFoundError:
+            return None
+
     def blobs(self) -> Iterator[Stored]:
         if not self.root.is_dir():
             return
@@ -133,6 +140,14 @@ class S3Store:
 
     def delete(self, sha256: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+
+    def written_at(self, sha256: str) -> datetime | None:
+        from botocore.exceptions import ClientError
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+        except ClientError:
+            return None
+        return head["LastModified"].astimezone(timezone.utc)
 
     def blobs(self) -> Iterator[Stored]:
         pages = self.client.get_paginator("list_objects_v2").paginate(

@@ -10,6 +10,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from engine.clock import SystemClock
 from engine.runtime.site import Site
 from engine.settings import settings
+from engine.runtime.attachments import collect_garbage
 from engine.runtime.outbox import dispatch
 from engine.runtime.sweep import sweep
 
@@ -26,6 +27,20 @@ def run_dispatch(site: Site) -> None:
     dispatch(site)
 
 
+FILES_GC_HOURS = 6
+
+
+def run_files_gc(site: Site) -> None:
+    """Remove the stored bytes no attachment refers to, past the grace period (as `duban files gc`)."""
+    try:
+        gone = collect_garbage(site, SystemClock().now())  # the store's write times are wall-clock times
+    except Exception:  # noqa: BLE001 - a store that is down now is tried again at the next run
+        log.exception("files gc failed")
+        return
+    if gone:
+        log.info("files gc removed %d unreferenced file(s)", len(gone))
+
+
 def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
                     dispatch_seconds: float | None = None) -> BackgroundScheduler:
     """Start the site's scheduler. Jobs only drive sweeps; timers themselves are database rows, so a
@@ -39,6 +54,8 @@ def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
                   name="timer sweep 定时催办扫描", next_run_time=now)
     sched.add_job(run_dispatch, IntervalTrigger(seconds=dispatch_seconds), args=[site], id="dispatch",
                   name="outbox dispatch 消息发送", next_run_time=now)
+    sched.add_job(run_files_gc, IntervalTrigger(hours=FILES_GC_HOURS), args=[site], id="files_gc",
+                  name="attachment bytes clean-up 附件清理")
     for make in site.plugins.jobs:  # e.g. the appraisal's trigger (definitions that start by themselves)
         for job in make(site):
             sched.add_job(**job)
