@@ -6,12 +6,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 
-import pytest
-
 from engine.cli.main import main
 from engine.runtime import attachments
 from engine.runtime.filestore import store_for
-from tests.support.databases import PG_URL
 
 
 def upload(site, tmp_path, iid: int, name: str, body: bytes) -> dict:
@@ -21,7 +18,6 @@ def upload(site, tmp_path, iid: int, name: str, body: bytes) -> dict:
     return attachments.accept(site, instance_id=iid, login="clerk", name=name, note=None, got=got)
 
 
-@pytest.mark.skipif(bool(PG_URL), reason="the SQLite backup; the files part is the same code for PostgreSQL")
 def test_the_files_come_back_with_the_database(site, database_url, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DUBAN_FILES", str(tmp_path / "files"))
     iid = site.start("incoming_document", {"title": "关于报送年度总结的通知", "sender": "市政府办公厅",
