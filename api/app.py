@@ -14,6 +14,7 @@ from api.routes import supervision
 from api.routes import appraisal
 from api.routes import people
 from api.routes import paper
+from api.routes import attachments
 from engine.reads import lists as listing
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
@@ -57,6 +58,7 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     app.include_router(appraisal.router, prefix=PREFIX)
     app.include_router(people.router, prefix=PREFIX)
     app.include_router(paper.router, prefix=PREFIX)
+    app.include_router(attachments.router, prefix=PREFIX)
     pages.install(app)  # the web pages under / (api/pages)
     if settings().access_log:
         app.add_middleware(AccessLog)  # one line per request (DUBAN_ACCESS_LOG)

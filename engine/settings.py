@@ -14,8 +14,8 @@ PREFIX = "DUBAN_"
 LDAP_USER_FILTER = "(&(objectClass=inetOrgPerson)(uid={login}))"
 LDAP_ATTRS = "login=uid,name=cn,mail=mail,unit=departmentNumber,unit_id=ou,unit_name=description"
 LDAP_KEYS = ("login", "name", "mail", "unit", "unit_id", "unit_name")
-SECRETS = frozenset({"demo_password", "ldap_bind_password", "dingtalk_app_secret", "wecom_corp_secret"})  # shown as ***;
-# so is the password inside database_url
+# shown as ***; so is the password inside database_url
+SECRETS = frozenset({"demo_password", "ldap_bind_password", "dingtalk_app_secret", "wecom_corp_secret", "s3_secret_key"})
 
 
 class SettingsError(ValueError):
@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     ldap_ca_file: str | None = Field(None, description="PEM file of the CA that signed the directory's certificate "
                                                        "(ldaps:// or StartTLS); unset: the system's CAs")
 
+    max_upload_mb: int = Field(50, ge=1, le=2048, description="largest attachment (附件) one may upload, in MB")
+    files: str | None = Field(None, description="where attachment bytes live: a directory, or s3://bucket/prefix; "
+                                                "unset: ./duban-files beside the SQLite file (./duban-files otherwise)")
+    s3_endpoint: str | None = Field(None, description="S3-compatible endpoint URL of DUBAN_FILES=s3://... "
+                                                      "(unset: AWS)")
+    s3_access_key: str | None = Field(None, description="access key of the attachment bucket")
+    s3_secret_key: str | None = Field(None, description="secret key of the attachment bucket")
+    s3_region: str = Field("us-east-1", description="region of the attachment bucket")
+    files_grace_hours: float = Field(24.0, ge=0, description="hours stored bytes no attachment refers to are kept "
+                                                             "before `duban files gc` removes them")
+
     org_check_seconds: float = Field(
         2.0, ge=0, description="seconds between checks whether another process changed people or units")
     log_format: Literal["text", "json"] = Field(
@@ -128,7 +139,8 @@ class Settings(BaseSettings):
                      "ldap_base_dn", "ldap_bind_dn", "ldap_bind_password", "ldap_user_filter", "ldap_attrs",
                      "ldap_unit_base", "ldap_ca_file", "base_url", "dingtalk_app_key", "dingtalk_app_secret",
                      "dingtalk_agent_id", "dingtalk_api_url", "wecom_corp_id", "wecom_corp_secret", "wecom_agent_id",
-                     "wecom_api_url", mode="before")
+                     "wecom_api_url", "files", "s3_endpoint", "s3_access_key", "s3_secret_key", "s3_region",
+                     mode="before")
     @classmethod
     def _empty_is_default(cls, v: object, info) -> object:
         if isinstance(v, str) and not v.strip():

@@ -16,7 +16,7 @@ from api.pages.base import Form, SiteDep, router
 from api.pages.words import Translator
 from engine.runtime import permissions
 from engine.runtime.site import Site
-from engine.core.fields import DATES
+from engine.core.fields import DATES, coerce
 from engine.core.states import DubanError, NotAllowed, NotFound
 from engine.core import policy
 
@@ -65,12 +65,14 @@ def start_item(request: Request, site: SiteDep, definition: str, form: Form):
     user = require_user(request, site)
     defn = _definition(site, user, definition)
     subject = read_fields(form, subject_fields(defn, page_lang(request)))
+    files = str(form.get("attachments", ""))
     try:
         views.no_nul(subject, "")
-        item_id = permissions.start_item(site, definition, subject, user.login)
+        ids = coerce("attachments", files, "attachments") if files.strip() else []
+        item_id = permissions.start_item(site, definition, subject, user.login, tuple(ids))
     except DubanError as e:
         return new_page(request, site, user, definition,
-                        form_error(e, page_lang(request), subject, status=status_of(e)))
+                        form_error(e, page_lang(request), {**subject, "attachments": files}, status=status_of(e)))
     return flash(RedirectResponse(f"/items/{item_id}", status_code=303), f"started.{definition}")
 
 

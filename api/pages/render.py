@@ -18,6 +18,7 @@ from engine.reads import lists as listing
 from engine.core.org import Holder
 from engine.runtime.site import Site
 from engine.core import limits, policy
+from engine.settings import settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FLASH_COOKIE = "duban_flash"
@@ -40,6 +41,10 @@ class Fmt:
     def __init__(self, site: Site, lang: str, t: Translator):
         self.site, self.lang, self.t, self.tz = site, lang, t, site.cal.tz
         self.en = lang == "en"
+
+    def size(self, n: int) -> str:
+        """A file size: 12 KB, 3.4 MB."""
+        return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{max(1, round(n / 1024))} KB"
 
     def dt(self, value: datetime | str | None) -> str:
         if not value:
@@ -112,7 +117,7 @@ def page(request: Request, site: Site, template: str, *, user: PageUser | None, 
     flash = flash if flash and _FLASH.match(flash) else None
     base = {"lang": lang, "t": t, "fmt": Fmt(site, lang, t), "user": user, "path": current(request),
             "title": title, "flash": flash, "me": None, "nav": None, "unread": 0, "csrf": "",
-            "other_lang": "en" if lang == "zh" else "zh"}
+            "other_lang": "en" if lang == "zh" else "zh", "max_upload_mb": settings().max_upload_mb}
     if user is not None:
         base |= {"me": views.profile(site, user.actor), "nav": nav(user, site), "csrf": user.csrf,
                  "unread": len(listing.notifications(site, login=user.login, unread_only=True))}

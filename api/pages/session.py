@@ -158,6 +158,11 @@ async def checked_form(request: Request) -> FormData:
     return form
 
 
+def check_script_post(request: Request) -> None:
+    """A page script's POST (a file upload): same origin, and the session's CSRF token in `X-CSRF-Token`."""
+    _check(request, request.headers.get("x-csrf-token", ""), csrf_token(request.cookies.get(SESSION_COOKIE, "")))
+
+
 async def checked_login_form(request: Request) -> FormData:
     """The sign-in form, checked against its double-submit cookie."""
     form = await request.form()

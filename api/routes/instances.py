@@ -11,6 +11,7 @@ from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, ItemId, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
 from api.schemas.items import ItemCreate, ItemPage, ItemPublic
+from engine.core.fields import coerce
 from engine.reads import lists as listing, items as queries
 from engine.runtime import permissions
 
@@ -26,14 +27,16 @@ def start_item(body: ItemCreate, user: CurrentUser, site: SiteDep, lang: LangDep
     subject = views.no_nul(body.subject, "")
 
     def run() -> dict:
-        item_id = permissions.start_item(site, body.definition, subject, user.login)
+        item_id = permissions.start_item(site, body.definition, subject, user.login,
+                                         tuple(coerce("attachments", body.attachments, "attachments")))
         return queries.item_view(site, item_id, user.login, lang)
 
     if idempotency_key is None:
         item = run()
         response.headers["Location"] = f"/api/v1/instances/{item['id']}"
         return item
-    fp = idempotency.fingerprint(start=body.definition, subject=subject)
+    fp = idempotency.fingerprint(start=body.definition, subject=subject,
+                                 **({"attachments": body.attachments} if body.attachments else {}))
     status, payload, replayed = idempotency.once(
         site, clock, key=idempotency_key, person=user.login, fp=fp, status=201,
         run=lambda: jsonable_encoder(ItemPublic.model_validate(run())))

@@ -7,9 +7,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from api.schemas.attachments import AttachmentPublic
+from engine.core.fields import MAX_ATTACHMENTS
 from api.schemas.common import Label
 from api.schemas.tasks import TaskPublic
 from engine.core import limits
+
+
+class FileLink(BaseModel):
+    id: int
+    name: str
+    size: int
+    url: str = Field(description="where to download it")
 
 
 class EntryPublic(BaseModel):
@@ -19,6 +28,7 @@ class EntryPublic(BaseModel):
     percent: int | None
     at: datetime
     task_id: int | None
+    attachments: list[FileLink] = Field(default=[], description="the files sent with it")
 
 
 class TimelineEventPublic(BaseModel):
@@ -29,6 +39,7 @@ class TimelineEventPublic(BaseModel):
     task_id: int | None
     text: str
     on_behalf_of: str | None = Field(default=None, description="the login of the person the actor acted for (代)")
+    attachments: list[FileLink] = Field(default=[], description="the files it added or sent")
 
 
 class ItemCreate(BaseModel):
@@ -40,6 +51,8 @@ class ItemCreate(BaseModel):
                                                        "additionalProperties": limits.value_schema()})] = Field(
         description="the definition's fields (see GET /definitions/{key}: each with its max_length or max_items); "
                     "a longer text or list is refused with 422 naming the field")
+    attachments: list[int] = Field(default=[], max_length=MAX_ATTACHMENTS, description=(
+        f"ids of files uploaded for this registration (POST /attachments), at most {MAX_ATTACHMENTS}"))
 
 
 class ItemPublic(BaseModel):
@@ -66,6 +79,7 @@ class ItemPublic(BaseModel):
     tasks: list[TaskPublic]
     entries: list[EntryPublic]
     timeline: list[TimelineEventPublic]
+    attachments: list[AttachmentPublic] = Field(default=[], description="the item's files (附件), removed ones left out")
 
 
 class ItemSummary(BaseModel):

@@ -25,6 +25,7 @@ from engine.cli.calendar import operator
 from engine.clock import SystemClock
 from engine.core.auditchain import Verdict
 from engine.runtime.lease import FRESH
+from engine.runtime import files_backup
 from engine.store.backup import (
     BackupError, after_restore, backup_sqlite, free_name, migrate_url, parse_url, restore_sqlite, run_pg,
     servers_using, shown, size, verify_url,
@@ -52,6 +53,7 @@ def backup_command(args: argparse.Namespace) -> int:
                 Path(partial).unlink(missing_ok=True)
             print(f"backed up {shown(url)} to {target} ({size(target)}, "
                   f"pg_dump custom format; restore with `duban restore {target}`)")
+        print(files_backup.backup_files(url.render_as_string(hide_password=False), target))
     except BackupError as e:
         print(f"duban backup: {e}", file=sys.stderr)
         return 2
@@ -75,6 +77,8 @@ def restore_command(args: argparse.Namespace) -> int:
                                          f"and worker first. [y/N] "):
             print("nothing changed")
             return 1
+        # the files first, every hash checked: a damaged backup changes nothing (extra bytes are only ever unused)
+        print(files_backup.restore_files(url.render_as_string(hide_password=False), source))
         if url.get_backend_name() == "sqlite":
             print(restore_sqlite(url, source))
         else:

@@ -8,7 +8,7 @@ import sys
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from engine.cli import appraise, audit, backup, calendar, definitions, demo, deploy, org, serve, simulate, user  # noqa: E402,E501
+from engine.cli import appraise, audit, backup, calendar, definitions, demo, deploy, files, org, serve, simulate, user  # noqa: E402,E501
 from engine.core.states import DubanError  # noqa: E402
 
 
@@ -141,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     a = asub.add_parser("verify", help="check the whole chain; name the first edited, deleted or inserted event")
     a.add_argument("--json", action="store_true", help="print the verdict as JSON")
     s.set_defaults(func=audit.cmd_audit)
+    s = sub.add_parser("files", help="attachments' stored bytes: `duban files gc` removes those no file refers to")
+    db_arg(s)
+    fsub = s.add_subparsers(dest="files_command", required=True)
+    f = fsub.add_parser("gc", help="remove stored bytes no attachment refers to, older than the grace period")
+    f.add_argument("--grace-hours", type=float, default=None, help="hours to keep them (default: "
+                                                                   "DUBAN_FILES_GRACE_HOURS, 24)")
+    db_arg(f, inner=True)
+    s.set_defaults(func=files.files_command)
     return p
 
 

@@ -39,7 +39,9 @@ YEARS_SHOWN = DateRange(1900, 2200)
 
 TYPE_NAMES = {"text": "文本", "long_text": "长文本", "date": "日期（YYYY-MM-DD）", "datetime": "日期时间",
               "unit": "单位代码", "person": "人员账号", "unit_or_person": "单位或人员", "units": "单位代码列表",
-              "number": "数字", "boolean": "是/否", "enum": "选项"}
+              "number": "数字", "boolean": "是/否", "enum": "选项", "attachments": "附件编号列表"}
+MAX_ATTACHMENTS = 20  # files one entry (a progress report, a completion report...) may carry
+MAX_ID = 2**31 - 1
 STRINGS = ("text", "long_text", "unit", "person", "unit_or_person")
 
 
@@ -81,6 +83,8 @@ def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None
             if len(set(value)) != len(value):
                 raise InputError(name, "单位重复", "a unit is listed twice")
             return value
+        if type_ == "attachments":
+            return _attachment_ids(value, name)
         if type_ == "number":
             return _number(value, name, low, high)
         if type_ == "boolean":
@@ -119,6 +123,24 @@ def _bounded(text: str, name: str, most: int) -> str:
         raise InputError(name, f"不能超过 {most} 个字符（收到 {len(text)} 个）",
                          f"at most {most} characters (got {len(text)})")
     return text
+
+
+def _attachment_ids(value: Any, name: str) -> list[int]:
+    """Ids of uploaded files: a list (or comma-separated text) of at most MAX_ATTACHMENTS ids, none twice."""
+    if isinstance(value, str):
+        value = [v for v in (p.strip() for p in value.split(",")) if v]
+    if not isinstance(value, list):
+        raise ValueError
+    if len(value) > MAX_ATTACHMENTS:
+        raise InputError(name, f"附件最多 {MAX_ATTACHMENTS} 个", f"at most {MAX_ATTACHMENTS} files")
+    ids = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, (int, str)) or not str(v).isdigit() or not 1 <= int(v) <= MAX_ID:
+            raise InputError(name, f"附件编号应为正整数，收到 {v!r}", f"a file id is a positive whole number, got {v!r}")
+        ids.append(int(v))
+    if len(set(ids)) != len(ids):
+        raise InputError(name, "附件重复", "a file is listed twice")
+    return ids
 
 
 def _number(value: Any, name: str, low: float | None, high: float | None) -> int | float:

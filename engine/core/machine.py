@@ -25,6 +25,9 @@ class Ctx:
     cal: Any  # engine.calendar.WorkCalendar
     now: datetime
     lists: Any = None
+    # `attachable(item_id, login, ids) -> set of ids`: of `ids`, the files `login` uploaded to the item that are not
+    # removed and not yet sent with an entry (provided by the runtime from the store)
+    attachable: Any = None
 
 
 def due_time(deadline: dsl.Deadline | None, item: ItemSnap, ctx: Ctx, data: dict | None = None) -> datetime | None:

@@ -152,6 +152,8 @@ class Entry:
     text: str
     task_id: int | None = None
     percent: int | None = None
+    attachments: tuple[int, ...] = ()  # files the actor uploaded to the item first, sent with this entry
+    origin: str | None = None          # what the files came with (catalogue.ATTACHMENT_ORIGINS)
 
 
 @dataclass

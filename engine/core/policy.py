@@ -184,3 +184,22 @@ def stood_in_for(v: Viewer, holder: Holder) -> str | None:
     if queues(v.parties[0], holder):
         return None
     return next((p.login for p in v.acting_for if queues(p, holder)), None)
+
+
+# attachments (附件): the office (besides the uploader) may remove a file with a reason
+FILE_OFFICE_ROLES = frozenset({"clerk", "office_director", "admin"})
+
+
+def may_upload(v: Viewer, item: ItemSnap, confidential: bool) -> bool:
+    """Who may add a file to an item: whoever sees it (`sees`, the one rule) and is involved in it — named on it,
+    their unit or role holding a task, or standing in for someone who is — or whose role acts on any item they see
+    (a leader's instruction, a clerk's chase: CHASE_ROLES). Reading a file is exactly seeing its item."""
+    if not sees(v, item, confidential):
+        return False
+    units, people, roles = involved(item)
+    return any(involves(p, units, people, roles) for p in v.parties) or bool(v.roles & CHASE_ROLES)
+
+
+def may_remove_file(v: Viewer, item: ItemSnap, confidential: bool, uploaded_by: str) -> bool:
+    """Who may remove (hide) a file: its uploader, or the office (FILE_OFFICE_ROLES), if they see the item."""
+    return sees(v, item, confidential) and (v.login == uploaded_by or bool(v.roles & FILE_OFFICE_ROLES))

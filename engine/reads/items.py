@@ -10,7 +10,7 @@ from engine.core.model import Actor, ItemSnap, TaskSnap
 from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound, is_overdue, overdue_days
 from engine.runtime import proxies
 from engine.runtime.site import Site
-from engine.store import db, items as item_store, lists as list_store
+from engine.store import attachments as attachment_store, db, items as item_store, lists as list_store
 
 
 def _step_title(item_or_defn: Any, step: str, lang: str) -> str:
@@ -83,8 +83,10 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
         if viewer is not None and not policy.sees(viewer, item, row.confidential):
             raise NotFound("没有这个事项", "no such item", {"instance": item_id})
         events, entries = list_store.timeline(conn=conn, item_id=item_id)
+        files = attachment_store.of_item(conn=conn, instance_id=item_id)
     zh, en = ITEM_STATE_LABELS[item.state]
     tz = site.cal.tz
+    names = {f["id"]: f for f in files}
     return {
         "id": item.id, "serial": row.serial, "definition": item.definition.id,
         "definition_version": row.definition_version, "title": item.title,
@@ -98,11 +100,25 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
                             policy.stood_in_for(viewer, t.holder) if viewer is not None else None)
                   for t in item.tasks],
         "entries": [{"kind": e.kind, "person": e.person, "text": e.text, "percent": e.percent, "at": e.at,
-                     "task_id": e.task_id} for e in entries],
+                     "task_id": e.task_id, "attachments": [file_link(f) for f in files if f["entry_id"] == e.id]}
+                    for e in entries],
+        "attachments": files,
         "timeline": [{"at": e.at, "local_time": e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), "actor": e.actor,
                       "kind": e.kind, "task_id": e.task_id, "on_behalf_of": (e.data or {}).get("on_behalf_of"),
-                      "text": e.message_en if lang.startswith("en") else e.message_zh} for e in events],
+                      "text": e.message_en if lang.startswith("en") else e.message_zh,
+                      "attachments": linked(e.data, names)} for e in events],
     }
+
+
+def file_link(f: dict) -> dict:
+    """A file as an entry or a timeline event links it: id, name, size and its download URL."""
+    return {"id": f["id"], "name": f["name"], "size": f["size"], "url": f"/api/v1/attachments/{f['id']}/content"}
+
+
+def linked(data: dict | None, files: dict[int, dict]) -> list[dict]:
+    """The files an audit event names (an upload, or an action that sent files), those not removed."""
+    ids = list((data or {}).get("attachments") or []) + ([data["attachment"]] if (data or {}).get("attachment") else [])
+    return [file_link(files[i]) for i in ids if i in files]
 
 
 def timeline_text(site: Site, item_id: int, lang: str = "zh") -> str:

@@ -15,7 +15,7 @@ from engine.core.states import (
 from engine.reads import items as queries
 from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
-from engine.store import board as board_store, db, items as item_store, lists as list_store
+from engine.store import attachments as attachment_store, board as board_store, db, items as item_store, lists as list_store
 
 PERIODS = ("all", "week", "month", "quarter", "year")
 UPCOMING_WORKING_DAYS = 5
@@ -29,7 +29,10 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
     ("lead", "主办单位", "Lead unit"), ("co", "协办单位", "Co-handling units"), ("assigned_on", "交办日期", "Assigned on"),
     ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
     ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
+    ("material", "办结材料", "Completion material"),
 ]
+FINISHED = (ItemState.completed.value, ItemState.archived.value)  # the items that should have completion material
+MATERIAL_LABELS = {True: ("有", "yes"), False: ("无", "no")}
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,15 @@ def _load(site: Site, actor: Actor, f: Filters, now: datetime) -> tuple[list, di
                                 now=now)
 
 
+def _with_material(site: Site, items: list[Any]) -> set[int]:
+    """Of the finished items, those with completion material (an attachment sent with the 办结, not removed)."""
+    ids = [it.id for it in items if it.state in FINISHED]
+    if not ids:
+        return set()
+    with db.read(site.eng) as conn:
+        return attachment_store.items_with_material(conn=conn, instance_ids=ids)
+
+
 def _unit_of(site: Site, task: Any) -> str | None:
     if task.unit:
         return task.unit
@@ -110,7 +122,8 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     now, cal = site.clock.now(), site.cal
     items, tasks, _ = _load(site, actor, filters, now)
     counts = {k: 0 for k in ("total", "running", "overdue", "due_soon", "completed", "archived", "cancelled",
-                             "yellow", "red")}
+                             "yellow", "red", "with_material", "without_material")}
+    material = _with_material(site, items)
     soon = cal.add_working_days(now, UPCOMING_WORKING_DAYS)
     units = {u: {"unit": u, "name": _unit_name(site, u, lang), "open": 0, "overdue": 0, "on_time": 0, "late": 0,
                  "received": 0, "closed": 0, "chases": 0, "yellow": 0, "red": 0} for u in site.org.units}
@@ -118,6 +131,8 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     for it in items:
         counts["total"] += 1
         counts[it.state] = counts.get(it.state, 0) + 1
+        if it.state in FINISHED:
+            counts["with_material" if it.id in material else "without_material"] += 1
         running = it.state == ItemState.running.value
         work = [x for x in tasks[it.id] if x.kind == "work"]
         open_work = [x for x in work if x.state in _OPEN and running]
@@ -249,6 +264,7 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
     now, cal = site.clock.now(), site.cal
     items, tasks, chases = _load(site, actor, filters, now)
     en = lang.startswith("en")
+    material = _with_material(site, items)
     rows = []
     for it in items:
         overdue = item_overdue(it.state, tasks[it.id], now)
@@ -271,6 +287,8 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
             else None,
             "state": state, "state_code": it.state, "overdue": overdue, "chases": chases.get(it.id, 0),
             "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
+            "material": MATERIAL_LABELS[it.id in material][1 if en else 0] if it.state in FINISHED else "",
+            "has_material": it.id in material,
         })
     return rows
 

@@ -19,7 +19,8 @@ from engine.core.model import (
 from engine.core.states import Conflict, ItemState, OPEN_TASK_STATES
 from engine.runtime import links
 from engine.runtime.messages import digested, link_lines, render
-from engine.store import audit, inbox, items as item_store, proxies as proxy_store, timers as timer_store
+from engine.store import attachments as attachment_store, audit, inbox, items as item_store, proxies as proxy_store
+from engine.store import timers as timer_store
 from engine.store.db import Connection
 
 # snapshot fields a bookkeeping touch refreshes, so later timers of the same batch see them
@@ -103,8 +104,12 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
         elif isinstance(e, Notify):
             w.told += notice(site, conn, item, e, ctx.now, refs, w, created)
         elif isinstance(e, Entry):
-            w.entries.append(dict(instance_id=item.id, task_id=e.task_id, person=actor or "system",
-                                  kind=e.kind, text=e.text, percent=e.percent, at=ctx.now))
+            row = dict(instance_id=item.id, task_id=e.task_id, person=actor or "system", kind=e.kind, text=e.text,
+                       percent=e.percent, at=ctx.now)
+            if e.attachments:  # written now: its files are linked to its id
+                attachment_store.insert_entry_with(conn=conn, row=row, ids=e.attachments, origin=e.origin or "item")
+            else:
+                w.entries.append(row)
         elif isinstance(e, Call):  # a step's hook, in order: what it adds comes right after it
             more = site.plugins.hook(e.hook)(site, conn, item, e, ctx)
             effects[i:i] = list(more or [])

@@ -10,9 +10,9 @@ from engine.core.actions import dispatch as actions
 from engine.core.codec import to_json
 from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
-from engine.core.states import Conflict, ItemState, NotAllowed, OPEN_TASK_STATES
+from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES
 from engine.runtime.apply import ItemMoved, apply
-from engine.store import db, items as item_store
+from engine.store import attachments as attachment_store, audit, db, items as item_store
 from engine.store.db import Connection
 
 CONFLICT_RETRIES = 3
@@ -26,14 +26,34 @@ class ActResult:
     events: int
 
 
-def start(site: Any, definition: str, subject: dict, initiator: str) -> int:
-    """Start an item (立项/登记): validate the subject, number it, enter the start step."""
+def start(site: Any, definition: str, subject: dict, initiator: str, *, attachments: tuple[int, ...] = ()) -> int:
+    """Start an item (立项/登记): validate the subject, number it, enter the start step; `attachments`: files the
+    initiator uploaded for the registration (a scanned 来文), joined to the item in the same transaction."""
     defn = site.definition(definition)
     actor = site.actor(initiator)
     clean = check_subject(defn.fields, subject, org=site.org)
     ctx = site.ctx()
     with db.write(site.eng) as conn:
-        return open_item(site, conn, defn, actor, clean, site.bind(ctx, conn))
+        iid = open_item(site, conn, defn, actor, clean, site.bind(ctx, conn))
+        if attachments:
+            registered_files(site, conn, iid, actor.login, attachments, ctx.now)
+        return iid
+
+
+def registered_files(site: Any, conn: Connection, iid: int, login: str, ids: tuple[int, ...], now: Any) -> None:
+    """Join the registration's files (uploaded by `login` for a registration, not yet joined) to the new item;
+    InputError naming `attachments` (and nothing started) when one is not such a file."""
+    rows = attachment_store.claim_staged(conn=conn, ids=ids, login=login, instance_id=iid)
+    bad = sorted(set(ids) - {r["id"] for r in rows})
+    if bad:
+        raise InputError("attachments", f"附件 {', '.join(map(str, bad))} 不是您为登记上传且尚未使用的文件",
+                         f"file {', '.join(map(str, bad))} is not one you uploaded for a registration and have not "
+                         f"used yet")
+    audit.record(conn=conn, at=now, actor=login, kind="attachment_added", instance_id=iid,
+                 zh=f"{site.org.person_name(login)}登记时附上" + "、".join(f"《{r['name']}》" for r in rows),
+                 en=f"{site.org.person_name(login, 'en')} registered it with " + ", ".join(f"'{r['name']}'"
+                                                                                          for r in rows),
+                 data={"attachments": [r["id"] for r in rows]})
 
 
 def start_once(site: Any, definition: str, subject: dict, initiator: str, *, key: str) -> tuple[int, bool]:

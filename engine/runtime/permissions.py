@@ -14,7 +14,7 @@ from engine.store import items as item_store
 
 
 
-def start_item(site: Site, definition: str, subject: dict, login: str) -> int:
+def start_item(site: Site, definition: str, subject: dict, login: str, attachments: tuple[int, ...] = ()) -> int:
     """Start an item as `login` if their role may: unknown definition → InputError, refused → NotAllowed; a subject
     whose assignment the assign step would refuse → InputError naming the field."""
     actor = site.actor(login)
@@ -28,7 +28,7 @@ def start_item(site: Site, definition: str, subject: dict, login: str) -> int:
     defn = site.definition(definition)
     check_proposal(defn, check_subject(defn.fields, subject, org=site.org), site.org,
                    site.cal.local_date(site.clock.now()))
-    return site.start(definition, subject, login)
+    return site.start(definition, subject, login, attachments=tuple(attachments))
 
 
 def act_as(site: Site, task_id: int, action: str, login: str, data: dict | None = None, *,

@@ -11,6 +11,7 @@ from engine.clock import SystemClock
 from engine.runtime.site import Site
 from engine.settings import settings
 from engine.runtime import housekeeping
+from engine.runtime.attachments import collect_garbage
 from engine.runtime.outbox import dispatch
 from engine.runtime.sweep import sweep
 
@@ -31,6 +32,18 @@ def run_dispatch(site: Site) -> None:
 def run_purge(site: Site) -> dict[str, int]:
     """The housekeeping purge on real time (tokens and keys are stamped with it, also in drill mode)."""
     return housekeeping.purge(site, SystemClock().now())
+FILES_GC_HOURS = 6
+
+
+def run_files_gc(site: Site) -> None:
+    """Remove the stored bytes no attachment refers to, past the grace period (as `duban files gc`)."""
+    try:
+        gone = collect_garbage(site, SystemClock().now())  # the store's write times are wall-clock times
+    except Exception:  # noqa: BLE001 - a store that is down now is tried again at the next run
+        log.exception("files gc failed")
+        return
+    if gone:
+        log.info("files gc removed %d unreferenced file(s)", len(gone))
 
 
 def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
@@ -49,6 +62,8 @@ def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
                   name="outbox dispatch 消息发送", next_run_time=now)
     sched.add_job(run_purge, IntervalTrigger(seconds=purge_seconds), args=[site], id="purge",
                   name="housekeeping purge 清理过期令牌与记录", next_run_time=now, replace_existing=True)
+    sched.add_job(run_files_gc, IntervalTrigger(hours=FILES_GC_HOURS), args=[site], id="files_gc",
+                  name="attachment bytes clean-up 附件清理")
     for make in site.plugins.jobs:  # e.g. the appraisal's trigger (definitions that start by themselves)
         for job in make(site):
             sched.add_job(**job)

@@ -22,6 +22,7 @@ from engine.runtime import apply as applying, commands
 from engine.runtime.commands import ActResult
 from engine.runtime.delivery import Reach, routes
 from engine.runtime.plugins import DEFAULT as DEFAULT_PLUGINS, Plugins
+from engine.store import attachments as attachment_store
 from engine.store import calendar as calendar_store, db, definitions as definition_store, inbox, org as org_store
 from engine.store.db import Connection, Engine
 
@@ -146,6 +147,13 @@ class Site:
             with db.read(self.eng) as c:
                 return fn(self, c, item)
         ctx.lists = lists
+
+        def attachable(item_id: int, login: str, ids: list[int]) -> set[int]:
+            if conn is not None:
+                return attachment_store.attachable(conn=conn, instance_id=item_id, login=login, ids=ids)
+            with db.read(self.eng) as c:
+                return attachment_store.attachable(conn=c, instance_id=item_id, login=login, ids=ids)
+        ctx.attachable = attachable
         return ctx
 
     def actor(self, login: str) -> Actor:
@@ -172,8 +180,8 @@ class Site:
         return routes(reach, ready=ready)
 
     # ------------------------------------------------------------ commands and effects (see commands, apply)
-    def start(self, definition: str, subject: dict, initiator: str) -> int:
-        return commands.start(self, definition, subject, initiator)
+    def start(self, definition: str, subject: dict, initiator: str, *, attachments: tuple[int, ...] = ()) -> int:
+        return commands.start(self, definition, subject, initiator, attachments=attachments)
 
     def start_once(self, definition: str, subject: dict, initiator: str, *, key: str) -> tuple[int, bool]:
         return commands.start_once(self, definition, subject, initiator, key=key)

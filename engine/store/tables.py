@@ -504,3 +504,23 @@ class SentBulletin(SQLModel, table=True):
     sent_at: datetime = ts(nullable=False)
     recipients: list = Field(default_factory=list, sa_type=sa.JSON)
     model: dict = Field(default_factory=dict, sa_type=sa.JSON)  # {"zh": {...}, "en": {...}}
+class Attachment(SQLModel, table=True):
+    """A file (附件) of an item: a scanned 来文, completion material... Its bytes live in the file store keyed by
+    `sha256` (identical content stored once); a removed file keeps its row and its bytes (removed_* say who and
+    why). `entry_id`: the entry it came with (a progress report, a completion report...), once attached."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    instance_id: Optional[int] = Field(default=None, foreign_key="instance.id", index=True)  # None: staged upload
+    sha256: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=255)
+    size: int = Field(sa_type=sa.BigInteger)
+    content_type: str = Field(max_length=100)
+    note: Optional[str] = Field(default=None, max_length=500)
+    origin: str = Field(max_length=16)  # registration progress complete comment instruct extension appeal opinion item
+    entry_id: Optional[int] = Field(default=None, index=True)
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = ts(nullable=False)
+    removed_at: Optional[datetime] = ts()
+    removed_by: Optional[str] = Field(default=None, max_length=64)
+    removed_reason: Optional[str] = Field(default=None, max_length=500)
+    text: Optional[str] = Field(default=None, sa_type=sa.Text)  # extracted at upload (PDF, Word), for search

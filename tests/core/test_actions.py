@@ -26,18 +26,18 @@ TABLE = {
     "transfer": ("转办", "Transfer", ["to", "reason"], OPEN),
     "add_cohandler": ("加签", "Add co-handler", ["unit"], WORKING),
     "remove_cohandler": ("减签", "Remove co-handler", ["unit"], WORKING),
-    "progress": ("进展反馈", "Report progress", ["text", "percent"], WORKING),
-    "request_extension": ("延期申请", "Request extension", ["new_due", "reason"], WORKING),
+    "progress": ("进展反馈", "Report progress", ["text", "percent", "attachments"], WORKING),
+    "request_extension": ("延期申请", "Request extension", ["new_due", "reason", "attachments"], WORKING),
     "approve": ("同意", "Approve", ["comment"], WORKING),
     "reject": ("不同意", "Reject", ["comment"], WORKING),
-    "comment": ("留言", "Comment", ["text"], OPEN),
-    "instruct": ("批示", "Instruct", ["text"], OPEN),
-    "complete": ("办结", "Complete", ["report"], WORKING),
+    "comment": ("留言", "Comment", ["text", "attachments"], OPEN),
+    "instruct": ("批示", "Instruct", ["text", "attachments"], OPEN),
+    "complete": ("办结", "Complete", ["report", "attachments"], WORKING),
     "chase": ("催办", "Chase", ["message"], OPEN),
     "cancel": ("撤销", "Cancel", ["reason"], OPEN),
     "assign": ("交办", "Assign", ["lead", "co", "due"], WORKING),
     "submit": ("提交", "Submit", [], WORKING),
-    "appeal": ("申诉", "Appeal", ["reason"], WORKING),
+    "appeal": ("申诉", "Appeal", ["reason", "attachments"], WORKING),
     "uphold": ("维持原结果", "Uphold", ["reason"], WORKING),
     "adjust": ("调整结果", "Adjust", ["score", "band", "reason"], WORKING),
     "calibrate": ("校准", "Calibrate", ["person", "band", "score", "reason"], WORKING),
@@ -205,8 +205,10 @@ def test_the_api_shape_of_an_action_comes_from_the_catalogue():
     assert dispatch.public("complete", it, t) == {
         "name": "complete", "label": {"zh": "办结", "en": "Complete"},
         "fields": [{"name": "report", "type": "long_text", "required": True,
-                    "label": {"zh": "办结报告", "en": "Completion report"}, "max_length": 20_000}]}
+                    "label": {"zh": "办结报告", "en": "Completion report"}, "max_length": 20_000},
+                   {"name": "attachments", "type": "attachments", "required": False,
+                    "label": {"zh": "附件", "en": "Attachments"}}]}
     co = task("handle", Holder(unit="hr"), id=2, part=Part.co)
-    assert [f.name for f in dispatch.fields_for("complete", it, co)] == ["opinion"]
+    assert [f.name for f in dispatch.fields_for("complete", it, co)] == ["opinion", "attachments"]
     ext = task("handle", Holder(role="office_director"), id=3, kind=TaskKind.extension)
     assert [f["name"] for f in dispatch.public("approve", it, ext)["fields"]] == ["comment"]

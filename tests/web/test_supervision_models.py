@@ -48,7 +48,7 @@ def fortnight(office, clock):
 def test_the_board_counts_rates_and_overdue_by_unit(office, fortnight):
     s = supervision.summary(office.site, login="leader")
     assert s["counts"] | {} == {"total": 4, "running": 3, "overdue": 1, "due_soon": 2, "completed": 1, "archived": 0,
-                                "cancelled": 0, "yellow": 1, "red": 0}
+                                "cancelled": 0, "yellow": 1, "red": 0, "with_material": 0, "without_material": 1}
     u = by_unit(s)
     assert (u["finance"]["on_time"], u["finance"]["late"], u["finance"]["rate"]) == (1, 0, 1.0)
     assert (u["hr"]["on_time"], u["hr"]["late"], u["hr"]["rate"]) == (1, 1, 0.5)  # a co opinion on time, a lead late
@@ -85,7 +85,7 @@ def test_ledger_rows_have_the_offices_columns(office, fortnight, clock):
     done = rows[fortnight["on_time"]]
     assert [k for k, _, _ in supervision.LEDGER_COLUMNS] == ["serial", "title", "source", "lead", "co", "assigned_on",
                                                              "due_on", "progress", "closed_on", "state", "chases",
-                                                             "card"]
+                                                             "card", "material"]
     assert (done["serial"], done["source"], done["lead"], done["co"]) == ("督〔2026〕1号", "王局长", "财务部", "人力资源部")
     assert (done["assigned_on"], done["due_on"], done["closed_on"]) == (date(2026, 3, 2), date(2026, 3, 6),
                                                                         date(2026, 3, 5))

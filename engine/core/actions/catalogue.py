@@ -56,6 +56,8 @@ class ActionSpec:
 
 
 REASON = F("reason", "long_text", True, "理由", "Reason")
+# files uploaded to the item by the actor first (POST /instances/{id}/attachments), sent with the entry
+ATTACHMENTS = F("attachments", "attachments", False, "附件", "Attachments")
 _SPECS = [
     ActionSpec("accept", "签收", "Sign for it", (), SIGNING, "routing"),
     ActionSpec("return", "退回", "Return", (REASON, F("to_step", "text", False, "退回至环节", "Return to step")),
@@ -67,16 +69,18 @@ _SPECS = [
     ActionSpec("remove_cohandler", "减签", "Remove co-handler",
                (F("unit", "unit", True, "协办单位", "Co-handling unit"),), WORKING, "cohandling"),
     ActionSpec("progress", "进展反馈", "Report progress", (F("text", "long_text", True, "进展情况", "Progress"),
-               F("percent", "number", False, "完成百分比", "Percent done", min=0, max=100)), WORKING, "notes"),
+               F("percent", "number", False, "完成百分比", "Percent done", min=0, max=100), ATTACHMENTS), WORKING, "notes"),
     ActionSpec("request_extension", "延期申请", "Request extension",
-               (F("new_due", "date", True, "申请延期至", "New due date"), REASON), WORKING, "decisions"),
+               (F("new_due", "date", True, "申请延期至", "New due date"), REASON, ATTACHMENTS), WORKING, "decisions"),
     ActionSpec("approve", "同意", "Approve", (F("comment", "long_text", False, "意见", "Comment"),), WORKING, "decisions"),
     ActionSpec("reject", "不同意", "Reject", (F("comment", "long_text", True, "意见", "Comment"),), WORKING, "decisions"),
-    ActionSpec("comment", "留言", "Comment", (F("text", "long_text", True, "内容", "Text"),), OPEN, "notes"),
-    ActionSpec("instruct", "批示", "Instruct", (F("text", "long_text", True, "批示内容", "Instruction"),), OPEN, "notes"),
+    ActionSpec("comment", "留言", "Comment", (F("text", "long_text", True, "内容", "Text"), ATTACHMENTS), OPEN,
+               "notes"),
+    ActionSpec("instruct", "批示", "Instruct", (F("text", "long_text", True, "批示内容", "Instruction"), ATTACHMENTS),
+               OPEN, "notes"),
     # the fields of `complete` depend on the part (a co-handler's opinion, the lead's report): dispatch.fields_for
-    ActionSpec("complete", "办结", "Complete", (F("report", "long_text", True, "办结报告", "Completion report"),),
-               WORKING, "cohandling"),
+    ActionSpec("complete", "办结", "Complete", (F("report", "long_text", True, "办结报告", "Completion report"),
+               ATTACHMENTS), WORKING, "cohandling"),
     ActionSpec("chase", "催办", "Chase", (F("message", "long_text", True, "催办内容", "Message"),), OPEN, "notes"),
     ActionSpec("cancel", "撤销", "Cancel", (REASON,), OPEN, "routing"),
     ActionSpec("assign", "交办", "Assign", (F("lead", "unit_or_person", True, "主办单位或人员", "Lead unit or person"),
@@ -84,7 +88,7 @@ _SPECS = [
                WORKING, "routing"),
     # the fields of `submit` are the step's form (dispatch.fields_for)
     ActionSpec("submit", "提交", "Submit", (), WORKING, "routing"),
-    ActionSpec("appeal", "申诉", "Appeal", (REASON,), WORKING, "appeals"),
+    ActionSpec("appeal", "申诉", "Appeal", (REASON, ATTACHMENTS), WORKING, "appeals"),
     ActionSpec("uphold", "维持原结果", "Uphold", (REASON,), WORKING, "appeals"),
     ActionSpec("adjust", "调整结果", "Adjust", (F("score", "number", True, "调整后得分", "New score", min=0, max=100),
                F("band", "text", False, "调整后等次", "New band"), REASON), WORKING, "appeals"),
@@ -103,6 +107,11 @@ HOLDER_ACTIONS = {
     "task": ("submit",), "assign": ("assign",), "transfer": ("transfer",), "review": ("approve", "reject"),
     "co_handle": ("accept", "return", "transfer", "progress", "request_extension", "complete"),
 }
+
+
+# the origin an attachment takes from the action it came with
+ATTACHMENT_ORIGINS = {"progress": "progress", "complete": "complete", "comment": "comment", "instruct": "instruct",
+                      "request_extension": "extension", "appeal": "appeal"}
 
 
 def label(name: str, lang: str = "zh") -> str:

@@ -7,11 +7,13 @@ from typing import Callable
 
 from engine.core import dsl, policy
 from engine.core.actions import appeals, cohandling, decisions, notes, routing
-from engine.core.actions.catalogue import ACTIONS, FIELDS, HOLDER_ACTIONS, F, FieldSpec, label
+from engine.core.actions.catalogue import (
+    ACTIONS, ATTACHMENT_ORIGINS, ATTACHMENTS, FIELDS, HOLDER_ACTIONS, F, FieldSpec, label,
+)
 from engine.core.codec import to_json
 from engine.core.fields import coerce, is_blank
 from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx
-from engine.core.model import Actor, Call, Effect, Event, ItemSnap, TaskSnap
+from engine.core.model import Actor, Call, Effect, Entry, Event, ItemSnap, TaskSnap
 from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES, Part, TaskKind, TaskState
 
 Handler = Callable[..., list[Effect]]
@@ -26,8 +28,8 @@ def fields_for(action: str, item: ItemSnap, task: TaskSnap) -> list[FieldSpec]:
     """The fields `action` takes on `task`: the catalogue's, or the step's form for `submit`."""
     step = item.definition.steps.get(task.step)
     if action == "complete":
-        return [F("opinion", "long_text", True, "会办意见", "Co-handling opinion")] if task.part == Part.co \
-            else FIELDS["complete"]
+        return [F("opinion", "long_text", True, "会办意见", "Co-handling opinion"), ATTACHMENTS] \
+            if task.part == Part.co else FIELDS["complete"]
     if action == "submit" and isinstance(step, dsl.TaskStep):
         out = [F(k, f.type, f.required, f.label.zh if f.label else k, f.label.en if f.label else k,
                  tuple(f.values) if f.values else None, f.min, f.max) for k, f in step.form.items()]
@@ -156,6 +158,33 @@ def check_fields(specs: list[FieldSpec], data: dict) -> dict:
     return out
 
 
+def check_attachments(item: ItemSnap, actor: Actor, ids: list[int], ctx: Ctx) -> tuple[int, ...]:
+    """The files an action sends with its entry: each must be one the actor uploaded to this item, not removed and
+    not already sent with another entry (what the store says: ctx.attachable); InputError naming the field."""
+    if not ids:
+        return ()
+    ok = ctx.attachable(item.id, actor.login, ids) if ctx.attachable is not None else set()
+    bad = [i for i in ids if i not in ok]
+    if bad:
+        raise InputError("attachments", f"附件 {', '.join(map(str, bad))} 不是您上传到本事项且尚未提交的文件",
+                         f"file {', '.join(map(str, bad))} is not one you uploaded to this item and have not sent yet")
+    return tuple(ids)
+
+
+def with_attachments(effects: list[Effect], task: TaskSnap, action: str, files: tuple[int, ...], data: dict) -> None:
+    """Give the action's entry its files (an action without an entry of its own — an extension request, an
+    appeal — records one with its reason), and name them in its audit event so that the timeline links them."""
+    origin = "opinion" if action == "complete" and task.part == Part.co else ATTACHMENT_ORIGINS.get(action, "item")
+    entry = next((e for e in effects if isinstance(e, Entry)), None)
+    if entry is None:
+        entry = Entry(origin, str(data.get("reason") or data.get("text") or ""), task_id=task.id)
+        effects.insert(0, entry)
+    entry.attachments, entry.origin = files, origin
+    ev = next((e for e in effects if isinstance(e, Event)), None)
+    if ev is not None:
+        ev.data = {**ev.data, "attachments": list(files)}
+
+
 def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, ctx: Ctx) -> list[Effect]:
     """Effects of `actor` taking `action` on `task` with `data`; raises NotAllowed / InputError."""
     if action not in available(item, task, actor, ctx):
@@ -168,7 +197,10 @@ def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, 
     principal = stands_in_for(task, actor, ctx)
     if principal is not None:  # a proxy acting for the holder: "张三（代李四）", the principal in the event data
         actor = Actor(actor.login, actor.unit, actor.roles, actor.acting_for, on_behalf_of=principal)
+    files = check_attachments(item, actor, data.get("attachments") or [], ctx)
     effects = HANDLERS[action](item, task, actor, data, ctx)
+    if files:
+        with_attachments(effects, task, action, files, data)
     if principal is not None:
         for e in effects:
             if isinstance(e, Event):
