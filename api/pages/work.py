@@ -16,7 +16,7 @@ from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.words import Translator
 from engine.reads import lists as listing, items as queries
-from engine.runtime import permissions
+from engine.runtime import circulation, permissions
 from engine.runtime.site import Site
 from engine.core.states import DubanError, NotFound
 from engine.reads.diagram import mermaid
@@ -102,11 +102,14 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
     lang = page_lang(request)
     t = Translator(lang)
     view = queries.item_view(site, item_id, user.login, lang)  # NotFound for an item one may not see
+    # a reader opening the item records 已阅 (audited, through the engine's write path; once)
+    if [task for task in circulation.unread(site, user.login, item_id) if circulation.mark_read(site, user.login, task)]:
+        view = queries.item_view(site, item_id, user.login, lang)
     defn = site.definition(view["definition"], view["definition_version"])
     fmt = Fmt(site, lang, t)
     visited = {x["step"] for x in view["tasks"]}
     svg = diagram.svg(defn, lang, current=view["current_step"], visited=visited)
-    tasks = with_actions(site, view["tasks"], lang)
+    tasks = with_actions(site, [x for x in view["tasks"] if x["kind"] != "cc"], lang)
     return page(request, site, "item.html", user=user, status=error.status if error else 200,
                 title=f"{view['serial']} {view['title']}", item=view, defn=defn,
                 definition_title=defn.title.text(lang), tasks=tasks,

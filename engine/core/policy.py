@@ -17,6 +17,8 @@ START_ROLES: dict[str, frozenset[str]] = {
 ADMIN_ROLES = frozenset({"admin"})                                       # administer the site
 AUDIT_ROLES = frozenset({"auditor", "admin"})                            # read the audit trail
 CHASE_ROLES = frozenset({"clerk", "leader", "office_director"})          # chase (催办) a task they do not hold
+CIRCULATE_ROLES = frozenset({"leader", "office_director"})              # circulate an item for reading (传阅)
+RECALL_CIRCULATION_ROLES = frozenset({"clerk", "office_director", "leader"})  # recall another's circulation
 SUPERVISE_ROLES = frozenset({"leader", "office_director", "clerk", "admin", "auditor"})  # the board and ledger
 SEE_ALL_ROLES = frozenset({"admin", "auditor", "leader", "office_director", "clerk"})   # every non-confidential item
 CALIBRATE_ROLES = frozenset({"office_director", "admin", "leader", "auditor"})  # every appraisal result, calibration
@@ -164,6 +166,14 @@ def queues(p: Party, holder: Holder) -> bool:
     if p.queue_people is None:
         return False
     return (holder.unit == p.unit and holder.person is None) or holder.person in p.queue_people
+
+
+UNQUEUED_KINDS = frozenset({"cc"})  # a copy (抄送) is no task of anyone's 我的待办, only the item's visibility
+
+
+def queued_kind(kind: str) -> bool:
+    """Whether tasks of this kind go on 我的待办 (all but copies); engine.store.lists filters the same way."""
+    return kind not in UNQUEUED_KINDS
 
 
 def in_queue(v: Viewer, holder: Holder) -> bool:

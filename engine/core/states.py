@@ -48,6 +48,16 @@ ITEM_STATE_LABELS = {
 class TaskKind(StrEnum):
     work = "work"            # a step's task
     extension = "extension"  # 延期审批: decide someone's extension request
+    reading = "reading"      # 阅件: a document circulated (传阅) to be read, apart from work to be done
+    copy = "cc"              # 抄送: a copy for information; created closed, it only makes the item visible
+
+
+TASK_KIND_LABELS = {
+    TaskKind.work: ("办件", "Work"),
+    TaskKind.extension: ("延期审批", "Extension request"),
+    TaskKind.reading: ("阅件", "For reading"),
+    TaskKind.copy: ("抄送", "Copied"),
+}
 
 
 class Part(StrEnum):
@@ -57,7 +67,8 @@ class Part(StrEnum):
 
 
 # ---------------------------------------------------------------- overdue (超期), the one rule
-OVERDUE_KINDS = frozenset({TaskKind.work})  # the tasks whose lateness makes an item overdue (not extension requests)
+# the tasks whose lateness makes an item overdue: work only (not extension requests, not 阅件 nor 抄送)
+OVERDUE_KINDS = frozenset({TaskKind.work})
 
 
 def is_overdue(state: str, due_at: datetime | None, now: datetime) -> bool:

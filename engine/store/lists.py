@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.core.policy import Party, Viewer
+from engine.core.policy import UNQUEUED_KINDS, Party, Viewer
 from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, ItemState
 from engine.store.tables import Entry, Event, Instance, Notification, Task
 
@@ -151,7 +151,8 @@ def _queues(p: Party) -> sa.ColumnElement[bool]:
 def _tasks_of(q: sa.Select, viewer: Viewer, state: str, now: datetime) -> sa.Select:
     c = T_TASK.c
     seen = sa.select(T_ITEM.c.id).where(visible_clause(viewer))
-    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), c.instance_id.in_(seen))
+    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), c.instance_id.in_(seen),
+                c.kind.notin_(sorted(UNQUEUED_KINDS)))
     if state == "open":
         return q.where(c.state.in_(OPEN))
     if state == "overdue":

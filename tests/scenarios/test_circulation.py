@@ -1,0 +1,106 @@
+"""传阅: a notice from the city government goes round the leaders and units for reading (阅件), apart from work."""
+from __future__ import annotations
+
+import pytest
+
+from engine.core.states import NotAllowed, NotFound, is_overdue, item_overdue
+from engine.reads import items as queries, lists as listing
+from engine.runtime import circulation
+from engine.runtime.people import add_person
+from engine.store import db, items as item_store
+
+NOTICE = {"title": "关于做好春节期间安全工作的通知", "sender": "市人民政府办公室", "doc_number": "市政办〔2026〕5号",
+          "received_on": "2026-03-02", "urgency": "urgent"}
+
+
+def deputies(site):
+    for login, name, en in (("deputy1", "张副局长", "Deputy Zhang"), ("deputy2", "刘副局长", "Deputy Liu")):
+        add_person(site, by=None, data={"login": login, "name": name, "name_en": en, "unit": "office",
+                                        "roles": ["leader"]})
+
+
+def notice_at_proposal(office, site):
+    doc = site.start("incoming_document", NOTICE, "clerk")
+    office.do("clerk", doc, "register", "submit")
+    return doc
+
+
+def reading(office, doc, who):
+    return [t for t in office.tasks(doc) if t["kind"] == "reading" and t["holder"] == who]
+
+
+def test_a_notice_read_in_order_by_three_leaders_and_two_units(office, site):
+    """The office director circulates the notice in order; each reader's 阅件 arrives when the one before has read
+    it; opening the item records 已阅; one leader adds a reading note; the clerk chases the last reader."""
+    deputies(site)
+    doc = notice_at_proposal(office, site)
+    office.do("office", doc, "propose", "circulate", to=["leader", "deputy1", "deputy2", "hr", "finance"],
+              note="请各位领导阅示", order="sequential", due="2026-03-06", allow_pass_on=False)
+    sheet = office.view(doc)["circulation"]
+    assert [(r["reader"], r["state"]) for r in sheet] == [
+        ("王局长", "unread"), ("张副局长", "queued"), ("刘副局长", "queued"), ("人力资源部", "queued"),
+        ("财务部", "queued")]
+    mine = queries.my_tasks(site, "leader")
+    assert [(t["kind"], t["kind_label"]["zh"]) for t in mine if t["instance_id"] == doc] == [("reading", "阅件")]
+    assert queries.my_tasks(site, "deputy1") == []  # in order: not yet theirs
+
+    assert circulation.read_on_opening(site, "leader", doc)  # the leader opens the item: 已阅
+    assert circulation.read_on_opening(site, "leader", doc) == []  # opening it again records nothing more
+    office.do("deputy1", doc, "propose", "read_note", kind="reading", on="deputy1", text="已阅，请办公室抓好落实")
+    assert circulation.read_on_opening(site, "deputy2", doc)
+    assert circulation.read_on_opening(site, "hr.head", doc)
+    last = office.task(doc, "propose", on="finance", kind="reading")
+
+    office.advance(days=1)
+    site.act(last, "chase", "clerk", {"message": "请尽快阅"})
+    with pytest.raises(NotAllowed) as e:  # the same minimum interval as 催办
+        site.act(last, "chase", "clerk", {"message": "再催"})
+    assert "催办" in e.value.zh
+    sheet = office.view(doc)["circulation"]
+    assert [r["state"] for r in sheet] == ["read", "read", "read", "read", "unread"]
+    assert sheet[1]["notes"][0]["text"] == "已阅，请办公室抓好落实" and sheet[0]["read_at"]
+    assert "王局长已阅" in office.timeline(doc)
+
+    office.advance(days=10)  # past the read-by date: a reading task is never overdue work
+    with db.read(site.eng) as conn:
+        item = item_store.load_item(conn=conn, item_id=doc, definition_of=site.definition)
+    late = [t for t in item.tasks if t.kind == "reading" and is_overdue(t.state, t.due_at, site.clock.now())]
+    assert late and not item_overdue(item.state, late, site.clock.now())
+    assert circulation.read_on_opening(site, "finance.head", doc)
+    assert [r["state"] for r in office.view(doc)["circulation"]] == ["read"] * 5
+
+
+def test_a_reader_passes_it_on_and_the_circulation_is_recalled(office, site):
+    doc = notice_at_proposal(office, site)
+    office.do("office", doc, "propose", "circulate", to=["leader", "hr"], allow_pass_on=True)
+    office.do("hr.head", doc, "propose", "pass_on", kind="reading", on="hr", to=["hr.staff1"])
+    assert [r["state"] for r in office.view(doc)["circulation"]] == ["unread", "read", "unread"]
+    with pytest.raises(NotAllowed):  # a reader may not recall the circulation
+        site.act(office.task(doc, "propose", on="leader", kind="reading"), "recall_circulation", "hr.staff1", {})
+    site.act(office.task(doc, "propose", on="leader", kind="reading"), "recall_circulation", "office",
+             {"reason": "文件已过时"})
+    assert [r["state"] for r in office.view(doc)["circulation"]] == ["recalled", "read", "recalled"]
+    assert queries.my_tasks(site, "hr.staff1") == []
+    assert office.view(doc)["current_step"] == "propose"  # the director's own work goes on
+
+
+def test_a_document_handled_with_a_copy_to_the_finance_head(office, site):
+    """抄送: the office director dispatches the work and copies the finance head, who sees it but may do nothing."""
+    doc = notice_at_proposal(office, site)
+    with pytest.raises(NotFound):
+        queries.item_view(site, doc, "finance.head")
+    office.do("office", doc, "propose", "assign", lead="it", due="2026-03-20", cc=["finance.head"])
+    seen = queries.item_view(site, doc, "finance.head")
+    assert [c["name"] for c in seen["copies"]] == ["吴部长"]
+    assert all(t["actions"] == [] or [a["name"] for a in t["actions"]] == ["comment"] for t in seen["tasks"])
+    assert not [t for t in queries.my_tasks(site, "finance.head") if t["instance_id"] == doc]
+    assert "抄送：吴部长" in office.timeline(doc)
+    assert "cc" in [n["kind"] for n in listing.notifications(site, login="finance.head")]
+
+
+def test_a_confidential_document_copied_is_seen_by_the_copied_only(office, site):
+    doc = site.start("incoming_document", {**NOTICE, "confidential": True}, "clerk")
+    office.do("clerk", doc, "register", "submit", cc=["hr.staff1"])
+    assert queries.item_view(site, doc, "hr.staff1")["confidential"] is True
+    with pytest.raises(NotFound):
+        queries.item_view(site, doc, "hr.staff2")
