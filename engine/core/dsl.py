@@ -202,6 +202,10 @@ class StepBase(Strict):
     sign: bool | None = None  # tasks wait for 签收 (accept) first; default per kind
     hooks: dict[str, str] = Field(default_factory=dict)  # action -> engine hook run in the action's transaction
     cc: list[str] = Field(default_factory=list, max_length=50)  # 抄送: actor expressions given a copy on entering
+    # 阅件 instead of work: the holder's own `circulate` closes the task, and once everyone has read, this step
+    circulated: str | None = None
+    # submitted values kept on the item's assignment (form field -> assignment key), e.g. the leader's 批示
+    to_assignment: dict[str, str] = Field(default_factory=dict)
 
     _norm_next = field_validator("next", mode="before")(_transitions)
     _norm_deadline = field_validator("deadline", "transfer_deadline", mode="before")(_deadline)
@@ -280,6 +284,7 @@ class AssignStep(StepBase):
 
     kind: Literal["assign"]
     prefill: Prefill | None = None
+    form: dict[str, FieldDef] = Field(default_factory=dict)  # more fields (拟办意见), kept on the assignment
     lead_kind: Literal["unit", "person", "any"] = "any"
 
 

@@ -212,12 +212,20 @@ def circulation_done(item: ItemSnap, task: TaskSnap, ctx: Ctx, *, sender: str | 
     step's `next`; else nothing (a circulation taken as an action on some other step waits for nothing)."""
     step = item.definition.steps.get(task.step)
     cid = task.data.get("circulation")
-    if not isinstance(step, dsl.CirculateStep) or item.current_step != task.step or cid != f"{task.step}#{task.round}":
+    if item.current_step != task.step or item.state != ItemState.running:
+        return []
+    if isinstance(step, dsl.CirculateStep) and cid == f"{task.step}#{task.round}":
+        then = follow(step.next, item, ctx)
+    elif step is not None and step.circulated and any(
+            t.kind == TaskKind.work and t.data.get("circulation") == cid and t.state == TaskState.done
+            for t in item.tasks):  # the step's own task was done by circulating it (阅件)
+        then = step.circulated
+    else:
         return []
     if any(t.kind == TaskKind.reading and t.data.get("circulation") == cid for t in item.open_tasks()):
         return []
-    return [Event("circulated", f"{step.title.zh}：全部已阅", f"{step.title.en}: everyone has read it")] + \
-        enter(item, follow(step.next, item, ctx), ctx, sender=sender)
+    return [Event("circulated", f"{step.title.zh}：传阅完毕，全部已阅", f"{step.title.en}: everyone has read it")] + \
+        enter(item, then, ctx, sender=sender)
 
 
 def copies(item: ItemSnap, step_id: str, holders: list[Holder], ctx: Ctx, *, by: str | None) -> list[Effect]:

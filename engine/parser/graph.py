@@ -87,6 +87,8 @@ def graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
             target(step.reject_to, "reject_to")
         if step.return_to:
             target(step.return_to, "return_to")
+        if getattr(step, "circulated", None):
+            target(step.circulated, "circulated")
         if isinstance(step, dsl.CirculateStep):
             for i, r in enumerate(step.to):
                 if (p := check_actor(r, defn)):

@@ -45,7 +45,20 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
         "actions": [actions.public(a, item, task) for a in names],
         "on_behalf_of": site.org.person_name(on_behalf_of, lang) if on_behalf_of else None,
         "on_behalf_of_login": on_behalf_of,
+        "proposal": proposal(site, item, lang),
     }
+
+
+def proposal(site: Site, item: ItemSnap, lang: str = "zh") -> dict | None:
+    """The office director's 拟办 as the leader's 批办 card shows it: the 拟办意见 with the proposed lead and
+    co-units (None before a proposal with words)."""
+    a = item.assignment or {}
+    if not a.get("opinion"):
+        return None
+    lead = Holder(**a["lead"]) if a.get("lead") else None
+    sep = ", " if lang.startswith("en") else "、"
+    return {"opinion": a["opinion"], "lead": site.org.holder_name(lead, lang) if lead else "",
+            "co": sep.join(site.org.holder_name(Holder(unit=u), lang) for u in a.get("co") or [])}
 
 
 def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200,

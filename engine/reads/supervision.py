@@ -29,6 +29,7 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
     ("lead", "主办单位", "Lead unit"), ("co", "协办单位", "Co-handling units"), ("assigned_on", "交办日期", "Assigned on"),
     ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
     ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
+    ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
 ]
 
 
@@ -252,6 +253,8 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
             else None,
             "state": state, "state_code": it.state, "overdue": overdue, "chases": chases.get(it.id, 0),
             "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
+            "proposal": (it.assignment or {}).get("opinion") or "",
+            "instruction": (it.assignment or {}).get("instruction") or "",
         })
     return rows
 

@@ -72,16 +72,26 @@ def test_a_notice_read_in_order_by_three_leaders_and_two_units(office, site):
 
 def test_a_reader_passes_it_on_and_the_circulation_is_recalled(office, site):
     doc = notice_at_proposal(office, site)
-    office.do("office", doc, "propose", "circulate", to=["leader", "hr"], allow_pass_on=True)
+    office.do("leader", doc, "propose", "circulate", to=["office.head", "hr"], allow_pass_on=True)
     office.do("hr.head", doc, "propose", "pass_on", kind="reading", on="hr", to=["hr.staff1"])
     assert [r["state"] for r in office.view(doc)["circulation"]] == ["unread", "read", "unread"]
     with pytest.raises(NotAllowed):  # a reader may not recall the circulation
-        site.act(office.task(doc, "propose", on="leader", kind="reading"), "recall_circulation", "hr.staff1", {})
-    site.act(office.task(doc, "propose", on="leader", kind="reading"), "recall_circulation", "office",
+        site.act(office.task(doc, "propose", on="office.head", kind="reading"), "recall_circulation", "hr.staff1", {})
+    site.act(office.task(doc, "propose", on="office.head", kind="reading"), "recall_circulation", "leader",
              {"reason": "文件已过时"})
     assert [r["state"] for r in office.view(doc)["circulation"]] == ["recalled", "read", "recalled"]
     assert queries.my_tasks(site, "hr.staff1") == []
     assert office.view(doc)["current_step"] == "propose"  # the director's own work goes on
+    assert office.task(doc, "propose")
+
+
+def test_a_reading_proposal_recalled_comes_back_to_the_office_director(office, site):
+    doc = notice_at_proposal(office, site)
+    office.do("office", doc, "propose", "circulate", to=["leader"])
+    site.act(office.task(doc, "propose", on="leader", kind="reading"), "recall_circulation", "office",
+             {"reason": "改为办件"})
+    office.do("office", doc, "propose", "assign", lead="it", due="2026-03-20")
+    assert office.view(doc)["current_step"] == "instruct"
 
 
 def test_a_document_handled_with_a_copy_to_the_finance_head(office, site):
@@ -104,3 +114,37 @@ def test_a_confidential_document_copied_is_seen_by_the_copied_only(office, site)
     assert queries.item_view(site, doc, "hr.staff1")["confidential"] is True
     with pytest.raises(NotFound):
         queries.item_view(site, doc, "hr.staff2")
+
+
+def test_a_notice_proposed_as_reading_is_archived_when_all_have_read(office, site):
+    """阅件 at 拟办: the office director circulates the notice to the leader and two units instead of proposing
+    work; the item waits for the readers and is archived once the last has read."""
+    doc = notice_at_proposal(office, site)
+    office.do("office", doc, "propose", "circulate", to=["leader", "hr", "finance"], note="拟请王局长阅，人力资源部、财务部知悉")
+    v = office.view(doc)
+    assert v["state"] == "running" and not [t for t in v["tasks"] if t["kind"] == "work" and t["state"] == "active"]
+    for who in ("leader", "hr.head"):
+        circulation.read_on_opening(site, who, doc)
+    assert office.view(doc)["state"] == "running"
+    circulation.read_on_opening(site, "finance.head", doc)
+    assert office.view(doc)["current_step"] == "archive"
+    office.do("clerk", doc, "archive", "submit")
+    assert office.view(doc)["state"] == "archived"
+
+
+def test_the_proposal_and_the_leaders_instruction_are_kept_on_the_item_and_the_ledger(office, site):
+    """办件 at 拟办: the 拟办意见 goes with the proposed lead and co-units to the leader's 批办 card; the leader agrees
+    with words of their own; both show on the item and in the ledger (督办台账)."""
+    from engine.reads import supervision
+
+    doc = notice_at_proposal(office, site)
+    office.do("office", doc, "propose", "assign", lead="it", co=["finance"], due="2026-03-20",
+              opinion="拟请信息技术部主办，财务部协办")
+    card = [t for t in queries.my_tasks(site, "leader") if t["instance_id"] == doc][0]
+    assert card["proposal"] == {"opinion": "拟请信息技术部主办，财务部协办", "lead": "信息技术部", "co": "财务部"}
+    office.do("leader", doc, "instruct", "agree", opinion="同意，请抓紧落实")
+    v = office.view(doc)
+    assert (v["assignment"]["opinion"], v["assignment"]["instruction"]) == ("拟请信息技术部主办，财务部协办",
+                                                                         "同意，请抓紧落实")
+    row = [r for r in supervision.ledger(site, login="clerk") if r["id"] == doc][0]
+    assert (row["proposal"], row["instruction"]) == ("拟请信息技术部主办，财务部协办", "同意，请抓紧落实")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine.core.actions.common import close, event, targets
 from engine.core.codec import to_json
-from engine.core.machine import circulate, circulation_done, next_reader, when_of
+from engine.core.machine import circulate, circulation_done, enter, next_reader, when_of
 from engine.core.model import Effect, Entry, UpdateTask
 from engine.core.states import InputError, OPEN_TASK_STATES, TaskKind, TaskState
 
@@ -21,7 +21,12 @@ def do_circulate(item, task, actor, data, ctx):
     names_en = ", ".join(ctx.org.holder_name(h, "en") for h in readers)
     way = ("依次" if order == "sequential" else "", "in order " if order == "sequential" else "")
     note = data.get("note") or ""
-    return [event("circulate", task, actor, ctx, f"{way[0]}传阅给 {names_zh}" + (f"：{note}" if note else ""),
+    step = item.definition.steps.get(task.step)
+    ends = bool(getattr(step, "circulated", None)) and ctx.org.holds(actor.login, task.holder) and \
+        task.kind == TaskKind.work
+    closing = [close(task, TaskState.done, ctx, outcome="circulate", data={**task.data, "circulation": cid})] \
+        if ends else []  # 阅件 instead of work: the step's task is done by circulating it
+    return closing + [event("circulate", task, actor, ctx, f"{way[0]}传阅给 {names_zh}" + (f"：{note}" if note else ""),
                   f"circulated it {way[1]}to {names_en}" + (f": {note}" if note else ""),
                   circulation=cid, to=[h.as_dict() for h in readers], order=order, due=to_json(data.get("due")))] + \
         circulate(item, task.step, readers, due, ctx, cid=cid, order=order, note=note, by=actor.login,
@@ -82,6 +87,11 @@ def do_recall_circulation(item, task, actor, data, ctx):
                          f"收回传阅（{len(open_)} 份未阅）" + (f"：{reason}" if reason else ""),
                          f"recalled the circulation ({len(open_)} unread)" + (f": {reason}" if reason else ""),
                          circulation=cid, withdrawn=[t.id for t in open_]))
+    step = item.definition.steps.get(task.step)
+    chose = [t for t in item.tasks if t.kind == TaskKind.work and t.data.get("circulation") == cid]
+    if getattr(step, "circulated", None) and chose and item.current_step == task.step:
+        # the holder had chosen 阅件 at this step: recalled, the step is open to them again
+        return effects + enter(item, task.step, ctx, sender=actor.login)
     return effects + circulation_done(item, task, ctx, sender=actor.login)
 
 

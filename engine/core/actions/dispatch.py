@@ -42,6 +42,9 @@ def fields_for(action: str, item: ItemSnap, task: TaskSnap) -> list[FieldSpec]:
         if step.outcomes:
             out.insert(0, F("outcome", "enum", True, "办理结果", "Outcome", tuple(step.outcomes)))
         return out
+    if action == "assign" and isinstance(step, dsl.AssignStep) and step.form:
+        return FIELDS["assign"] + [F(k, f.type, f.required, f.label.zh if f.label else k, f.label.en if f.label else k,
+                                     tuple(f.values) if f.values else None, f.min, f.max) for k, f in step.form.items()]
     if action == "transfer" and isinstance(step, dsl.TransferStep):
         return [F("lead", "unit_or_person", True, "承办单位", "Handling unit"),
                 F("co", "units", False, "协办单位", "Co-handling units")]

@@ -33,6 +33,10 @@ def do_submit(item, task, actor, data, ctx):
     effects = [close(task, TaskState.done, ctx, outcome=data.get("outcome") or "submit",
                      data={**task.data, **to_json(data)}),
                event("submit", task, actor, ctx, zh, en, **to_json(data))]
+    if step.to_assignment:  # e.g. the leader's 批示 kept on the item (the ledger shows it)
+        item.assignment = {**item.assignment, **{key: to_json(data.get(name) or "")
+                                                 for name, key in step.to_assignment.items()}}
+        effects.append(UpdateItem({"assignment": item.assignment}))
     return effects + enter(item, follow(transitions, item, ctx, data, actor), ctx, sender=actor.login)
 
 
@@ -43,6 +47,10 @@ def do_assign(item, task, actor, data, ctx):
     step = item.definition.steps[task.step]
     effects = [close(task, TaskState.done, ctx, outcome="assign", data={**task.data, "choice": to_json(data)})]
     effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=data["due"])
+    kept = {k: to_json(data[k]) for k in getattr(step, "form", {}) if k in data}  # e.g. 拟办意见
+    if kept:
+        item.assignment = {**item.assignment, **kept}
+        effects.append(UpdateItem({"assignment": item.assignment}))
     co_zh = "、".join(ctx.org.holder_name(Holder(unit=u)) for u in co) or "无"
     co_en = ctx.org.unit_names(co, "en") or "none"
     effects.append(event("assign", task, actor, ctx,
