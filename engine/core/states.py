@@ -88,6 +88,21 @@ def item_overdue(item_state: str, tasks: Iterable[Any], now: datetime) -> bool:
         t.kind in OVERDUE_KINDS and is_overdue(t.state, t.due_at, now) for t in tasks)
 
 
+# ---------------------------------------------------------------- urgency (紧急/特急), the one rule
+URGENCY_FIELDS = ("urgency", "priority")  # a document's 缓急, a directive's 紧急程度
+URGENCY_RANK = {"very_urgent": 2, "urgent": 1}  # 特急 before 紧急 before the rest
+URGENCY_LABELS = {"very_urgent": ("特急", "Very urgent"), "urgent": ("紧急", "Urgent")}
+
+
+def urgency_of(subject: dict | None) -> str | None:
+    """An item's urgency when it is more than ordinary (`urgent` or `very_urgent`), else None."""
+    for f in URGENCY_FIELDS:
+        v = (subject or {}).get(f)
+        if v in URGENCY_RANK:
+            return v
+    return None
+
+
 class Card(StrEnum):
     none = "none"
     yellow = "yellow"  # 黄牌

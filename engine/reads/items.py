@@ -9,8 +9,8 @@ from engine.core.actions import dispatch as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_KIND_LABELS, TASK_STATE_LABELS, NotFound, TaskKind, TaskState,
-    is_overdue, overdue_days,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_KIND_LABELS, TASK_STATE_LABELS, URGENCY_LABELS, NotFound, TaskKind,
+    TaskState, is_overdue, overdue_days, urgency_of,
 )
 from engine.runtime import proxies
 from engine.runtime.site import Site
@@ -46,6 +46,9 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
         "on_behalf_of": site.org.person_name(on_behalf_of, lang) if on_behalf_of else None,
         "on_behalf_of_login": on_behalf_of,
         "proposal": proposal(site, item, lang),
+        "urgency": urgency_of(item.subject),
+        "urgency_label": dict(zip(("zh", "en"), URGENCY_LABELS[urgency_of(item.subject)]))
+        if urgency_of(item.subject) else None,
     }
 
 

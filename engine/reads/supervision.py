@@ -10,7 +10,8 @@ from engine.core import policy
 from engine.core.model import Actor
 from engine.core.org import Holder
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, ItemState, is_overdue, item_overdue, overdue_days,
+    urgency_of,
 )
 from engine.reads import items as queries
 from engine.runtime import permissions, proxies
@@ -30,6 +31,7 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
     ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
     ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
     ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
+    ("urgency", "缓急", "Urgency"),
 ]
 
 
@@ -255,6 +257,7 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
             "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
             "proposal": (it.assignment or {}).get("opinion") or "",
             "instruction": (it.assignment or {}).get("instruction") or "",
+            "urgency": URGENCY_LABELS[u][1 if en else 0] if (u := urgency_of(it.subject)) else "",
         })
     return rows
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from engine.core.policy import UNQUEUED_KINDS, Party, Viewer
-from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, ItemState
+from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, URGENCY_FIELDS, URGENCY_RANK, ItemState
 from engine.store.tables import Entry, Event, Instance, Notification, Task
 
 T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
@@ -126,7 +126,17 @@ def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, li
     policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
     c = T_TASK.c
     q = _tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role), viewer, state, now)
-    return list(conn.execute(q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit).offset(offset)))
+    late = sa.case((sa.and_(c.state.in_(OPEN), c.due_at < now), 0), else_=1)  # overdue first (states.is_overdue)
+    return list(conn.execute(q.order_by(late, urgency_rank().desc(), c.due_at.is_(None), c.due_at, c.id)
+                             .limit(limit).offset(offset)))
+
+
+def urgency_rank() -> sa.ColumnElement[int]:
+    """engine.core.states.urgency_of as SQL, ranked (URGENCY_RANK), for the item of the task table's row."""
+    i = T_ITEM.c
+    ranks = sorted(((i.subject[f].as_string() == v, r) for f in URGENCY_FIELDS for v, r in URGENCY_RANK.items()),
+                   key=lambda x: -x[1])
+    return sa.select(sa.case(*ranks, else_=0)).where(i.id == T_TASK.c.instance_id).scalar_subquery()
 
 
 def count_task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime) -> int:

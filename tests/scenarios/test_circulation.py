@@ -148,3 +148,16 @@ def test_the_proposal_and_the_leaders_instruction_are_kept_on_the_item_and_the_l
                                                                          "同意，请抓紧落实")
     row = [r for r in supervision.ledger(site, login="clerk") if r["id"] == doc][0]
     assert (row["proposal"], row["instruction"]) == ("拟请信息技术部主办，财务部协办", "同意，请抓紧落实")
+
+
+def test_my_tasks_come_overdue_first_then_by_urgency_then_by_due_date(office, site):
+    """我的待办 of the clerk: what is overdue first, then 特急 before 紧急 before the ordinary, then the nearest due."""
+    plain = site.start("incoming_document", {**NOTICE, "title": "平件", "urgency": "normal"}, "clerk")
+    very = site.start("incoming_document", {**NOTICE, "title": "特急件", "urgency": "very_urgent"}, "clerk")
+    urgent = site.start("incoming_document", {**NOTICE, "title": "急件", "urgency": "urgent"}, "clerk")
+    order = [t["instance_id"] for t in queries.my_tasks(site, "clerk")]
+    assert order == [very, urgent, plain]
+    assert [t["urgency"] for t in queries.my_tasks(site, "clerk")] == ["very_urgent", "urgent", None]
+    office.advance(days=3)  # all three registrations are overdue now; a fresh ordinary one is not
+    fresh = site.start("incoming_document", {**NOTICE, "title": "新平件", "urgency": "normal"}, "clerk")
+    assert [t["instance_id"] for t in queries.my_tasks(site, "clerk")] == [very, urgent, plain, fresh]
