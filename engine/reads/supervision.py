@@ -31,7 +31,7 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
     ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
     ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
     ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
-    ("urgency", "缓急", "Urgency"),
+    ("urgency", "缓急", "Urgency"), ("reply", "办复情况", "Reply"),
 ]
 
 
@@ -258,8 +258,21 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
             "proposal": (it.assignment or {}).get("opinion") or "",
             "instruction": (it.assignment or {}).get("instruction") or "",
             "urgency": URGENCY_LABELS[u][1 if en else 0] if (u := urgency_of(it.subject)) else "",
+            "reply": _reply(it.assignment or {}, en),
         })
     return rows
+
+
+def _reply(a: dict, en: bool) -> str:
+    """办复情况: the reply's number and date, approved by the office director or waiting for it."""
+    if not a.get("reply_number"):
+        return ""
+    ref = f"{a['reply_number']} ({a.get('reply_date') or ''})" if en else f"{a['reply_number']}（{a.get('reply_date') or ''}）"
+    if a.get("reply_decision") == "approve":
+        return f"Replied: {ref}" if en else f"已办复：{ref}"
+    if a.get("reply_decision") == "redo":
+        return f"Sent back for changes: {ref}" if en else f"退回修改：{ref}"
+    return f"Awaiting approval: {ref}" if en else f"待审核：{ref}"
 
 
 def ledger_headers(lang: str = "zh") -> list[str]:

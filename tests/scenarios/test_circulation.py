@@ -161,3 +161,28 @@ def test_my_tasks_come_overdue_first_then_by_urgency_then_by_due_date(office, si
     office.advance(days=3)  # all three registrations are overdue now; a fresh ordinary one is not
     fresh = site.start("incoming_document", {**NOTICE, "title": "新平件", "urgency": "normal"}, "clerk")
     assert [t["instance_id"] for t in queries.my_tasks(site, "clerk")] == [very, urgent, plain, fresh]
+
+
+def test_a_reply_to_the_sender_drafted_by_the_lead_and_approved(office, site):
+    """办复: IT, the lead, drafts the reply with its number and date; the office director sends it back once, then
+    approves it; the ledger shows 办复情况 and the document is archived."""
+    from engine.reads import supervision
+
+    doc = site.start("incoming_document", {**NOTICE, "reply_needed": True}, "clerk")
+    office.do("clerk", doc, "register", "submit")
+    office.do("office", doc, "propose", "assign", lead="it", due="2026-03-20")
+    office.do("leader", doc, "instruct", "agree")
+    office.do("clerk", doc, "dispatch", "transfer", lead="it")
+    office.do("it.head", doc, "handle", "accept", on="it")
+    office.do("it.head", doc, "handle", "complete", on="it", report="已完成安全检查")
+    office.do("it.head", doc, "reply", "submit", reply="经检查，我局已落实", reply_number="信复〔2026〕1号",
+              reply_date="2026-03-05")
+    office.do("office", doc, "approve_reply", "redo", comment="请补充整改时限")
+    office.do("it.head", doc, "reply", "submit", reply="经检查，我局已落实，3月底前完成整改",
+              reply_number="信复〔2026〕1号", reply_date="2026-03-06")
+    row = [r for r in supervision.ledger(site, login="clerk") if r["id"] == doc][0]
+    assert row["reply"] == "待审核：信复〔2026〕1号（2026-03-06）"
+    office.do("office", doc, "approve_reply", "approve")
+    row = [r for r in supervision.ledger(site, login="clerk") if r["id"] == doc][0]
+    assert row["reply"] == "已办复：信复〔2026〕1号（2026-03-06）"
+    assert office.view(doc)["current_step"] == "archive"

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 LEDGER_HEADERS = ["编号", "事项", "来源/批示领导", "主办单位", "协办单位", "交办日期", "办理时限", "办理进展", "办结日期",
-                  "状态", "催办次数", "亮牌", "拟办意见", "领导批示", "缓急"]
+                  "状态", "催办次数", "亮牌", "拟办意见", "领导批示", "缓急", "办复情况"]
 TITLE = "落实安全生产大检查"
 
 
