@@ -125,8 +125,10 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
     lang = page_lang(request)
     t = Translator(lang)
     view = queries.item_view(site, item_id, user.login, lang)  # NotFound for an item one may not see
-    # a reader opening the item records 已阅 (audited, through the engine's write path; once)
-    if [task for task in circulation.unread(site, user.login, item_id) if circulation.mark_read(site, user.login, task)]:
+    # a reader opening the item records 已阅, a holder that they opened it (audited, through the engine's write
+    # path; once each)
+    read = [task for task in circulation.unread(site, user.login, item_id) if circulation.mark_read(site, user.login, task)]
+    if read or circulation.mark_opened(site, user.login, item_id):
         view = queries.item_view(site, item_id, user.login, lang)
     defn = site.definition(view["definition"], view["definition_version"])
     fmt = Fmt(site, lang, t)

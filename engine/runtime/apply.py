@@ -137,6 +137,8 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
                 snaps[e.task_id].version = versions[e.task_id]
             if closing:
                 timer_store.end_pending(conn=conn, task_id=e.task_id, state="cancelled")
+            elif e.reopen:
+                timer_store.revive(conn=conn, task_id=e.task_id, after=ctx.now)
             elif "due_at" in ch:
                 moved[e.task_id] = ch["due_at"]
                 timer_store.end_pending(conn=conn, task_id=e.task_id, state="superseded")

@@ -46,6 +46,7 @@ TABLE = {
     "read_note": ("阅批", "Reading note", ["text"], {A, TaskState.done}),
     "pass_on": ("转阅", "Pass on", ["to"], {A, TaskState.done}),
     "recall_circulation": ("收回传阅", "Recall the circulation", ["reason"], WORKING),
+    "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),
 }
 
 
@@ -106,6 +107,9 @@ def scene(name: str):
         t = task("handle", Holder(unit="finance"), part=Part.lead)
         return item(DIRECTIVE, [t, task("handle", Holder(unit="hr"), id=2, part=Part.co)], assignment=LEAD), t, \
             "finance.head"
+    if name == "recall":  # the finance head has just transferred it
+        t = task("handle", Holder(unit="finance"), part=Part.lead, closed_by="finance.head")
+        return item(DIRECTIVE, [t], assignment=LEAD), t, "finance.head"
     if name in ("read", "read_note", "pass_on", "recall_circulation"):  # 阅件 circulated by the office director
         t = task("handle", Holder(person="hr.staff1"), kind=TaskKind.reading,
                  data={"circulation": "1@0", "by": "office", "allow_pass_on": True})

@@ -186,3 +186,37 @@ def test_a_reply_to_the_sender_drafted_by_the_lead_and_approved(office, site):
     row = [r for r in supervision.ledger(site, login="clerk") if r["id"] == doc][0]
     assert row["reply"] == "已办复：信复〔2026〕1号（2026-03-06）"
     assert office.view(doc)["current_step"] == "archive"
+
+
+def directive_with_it(office, site):
+    d = office.issue_directive(title="客服热线整改", lead_unit="it", co_units=[])
+    office.register_and_assign(d)
+    office.do("it.head", d, "handle", "accept", on="it")
+    return d
+
+
+def test_a_transfer_recalled_before_the_new_holder_opened_it(office, site):
+    """撤回: the IT head hands the task to 林运维 by mistake and takes it back before 林运维 has opened it; the
+    withdrawn task leaves 林运维's 我的待办 and the trail shows both acts with the reason."""
+    d = directive_with_it(office, site)
+    office.do("it.head", d, "handle", "transfer", on="it", to="it.staff1", reason="请林运维承办")
+    sent = [t for t in office.tasks(d, "handle") if t["state"] == "transferred"][0]
+    site.act(sent["id"], "recall", "it.head", {"reason": "转错了人"})
+    assert not [t for t in queries.my_tasks(site, "it.staff1") if t["instance_id"] == d]
+    back = office.task(d, "handle", on="it")
+    assert back == sent["id"] and office.view(d)["assignment"]["lead"] == {"unit": "it"}
+    trail = office.timeline(d)
+    assert any("转办给 林运维" in x for x in trail) and any("撤回“承办”" in x and "转错了人" in x for x in trail)
+
+
+def test_a_recall_is_refused_once_the_new_holder_has_opened_it(office, site):
+    d = directive_with_it(office, site)
+    office.do("it.head", d, "handle", "transfer", on="it", to="it.staff1", reason="请林运维承办")
+    sent = [t for t in office.tasks(d, "handle") if t["state"] == "transferred"][0]
+    assert circulation.mark_opened(site, "it.staff1", d) == 1  # 林运维 opens the item page
+    assert circulation.mark_opened(site, "it.staff1", d) == 0
+    with pytest.raises(NotAllowed) as e:
+        site.act(sent["id"], "recall", "it.head", {"reason": "转错了人"})
+    assert "林运维" in e.value.zh
+    with pytest.raises(NotAllowed):  # nobody else recalls another's step
+        site.act(sent["id"], "recall", "it.staff2", {"reason": "x"})

@@ -38,6 +38,7 @@ def F(name: str, type_: str, required: bool, zh: str, en: str, choices: tuple | 
 SIGNING = frozenset({TaskState.pending})                     # only before the holder signs for it
 OPEN = frozenset({TaskState.pending, TaskState.active})      # any open task
 WORKING = frozenset({TaskState.active})                      # only once signed for (办理中)
+RECALLABLE = frozenset({TaskState.done, TaskState.transferred})  # a step one has just taken (撤回)
 READABLE = frozenset({TaskState.active, TaskState.done})  # a reading task, before or after 已阅
 FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation")
 
@@ -104,6 +105,7 @@ _SPECS = [
                "circulation"),
     ActionSpec("recall_circulation", "收回传阅", "Recall the circulation", (F("reason", "long_text", False, "理由", "Reason"),),
                WORKING, "circulation"),
+    ActionSpec("recall", "撤回", "Recall", (REASON,), RECALLABLE, "routing"),
 ]
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in _SPECS}
 NAMES: tuple[str, ...] = tuple(ACTIONS)

@@ -66,6 +66,8 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
     """The action names `actor` may take on `task` now (the contract the API lists)."""
     if task.kind == TaskKind.reading:
         return reading_actions(item, task, actor, ctx)
+    if task.state not in OPEN_TASK_STATES:
+        return ["recall"] if routing.may_recall(item, task, actor) else []
     if item.state != ItemState.running or task.state not in OPEN_TASK_STATES or task.kind == TaskKind.copy:
         return []
     out: list[str] = []
@@ -149,7 +151,7 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
 # Events that are no one's act on a task: a comment or an instruction from anyone (no new version), what the
 # machine records as an act's consequence (a step entered, the item ended...), and the sweep's reminders, due
 # notices, chases and cards. A race's winner is the last act that is none of these.
-QUIET_EVENTS = ("comment", "instruct", "start", "enter", "end", "auto", "stage", "stage_done", "each_done", "window",
+QUIET_EVENTS = ("opened", "comment", "instruct", "start", "enter", "end", "auto", "stage", "stage_done", "each_done", "window",
                 "window_wait")
 QUIET_SYSTEM_EVENTS = ("remind", "due", "chase", "escalate")
 
