@@ -182,8 +182,10 @@ def _weeks(site: Site, items: list[Any], tasks: dict[int, list[Any]], now: datet
 
 
 def _brief(site: Site, it: Any, lang: str) -> dict:
+    u = urgency_of(it.subject)
     return {"id": it.id, "serial": it.serial, "title": it.title, "definition": it.definition_key,
-            "lead": _lead(site, it, lang), "due_at": it.due_at}
+            "lead": _lead(site, it, lang), "due_at": it.due_at, "urgency": u,
+            "urgency_label": URGENCY_LABELS[u][1 if lang.startswith("en") else 0] if u else None}
 
 
 def _holder(site: Site, task: Any, lang: str) -> str:

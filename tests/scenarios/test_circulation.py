@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from engine.core.states import NotAllowed, NotFound, is_overdue, item_overdue
-from engine.reads import items as queries, lists as listing
+from engine.reads import items as queries, lists as listing, supervision
 from engine.runtime import circulation
 from engine.runtime.people import add_person
-from engine.store import db, items as item_store
+from engine.store import db, definitions as definition_store, items as item_store
 
 NOTICE = {"title": "关于做好春节期间安全工作的通知", "sender": "市人民政府办公室", "doc_number": "市政办〔2026〕5号",
           "received_on": "2026-03-02", "urgency": "urgent"}
@@ -135,8 +135,6 @@ def test_a_notice_proposed_as_reading_is_archived_when_all_have_read(office, sit
 def test_the_proposal_and_the_leaders_instruction_are_kept_on_the_item_and_the_ledger(office, site):
     """办件 at 拟办: the 拟办意见 goes with the proposed lead and co-units to the leader's 批办 card; the leader agrees
     with words of their own; both show on the item and in the ledger (督办台账)."""
-    from engine.reads import supervision
-
     doc = notice_at_proposal(office, site)
     office.do("office", doc, "propose", "assign", lead="it", co=["finance"], due="2026-03-20",
               opinion="拟请信息技术部主办，财务部协办")
@@ -166,8 +164,6 @@ def test_my_tasks_come_overdue_first_then_by_urgency_then_by_due_date(office, si
 def test_a_reply_to_the_sender_drafted_by_the_lead_and_approved(office, site):
     """办复: IT, the lead, drafts the reply with its number and date; the office director sends it back once, then
     approves it; the ledger shows 办复情况 and the document is archived."""
-    from engine.reads import supervision
-
     doc = site.start("incoming_document", {**NOTICE, "reply_needed": True}, "clerk")
     office.do("clerk", doc, "register", "submit")
     office.do("office", doc, "propose", "assign", lead="it", due="2026-03-20")
@@ -220,3 +216,49 @@ def test_a_recall_is_refused_once_the_new_holder_has_opened_it(office, site):
     assert "林运维" in e.value.zh
     with pytest.raises(NotAllowed):  # nobody else recalls another's step
         site.act(sent["id"], "recall", "it.staff2", {"reason": "x"})
+
+
+BRIEFING = """
+id: briefing
+version: 1
+title: {zh: 情况通报, en: Briefing}
+serial: {prefix: 通}
+fields:
+  title: {type: text, required: true, label: {zh: 标题, en: Title}}
+start: draft
+steps:
+  draft:
+    kind: task
+    title: {zh: 起草, en: Draft}
+    actor: role:clerk
+    cc: [person:finance.head]
+    next: read_round
+  read_round:
+    kind: circulate
+    title: {zh: 传阅, en: Read round}
+    to: [person:leader, unit:hr]
+    order: sequential
+    deadline: 2 working days
+    next: done
+  done:
+    kind: end
+    title: {zh: 结束, en: Done}
+"""
+
+
+def test_a_definition_circulates_by_a_step_and_copies_on_entering_one(office, site):
+    """A definition's own `kind: circulate` step (in order, with a read-by time) and a step's `cc:` key: the finance
+    head is copied on the draft; the leader then HR read it; the item ends when the last has read."""
+    with db.write(site.eng) as conn:
+        definition_store.register_definition(conn=conn, text=BRIEFING, filename="briefing.yaml", now=site.clock.now())
+    site.reload()
+    item = site.start("briefing", {"title": "一季度工作情况通报"}, "clerk")
+    assert [c["name"] for c in queries.item_view(site, item, "finance.head")["copies"]] == ["吴部长"]
+    office.do("clerk", item, "draft", "submit")
+    sheet = office.view(item)["circulation"]
+    assert [(r["reader"], r["state"]) for r in sheet] == [("王局长", "unread"), ("人力资源部", "queued")]
+    assert sheet[0]["due_at"] is not None
+    circulation.read_on_opening(site, "leader", item)
+    assert office.view(item)["state"] == "running"
+    circulation.read_on_opening(site, "hr.head", item)
+    assert office.view(item)["state"] == "completed"
