@@ -58,7 +58,8 @@ def may_calibrate(actor: Actor) -> bool:
 
 
 def involved(item: ItemSnap, extra: Iterable[Holder] = ()) -> tuple[set[str], set[str], set[str]]:
-    """The units, people and roles an item involves: its initiator, every holder and sender, the assignment;
+    """The units, people and roles an item involves: its initiator, every holder (readers of 阅件 and parties copied
+    — 抄送 — included: they hold reading and copy tasks) and sender, the assignment;
     `extra`: holders of tasks being created in the same transaction (not yet in the snapshot)."""
     units, people, roles = set(), {item.initiator}, set()
     for h in [*(t.holder for t in item.tasks), *extra]:

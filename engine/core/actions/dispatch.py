@@ -194,8 +194,9 @@ def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, 
     named = action
     if isinstance(step, dsl.TaskStep) and action in step.outcomes:
         data, action = {**data, "outcome": action}, "submit"
-    cc = check_fields([CC], data).get("cc")
+    cc = data.get("cc")
     data = check_fields(fields_for(action, item, task), data)
+    cc = check_fields([CC], {"cc": cc}).get("cc")  # after the action's own fields: their errors come first
     principal = stands_in_for(task, actor, ctx)
     if principal is not None:  # a proxy acting for the holder: "张三（代李四）", the principal in the event data
         actor = Actor(actor.login, actor.unit, actor.roles, actor.acting_for, on_behalf_of=principal)
