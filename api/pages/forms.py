@@ -15,6 +15,8 @@ from engine.core.states import DubanError, InputError
 TONES = {"accept": "go", "complete": "go", "approve": "go", "submit": "go", "assign": "go",
          "return": "warn", "reject": "warn", "cancel": "danger", "chase": "warn"}
 LIST_TYPES = ("units",)
+# the actions whose forms offer 抄送 on the pages (the API takes `cc` on every action)
+CC_ON_PAGES = ("assign", "transfer", "circulate")
 
 
 @dataclass
@@ -75,7 +77,7 @@ def ui_actions(site: Site, task: dict, lang: str, chase_text: str) -> list[dict]
     outcomes = step.outcomes if isinstance(step, dsl.TaskStep) else {}
     out = []
     for a in task["actions"]:
-        fields = action_fields(a, lang)
+        fields = [f for f in action_fields(a, lang) if f["name"] != "cc" or a["name"] in CC_ON_PAGES]
         label = _text(a["label"], lang, a["name"])
         if a["name"] in outcomes and outcomes[a["name"]].label:
             label = outcomes[a["name"]].label.text(lang)

@@ -43,6 +43,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "due_today": ("今日到期", "due today"), "overdue_today": ("已超时", "overdue"),
     "part_single": ("办理", "Single"), "part_lead": ("主办", "Lead"), "part_co": ("协办", "Co-handling"),
     "extension_request": ("延期审批", "Extension request"),
+    "reading_task": ("阅件", "For reading"), "circulation_sheet": ("传阅单", "Circulation sheet"),
+    "reader": ("阅件人", "Reader"), "read_state": ("阅读情况", "Read"), "read_at": ("阅毕时间", "Read at"),
+    "reading_notes": ("阅批意见", "Reading notes"), "circulated_by": ("传阅人", "Circulated by"),
+    "copied_to": ("抄送", "Copied to"), "proposal": ("拟办意见", "Proposal"),
+    "proposed_lead": ("拟主办", "Proposed lead"), "proposed_co": ("拟协办", "Proposed co-handlers"),
+    "instruction_kept": ("领导批示", "Leader's instruction"),
     "ext_asks": ("{who}申请将时限由 {old} 延至 {new}。", "{who} asks to move the due date from {old} to {new}."),
     "reason": ("理由", "Reason"), "prefill_note": ("已按交办内容预填，可修改后交办。", "Prefilled from the directive; change it if needed."),
     "prefill_note_transfer": ("已按领导批准的拟办意见预填，可修改后转办。",
@@ -50,7 +56,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "card_yellow": ("黄牌", "Yellow card"), "card_red": ("红牌", "Red card"),
     "chase_default": ("请抓紧办理，并于今日反馈办理进展。", "Please get on with it and report progress today."),
     # flash messages
-    "flash_done": ("已{action}。", "Done: {action}."), "flash_done_generic": ("已办理。", "Done."),
+    "flash_done": ("已{action}。", "Done: {action}."),
+    "flash_bulk": ("批量{action}：{done} 项已办理，{refused} 项未能办理（可逐项查看原因）。",
+                   "{action} in bulk: {done} done, {refused} refused (open each to see why)."),
+    "bulk_title": ("批量办理", "Work in bulk"), "bulk_action": ("操作", "Action"),
+    "bulk_to": ("转办至", "Transfer to"), "bulk_reason": ("转办理由", "Reason for the transfer"),
+    "bulk_go": ("对所选待办执行", "Apply to the selected tasks"), "bulk_pick": ("选择", "Select"), "flash_done_generic": ("已办理。", "Done."),
     "flash_done_progress": ("进展已反馈。", "Progress reported."),
     "flash_done_request_extension": ("延期申请已提交，等待审批。", "Extension requested; waiting for approval."),
     "flash_started": ("已登记，事项已进入流程。", "Registered: the item is under way."),
@@ -298,4 +309,6 @@ class Translator:
                 else self("flash_done_generic")
         if key == "chased":
             return self("flash_chased", n=args[0] if args else 0)
+        if key == "bulk" and len(args) == 3:
+            return self("flash_bulk", done=args[0], refused=args[1], action=self.action(args[2]))
         return self(f"flash_{key}")

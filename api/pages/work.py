@@ -16,9 +16,9 @@ from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.words import Translator
 from engine.reads import lists as listing, items as queries
-from engine.runtime import attachments as files, links, permissions
+from engine.runtime import attachments as files, bulk, circulation, links, permissions
 from engine.runtime.site import Site
-from engine.core.states import DubanError, NotFound
+from engine.core.states import DubanError, InputError, NotFound
 from engine.reads.diagram import mermaid
 
 TABS = ("open", "overdue", "done")
@@ -59,6 +59,29 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
 
 
 # ------------------------------------------------------------------ acting
+BULK_ON_PAGE = ("accept", "read", "transfer")  # 签收, 已阅, 转办 from 我的待办 (the API takes engine.runtime.bulk's)
+
+
+@router.post("/tasks/bulk")
+def act_in_bulk(request: Request, site: SiteDep, form: Form):
+    """我的待办's 批量办理: the chosen action on every ticked task, each on its own (engine.runtime.bulk); the page
+    says how many were done and how many refused."""
+    user = require_user(request, site)
+    action = str(form.get("action", ""))
+    ids = [int(v) for v in form.getlist("task") if str(v).isdigit() and int(v) <= MAX_ID]
+    fields = {k: str(form.get(k, "")) for k in ("to", "reason")} if action == "transfer" else {}
+    try:
+        if action not in BULK_ON_PAGE:
+            raise InputError("action", "请选择签收、已阅或转办", "choose sign for, mark read or transfer")
+        views.no_nul(fields, "")
+        results = bulk.act_on_each(site, action, user.login, ids[:bulk.MAX_BULK + 1], fields, lambda e: {})
+    except DubanError as e:
+        return tasks_page(request, site, user, "open", form_error(e, page_lang(request), fields, task=0,
+                                                                   action=action, status=status_of(e)))
+    done = sum(r["ok"] for r in results)
+    return flash(RedirectResponse("/tasks?tab=open", status_code=303), f"bulk.{done}.{len(results) - done}.{action}")
+
+
 @router.post("/tasks/{task_id}/act/{action}")
 def act(request: Request, site: SiteDep, task_id: TaskId, action: str, form: Form):
     """Take an action with the form's fields, as the API does (permissions.act_as); on refusal, show the
@@ -105,11 +128,16 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
     lang = page_lang(request)
     t = Translator(lang)
     view = queries.item_view(site, item_id, user.login, lang)  # NotFound for an item one may not see
+    # a reader opening the item records 已阅, a holder that they opened it (audited, through the engine's write
+    # path; once each)
+    read = [task for task in circulation.unread(site, user.login, item_id) if circulation.mark_read(site, user.login, task)]
+    if read or circulation.mark_opened(site, user.login, item_id):
+        view = queries.item_view(site, item_id, user.login, lang)
     defn = site.definition(view["definition"], view["definition_version"])
     fmt = Fmt(site, lang, t)
     visited = {x["step"] for x in view["tasks"]}
     svg = diagram.svg(defn, lang, current=view["current_step"], visited=visited)
-    tasks = with_actions(site, view["tasks"], lang)
+    tasks = with_actions(site, [x for x in view["tasks"] if x["kind"] != "cc"], lang)
     return page(request, site, "item.html", user=user, status=error.status if error else 200,
                 ready=_ready(tasks, ready, t),
                 title=f"{view['serial']} {view['title']}", item=view, defn=defn,

@@ -13,12 +13,32 @@ from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, LangDep, SiteDep, TaskId
 from api.routes import ERRORS
 from api.schemas.items import ActionResult
-from api.schemas.tasks import ActionInput
+from api.errors import body as error_body, status_of
+from api.schemas.tasks import ActionInput, BulkInput, BulkResult
 from engine.reads import lists as listing
-from engine.runtime import permissions
+from engine.core.states import DubanError, InputError
+from engine.runtime import bulk, permissions
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="e.g. accept, transfer, complete")]
+
+
+@router.post("/bulk/{action}", response_model=BulkResult)
+def take_in_bulk(action: ActionName, user: CurrentUser, site: SiteDep, lang: LangDep, payload: BulkInput):
+    """批量办理: one action (chase, assign, transfer, approve, complete, read, accept — 签收) on at most 200 tasks,
+    each checked and applied on its own (its own transaction and audit event); answers per task `ok`, or the
+    refusal in the error shape with the status it would have alone. Nothing is undone when another task fails."""
+    fields = views.no_nul(payload.fields, "fields")
+
+    def refused(e: DubanError) -> dict:
+        details = dict(e.details)
+        if isinstance(e, InputError):
+            details.setdefault("fields", [e.field])
+        return {**error_body(e.code, e.message(lang), details), "status": status_of(e)}
+
+    results = bulk.act_on_each(site, action, user.login, payload.task_ids, fields, refused)
+    done = sum(r["ok"] for r in results)
+    return {"action": action, "done": done, "refused": len(results) - done, "results": results}
 
 
 @router.post("/{task_id}/actions/{action}", response_model=ActionResult)

@@ -66,3 +66,28 @@ class ActionInput(BaseModel):
                                 description="the task version the client saw; a stale one gives 409 `conflict` "
                                             "(as does acting on a task someone has just closed, version or not), "
                                             "its details naming the `winner`, their `action` and `at`")
+
+
+class BulkInput(BaseModel):
+    """One action on several tasks (批量办理): at most 200 task ids, none twice, and the action's fields."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"task_ids": [12, 13, 14], "fields": {}}, {"task_ids": [7, 9], "fields": {"to": "hr", "reason": "属人事职责"}}]})
+    task_ids: list[int] = Field(min_length=1, max_length=200, description="the tasks (at most 200, none twice)")
+    fields: dict[str, Any] = Field(default_factory=dict, max_length=20,
+                                   description="the action's fields, as for one task (see `actions[].fields`)")
+
+
+class BulkOutcome(BaseModel):
+    task_id: int
+    ok: bool
+    instance_id: int | None = None
+    error: dict[str, Any] | None = Field(default=None, description="the refusal, in the error shape's `error`")
+    status: int | None = Field(default=None, description="the HTTP status the refusal would have alone")
+
+
+class BulkResult(BaseModel):
+    action: str
+    done: int
+    refused: int
+    results: list[BulkOutcome]

@@ -201,6 +201,11 @@ class StepBase(Strict):
     extension_approver: str = "role:office_director"
     sign: bool | None = None  # tasks wait for 签收 (accept) first; default per kind
     hooks: dict[str, str] = Field(default_factory=dict)  # action -> engine hook run in the action's transaction
+    cc: list[str] = Field(default_factory=list, max_length=50)  # 抄送: actor expressions given a copy on entering
+    # 阅件 instead of work: the holder's own `circulate` closes the task, and once everyone has read, this step
+    circulated: str | None = None
+    # submitted values kept on the item's assignment (form field -> assignment key), e.g. the leader's 批示
+    to_assignment: dict[str, str] = Field(default_factory=dict)
 
     _norm_next = field_validator("next", mode="before")(_transitions)
     _norm_deadline = field_validator("deadline", "transfer_deadline", mode="before")(_deadline)
@@ -279,6 +284,7 @@ class AssignStep(StepBase):
 
     kind: Literal["assign"]
     prefill: Prefill | None = None
+    form: dict[str, FieldDef] = Field(default_factory=dict)  # more fields (拟办意见), kept on the assignment
     lead_kind: Literal["unit", "person", "any"] = "any"
 
 
@@ -306,6 +312,21 @@ class TransferStep(StepBase):
 
     kind: Literal["transfer"]
     rules: list[TransferRule] = Field(default_factory=list)
+
+
+class CirculateStep(StepBase):
+    """传阅: the item goes to readers (`to`, actor expressions) as reading tasks (阅件), all at once or one after
+    another; the step is done when every reader has read (已阅), or the circulation is recalled."""
+
+    kind: Literal["circulate"]
+    to: list[str] = Field(min_length=1, max_length=50)
+    order: Literal["parallel", "sequential"] = "parallel"
+    allow_pass_on: bool = False
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
 
 
 class Escalation(Strict):
@@ -392,10 +413,10 @@ class EndStep(Strict):
 
 
 Step = Annotated[
-    Union[TaskStep, AssignStep, CoHandleStep, TransferStep, ChaseStep, ReviewStep, AutoStep, EndStep],
+    Union[TaskStep, AssignStep, CoHandleStep, TransferStep, ChaseStep, ReviewStep, AutoStep, EndStep, CirculateStep],
     Field(discriminator="kind"),
 ]
-STEP_KINDS = ("task", "assign", "co_handle", "transfer", "chase", "review", "auto", "end")
+STEP_KINDS = ("task", "assign", "co_handle", "transfer", "chase", "review", "auto", "end", "circulate")
 
 
 class Trigger(Strict):

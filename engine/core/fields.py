@@ -39,9 +39,11 @@ YEARS_SHOWN = DateRange(1900, 2200)
 
 TYPE_NAMES = {"text": "文本", "long_text": "长文本", "date": "日期（YYYY-MM-DD）", "datetime": "日期时间",
               "unit": "单位代码", "person": "人员账号", "unit_or_person": "单位或人员", "units": "单位代码列表",
+              "targets": "人员、单位或角色列表",
               "number": "数字", "boolean": "是/否", "enum": "选项", "attachments": "附件编号列表"}
 MAX_ATTACHMENTS = 20  # files one entry (a progress report, a completion report...) may carry
 MAX_ID = 2**31 - 1
+MAX_TARGETS = 50  # people, units or roles one circulation (传阅) or copy (抄送) names
 STRINGS = ("text", "long_text", "unit", "person", "unit_or_person")
 
 
@@ -85,6 +87,16 @@ def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None
             return value
         if type_ == "attachments":
             return _attachment_ids(value, name)
+        if type_ == "targets":  # people, units or role:NAME, at most MAX_TARGETS, none twice
+            if isinstance(value, str):
+                value = [v for v in (p.strip() for p in value.split(",")) if v]
+            if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 100 for v in value):
+                raise ValueError
+            if len(value) > MAX_TARGETS:
+                raise InputError(name, f"最多 {MAX_TARGETS} 个", f"at most {MAX_TARGETS} entries")
+            if len(set(value)) != len(value):
+                raise InputError(name, "有重复", "an entry is listed twice")
+            return value
         if type_ == "number":
             return _number(value, name, low, high)
         if type_ == "boolean":

@@ -8,7 +8,7 @@ from typing import Any
 from engine.core import dsl, expr
 from engine.core.model import Actor, Effect, Event, ItemSnap, NewTask, Notify, RunStage, TaskSnap, UpdateItem, UpdateTask
 from engine.core.org import Holder, Org, resolve
-from engine.core.states import DubanError, ItemState, Part, TaskState
+from engine.core.states import DubanError, ItemState, Part, TaskKind, TaskState
 
 MAX_AUTO_HOPS = 50
 # Tasks of an `each` step carry a purpose in their data: none for an entry's own task, WINDOW for the one task
@@ -132,6 +132,13 @@ def enter(item: ItemSnap, step_id: str, ctx: Ctx, *, sender: str | None = None, 
         return effects + enter(item, follow(step.next, item, ctx), ctx, hops=hops + 1)
 
     due = due_time(step.deadline, item, ctx)
+    if isinstance(step, dsl.CirculateStep):
+        readers = list(dict.fromkeys(h for expr_ in step.to for h in holders_of(expr_)))
+        if not readers:
+            raise DubanError(f"环节“{step.title.zh}”没有传阅对象", f"step {step_id!r} names no reader")
+        return effects + circulate(item, step_id, readers, due, ctx, cid=f"{step_id}#{rnd}", order=step.order,
+                                   note="", by=sender, allow_pass_on=step.allow_pass_on, rnd=rnd) + \
+            copies(item, step_id, [h for e in step.cc for h in holders_of(e)], ctx, by=sender)
     if isinstance(step, dsl.CoHandleStep):
         leads = holders_of(step.lead)
         if not leads:
@@ -160,6 +167,84 @@ def enter(item: ItemSnap, step_id: str, ctx: Ctx, *, sender: str | None = None, 
         if isinstance(e, NewTask):
             effects.append(Notify([e.holder], "task_new", {"step": step.title.zh, "step_en": step.title.en,
                                                            "due_at": e.due_at}, task_ref=e.ref))
+    if step.cc:
+        effects += copies(item, step_id, [h for e in step.cc for h in holders_of(e)], ctx, by=sender)
+    return effects
+
+
+# ---------------------------------------------------------------- 传阅 (circulation) and 抄送 (copies)
+
+def circulate(item: ItemSnap, step_id: str, readers: list[Holder], due: datetime | None, ctx: Ctx, *, cid: str,
+              order: str, note: str, by: str | None, allow_pass_on: bool, rnd: int = 1,
+              from_task: int | None = None) -> list[Effect]:
+    """Reading tasks (阅件) for `readers` in the circulation `cid`: one each at once (parallel), or the first only,
+    the others queued on its data in order (sequential: the next gets theirs when one has read)."""
+    first = readers if order == "parallel" else readers[:1]
+    base = {"circulation": cid, "order": order, "note": note, "by": by, "allow_pass_on": allow_pass_on}
+    effects: list[Effect] = []
+    for i, h in enumerate(first):
+        data = dict(base, queue=[r.as_dict() for r in readers[1:]]) if order == "sequential" else dict(base)
+        effects.append(NewTask(step=step_id, part=Part.single, holder=h, due_at=due, round=rnd, sender=by,
+                               state=TaskState.active, kind=TaskKind.reading, from_task=from_task, data=data,
+                               ref=f"read{i}"))
+        effects.append(Notify([h], "reading", {"note": note, "due_at": due}, task_ref=f"read{i}"))
+    return effects
+
+
+def next_reader(item: ItemSnap, task: TaskSnap, ctx: Ctx, *, sender: str | None) -> list[Effect]:
+    """After `task` (a reading task) is read: the next reader of a sequential circulation gets their task; when
+    nobody of a circulation step's round is left to read, the step moves on."""
+    queue = task.data.get("queue") or []
+    if queue:
+        nxt = Holder(**queue[0])
+        data = dict(task.data, queue=queue[1:])
+        for k in ("read_at", "notes"):
+            data.pop(k, None)
+        return [NewTask(step=task.step, part=Part.single, holder=nxt, due_at=task.due_at, round=task.round,
+                        sender=sender, state=TaskState.active, kind=TaskKind.reading, data=data, ref="next_reader"),
+                Notify([nxt], "reading", {"note": task.data.get("note") or "", "due_at": task.due_at},
+                       task_ref="next_reader"),
+                Event("circulate_next", f"依次传阅：转 {ctx.org.holder_name(nxt)} 阅",
+                      f"sequential circulation: now with {ctx.org.holder_name(nxt, 'en')}",
+                      task_ref="next_reader")]
+    return circulation_done(item, task, ctx, sender=sender)
+
+
+def circulation_done(item: ItemSnap, task: TaskSnap, ctx: Ctx, *, sender: str | None) -> list[Effect]:
+    """When the circulation of a circulate step (its current round) has no open reading task left, follow the
+    step's `next`; else nothing (a circulation taken as an action on some other step waits for nothing)."""
+    step = item.definition.steps.get(task.step)
+    cid = task.data.get("circulation")
+    if item.current_step != task.step or item.state != ItemState.running:
+        return []
+    if isinstance(step, dsl.CirculateStep) and cid == f"{task.step}#{task.round}":
+        then = follow(step.next, item, ctx)
+    elif step is not None and step.circulated and any(
+            t.kind == TaskKind.work and t.data.get("circulation") == cid and t.state == TaskState.done
+            for t in item.tasks):  # the step's own task was done by circulating it (阅件)
+        then = step.circulated
+    else:
+        return []
+    if any(t.kind == TaskKind.reading and t.data.get("circulation") == cid for t in item.open_tasks()):
+        return []
+    return [Event("circulated", f"{step.title.zh}：传阅完毕，全部已阅", f"{step.title.en}: everyone has read it")] + \
+        enter(item, then, ctx, sender=sender)
+
+
+def copies(item: ItemSnap, step_id: str, holders: list[Holder], ctx: Ctx, *, by: str | None) -> list[Effect]:
+    """抄送: a closed copy task per party (it makes the item visible to them, read-only: policy.involved counts
+    every task's holder), a notice to each, and the event naming them. Parties already copied are left out."""
+    had = {t.holder for t in item.tasks if t.kind == TaskKind.copy}
+    new = [h for h in dict.fromkeys(holders) if h not in had]
+    if not new:
+        return []
+    effects: list[Effect] = [NewTask(step=step_id, part=Part.single, holder=h, due_at=None, state=TaskState.done,
+                                     kind=TaskKind.copy, sender=by, data={"by": by}, ref=f"cc{i}")
+                             for i, h in enumerate(new)]
+    effects.append(Event("cc", "抄送：" + "、".join(ctx.org.holder_name(h) for h in new),
+                         "copied to " + ", ".join(ctx.org.holder_name(h, "en") for h in new),
+                         data={"to": [h.as_dict() for h in new]}))
+    effects.append(Notify(new, "cc", {"by": ctx.org.person_name(by) if by else ""}))
     return effects
 
 

@@ -40,6 +40,8 @@ class TaskSnap:
     chase_count: int = 0
     last_chased_at: datetime | None = None
     data: dict = field(default_factory=dict)
+    closed_at: datetime | None = None
+    closed_by: str | None = None  # who closed it (None: the system): who may recall the step (撤回)
 
 
 @dataclass
@@ -93,6 +95,7 @@ class UpdateTask:
     task_id: int
     changes: dict[str, Any]
     bump: bool = True
+    reopen: bool = False  # a closed task open again (撤回): its timers still ahead are pending again
 
 
 @dataclass

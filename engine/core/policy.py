@@ -17,6 +17,8 @@ START_ROLES: dict[str, frozenset[str]] = {
 ADMIN_ROLES = frozenset({"admin"})                                       # administer the site
 AUDIT_ROLES = frozenset({"auditor", "admin"})                            # read the audit trail
 CHASE_ROLES = frozenset({"clerk", "leader", "office_director"})          # chase (催办) a task they do not hold
+CIRCULATE_ROLES = frozenset({"leader", "office_director"})              # circulate an item for reading (传阅)
+RECALL_CIRCULATION_ROLES = frozenset({"clerk", "office_director", "leader"})  # recall another's circulation
 SUPERVISE_ROLES = frozenset({"leader", "office_director", "clerk", "admin", "auditor"})  # the board and ledger
 SEE_ALL_ROLES = frozenset({"admin", "auditor", "leader", "office_director", "clerk"})   # every non-confidential item
 DEFINE_ROLES = frozenset({"admin", "office_director"})  # author definitions: check YAML before it is deployed
@@ -62,7 +64,8 @@ def may_calibrate(actor: Actor) -> bool:
 
 
 def involved(item: ItemSnap, extra: Iterable[Holder] = ()) -> tuple[set[str], set[str], set[str]]:
-    """The units, people and roles an item involves: its initiator, every holder and sender, the assignment;
+    """The units, people and roles an item involves: its initiator, every holder (readers of 阅件 and parties copied
+    — 抄送 — included: they hold reading and copy tasks) and sender, the assignment;
     `extra`: holders of tasks being created in the same transaction (not yet in the snapshot)."""
     units, people, roles = set(), {item.initiator}, set()
     for h in [*(t.holder for t in item.tasks), *extra]:
@@ -170,6 +173,14 @@ def queues(p: Party, holder: Holder) -> bool:
     if p.queue_people is None:
         return False
     return (holder.unit == p.unit and holder.person is None) or holder.person in p.queue_people
+
+
+UNQUEUED_KINDS = frozenset({"cc"})  # a copy (抄送) is no task of anyone's 我的待办, only the item's visibility
+
+
+def queued_kind(kind: str) -> bool:
+    """Whether tasks of this kind go on 我的待办 (all but copies); engine.store.lists filters the same way."""
+    return kind not in UNQUEUED_KINDS
 
 
 def in_queue(v: Viewer, holder: Holder) -> bool:

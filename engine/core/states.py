@@ -48,6 +48,16 @@ ITEM_STATE_LABELS = {
 class TaskKind(StrEnum):
     work = "work"            # a step's task
     extension = "extension"  # 延期审批: decide someone's extension request
+    reading = "reading"      # 阅件: a document circulated (传阅) to be read, apart from work to be done
+    copy = "cc"              # 抄送: a copy for information; created closed, it only makes the item visible
+
+
+TASK_KIND_LABELS = {
+    TaskKind.work: ("办件", "Work"),
+    TaskKind.extension: ("延期审批", "Extension request"),
+    TaskKind.reading: ("阅件", "For reading"),
+    TaskKind.copy: ("抄送", "Copied"),
+}
 
 
 class Part(StrEnum):
@@ -57,7 +67,8 @@ class Part(StrEnum):
 
 
 # ---------------------------------------------------------------- overdue (超期), the one rule
-OVERDUE_KINDS = frozenset({TaskKind.work})  # the tasks whose lateness makes an item overdue (not extension requests)
+# the tasks whose lateness makes an item overdue: work only (not extension requests, not 阅件 nor 抄送)
+OVERDUE_KINDS = frozenset({TaskKind.work})
 
 
 def is_overdue(state: str, due_at: datetime | None, now: datetime) -> bool:
@@ -75,6 +86,21 @@ def item_overdue(item_state: str, tasks: Iterable[Any], now: datetime) -> bool:
     `kind`, `state` and `due_at`, a snapshot or a row)."""
     return item_state == ItemState.running and any(
         t.kind in OVERDUE_KINDS and is_overdue(t.state, t.due_at, now) for t in tasks)
+
+
+# ---------------------------------------------------------------- urgency (紧急/特急), the one rule
+URGENCY_FIELDS = ("urgency", "priority")  # a document's 缓急, a directive's 紧急程度
+URGENCY_RANK = {"very_urgent": 2, "urgent": 1}  # 特急 before 紧急 before the rest
+URGENCY_LABELS = {"very_urgent": ("特急", "Very urgent"), "urgent": ("紧急", "Urgent")}
+
+
+def urgency_of(subject: dict | None) -> str | None:
+    """An item's urgency when it is more than ordinary (`urgent` or `very_urgent`), else None."""
+    for f in URGENCY_FIELDS:
+        v = (subject or {}).get(f)
+        if v in URGENCY_RANK:
+            return v
+    return None
 
 
 class Card(StrEnum):

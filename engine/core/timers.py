@@ -105,6 +105,9 @@ def arm_task(item: ItemSnap, task_id: int, step: str, due_at: datetime | None, c
         if due_at <= ctx.now:
             return []
         return [TimerSpec("timeout", 0, due_at, {"action": "notify", "to": None, "window": True}).arm(task_id, due_at)]
+    if (data or {}).get("circulation"):  # a reading task (阅件): a reminder the working day before, and at its time
+        specs = [TimerSpec("remind", 0, ctx.cal.working_days_before(due_at, 1)), TimerSpec("due", 0, due_at)]
+        return [s.arm(task_id, due_at) for s in specs if s.fire_at > ctx.now]
     specs = schedule(item.definition.chase_rules_for(step), due_at, ctx.now, ctx.cal,
                      chased=chased_in_step(item, step, chase_count))
     return [s.arm(task_id, due_at) for s in specs]

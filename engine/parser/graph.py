@@ -87,7 +87,16 @@ def graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
             target(step.reject_to, "reject_to")
         if step.return_to:
             target(step.return_to, "return_to")
-        needs_actor = not isinstance(step, (dsl.CoHandleStep, dsl.AutoStep)) and not (
+        if getattr(step, "circulated", None):
+            target(step.circulated, "circulated")
+        if isinstance(step, dsl.CirculateStep):
+            for i, r in enumerate(step.to):
+                if (p := check_actor(r, defn)):
+                    problems.append(f"{at('steps', sid, 'to', i)}: {p}")
+        for i, r in enumerate(getattr(step, "cc", None) or []):
+            if (p := check_actor(r, defn)):
+                problems.append(f"{at('steps', sid, 'cc', i)}: {p}")
+        needs_actor = not isinstance(step, (dsl.CoHandleStep, dsl.AutoStep, dsl.CirculateStep)) and not (
             isinstance(step, dsl.TransferStep) and step.rules) and not (
             isinstance(step, dsl.TaskStep) and step.each and step.close_after is None)
         if isinstance(step, dsl.TaskStep) and step.each and step.close_after is not None and not step.actor:

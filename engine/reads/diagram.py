@@ -11,7 +11,7 @@ from engine.core import dsl
 KINDS = {
     "task": ("任务", "task"), "assign": ("交办", "assign"), "co_handle": ("会办", "co-handle"),
     "transfer": ("转办", "transfer"), "review": ("审核", "review"), "auto": ("自动", "automatic"),
-    "end": ("结束", "end"), "chase": ("催办", "chase"),
+    "end": ("结束", "end"), "chase": ("催办", "chase"), "circulate": ("传阅", "circulate"),
 }
 WORDS = {
     "start": ("开始", "start"), "approve": ("通过", "approve"), "reject": ("退回", "reject"),

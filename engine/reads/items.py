@@ -7,7 +7,11 @@ from typing import Any
 from engine.core import policy
 from engine.core.actions import dispatch as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
-from engine.core.states import ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, NotFound, is_overdue, overdue_days
+from engine.core.org import Holder
+from engine.core.states import (
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_KIND_LABELS, TASK_STATE_LABELS, URGENCY_LABELS, NotFound, TaskKind,
+    TaskState, is_overdue, overdue_days, urgency_of,
+)
 from engine.runtime import proxies
 from engine.runtime.site import Site
 from engine.store import attachments as attachment_store, db, items as item_store, lists as list_store
@@ -24,7 +28,7 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
     """A task as its caller sees it; `on_behalf_of`: the login of the person the caller stands in for on it."""
     ctx = site.ctx(now)
     names = actions.available(item, task, actor, ctx) if actor else []
-    overdue = is_overdue(task.state, task.due_at, now)
+    overdue = task.kind != TaskKind.copy and is_overdue(task.state, task.due_at, now)
     days = None
     if task.due_at is not None and task.state in OPEN_TASK_STATES:
         days = -overdue_days(task.due_at, now, site.cal) if overdue else \
@@ -33,7 +37,7 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
     return {
         "id": task.id, "version": task.version, "instance_id": item.id, "serial": serial, "title": item.title,
         "definition": item.definition.id, "step": task.step, "step_title": _step_title(item, task.step, lang),
-        "kind": task.kind.value, "part": task.part.value, "holder": task.holder.as_dict(),
+        "kind": task.kind.value, "kind_label": dict(zip(("zh", "en"), TASK_KIND_LABELS[task.kind])), "part": task.part.value, "holder": task.holder.as_dict(),
         "holder_name": site.org.holder_name(task.holder, lang), "state": task.state.value,
         "state_label": {"zh": zh, "en": en}, "due_at": task.due_at, "overdue": overdue,
         "working_days_left": days, "card": task.card.value, "chase_count": task.chase_count,
@@ -41,7 +45,23 @@ def task_view(site: Site, item: ItemSnap, task: TaskSnap, actor: Actor | None, n
         "actions": [actions.public(a, item, task) for a in names],
         "on_behalf_of": site.org.person_name(on_behalf_of, lang) if on_behalf_of else None,
         "on_behalf_of_login": on_behalf_of,
+        "proposal": proposal(site, item, lang),
+        "urgency": urgency_of(item.subject),
+        "urgency_label": dict(zip(("zh", "en"), URGENCY_LABELS[urgency_of(item.subject)]))
+        if urgency_of(item.subject) else None,
     }
+
+
+def proposal(site: Site, item: ItemSnap, lang: str = "zh") -> dict | None:
+    """The office director's 拟办 as the leader's 批办 card shows it: the 拟办意见 with the proposed lead and
+    co-units (None before a proposal with words)."""
+    a = item.assignment or {}
+    if not a.get("opinion"):
+        return None
+    lead = Holder(**a["lead"]) if a.get("lead") else None
+    sep = ", " if lang.startswith("en") else "、"
+    return {"opinion": a["opinion"], "lead": site.org.holder_name(lead, lang) if lead else "",
+            "co": sep.join(site.org.holder_name(Holder(unit=u), lang) for u in a.get("co") or [])}
 
 
 def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200,
@@ -99,6 +119,10 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
         "tasks": [task_view(site, item, t, actor, now, row.serial, lang,
                             policy.stood_in_for(viewer, t.holder) if viewer is not None else None)
                   for t in item.tasks],
+        "circulation": circulation_sheet(site, item, lang),
+        "copies": [{"holder": t.holder.as_dict(), "name": site.org.holder_name(t.holder, lang),
+                    "by": site.org.person_name(t.sender, lang) if t.sender else None, "at": t.created_at}
+                   for t in item.tasks if t.kind == TaskKind.copy],
         "entries": [{"kind": e.kind, "person": e.person, "text": e.text, "percent": e.percent, "at": e.at,
                      "task_id": e.task_id, "attachments": [file_link(f) for f in files if f["entry_id"] == e.id]}
                     for e in entries],
@@ -119,6 +143,39 @@ def linked(data: dict | None, files: dict[int, dict]) -> list[dict]:
     """The files an audit event names (an upload, or an action that sent files), those not removed."""
     ids = list((data or {}).get("attachments") or []) + ([data["attachment"]] if (data or {}).get("attachment") else [])
     return [file_link(files[i]) for i in ids if i in files]
+
+
+READING_STATES = {"read": ("已阅", "Read"), "unread": ("未阅", "Not read yet"), "queued": ("待传阅", "Queued"),
+                  "recalled": ("已收回", "Recalled")}
+
+
+def circulation_sheet(site: Site, item: ItemSnap, lang: str = "zh") -> list[dict]:
+    """The circulation sheet (传阅单): every reader of every circulation of the item, in order, read or not, when,
+    and their reading notes (阅批); the readers still queued in a sequential circulation come last."""
+    tz = site.cal.tz
+    rows: list[dict] = []
+
+    def row(holder: Holder, state: str, t=None) -> dict:  # noqa: ANN001
+        read_at = (t.data.get("read_at") if t is not None else None) or None
+        return {"task_id": t.id if t is not None else None, "circulation": (t.data if t is not None else {}).get(
+                    "circulation"), "holder": holder.as_dict(), "reader": site.org.holder_name(holder, lang),
+                "state": state, "state_label": dict(zip(("zh", "en"), READING_STATES[state])),
+                "read_at": read_at, "read_local": datetime.fromisoformat(read_at).astimezone(tz).strftime(
+                    "%Y-%m-%d %H:%M") if read_at else None,
+                "due_at": t.due_at if t is not None else None,
+                "by": site.org.person_name(t.data["by"], lang) if t is not None and t.data.get("by") else None,
+                "note": (t.data.get("note") if t is not None else "") or "",
+                "notes": list((t.data.get("notes") if t is not None else None) or [])}
+    queued: list[dict] = []
+    for t in item.tasks:
+        if t.kind != TaskKind.reading:
+            continue
+        state = "read" if t.state == TaskState.done else "recalled" if t.state == TaskState.cancelled else "unread"
+        rows.append(row(t.holder, state, t))
+        if t.state in OPEN_TASK_STATES:
+            queued += [dict(row(Holder(**h), "queued"), circulation=t.data.get("circulation"))
+                       for h in t.data.get("queue") or []]
+    return rows + queued
 
 
 def timeline_text(site: Site, item_id: int, lang: str = "zh") -> str:

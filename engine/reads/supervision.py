@@ -10,7 +10,8 @@ from engine.core import limits, policy
 from engine.core.model import Actor
 from engine.core.org import Holder
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, DubanError, InputError, ItemState, is_overdue, item_overdue, overdue_days,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, is_overdue, item_overdue,
+    overdue_days, urgency_of,
 )
 from engine.reads import items as queries
 from engine.runtime import permissions, proxies
@@ -30,6 +31,8 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
     ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
     ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
     ("material", "办结材料", "Completion material"),
+    ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
+    ("urgency", "缓急", "Urgency"), ("reply", "办复情况", "Reply"),
 ]
 FINISHED = (ItemState.completed.value, ItemState.archived.value)  # the items that should have completion material
 MATERIAL_LABELS = {True: ("有", "yes"), False: ("无", "no")}
@@ -209,8 +212,10 @@ def _weeks(site: Site, items: list[Any], tasks: dict[int, list[Any]], now: datet
 
 
 def _brief(site: Site, it: Any, lang: str) -> dict:
+    u = urgency_of(it.subject)
     return {"id": it.id, "serial": it.serial, "title": it.title, "definition": it.definition_key,
-            "lead": _lead(site, it, lang), "due_at": it.due_at}
+            "lead": _lead(site, it, lang), "due_at": it.due_at, "urgency": u,
+            "urgency_label": URGENCY_LABELS[u][1 if lang.startswith("en") else 0] if u else None}
 
 
 def _holder(site: Site, task: Any, lang: str) -> str:
@@ -289,8 +294,24 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
             "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
             "material": MATERIAL_LABELS[it.id in material][1 if en else 0] if it.state in FINISHED else "",
             "has_material": it.id in material,
+            "proposal": (it.assignment or {}).get("opinion") or "",
+            "instruction": (it.assignment or {}).get("instruction") or "",
+            "urgency": URGENCY_LABELS[u][1 if en else 0] if (u := urgency_of(it.subject)) else "",
+            "reply": _reply(it.assignment or {}, en),
         })
     return rows
+
+
+def _reply(a: dict, en: bool) -> str:
+    """办复情况: the reply's number and date, approved by the office director or waiting for it."""
+    if not a.get("reply_number"):
+        return ""
+    ref = f"{a['reply_number']} ({a.get('reply_date') or ''})" if en else f"{a['reply_number']}（{a.get('reply_date') or ''}）"
+    if a.get("reply_decision") == "approve":
+        return f"Replied: {ref}" if en else f"已办复：{ref}"
+    if a.get("reply_decision") == "redo":
+        return f"Sent back for changes: {ref}" if en else f"退回修改：{ref}"
+    return f"Awaiting approval: {ref}" if en else f"待审核：{ref}"
 
 
 def ledger_headers(lang: str = "zh") -> list[str]:

@@ -122,7 +122,7 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             if e.ref:
                 refs[e.ref] = tid
             created.append(e.holder)
-            if e.kind == "work":
+            if e.kind in ("work", "reading"):
                 w.timers += [_timer_row(a, item.id) for a in timers.arm_task(
                     item, tid, e.step, e.due_at, ctx, chase_count=e.chase_count, data=e.data)]
         elif isinstance(e, UpdateTask) and not e.bump:
@@ -146,6 +146,8 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
                 snaps[e.task_id].version = versions[e.task_id]
             if closing:
                 timer_store.end_pending(conn=conn, task_id=e.task_id, state="cancelled")
+            elif e.reopen:
+                timer_store.revive(conn=conn, task_id=e.task_id, after=ctx.now)
             elif "due_at" in ch:
                 moved[e.task_id] = ch["due_at"]
                 timer_store.end_pending(conn=conn, task_id=e.task_id, state="superseded")

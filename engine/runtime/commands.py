@@ -141,7 +141,7 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                 try:
                     effects = actions.take(item, task, action, actor, dict(data or {}), ctx)
                 except NotAllowed:
-                    if task.state in OPEN_TASK_STATES and item.state == ItemState.running:
+                    if (task.state in OPEN_TASK_STATES or action == "recall") and item.state == ItemState.running:
                         raise
                     # someone acted first and closed the task (or ended the item): name them
                     raise actions.lost_race(task, _last_act(conn, task_id), ctx) from None

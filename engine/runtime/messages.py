@@ -50,6 +50,12 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
                  "{{ heading }}（{{ since }} 至 {{ until }}）已印发：新交办 {{ new }} 项，办结 {{ closed }} 项，超期 {{ overdue }} 项，按时办结率 {{ rate }}。下载：{{ link }}（Word：{{ link_docx }}）",
                  "[Bulletin] {{ heading_en }}",
                  "{{ heading_en }} ({{ since }} to {{ until }}) is out: {{ new }} new, {{ closed }} closed, {{ overdue }} overdue, on-time rate {{ rate }}. Download: {{ link }} (Word: {{ link_docx }})"),
+    "reading": ("【阅件】《{{ item }}》", "请阅 {{ serial }}《{{ item }}》{% if note %}：{{ note }}{% endif %}{% if due %}（请于 {{ due }} 前阅）{% endif %}。",
+                "[For reading] {{ item }}", "Please read {{ serial }} '{{ item }}'{% if note %}: {{ note }}{% endif %}{% if due %} (by {{ due }}){% endif %}."),
+    "recalled": ("【撤回】《{{ item }}》", "{{ serial }}《{{ item }}》的待办已被撤回：{{ reason }}",
+                 "[Recalled] {{ item }}", "{{ serial }} '{{ item }}' was recalled: {{ reason }}"),
+    "cc": ("【抄送】《{{ item }}》", "{{ by }}将 {{ serial }}《{{ item }}》抄送给您，供知悉。",
+           "[Copy] {{ item }}", "{{ by }} copied {{ serial }} '{{ item }}' to you for information."),
     "auto_notice": ("【通知】《{{ item }}》", "{{ message }}", "[Notice] {{ item }}", "{{ message }}"),
 }
 

@@ -30,7 +30,8 @@ UPDATE_TASK = T_TASK.update().where(T_TASK.c.id == sa.bindparam("_id"), T_TASK.c
 UPDATE_ITEM = T_ITEM.update().where(T_ITEM.c.id == sa.bindparam("_id"), T_ITEM.c.version == sa.bindparam("_version"))
 SERIAL_OF_ITEM = sa.select(T_ITEM.c.serial).where(T_ITEM.c.id == sa.bindparam("_id"))
 TASK_SNAP_COLUMNS = ("id", "step", "kind", "part", "person", "unit", "role", "state", "due_at", "created_at", "version",
-                     "round", "from_task", "sender", "card", "chase_count", "last_chased_at", "data")
+                     "round", "from_task", "sender", "card", "chase_count", "last_chased_at", "data", "closed_at",
+                     "closed_by")
 _ITEM_COLUMNS = [T_ITEM.c[k] for k in ("id", "definition_key", "definition_version", "subject", "state", "assignment",
                                        "initiator", "current_step", "version", "title", "serial", "confidential", "card")]
 _ITEM_BY_ID = sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id == sa.bindparam("item"))
@@ -68,12 +69,13 @@ def task_snap(r: Any) -> TaskSnap:
 def _task_snap(id: int, step: str, kind: str, part: str, person: str | None, unit: str | None, role: str | None,
                state: str, due_at: datetime | None, created_at: datetime, version: int, round: int,
                from_task: int | None, sender: str | None, card: str, chase_count: int,
-               last_chased_at: datetime | None, data: dict | None) -> TaskSnap:
+               last_chased_at: datetime | None, data: dict | None, closed_at: datetime | None = None,
+               closed_by: str | None = None) -> TaskSnap:
     return TaskSnap(
         id=id, step=step, kind=TaskKind(kind), part=Part(part), holder=Holder(person=person, unit=unit, role=role),
         state=TaskState(state), due_at=due_at, created_at=created_at, version=version, round=round,
         from_task=from_task, sender=sender, card=Card(card), chase_count=chase_count, last_chased_at=last_chased_at,
-        data=data or {})
+        data=data or {}, closed_at=closed_at, closed_by=closed_by)
 
 
 def load_item(*, conn: Connection, item_id: int, definition_of: Any, for_update: bool = False) -> ItemSnap:

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.core.policy import Party, Viewer
-from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, ItemState
+from engine.core.policy import UNQUEUED_KINDS, Party, Viewer
+from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, URGENCY_FIELDS, URGENCY_RANK, ItemState
 from engine.store.tables import Entry, Event, Instance, Notification, Task
 
 T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
@@ -126,7 +126,17 @@ def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, li
     policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
     c = T_TASK.c
     q = _tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role), viewer, state, now)
-    return list(conn.execute(q.order_by(c.due_at.is_(None), c.due_at, c.id).limit(limit).offset(offset)))
+    late = sa.case((sa.and_(c.state.in_(OPEN), c.due_at < now), 0), else_=1)  # overdue first (states.is_overdue)
+    return list(conn.execute(q.order_by(late, urgency_rank().desc(), c.due_at.is_(None), c.due_at, c.id)
+                             .limit(limit).offset(offset)))
+
+
+def urgency_rank() -> sa.ColumnElement[int]:
+    """engine.core.states.urgency_of as SQL, ranked (URGENCY_RANK), for the item of the task table's row."""
+    i = T_ITEM.c
+    ranks = sorted(((i.subject[f].as_string() == v, r) for f in URGENCY_FIELDS for v, r in URGENCY_RANK.items()),
+                   key=lambda x: -x[1])
+    return sa.select(sa.case(*ranks, else_=0)).where(i.id == T_TASK.c.instance_id).scalar_subquery()
 
 
 def count_task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime) -> int:
@@ -151,7 +161,8 @@ def _queues(p: Party) -> sa.ColumnElement[bool]:
 def _tasks_of(q: sa.Select, viewer: Viewer, state: str, now: datetime) -> sa.Select:
     c = T_TASK.c
     seen = sa.select(T_ITEM.c.id).where(visible_clause(viewer))
-    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), c.instance_id.in_(seen))
+    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), c.instance_id.in_(seen),
+                c.kind.notin_(sorted(UNQUEUED_KINDS)))
     if state == "open":
         return q.where(c.state.in_(OPEN))
     if state == "overdue":

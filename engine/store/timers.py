@@ -32,6 +32,12 @@ def end_pending(*, conn: Connection, task_id: int, state: str) -> None:
     conn.execute(END_PENDING, {"_task": task_id, "state": state})
 
 
+def revive(*, conn: Connection, task_id: int, after: datetime) -> None:
+    """A recalled task (撤回) is open again: its timers cancelled when it closed, and still ahead, are pending again."""
+    conn.execute(T_TIMER.update().where(T_TIMER.c.task_id == task_id, T_TIMER.c.state == "cancelled",
+                                        T_TIMER.c.fire_at > after).values(state="pending"))
+
+
 def set_state(*, conn: Connection, timer_id: int, state: str) -> None:
     conn.execute(SET_STATE, {"_id": timer_id, "state": state})
 

@@ -72,6 +72,16 @@ def varied_office(office, api_site, clock):
     office.do("it.head", t, "handle", "transfer", on="it", to="service", reason="属客服部职责")
     items["directive_transferred"] = t
     items["plain_directive"] = office.issue_directive(title="节能宣传周", lead_unit="office", co_units=[])
+    # 抄送 and 传阅 make people involved: a confidential document copied to a staff member of HR, and one
+    # circulated for reading (阅件) to the service unit and a finance clerk
+    copied = office.site.start("incoming_document", {**DOC, "title": "涉密来文（抄送杨档案）", "confidential": True},
+                               "clerk")
+    office.do("clerk", copied, "register", "submit", cc=["hr.staff2"])
+    items["secret_copied_to_a_person"] = copied
+    read = office.site.start("incoming_document", {**DOC, "title": "涉密来文（传阅）", "confidential": True}, "clerk")
+    office.do("clerk", read, "register", "submit")
+    office.do("office", read, "propose", "circulate", to=["service", "finance.staff1"], order="sequential")
+    items["secret_circulated"] = read
     return items
 
 
@@ -84,7 +94,8 @@ def truth(site, login):
         acting = proxy_rules.acting_for(proxy_store.active_proxies(conn=conn, now=now), login, now)
     viewer = policy.viewer(site.org, site.actor(login), acting)
     sees = {item.id: policy.sees(viewer, item, row.confidential) for item, row in snaps}
-    queue = {t.id for item, _ in snaps if sees[item.id] for t in item.tasks if policy.in_queue(viewer, t.holder)}
+    queue = {t.id for item, _ in snaps if sees[item.id] for t in item.tasks
+             if policy.queued_kind(t.kind) and policy.in_queue(viewer, t.holder)}
     return sees, queue, viewer
 
 

@@ -41,6 +41,12 @@ TABLE = {
     "uphold": ("维持原结果", "Uphold", ["reason"], WORKING),
     "adjust": ("调整结果", "Adjust", ["score", "band", "reason"], WORKING),
     "calibrate": ("校准", "Calibrate", ["person", "band", "score", "reason"], WORKING),
+    "circulate": ("传阅", "Circulate", ["to", "note", "due", "order", "allow_pass_on"], OPEN),
+    "read": ("已阅", "Mark as read", [], WORKING),
+    "read_note": ("阅批", "Reading note", ["text"], {A, TaskState.done}),
+    "pass_on": ("转阅", "Pass on", ["to"], {A, TaskState.done}),
+    "recall_circulation": ("收回传阅", "Recall the circulation", ["reason"], WORKING),
+    "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),
 }
 
 
@@ -68,7 +74,7 @@ def test_each_action_has_its_labels_fields_states_and_one_handler(name):
 def test_bystander_actions_come_to_who_the_actor_is_not_to_who_holds_the_task():
     it, t, _ = scene("instruct")  # finance holds it; the leader issued it; the clerk supervises
     assert [a for a in dispatch.available(it, t, actor("leader"), ctx()) if a in catalogue.BYSTANDER_ACTIONS] == \
-        ["chase", "instruct", "cancel", "comment"]
+        ["chase", "instruct", "circulate", "cancel", "comment"]  # a leader also circulates it (传阅)
     assert dispatch.available(it, t, actor("hr.staff1"), ctx()) == ["comment"]
     offered = dispatch.available(it, t, actor("finance.head"), ctx())
     assert "chase" not in offered and "comment" in offered  # nobody chases the task they hold
@@ -101,9 +107,16 @@ def scene(name: str):
         t = task("handle", Holder(unit="finance"), part=Part.lead)
         return item(DIRECTIVE, [t, task("handle", Holder(unit="hr"), id=2, part=Part.co)], assignment=LEAD), t, \
             "finance.head"
-    if name in ("instruct", "chase", "cancel"):  # the leader issued it; the clerk chases
+    if name == "recall":  # the finance head has just transferred it
+        t = task("handle", Holder(unit="finance"), part=Part.lead, closed_by="finance.head")
+        return item(DIRECTIVE, [t], assignment=LEAD), t, "finance.head"
+    if name in ("read", "read_note", "pass_on", "recall_circulation"):  # 阅件 circulated by the office director
+        t = task("handle", Holder(person="hr.staff1"), kind=TaskKind.reading,
+                 data={"circulation": "1@0", "by": "office", "allow_pass_on": True})
+        return item(DIRECTIVE, [t], assignment=LEAD), t, "office" if name == "recall_circulation" else "hr.staff1"
+    if name in ("instruct", "chase", "cancel", "circulate"):  # the leader issued it; the clerk chases
         t = task("handle", Holder(unit="finance"), part=Part.lead)
-        return item(DIRECTIVE, [t], assignment=LEAD), t, {"instruct": "leader", "cancel": "leader"}.get(name, "clerk")
+        return item(DIRECTIVE, [t], assignment=LEAD), t, {"instruct": "leader", "cancel": "leader", "circulate": "leader"}.get(name, "clerk")
     if name in ("approve", "reject"):
         t = task("verify", Holder(role="clerk"))
         return item(DIRECTIVE, [t], assignment=LEAD), t, "clerk"
@@ -207,8 +220,9 @@ def test_the_api_shape_of_an_action_comes_from_the_catalogue():
         "fields": [{"name": "report", "type": "long_text", "required": True,
                     "label": {"zh": "办结报告", "en": "Completion report"}, "max_length": 20_000},
                    {"name": "attachments", "type": "attachments", "required": False,
-                    "label": {"zh": "附件", "en": "Attachments"}}]}
+                    "label": {"zh": "附件", "en": "Attachments"}},
+                   {"name": "cc", "type": "targets", "required": False, "label": {"zh": "抄送", "en": "Copy to"}}]}
     co = task("handle", Holder(unit="hr"), id=2, part=Part.co)
     assert [f.name for f in dispatch.fields_for("complete", it, co)] == ["opinion", "attachments"]
     ext = task("handle", Holder(role="office_director"), id=3, kind=TaskKind.extension)
-    assert [f["name"] for f in dispatch.public("approve", it, ext)["fields"]] == ["comment"]
+    assert [f["name"] for f in dispatch.public("approve", it, ext)["fields"]] == ["comment", "cc"]  # 抄送 on every action

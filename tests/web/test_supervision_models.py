@@ -85,7 +85,7 @@ def test_ledger_rows_have_the_offices_columns(office, fortnight, clock):
     done = rows[fortnight["on_time"]]
     assert [k for k, _, _ in supervision.LEDGER_COLUMNS] == ["serial", "title", "source", "lead", "co", "assigned_on",
                                                              "due_on", "progress", "closed_on", "state", "chases",
-                                                             "card", "material"]
+                                                             "card", "material", "proposal", "instruction", "urgency", "reply"]
     assert (done["serial"], done["source"], done["lead"], done["co"]) == ("督〔2026〕1号", "王局长", "财务部", "人力资源部")
     assert (done["assigned_on"], done["due_on"], done["closed_on"]) == (date(2026, 3, 2), date(2026, 3, 6),
                                                                         date(2026, 3, 5))

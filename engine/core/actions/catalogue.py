@@ -39,7 +39,9 @@ def F(name: str, type_: str, required: bool, zh: str, en: str, choices: tuple | 
 SIGNING = frozenset({TaskState.pending})                     # only before the holder signs for it
 OPEN = frozenset({TaskState.pending, TaskState.active})      # any open task
 WORKING = frozenset({TaskState.active})                      # only once signed for (办理中)
-FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals")
+RECALLABLE = frozenset({TaskState.done, TaskState.transferred})  # a step one has just taken (撤回)
+READABLE = frozenset({TaskState.active, TaskState.done})  # a reading task, before or after 已阅
+FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation")
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,29 @@ _SPECS = [
     ActionSpec("calibrate", "校准", "Calibrate", (F("person", "text", True, "被考核人", "Person"),
                F("band", "text", False, "等次", "Band"), F("score", "number", False, "得分", "Score", min=0, max=100),
                REASON), WORKING, "appeals"),
+    # 传阅: a leader or the office director circulates the item for reading; readers read, note and pass it on
+    ActionSpec("circulate", "传阅", "Circulate", (
+        F("to", "targets", True, "传阅对象（人员、单位或 role:角色）", "Readers (people, units or role:NAME)"),
+        F("note", "long_text", False, "传阅说明", "Note"), F("due", "date", False, "阅读时限", "Read by"),
+        F("order", "enum", False, "传阅方式", "Order", ("parallel", "sequential")),
+        F("allow_pass_on", "boolean", False, "允许转阅", "May be passed on")), OPEN, "circulation"),
+    ActionSpec("read", "已阅", "Mark as read", (), WORKING, "circulation"),
+    ActionSpec("read_note", "阅批", "Reading note", (F("text", "long_text", True, "阅批意见", "Note"),), READABLE,
+               "circulation"),
+    ActionSpec("pass_on", "转阅", "Pass on", (F("to", "targets", True, "转阅对象", "Pass on to"),), READABLE,
+               "circulation"),
+    ActionSpec("recall_circulation", "收回传阅", "Recall the circulation", (F("reason", "long_text", False, "理由", "Reason"),),
+               WORKING, "circulation"),
+    ActionSpec("recall", "撤回", "Recall", (REASON,), RECALLABLE, "routing"),
 ]
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in _SPECS}
 NAMES: tuple[str, ...] = tuple(ACTIONS)
 LABELS: dict[str, tuple[str, str]] = {a.name: (a.zh, a.en) for a in _SPECS}
 FIELDS: dict[str, list[FieldSpec]] = {a.name: list(a.fields) for a in _SPECS}
 # offered by who the actor is (a chasing role, a leader, the initiator, anyone who sees it), not by holding the task
-BYSTANDER_ACTIONS = ("chase", "instruct", "cancel", "comment")
+BYSTANDER_ACTIONS = ("chase", "instruct", "cancel", "comment", "circulate", "recall_circulation")
+# what the holder of a reading task (阅件) does; read_note and pass_on stay open after 已阅
+READER_ACTIONS = ("read", "read_note", "pass_on")
 # what the holder of a task does at each kind of step (beyond the step's `allow:` and its outcomes)
 HOLDER_ACTIONS = {
     "task": ("submit",), "assign": ("assign",), "transfer": ("transfer",), "review": ("approve", "reject"),

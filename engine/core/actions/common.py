@@ -57,3 +57,17 @@ def units(values: list[str], ctx: Ctx, field: str) -> list[str]:
 def lead_holders(item: ItemSnap, task: TaskSnap) -> list[Holder]:
     """Who holds the open lead tasks of the task's step (told of a co-handler's answer)."""
     return [t.holder for t in item.open_tasks(task.step) if t.part == Part.lead]
+
+
+def targets(values: list[str], ctx: Ctx, field: str) -> list[Holder]:
+    """Readers or copied parties from an action's field: unit codes, logins or `role:NAME`, as holders; InputError
+    naming the field for one nobody knows."""
+    out: list[Holder] = []
+    for v in values:
+        if v.startswith("role:"):
+            if not ctx.org.with_role(v[5:]):
+                raise InputError(field, f"没有角色“{v[5:]}”的人员", f"nobody has the role {v[5:]!r}")
+            out.append(Holder(role=v[5:]))
+        else:
+            out.append(target(v, ctx, field))
+    return list(dict.fromkeys(out))

@@ -6,21 +6,24 @@ from datetime import datetime
 from typing import Callable
 
 from engine.core import dsl, policy
-from engine.core.actions import appeals, cohandling, decisions, notes, routing
+from engine.core.actions import appeals, circulation, cohandling, decisions, notes, routing
 from engine.core.actions.catalogue import (
-    ACTIONS, ATTACHMENT_ORIGINS, ATTACHMENTS, FIELDS, HOLDER_ACTIONS, F, FieldSpec, label,
+    ACTIONS, ATTACHMENT_ORIGINS, ATTACHMENTS, FIELDS, HOLDER_ACTIONS, READER_ACTIONS, F, FieldSpec, label,
 )
+from engine.core.actions.common import targets
 from engine.core.codec import to_json
 from engine.core.fields import coerce, is_blank
-from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx
+from engine.core.machine import APPEAL, PURPOSE, WINDOW, Ctx, copies
 from engine.core.model import Actor, Call, Effect, Entry, Event, ItemSnap, TaskSnap
 from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES, Part, TaskKind, TaskState
 
 Handler = Callable[..., list[Effect]]
 FAMILY_HANDLERS: dict[str, dict[str, Handler]] = {
     "routing": routing.HANDLERS, "cohandling": cohandling.HANDLERS, "decisions": decisions.HANDLERS,
-    "notes": notes.HANDLERS, "appeals": appeals.HANDLERS,
+    "notes": notes.HANDLERS, "appeals": appeals.HANDLERS, "circulation": circulation.HANDLERS,
 }
+# 抄送: every action accepts it beside its own fields (people, units or role:NAME given a read-only copy)
+CC = F("cc", "targets", False, "抄送", "Copy to")
 HANDLERS: dict[str, Handler] = {name: FAMILY_HANDLERS[spec.family][name] for name, spec in ACTIONS.items()}
 
 
@@ -41,6 +44,9 @@ def fields_for(action: str, item: ItemSnap, task: TaskSnap) -> list[FieldSpec]:
         if step.outcomes:
             out.insert(0, F("outcome", "enum", True, "办理结果", "Outcome", tuple(step.outcomes)))
         return out
+    if action == "assign" and isinstance(step, dsl.AssignStep) and step.form:
+        return FIELDS["assign"] + [F(k, f.type, f.required, f.label.zh if f.label else k, f.label.en if f.label else k,
+                                     tuple(f.values) if f.values else None, f.min, f.max) for k, f in step.form.items()]
     if action == "transfer" and isinstance(step, dsl.TransferStep):
         return [F("lead", "unit_or_person", True, "承办单位", "Handling unit"),
                 F("co", "units", False, "协办单位", "Co-handling units")]
@@ -55,12 +61,16 @@ def states_for(action: str) -> frozenset[TaskState]:
 def public(action: str, item: ItemSnap, task: TaskSnap) -> dict:
     """An action as the API lists it: {"name", "label": {"zh", "en"}, "fields"}."""
     return {"name": action, "label": {"zh": label(action, "zh"), "en": label(action, "en")},
-            "fields": [f.public() for f in fields_for(action, item, task)]}
+            "fields": [f.public() for f in fields_for(action, item, task)] + [CC.public()]}
 
 
 def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[str]:
     """The action names `actor` may take on `task` now (the contract the API lists)."""
-    if item.state != ItemState.running or task.state not in OPEN_TASK_STATES:
+    if task.kind == TaskKind.reading:
+        return reading_actions(item, task, actor, ctx)
+    if task.state not in OPEN_TASK_STATES:
+        return ["recall"] if routing.may_recall(item, task, actor) else []
+    if item.state != ItemState.running or task.state not in OPEN_TASK_STATES or task.kind == TaskKind.copy:
         return []
     out: list[str] = []
     step = item.definition.steps.get(task.step)
@@ -91,10 +101,30 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
         out.append("chase")
     if "leader" in actor.roles:
         out.append("instruct")
+    if task.kind == TaskKind.work and actor.roles & policy.CIRCULATE_ROLES:
+        out.append("circulate")
     if actor.login == item.initiator or "admin" in actor.roles:
         out.append("cancel")
     out.append("comment")
     return [a for a in dict.fromkeys(out) if task.state in states_for(a)]
+
+
+def reading_actions(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[str]:
+    """On a reading task (阅件): its reader reads it, notes it (阅批) and passes it on when allowed, also after
+    having read it; a chasing role chases an unread reader with a read-by time; the circulator, or a clerk, the
+    office director or a leader, recalls the circulation while someone has not read it."""
+    if item.state != ItemState.running or task.state not in (TaskState.active, TaskState.done):
+        return []
+    out: list[str] = []
+    holds = ctx.org.holds(actor.login, task.holder) or stands_in_for(task, actor, ctx) is not None
+    if holds:
+        out += [a for a in READER_ACTIONS if a != "pass_on" or task.data.get("allow_pass_on")]
+    if task.state in OPEN_TASK_STATES:
+        if not holds and actor.roles & policy.CHASE_ROLES and task.due_at is not None:
+            out.append("chase")
+        if actor.login == task.data.get("by") or actor.roles & policy.RECALL_CIRCULATION_ROLES:
+            out.append("recall_circulation")
+    return [a for a in out if task.state in states_for(a)]
 
 
 def stands_in_for(task: TaskSnap, actor: Actor, ctx: Ctx) -> str | None:
@@ -123,7 +153,7 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
 # Events that are no one's act on a task: a comment or an instruction from anyone (no new version), what the
 # machine records as an act's consequence (a step entered, the item ended...), and the sweep's reminders, due
 # notices, chases and cards. A race's winner is the last act that is none of these.
-QUIET_EVENTS = ("comment", "instruct", "start", "enter", "end", "auto", "stage", "stage_done", "each_done", "window",
+QUIET_EVENTS = ("opened", "comment", "instruct", "start", "enter", "end", "auto", "stage", "stage_done", "each_done", "window",
                 "window_wait")
 QUIET_SYSTEM_EVENTS = ("remind", "due", "chase", "escalate")
 
@@ -193,7 +223,9 @@ def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, 
     named = action
     if isinstance(step, dsl.TaskStep) and action in step.outcomes:
         data, action = {**data, "outcome": action}, "submit"
+    cc = data.get("cc")
     data = check_fields(fields_for(action, item, task), data)
+    cc = check_fields([CC], {"cc": cc}).get("cc")  # after the action's own fields: their errors come first
     principal = stands_in_for(task, actor, ctx)
     if principal is not None:  # a proxy acting for the holder: "张三（代李四）", the principal in the event data
         actor = Actor(actor.login, actor.unit, actor.roles, actor.acting_for, on_behalf_of=principal)
@@ -205,6 +237,8 @@ def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, 
         for e in effects:
             if isinstance(e, Event):
                 e.data = {**e.data, "on_behalf_of": principal}
+    if cc:
+        effects += copies(item, task.step, targets(cc, ctx, "cc"), ctx, by=actor.login)
     hook = (getattr(step, "hooks", None) or {}).get(named)
     if hook:  # right after the action's own audit event, before any step it enters
         at = next((i + 1 for i, e in enumerate(effects) if isinstance(e, Event)), len(effects))

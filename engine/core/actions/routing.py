@@ -9,7 +9,7 @@ from engine.core.codec import to_json
 from engine.core.machine import due_time, each_advance, enter, follow, set_assignment
 from engine.core.model import Effect, Event, NewTask, Notify, UpdateItem, UpdateTask
 from engine.core.org import Holder
-from engine.core.states import InputError, ItemState, Part, TaskState
+from engine.core.states import InputError, ItemState, NotAllowed, Part, TaskState
 
 
 def do_accept(item, task, actor, data, ctx):
@@ -33,6 +33,10 @@ def do_submit(item, task, actor, data, ctx):
     effects = [close(task, TaskState.done, ctx, outcome=data.get("outcome") or "submit",
                      data={**task.data, **to_json(data)}),
                event("submit", task, actor, ctx, zh, en, **to_json(data))]
+    if step.to_assignment:  # e.g. the leader's 批示 kept on the item (the ledger shows it)
+        item.assignment = {**item.assignment, **{key: to_json(data.get(name) or "")
+                                                 for name, key in step.to_assignment.items()}}
+        effects.append(UpdateItem({"assignment": item.assignment}))
     return effects + enter(item, follow(transitions, item, ctx, data, actor), ctx, sender=actor.login)
 
 
@@ -43,6 +47,10 @@ def do_assign(item, task, actor, data, ctx):
     step = item.definition.steps[task.step]
     effects = [close(task, TaskState.done, ctx, outcome="assign", data={**task.data, "choice": to_json(data)})]
     effects += set_assignment(item, lead=lead, co=[Holder(unit=u) for u in co], due=data["due"])
+    kept = {k: to_json(data[k]) for k in getattr(step, "form", {}) if k in data}  # e.g. 拟办意见
+    if kept:
+        item.assignment = {**item.assignment, **kept}
+        effects.append(UpdateItem({"assignment": item.assignment}))
     co_zh = "、".join(ctx.org.holder_name(Holder(unit=u)) for u in co) or "无"
     co_en = ctx.org.unit_names(co, "en") or "none"
     effects.append(event("assign", task, actor, ctx,
@@ -149,5 +157,66 @@ def do_cancel(item, task, actor, data, ctx):
             Notify(list(dict.fromkeys(holders)), "item_cancelled", {"reason": data["reason"]})]
 
 
-HANDLERS = {"accept": do_accept, "submit": do_submit, "assign": do_assign, "transfer": do_transfer,
+# ---------------------------------------------------------------- 撤回 (recall): the one rule of "downstream acted"
+
+def downstream(item, task) -> list:
+    """The tasks the act that closed `task` created (same moment, later ids): the next holders' work or reading;
+    copies (抄送) are no one's work and stay."""
+    if task.closed_at is None:
+        return []
+    return [t for t in item.tasks if t.id > task.id and t.created_at == task.closed_at and t.kind != "cc"]
+
+
+def acted_downstream(item, task) -> list:
+    """Downstream tasks someone has already signed for, opened, acted on or closed (any change bumps a task's
+    version; opening the item as its holder records `opened_at` on the task)."""
+    return [t for t in downstream(item, task)
+            if t.version > 1 or t.state not in (TaskState.pending, TaskState.active) or t.data.get("opened_at")]
+
+
+def may_recall(item, task, actor) -> bool:
+    """Offered to whoever closed a work task by their own act, while the item runs."""
+    return item.state == ItemState.running and task.kind == "work" and task.closed_by == actor.login and \
+        task.state in (TaskState.done, TaskState.transferred)
+
+
+def do_recall(item, task, actor, data, ctx):
+    step = item.definition.steps[task.step]
+    down = downstream(item, task)
+    acted = acted_downstream(item, task)
+    if acted:
+        who = "、".join(dict.fromkeys(ctx.org.person_name(t.closed_by) if t.closed_by else ctx.org.holder_name(t.holder)
+                                      for t in acted))
+        who_en = ", ".join(dict.fromkeys(ctx.org.person_name(t.closed_by, "en") if t.closed_by
+                                         else ctx.org.holder_name(t.holder, "en") for t in acted))
+        raise NotAllowed(f"{who}已经签收或处理，不能撤回", f"{who_en} has already taken it up; it cannot be recalled",
+                         {"acted": [t.id for t in acted]})
+    if not down and item.current_step != task.step:
+        raise NotAllowed("事项已进入后续环节，不能撤回", "the item has moved on; it cannot be recalled")
+    effects: list[Effect] = [close(t, TaskState.cancelled, ctx, outcome="recalled") for t in down]
+    task.state = TaskState.active
+    effects.append(UpdateTask(task.id, {"state": TaskState.active, "closed_at": None, "closed_by": None,
+                                        "outcome": None}, reopen=True))
+    if task.part == Part.lead and any(t.part == Part.lead for t in down):
+        item.assignment = dict(item.assignment, lead=task.holder.as_dict())
+        effects.append(UpdateItem({"assignment": item.assignment}))
+    if item.current_step != task.step:
+        item.current_step = task.step
+        effects.append(UpdateItem({"current_step": task.step}))
+    names_zh = "、".join(ctx.org.holder_name(t.holder) for t in down) or "无"
+    names_en = ", ".join(ctx.org.holder_name(t.holder, "en") for t in down) or "none"
+    effects.append(event("recall", task, actor, ctx,
+                         f"撤回“{step.title.zh}”（收回 {names_zh} 的待办）：{data['reason']}",
+                         f"recalled '{step.title.en}' (withdrawn from {names_en}): {data['reason']}",
+                         reason=data["reason"], withdrawn=[t.id for t in down]))
+    return effects + [Notify([t.holder for t in down], "recalled", {"reason": data["reason"]})] if down else effects
+
+
+def opened(item, task, actor, ctx) -> list[Effect]:
+    """The holder opened the item: recorded on their open task (after this, its sender can no longer recall)."""
+    return [UpdateTask(task.id, {"data": {**task.data, "opened_at": ctx.now.isoformat()}}),
+            event("opened", task, actor, ctx, "已查看", "opened it")]
+
+
+HANDLERS = {"recall": do_recall, "accept": do_accept, "submit": do_submit, "assign": do_assign, "transfer": do_transfer,
             "return": do_return, "cancel": do_cancel}
