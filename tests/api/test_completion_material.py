@@ -74,7 +74,8 @@ def test_the_lead_attaches_the_word_report_to_the_completion(server):
 
     # the clerk verifies: the ledger and the board count the item as completed with its material
     act(clerk, my_task(clerk, "verify"), "approve", comment="材料齐全，同意销号")
-    row = next(r for r in clerk.get("/supervision/ledger.csv").text.splitlines() if "落实安全生产大检查" in r)
-    assert row.endswith(",有")
+    lines = clerk.get("/supervision/ledger.csv").text.lstrip("\ufeff").splitlines()
+    row = next(r for r in lines if "落实安全生产大检查" in r).split(",")
+    assert row[lines[0].split(",").index("办结材料")] == "有"  # the completion came with its material
     counts = leader.get("/supervision/summary").json()["counts"]
     assert (counts["with_material"], counts["without_material"]) == (1, 0)
