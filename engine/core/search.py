@@ -162,15 +162,17 @@ def field_label(field: str, lang: str = "zh") -> str:
     return en if lang.startswith("en") else zh
 
 
-def snippet(text: str, terms: tuple[Term, ...] | list[Term], width: int = SNIPPET) -> str:
+def snippet(text: str, terms: tuple[Term, ...] | list[Term], width: int = SNIPPET, norm: str | None = None) -> str:
     """Escaped HTML of the part of `text` around the first hit of a term, each hit wrapped in <mark>; the start of
     the text when no term occurs (a serial hit). Matching is on normalised text, shown in the original."""
     # normalise character by character, so that every normalised position maps back to an original one
-    pieces = [normalise(ch) for ch in text]
-    norm = "".join(pieces)
-    back: list[int] = []
-    for i, p in enumerate(pieces):
-        back += [i] * len(p)
+    norm = normalise(text)
+    if len(norm) == len(text):  # the usual case: positions are the same
+        back = range(len(text))
+    else:
+        pieces = [normalise(ch) for ch in text]
+        norm = "".join(pieces)
+        back = [i for i, p in enumerate(pieces) for _ in p]
     spans: list[tuple[int, int]] = []
     for t in terms:
         start = norm.find(t.norm)

@@ -29,14 +29,16 @@ def read_query(q: str | None) -> rules.Query:
 def search(site: Site, *, login: str, q: str | None, definition: str | None = None, state: str | None = None,
            unit: str | None = None, since: datetime | None = None, until: datetime | None = None, page: int = 1,
            page_size: int = PAGE_SIZE, lang: str = "zh") -> dict:
-    """{"query", "results", "total", "page", "page_size"}: each result is the item's list line plus `matches`
-    (field, field label, source, snippet as escaped HTML with <mark>), best first."""
+    """{"query", "results", "total", "capped", "page", "page_size"}: each result is the item's list line plus
+    `matches` (field, field label, source, snippet as escaped HTML with <mark>), best first. `capped`: the query
+    is so common that only its newest hits were looked at (engine.store.search.CAP each for serial, title and
+    other texts); `total` counts those."""
     if page_size > MAX_PAGE_SIZE:
         raise InputError("page_size", f"每页最多 {MAX_PAGE_SIZE} 条", f"at most {MAX_PAGE_SIZE} results a page")
     query = read_query(q)
     with db.read(site.eng) as conn:
         viewer = proxies.viewer(site, login, conn)
-        total, rows, docs = search_store.search_page(
+        total, capped, rows, docs = search_store.search_page(
             conn=conn, viewer=viewer, query=query, now=site.clock.now(), definition=definition, state=state,
             unit=unit, since=since, until=until, limit=page_size, offset=(page - 1) * page_size)
     results = []
@@ -44,7 +46,8 @@ def search(site: Site, *, login: str, q: str | None, definition: str | None = No
         line = item_summary(site, r, lang)
         line["matches"] = _matches(site, r, query, docs.get(r.id, []), lang)
         results.append(line)
-    return {"query": query.text, "results": results, "total": total, "page": page, "page_size": page_size}
+    return {"query": query.text, "results": results, "total": total, "capped": capped, "page": page,
+            "page_size": page_size}
 
 
 def _matches(site: Site, row: Any, query: rules.Query, docs: list[Any], lang: str, most: int = 3) -> list[dict]:
@@ -60,7 +63,7 @@ def _matches(site: Site, row: Any, query: rules.Query, docs: list[Any], lang: st
             continue
         seen.add(key)
         out.append({"field": d.field, "label": _label(site, row, d.field, lang), "source": d.source,
-                    "snippet": rules.snippet(d.text, query.terms)})
+                    "snippet": rules.snippet(d.text, query.terms, norm=d.norm)})
         if len(out) >= most:
             break
     return out

@@ -21,15 +21,18 @@ from engine.store.search_index import (  # noqa: F401  (the index's writers and 
 from engine.store.tables import Instance
 
 T_ITEM = Instance.__table__
+CAP = 500  # hits looked at per kind (serial, title, other texts; items by the filters alone), newest first
 
 
 def search_page(*, conn: Connection, viewer: Viewer, query: rules.Query, now: datetime,
                 definition: str | None = None, state: str | None = None, unit: str | None = None,
                 since: datetime | None = None, until: datetime | None = None, limit: int,
-                offset: int) -> tuple[int, list[Any], dict[int, list[Any]]]:
-    """(total, item rows, hit documents by item) of what `viewer` may see that the query finds, best first:
-    serial and title hits, then the rest; newer items first within each. The visibility rule is in the query, so
-    an item the viewer may not see is neither returned nor counted. With an empty query: the filters alone."""
+                offset: int) -> tuple[int, bool, list[Any], dict[int, list[Any]]]:
+    """(total, capped, item rows, hit documents by item) of what `viewer` may see that the query finds, best
+    first: items whose serial it is, then title hits, then hits in other texts; newest first within each. Each
+    kind looks at its newest CAP hits at most: `capped` says the total counts only those (a common word: refine
+    the query). The visibility rule and the filters are inside the queries, so an item the viewer may not see
+    is neither returned nor counted. With an empty query: the items the filters let through, newest first."""
     i = T_ITEM.c
     where = [visible_clause(viewer)]
     if definition:
@@ -43,15 +46,20 @@ def search_page(*, conn: Connection, viewer: Viewer, query: rules.Query, now: da
     if until is not None:
         where.append(i.created_at < until)
     cols = [T_ITEM, overdue_clause(now).label("overdue")]
-    if query.empty:
-        total = conn.execute(sa.select(sa.func.count()).select_from(T_ITEM).where(*where)).scalar_one()
-        rows = list(conn.execute(sa.select(*cols, sa.literal(None).label("w")).where(*where)
-                                 .order_by(i.created_at.desc(), i.id.desc()).limit(limit).offset(offset)))
-        return total, rows, {}
-    h = index.hits(conn, query)
-    best = sa.select(h.c.iid, sa.func.min(h.c.w).label("w")).group_by(h.c.iid).subquery("best")
-    joined = best.join(T_ITEM, T_ITEM.c.id == best.c.iid)
-    total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*where)).scalar_one()
-    rows = list(conn.execute(sa.select(*cols, best.c.w).select_from(joined).where(*where)
-                             .order_by(best.c.w, i.created_at.desc(), i.id.desc()).limit(limit).offset(offset)))
-    return total, rows, index.docs_of(conn, query, [r.id for r in rows])
+    order: dict[int, int] = {}  # item id -> how it ranks (0 serial, 1 title, 2 other), in order of rank
+    capped = False
+    if query.empty or query.serial is not None:  # items are numbered in the order they come: newest first by id
+        which = [] if query.empty else [index.serial_clause(query.serial)]
+        found = list(conn.execute(sa.select(i.id).where(*which, *where).order_by(i.id.desc()).limit(CAP)).scalars())
+        capped |= len(found) >= CAP
+        order.update((iid, 0) for iid in found)
+    for w, part in ((1, "head"), (2, "body")):
+        if query.terms:
+            found = index.ranked_hits(conn=conn, query=query, part=part, where=where, cap=CAP)
+            capped |= len(found) >= CAP
+            for r in found:
+                order.setdefault(r.instance_id, w)
+    ids = list(order)[offset:offset + limit]
+    by_id = {r.id: r for r in conn.execute(sa.select(*cols).where(i.id.in_(ids)))} if ids else {}
+    rows = [by_id[x] for x in ids]
+    return len(order), capped, rows, index.docs_of(conn, query, ids)

@@ -29,9 +29,11 @@ from engine.store.tables import DefinitionRow, Entry, Instance, SearchDoc
 
 T_DOC, T_ITEM, T_ENTRY, T_DEF = SearchDoc.__table__, Instance.__table__, Entry.__table__, DefinitionRow.__table__
 FTS = "search_fts"
-FTS_CREATE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(tokens, tokenize = 'unicode61')"
+# head: the tokens of serial and title documents; body: of every other document (a hit in the head ranks first)
+FTS_CREATE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(head, body, tokenize = 'unicode61')"
+HEAD_FIELDS = tuple(rules.FIELD_WEIGHT)
 INSERT_DOC = T_DOC.insert().returning(T_DOC.c.id, sort_by_parameter_order=True)
-INSERT_FTS = sa.text(f"INSERT INTO {FTS}(rowid, tokens) VALUES (:id, :tokens)")
+INSERT_FTS = sa.text(f"INSERT INTO {FTS}(rowid, head, body) VALUES (:id, :head, :body)")
 PG_TOKENS_INDEX, PG_TRGM_INDEX = "ix_search_doc_tokens", "ix_search_doc_norm_trgm"  # made by the migration
 HIDDEN = frozenset({PG_TOKENS_INDEX, PG_TRGM_INDEX})  # database objects the models do not declare
 
@@ -56,14 +58,15 @@ def add_docs(*, conn: Connection, docs: list[dict[str, Any]]) -> None:
     if not docs:
         return
     sqlite = _sqlite(conn)
-    rows, toks = [], []
+    rows, fts = [], []
     for d in docs:
         t = rules.tokens(d["text"])
-        toks.append(t)
+        head = d["field"] in HEAD_FIELDS
+        fts.append({"head": " ".join(t) if head else "", "body": "" if head else " ".join(t)})
         rows.append({**d, "norm": rules.normalise(d["text"]), "tokens": None if sqlite else t})
     ids = list(conn.execute(INSERT_DOC, rows).scalars())
     if sqlite:
-        conn.execute(INSERT_FTS, [{"id": i, "tokens": " ".join(t)} for i, t in zip(ids, toks)])
+        conn.execute(INSERT_FTS, [{"id": i, **f} for i, f in zip(ids, fts)])
 
 
 def drop_docs(*, conn: Connection, where: sa.ColumnElement[bool]) -> None:
@@ -168,13 +171,15 @@ def needs_reindex(*, conn: Connection) -> bool:
 
 
 # ------------------------------------------------------------------ querying
-def _fts_match(terms: Iterable[rules.Term]) -> str:
-    """The FTS5 query of all the terms' tokens: "ab" "bc" (CJK pairs or characters), "word"* (words)."""
+def _fts_match(terms: Iterable[rules.Term], column: str | None = None) -> str:
+    """The FTS5 query of all the terms' tokens: "ab" "bc" (CJK pairs or characters), "word"* (words); with
+    `column` (head or body) only there."""
     parts = []
     for t in terms:
         parts += [f'"{c}"' for c in t.cjk]
         parts += [f'"{w}"*' for w in t.words]
-    return " ".join(dict.fromkeys(parts))
+    expr = " ".join(dict.fromkeys(parts))
+    return f"{column} : ({expr})" if column else expr
 
 
 def _doc_conditions(conn: Connection, terms: tuple[rules.Term, ...]) -> list[sa.ColumnElement[bool]]:
@@ -196,7 +201,7 @@ def _weight() -> sa.ColumnElement[int]:
     return sa.case(*((T_DOC.c.field == f, w) for f, w in rules.FIELD_WEIGHT.items()), else_=rules.OTHER_WEIGHT)
 
 
-def _serial_clause(s: rules.Serial) -> sa.ColumnElement[bool]:
+def serial_clause(s: rules.Serial) -> sa.ColumnElement[bool]:
     i = T_ITEM.c
     conds = [i.serial_no == s.no]
     if s.year is not None:
@@ -214,7 +219,7 @@ def hits(conn: Connection, query: rules.Query) -> sa.Subquery:
                      .where(*_doc_conditions(conn, query.terms)))
     if query.serial is not None:
         parts.append(sa.select(T_ITEM.c.id.label("iid"), sa.literal(0).label("w"))
-                     .where(_serial_clause(query.serial)))
+                     .where(serial_clause(query.serial)))
     return (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery("hits")
 
 
@@ -233,11 +238,33 @@ def docs_of(conn: Connection, query: rules.Query, item_ids: list[int]) -> dict[i
     if not item_ids:
         return out
     d = T_DOC.c
-    q = sa.select(d.instance_id, d.source, d.ref_id, d.field, d.text, d.at, _weight().label("w")).where(
+    q = sa.select(d.instance_id, d.source, d.ref_id, d.field, d.text, d.norm, d.at, _weight().label("w")).where(
         d.instance_id.in_(item_ids))
     if not query.terms:
         return out
-    q = q.where(*_doc_conditions(conn, query.terms))
+    q = q.where(*(d.norm.contains(t.norm, autoescape=True) for t in query.terms))  # a few rows: no index needed
     for r in conn.execute(q.order_by(d.instance_id, "w", d.at.desc(), d.id.desc())):
         out[r.instance_id].append(r)
     return out
+
+
+def ranked_hits(*, conn: Connection, query: rules.Query, part: str, where: list[sa.ColumnElement[bool]],
+                cap: int) -> list[Any]:
+    """(instance_id, id) of the newest `cap` documents holding every term of the query, in serial and title
+    documents (part "head") or in the others ("body"), of items that pass `where` (over the item table: the
+    visibility rule and the filters), newest first. The index walks its matches newest first and stops at `cap`,
+    so a common word costs no more than a rare one."""
+    d = T_DOC.c
+    like = [d.norm.contains(t.norm, autoescape=True) for t in query.terms]
+    joined = T_DOC.join(T_ITEM, T_ITEM.c.id == d.instance_id)
+    if _sqlite(conn):
+        fts = sa.table(FTS, sa.column("rowid"))
+        match = sa.text(f"{FTS} MATCH :fts_match").bindparams(fts_match=_fts_match(query.terms, part))
+        sel = (sa.select(d.instance_id, d.id).select_from(fts.join(joined, d.id == fts.c.rowid))
+               .where(match, *like, *where).order_by(fts.c.rowid.desc()))
+    else:
+        head = d.field.in_(HEAD_FIELDS)
+        sel = (sa.select(d.instance_id, d.id).select_from(joined)
+               .where(head if part == "head" else sa.not_(head), *_doc_conditions(conn, query.terms), *where)
+               .order_by((d.id + 0).desc()))  # + 0: the GIN indexes find the rows, not a walk down the key
+    return list(conn.execute(sel.limit(cap)))
