@@ -10,6 +10,7 @@ from api import errors, pages
 from api.routes import admin, audit, auth, calendar, definitions, health, instances, me, notifications, tasks
 from api.routes import supervision
 from api.routes import appraisal
+from api.routes import search
 from engine.reads import lists as listing
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
@@ -49,5 +50,6 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
         app.include_router(r.router, prefix=PREFIX)
     app.include_router(supervision.router, prefix=PREFIX)
     app.include_router(appraisal.router, prefix=PREFIX)
+    app.include_router(search.router, prefix=PREFIX)
     pages.install(app)  # the web pages under / (api/pages)
     return app

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from api.errors import status_of
-from api.pages import admin, appraise, issue, leave, signin, supervise, work  # noqa: F401 - each adds its routes
+from api.pages import admin, appraise, issue, leave, search, signin, supervise, work  # noqa: F401 - each adds its routes
 from api.pages.render import page
 from api.pages.session import CsrfFailed, SignInRequired, page_lang, session_user
 from api.pages.words import Translator

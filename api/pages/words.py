@@ -115,7 +115,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_overdue": ("没有超期任务。", "Nothing overdue."), "pick_tasks": ("请先勾选要催办的任务。", "Tick the tasks to chase first."),
     "message_required": ("请填写催办内容。", "Write the chase message."),
     "f_unit": ("单位", "Unit"), "f_definition": ("类型", "Kind"), "f_state": ("状态", "State"), "f_overdue": ("超期", "Overdue"),
-    "f_period": ("期间", "Period"), "f_since": ("交办自", "Issued from"), "f_until": ("至", "to"), "f_q": ("关键词", "Words"),
+    "f_period": ("期间", "Period"), "f_since": ("交办自", "Issued from"), "f_until": ("至", "to"), "f_q": ("检索", "Search"),
     "apply_filters": ("筛选", "Filter"), "clear_filters": ("清除", "Clear"), "overdue_only": ("仅超期", "overdue only"),
     "not_overdue": ("未超期", "not overdue"), "period_all": ("全部期间", "any time"), "period_week": ("本周", "this week"),
     "period_month": ("本月", "this month"), "period_quarter": ("本季度", "this quarter"), "period_year": ("本年", "this year"),
@@ -172,6 +172,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "def_facts": ("编号前缀“{prefix}”，{steps} 个环节，{fields} 个字段。", "Serial prefix “{prefix}”, {steps} steps, {fields} fields."),
     "started_by": ("发起人", "Started by"), "validate_yaml": ("校验流程定义（不部署）", "Check a definition (without deploying it)"),
     "validate": ("校验", "Check"), "valid_definition": ("{id} 第 {version} 版校验通过。", "{id} version {version} is valid."),
+    # search (检索)
+    "search": ("检索", "Search"), "search_box": ("检索事项、编号、来文、附件", "Search items, serials, documents, files"),
+    "search_go": ("检索", "Go"), "search_hint": ("任意两个以上的字即可检索（标题、批示、来文单位、文号、反馈、意见、附件）；编号可写作 督〔2026〕15号、督2026-15 或 15号；多个词以空格分开。最多 100 个字。",
+                                               "Any two or more characters find what contains them (titles, instructions, senders, document numbers, reports, opinions, attachments); a serial may be typed 督〔2026〕15号, 督2026-15 or 15号; separate several words by spaces. At most 100 characters."),
+    "search_found": ("共找到 {n} 项", "{n} found"), "search_capped": ("找到的很多，只统计了最近的命中；请再加一个词缩小范围。",
+                                                                   "Many hits: only the newest were counted; add a word to narrow it."),
+    "search_none": ("没有找到与“{q}”相关、你可以查看的事项。", "Nothing you may see matches “{q}”."),
+    "search_matched_in": ("命中", "Matched in"), "f_search_q": ("检索", "Search"),
 }
 
 # Holiday names as the calendar libraries give them (English), and as the Chinese pages say them.

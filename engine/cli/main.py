@@ -8,7 +8,9 @@ import sys
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from engine.cli import appraise, backup, calendar, definitions, demo, deploy, org, serve, simulate  # noqa: E402
+from engine.cli import (  # noqa: E402
+    appraise, backup, calendar, definitions, demo, deploy, org, search, serve, simulate,
+)
 from engine.core.states import DubanError  # noqa: E402
 
 
@@ -106,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path")
     s.add_argument("--yes", action="store_true", help="replace the current database without asking")
     s.set_defaults(func=backup.restore_command)
+    s = sub.add_parser("search", help="the search index (检索)")
+    db_arg(s)
+    ss = s.add_subparsers(dest="search_command", required=True)
+    r = ss.add_parser("reindex", help="rebuild the search index of items and entries from the store")
+    db_arg(r, inner=True)
+    r.set_defaults(func=search.reindex_command)
     return p
 
 

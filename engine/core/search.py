@@ -181,7 +181,7 @@ def snippet(text: str, terms: tuple[Term, ...] | list[Term], width: int = SNIPPE
             start = norm.find(t.norm, start + len(t.norm))
     spans = _merge(sorted(spans))
     first = spans[0][0] if spans else 0
-    lo = max(0, first - width // 3)
+    lo = max(0, min(first - width // 3, len(text) - width))  # a short text is shown whole
     hi = min(len(text), lo + width)
     out, at = [], lo
     for a, b in spans:

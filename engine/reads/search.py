@@ -4,7 +4,7 @@ matched and ranked is engine.core.search; the SQL (with the visibility rule insi
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from engine.core import search as rules
@@ -27,7 +27,7 @@ def read_query(q: str | None) -> rules.Query:
 
 
 def search(site: Site, *, login: str, q: str | None, definition: str | None = None, state: str | None = None,
-           unit: str | None = None, since: datetime | None = None, until: datetime | None = None, page: int = 1,
+           unit: str | None = None, since: date | None = None, until: date | None = None, page: int = 1,
            page_size: int = PAGE_SIZE, lang: str = "zh") -> dict:
     """{"query", "results", "total", "capped", "page", "page_size"}: each result is the item's list line plus
     `matches` (field, field label, source, snippet as escaped HTML with <mark>), best first. `capped`: the query
@@ -36,11 +36,14 @@ def search(site: Site, *, login: str, q: str | None, definition: str | None = No
     if page_size > MAX_PAGE_SIZE:
         raise InputError("page_size", f"每页最多 {MAX_PAGE_SIZE} 条", f"at most {MAX_PAGE_SIZE} results a page")
     query = read_query(q)
+    tz = site.cal.tz
+    start = datetime.combine(since, time(), tzinfo=tz) if since else None
+    end = datetime.combine(until + timedelta(days=1), time(), tzinfo=tz) if until else None
     with db.read(site.eng) as conn:
         viewer = proxies.viewer(site, login, conn)
         total, capped, rows, docs = search_store.search_page(
             conn=conn, viewer=viewer, query=query, now=site.clock.now(), definition=definition, state=state,
-            unit=unit, since=since, until=until, limit=page_size, offset=(page - 1) * page_size)
+            unit=unit, since=start, until=end, limit=page_size, offset=(page - 1) * page_size)
     results = []
     for r in rows:
         line = item_summary(site, r, lang)

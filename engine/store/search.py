@@ -16,7 +16,7 @@ from engine.store import search_index as index
 from engine.store.lists import mentions_unit, overdue_clause, visible_clause
 from engine.store.search_index import (  # noqa: F401  (the index's writers and names, re-exported)
     FTS, FTS_CREATE, PG_TOKENS_INDEX, PG_TRGM_INDEX, hidden, index_attachment, index_entries, index_item,
-    matching_items, needs_reindex, reindex, unindex_attachment,
+    matching_items, reindex, unindex_attachment,
 )
 from engine.store.tables import Instance
 

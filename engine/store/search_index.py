@@ -44,6 +44,7 @@ def hidden(name: str | None) -> bool:
     return bool(name) and (name in HIDDEN or name == FTS or name.startswith(FTS + "_"))
 
 
+PG_WINDOW, PG_WINDOW_GROWTH = 20_000, 4  # documents in the first window of a PostgreSQL search, and its growth
 PG_SHORT = 3  # on PostgreSQL, terms shorter than this go by the token array, longer ones by the trigram index
 BATCH = 2000
 
@@ -164,12 +165,6 @@ def reindex(*, conn: Connection) -> dict[str, int]:
     return {"items": n_items, "entries": n_entries, "documents": total}
 
 
-def needs_reindex(*, conn: Connection) -> bool:
-    """Items but no search documents at all: a site upgraded without its index (run `duban search reindex`)."""
-    has_items = conn.execute(sa.select(T_ITEM.c.id).limit(1)).first() is not None
-    return has_items and conn.execute(sa.select(T_DOC.c.id).limit(1)).first() is None
-
-
 # ------------------------------------------------------------------ querying
 def _fts_match(terms: Iterable[rules.Term], column: str | None = None) -> str:
     """The FTS5 query of all the terms' tokens: "ab" "bc" (CJK pairs or characters), "word"* (words); with
@@ -265,6 +260,23 @@ def ranked_hits(*, conn: Connection, query: rules.Query, part: str, where: list[
     else:
         head = d.field.in_(HEAD_FIELDS)
         sel = (sa.select(d.instance_id, d.id).select_from(joined)
-               .where(head if part == "head" else sa.not_(head), *_doc_conditions(conn, query.terms), *where)
-               .order_by((d.id + 0).desc()))  # + 0: the GIN indexes find the rows, not a walk down the key
+               .where(head if part == "head" else sa.not_(head), *_doc_conditions(conn, query.terms), *where))
+        return _newest_first(conn, sel, cap)
     return list(conn.execute(sel.limit(cap)))
+
+
+def _newest_first(conn: Connection, sel: sa.Select, cap: int) -> list[Any]:
+    """PostgreSQL: run `sel` over windows of document ids from the newest back, each PG_WINDOW_GROWTH times the
+    last, until `cap` rows are found. A common word fills the cap in the first window (the GIN bitmap is checked
+    against the newest documents only, not all of its matches); a rare one takes a few windows, each a GIN
+    lookup. Without windows the planner must choose between walking the key (slow for a rare word) and
+    sorting every match (slow for a common one)."""
+    d = T_DOC.c
+    top = conn.execute(sa.select(sa.func.max(d.id))).scalar() or 0
+    found: list[Any] = []
+    hi, width = top + 1, PG_WINDOW
+    while hi > 0 and len(found) < cap:
+        lo = max(0, hi - width)
+        found += conn.execute(sel.where(d.id >= lo, d.id < hi).order_by(d.id.desc()).limit(cap - len(found)))
+        hi, width = lo, width * PG_WINDOW_GROWTH
+    return found

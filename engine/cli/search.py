@@ -1,0 +1,23 @@
+"""`duban search reindex`: rebuild the search index (检索) of every item and entry from the store, in one
+transaction. Migration 0011 builds it when a site upgrades; this is for when it must be rebuilt (a restore of a
+database copied without it, a change of how text is cut into tokens). Attachments keep their documents: their
+text is extracted when they are uploaded, not kept in the store."""
+from __future__ import annotations
+
+import argparse
+import time
+
+from engine.runtime.boot import open_site
+from engine.store import db, search as search_store
+
+
+def reindex_command(args: argparse.Namespace) -> int:
+    site = open_site(args.db)
+    t0 = time.perf_counter()
+    with db.write(site.eng) as conn:
+        n = search_store.reindex(conn=conn)
+    site.eng.dispose()
+    print(f"search index rebuilt: {n['items']} items, {n['entries']} entries, {n['documents']} documents in all "
+          f"({time.perf_counter() - t0:.1f} s)\n检索索引已重建：事项 {n['items']} 项，记录 {n['entries']} 条，"
+          f"文档共 {n['documents']} 个")
+    return 0
