@@ -5,7 +5,6 @@ text is extracted when they are uploaded, not kept in the store."""
 from __future__ import annotations
 
 import argparse
-import time
 
 from engine.runtime.boot import open_site
 from engine.store import db, search as search_store
@@ -13,11 +12,10 @@ from engine.store import db, search as search_store
 
 def reindex_command(args: argparse.Namespace) -> int:
     site = open_site(args.db)
-    t0 = time.perf_counter()
     with db.write(site.eng) as conn:
         n = search_store.reindex(conn=conn)
     site.eng.dispose()
-    print(f"search index rebuilt: {n['items']} items, {n['entries']} entries, {n['documents']} documents in all "
-          f"({time.perf_counter() - t0:.1f} s)\n检索索引已重建：事项 {n['items']} 项，记录 {n['entries']} 条，"
+    print(f"search index rebuilt: {n['items']} items, {n['entries']} entries, {n['documents']} documents in all\n"
+          f"检索索引已重建：事项 {n['items']} 项，记录 {n['entries']} 条，"
           f"文档共 {n['documents']} 个")
     return 0

@@ -44,7 +44,7 @@ def hidden(name: str | None) -> bool:
     return bool(name) and (name in HIDDEN or name == FTS or name.startswith(FTS + "_"))
 
 
-PG_WINDOW, PG_WINDOW_GROWTH = 20_000, 4  # documents in the first window of a PostgreSQL search, and its growth
+PG_PROBE = 50_000  # the newest documents a PostgreSQL search walks first (see _newest_first)
 PG_SHORT = 3  # on PostgreSQL, terms shorter than this go by the token array, longer ones by the trigram index
 BATCH = 2000
 
@@ -266,17 +266,15 @@ def ranked_hits(*, conn: Connection, query: rules.Query, part: str, where: list[
 
 
 def _newest_first(conn: Connection, sel: sa.Select, cap: int) -> list[Any]:
-    """PostgreSQL: run `sel` over windows of document ids from the newest back, each PG_WINDOW_GROWTH times the
-    last, until `cap` rows are found. A common word fills the cap in the first window (the GIN bitmap is checked
-    against the newest documents only, not all of its matches); a rare one takes a few windows, each a GIN
-    lookup. Without windows the planner must choose between walking the key (slow for a rare word) and
-    sorting every match (slow for a common one)."""
+    """PostgreSQL: `sel`'s newest `cap` rows in two steps. First among the newest PG_PROBE documents, walking the
+    key down: a common word fills the cap there at once. Then, if it did not, among the older ones through the
+    GIN indexes (ordering by `id + 0` keeps the planner off the key), sorting only their matches, which are few
+    when the first step found fewer than `cap`. One plan for both would either walk the whole key for a rare word
+    or fetch and sort every match of a common one."""
     d = T_DOC.c
     top = conn.execute(sa.select(sa.func.max(d.id))).scalar() or 0
-    found: list[Any] = []
-    hi, width = top + 1, PG_WINDOW
-    while hi > 0 and len(found) < cap:
-        lo = max(0, hi - width)
-        found += conn.execute(sel.where(d.id >= lo, d.id < hi).order_by(d.id.desc()).limit(cap - len(found)))
-        hi, width = lo, width * PG_WINDOW_GROWTH
+    edge = top - PG_PROBE
+    found = list(conn.execute(sel.where(d.id > edge).order_by(d.id.desc()).limit(cap)))
+    if len(found) < cap and edge > 0:
+        found += conn.execute(sel.where(d.id <= edge).order_by((d.id + 0).desc()).limit(cap - len(found)))
     return found
