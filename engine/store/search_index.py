@@ -32,6 +32,7 @@ FTS = "search_fts"
 # head: the tokens of serial and title documents; body: of every other document (a hit in the head ranks first)
 FTS_CREATE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(head, body, tokenize = 'unicode61')"
 HEAD_FIELDS = tuple(rules.FIELD_WEIGHT)
+HEAD_MARK = "^"  # PostgreSQL: the mark of a head document's tokens
 INSERT_DOC = T_DOC.insert().returning(T_DOC.c.id, sort_by_parameter_order=True)
 INSERT_FTS = sa.text(f"INSERT INTO {FTS}(rowid, head, body) VALUES (:id, :head, :body)")
 PG_TOKENS_INDEX, PG_TRGM_INDEX = "ix_search_doc_tokens", "ix_search_doc_norm_trgm"  # made by the migration
@@ -44,7 +45,7 @@ def hidden(name: str | None) -> bool:
     return bool(name) and (name in HIDDEN or name == FTS or name.startswith(FTS + "_"))
 
 
-PG_PROBE = 50_000  # the newest documents a PostgreSQL search walks first (see _newest_first)
+PG_PROBES = (2_000, 20_000)  # the newest documents a PostgreSQL search walks first (see _newest_first)
 PG_SHORT = 3  # on PostgreSQL, terms shorter than this go by the token array, longer ones by the trigram index
 BATCH = 2000
 
@@ -64,10 +65,16 @@ def add_docs(*, conn: Connection, docs: list[dict[str, Any]]) -> None:
         t = rules.tokens(d["text"])
         head = d["field"] in HEAD_FIELDS
         fts.append({"head": " ".join(t) if head else "", "body": "" if head else " ".join(t)})
-        rows.append({**d, "norm": rules.normalise(d["text"]), "tokens": None if sqlite else t})
+        rows.append({**d, "norm": rules.normalise(d["text"]), "tokens": None if sqlite else _pg_tokens(t, head)})
     ids = list(conn.execute(INSERT_DOC, rows).scalars())
     if sqlite:
         conn.execute(INSERT_FTS, [{"id": i, **f} for i, f in zip(ids, fts)])
+
+
+def _pg_tokens(tokens: list[str], head: bool) -> list[str]:
+    """PostgreSQL: a serial or title document's tokens carry the HEAD_MARK, so that one GIN index answers a search
+    of titles alone (as FTS5's head column does on SQLite)."""
+    return [HEAD_MARK + t for t in tokens] if head else tokens
 
 
 def drop_docs(*, conn: Connection, where: sa.ColumnElement[bool]) -> None:
@@ -177,19 +184,25 @@ def _fts_match(terms: Iterable[rules.Term], column: str | None = None) -> str:
     return f"{column} : ({expr})" if column else expr
 
 
-def _doc_conditions(conn: Connection, terms: tuple[rules.Term, ...]) -> list[sa.ColumnElement[bool]]:
-    """search_doc rows holding every term: the index narrows, LIKE on `norm` decides."""
+def _doc_conditions(conn: Connection, terms: tuple[rules.Term, ...],
+                    part: str | None = None) -> list[sa.ColumnElement[bool]]:
+    """search_doc rows holding every term (in serial and title documents only with `part` "head", in the others
+    with "body"): the index narrows, LIKE on `norm` decides."""
     d = T_DOC.c
-    conds: list[sa.ColumnElement[bool]] = [d.norm.contains(t.norm, autoescape=True) for t in terms]
+    like = [d.norm.contains(t.norm, autoescape=True) for t in terms]
     if _sqlite(conn):
         match = sa.select(sa.literal_column("rowid")).select_from(sa.table(FTS)).where(
-            sa.text(f"{FTS} MATCH :fts_match").bindparams(fts_match=_fts_match(terms)))
-        conds.append(d.id.in_(match))
-    else:
-        short = [tok for t in terms if len(t.norm) < PG_SHORT for tok in t.cjk + t.words]
-        if short:
-            conds.append(sa.type_coerce(d.tokens, ARRAY(sa.Text())).contains(sorted(set(short))))
-    return conds
+            sa.text(f"{FTS} MATCH :fts_match").bindparams(fts_match=_fts_match(terms, part)))
+        return like + [d.id.in_(match)]
+    # every CJK token, and the words of short terms (a longer word may be the start of a longer one: the trigram
+    # index finds it inside); the cheap array test comes before LIKE on the whole text
+    toks = sorted({tok for t in terms for tok in t.cjk + (t.words if len(t.norm) < PG_SHORT else ())})
+    has = sa.type_coerce(d.tokens, ARRAY(sa.Text())).contains
+    head = d.field.in_(HEAD_FIELDS)
+    if not toks:
+        return ([head] if part == "head" else [sa.not_(head)] if part == "body" else []) + like
+    marked = has([HEAD_MARK + x for x in toks])
+    return [marked if part == "head" else has(toks) if part == "body" else sa.or_(marked, has(toks))] + like
 
 
 def _weight() -> sa.ColumnElement[int]:
@@ -258,23 +271,27 @@ def ranked_hits(*, conn: Connection, query: rules.Query, part: str, where: list[
         sel = (sa.select(d.instance_id, d.id).select_from(fts.join(joined, d.id == fts.c.rowid))
                .where(match, *like, *where).order_by(fts.c.rowid.desc()))
     else:
-        head = d.field.in_(HEAD_FIELDS)
-        sel = (sa.select(d.instance_id, d.id).select_from(joined)
-               .where(head if part == "head" else sa.not_(head), *_doc_conditions(conn, query.terms), *where))
+        sel = sa.select(d.instance_id, d.id).select_from(joined).where(*_doc_conditions(conn, query.terms, part),
+                                                                        *where)
         return _newest_first(conn, sel, cap)
     return list(conn.execute(sel.limit(cap)))
 
 
 def _newest_first(conn: Connection, sel: sa.Select, cap: int) -> list[Any]:
-    """PostgreSQL: `sel`'s newest `cap` rows in two steps. First among the newest PG_PROBE documents, walking the
-    key down: a common word fills the cap there at once. Then, if it did not, among the older ones through the
-    GIN indexes (ordering by `id + 0` keeps the planner off the key), sorting only their matches, which are few
-    when the first step found fewer than `cap`. One plan for both would either walk the whole key for a rare word
-    or fetch and sort every match of a common one."""
+    """PostgreSQL: `sel`'s newest `cap` rows in steps. First among the newest PG_PROBES documents, walking the key
+    down (a common word fills the cap there at once); then, if it did not, among the older ones through the GIN
+    indexes (ordering by `id + 0` keeps the planner off the key), sorting only their matches, which are few when
+    the walks found fewer than `cap`. One plan for both would either walk the whole key for a rare word or fetch
+    and sort every match of a common one."""
     d = T_DOC.c
     top = conn.execute(sa.select(sa.func.max(d.id))).scalar() or 0
-    edge = top - PG_PROBE
-    found = list(conn.execute(sel.where(d.id > edge).order_by(d.id.desc()).limit(cap)))
-    if len(found) < cap and edge > 0:
-        found += conn.execute(sel.where(d.id <= edge).order_by((d.id + 0).desc()).limit(cap - len(found)))
+    found: list[Any] = []
+    hi = top + 1
+    for probe in PG_PROBES:
+        lo = max(0, top - probe)
+        found += conn.execute(sel.where(d.id > lo, d.id < hi).order_by(d.id.desc()).limit(cap - len(found)))
+        hi = lo + 1
+        if len(found) >= cap or lo == 0:
+            return found
+    found += conn.execute(sel.where(d.id < hi).order_by((d.id + 0).desc()).limit(cap - len(found)))
     return found
