@@ -5,7 +5,7 @@ highlighted snippet of a hit (escaped HTML with <mark>).
 Chinese needs no word segmentation: text is cut into runs of CJK characters and runs of letters and digits. A CJK
 run gives every single character and every pair of neighbours (unigrams and bigrams), a letter/digit run gives the
 word. A query term of two or more CJK characters asks for all its bigrams, one character for its unigram, a word
-for the word (on SQLite also every longer word that starts with it); the store then checks that the normalised
+or number for the whole word; the store then checks that the normalised
 term really occurs in the normalised text (the tokens only narrow the candidates through an index), so any
 substring of two or more characters, a single character and a Latin word all find what contains them."""
 from __future__ import annotations

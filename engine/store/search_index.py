@@ -7,12 +7,14 @@ person sees (visibility inside the query) is engine.store.search; the ledger's a
 Index design (measured by bench/search.py). Every document keeps its normalised text (`norm`); a hit is a document
 whose `norm` contains every normalised term (LIKE, so exact for any substring). What makes it fast is an index
 that narrows the candidates first, by engine.core.search.tokens (CJK characters and neighbouring pairs, words):
-- SQLite: an FTS5 table `search_fts(tokens)` (unicode61, rowid = search_doc.id); a query MATCHes all the terms'
-  tokens ("ab" "bc" for a CJK term, "word"* for a word), so a two-character or one-character term is one
-  posting-list lookup, not a scan.
-- PostgreSQL: `tokens` is a text array with a GIN index (the pg_bigm idea: CJK pairs and single characters),
-  asked with @> for terms shorter than three characters; longer terms go through a pg_trgm GIN index on `norm`,
-  which answers LIKE '%term%' directly.
+- SQLite: an FTS5 table `search_fts(head, body)` (unicode61, rowid = search_doc.id; head: serial and title
+  documents' tokens, body: the others'); a query MATCHes all the terms' tokens ("ab" "bc" for a CJK term, "word"
+  for a word), so a two-character or one-character term is a posting-list lookup, not a scan, and the newest
+  hits come first (ORDER BY rowid DESC) without reading the rest.
+- PostgreSQL: `tokens` is a text array with a GIN index (the pg_bigm idea: CJK pairs and single characters, and
+  words; a title document's marked with HEAD_MARK), asked with @>; a pg_trgm GIN index on `norm` can answer LIKE
+  '%term%' for terms of three or more characters. The newest hits: see _newest_first.
+Latin words and numbers match as whole words on both databases.
 A serial number typed any way (engine.core.search.parse_serial) is looked up on the item's own columns."""
 from __future__ import annotations
 
@@ -46,7 +48,6 @@ def hidden(name: str | None) -> bool:
 
 
 PG_PROBES = (2_000, 20_000)  # the newest documents a PostgreSQL search walks first (see _newest_first)
-PG_SHORT = 3  # on PostgreSQL, terms shorter than this go by the token array, longer ones by the trigram index
 BATCH = 2000
 
 
@@ -174,12 +175,13 @@ def reindex(*, conn: Connection) -> dict[str, int]:
 
 # ------------------------------------------------------------------ querying
 def _fts_match(terms: Iterable[rules.Term], column: str | None = None) -> str:
-    """The FTS5 query of all the terms' tokens: "ab" "bc" (CJK pairs or characters), "word"* (words); with
-    `column` (head or body) only there."""
+    """The FTS5 query of all the terms' tokens: "ab" "bc" (CJK pairs or characters), "word" (whole words and
+    numbers: a prefix query would merge every longer word's list before the first row); with `column` (head or
+    body) only there."""
     parts = []
     for t in terms:
         parts += [f'"{c}"' for c in t.cjk]
-        parts += [f'"{w}"*' for w in t.words]
+        parts += [f'"{w}"' for w in t.words]
     expr = " ".join(dict.fromkeys(parts))
     return f"{column} : ({expr})" if column else expr
 
@@ -194,9 +196,9 @@ def _doc_conditions(conn: Connection, terms: tuple[rules.Term, ...],
         match = sa.select(sa.literal_column("rowid")).select_from(sa.table(FTS)).where(
             sa.text(f"{FTS} MATCH :fts_match").bindparams(fts_match=_fts_match(terms, part)))
         return like + [d.id.in_(match)]
-    # every CJK token, and the words of short terms (a longer word may be the start of a longer one: the trigram
-    # index finds it inside); the cheap array test comes before LIKE on the whole text
-    toks = sorted({tok for t in terms for tok in t.cjk + (t.words if len(t.norm) < PG_SHORT else ())})
+    # every token (whole words, as on SQLite); the cheap array test comes before LIKE on the whole text, and a
+    # long term's LIKE may also go through the trigram index
+    toks = sorted({tok for t in terms for tok in t.cjk + t.words})
     has = sa.type_coerce(d.tokens, ARRAY(sa.Text())).contains
     head = d.field.in_(HEAD_FIELDS)
     if not toks:
