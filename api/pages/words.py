@@ -175,7 +175,7 @@ WORDS: dict[str, tuple[str, str]] = {
     # search (检索)
     "search": ("检索", "Search"), "search_box": ("检索事项、编号、来文、附件", "Search items, serials, documents, files"),
     "search_go": ("检索", "Go"), "search_hint": ("任意两个以上的字即可检索（标题、批示、来文单位、文号、反馈、意见、附件）；编号可写作 督〔2026〕15号、督2026-15 或 15号；多个词以空格分开。最多 100 个字。",
-                                               "Any two or more characters find what contains them (titles, instructions, senders, document numbers, reports, opinions, attachments); a serial may be typed 督〔2026〕15号, 督2026-15 or 15号; separate several words by spaces. At most 100 characters."),
+                                               "Any two or more characters find what contains them (titles, instructions, senders, document numbers, reports, opinions, attachments); a serial number may be typed in full, as prefix-year-number or as the number alone; separate several words by spaces. At most 100 characters."),
     "search_found": ("共找到 {n} 项", "{n} found"), "search_capped": ("找到的很多，只统计了最近的命中；请再加一个词缩小范围。",
                                                                    "Many hits: only the newest were counted; add a word to narrow it."),
     "search_none": ("没有找到与“{q}”相关、你可以查看的事项。", "Nothing you may see matches “{q}”."),
