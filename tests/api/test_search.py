@@ -57,6 +57,10 @@ def test_my_tasks_and_the_item_list_take_q(api):
     items = api.ok("GET", "/instances", "clerk", params={"q": "督2026-1"})
     assert [x["serial"] for x in items["items"]] == ["督〔2026〕1号"]
     assert api.get("/instances", "clerk", params={"q": "x" * 101}).status_code == 422
+    ledger = api.get("/supervision/ledger.csv", "clerk", params={"q": "职工食堂"}).content.decode("utf-8-sig")
+    assert "督〔2026〕2号" in ledger and "督〔2026〕1号" not in ledger  # the ledger's q is the same search
+    ledger = api.get("/supervision/ledger.csv", "clerk", params={"q": "2号"}).content.decode("utf-8-sig")
+    assert "督〔2026〕2号" in ledger and "督〔2026〕1号" not in ledger
 
 
 def test_the_search_page_and_the_header_box(api, client):
