@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import argparse
 
-from engine.runtime.boot import open_site
 from engine.store import db, search as search_store
 
 
 def reindex_command(args: argparse.Namespace) -> int:
-    site = open_site(args.db)
-    with db.write(site.eng) as conn:
+    eng = db.make_engine(args.db)
+    db.migrate(eng)  # the schema first (an old site gets its index from the migration itself)
+    with db.write(eng) as conn:
         n = search_store.reindex(conn=conn)
-    site.eng.dispose()
+    eng.dispose()
     print(f"search index rebuilt: {n['items']} items, {n['entries']} entries, {n['documents']} documents in all\n"
           f"检索索引已重建：事项 {n['items']} 项，记录 {n['entries']} 条，"
           f"文档共 {n['documents']} 个")
