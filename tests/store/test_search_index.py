@@ -43,7 +43,7 @@ def an_old_item(conn) -> None:
                                             "text": "已清理占道经营摊点十二处", "at": AT})
 
 
-def found(conn, q: str) -> list[tuple[str, int]]:
+def found(conn, q: str) -> list[int]:
     ids = conn.execute(search_index.matching_items(conn=conn, query=rules.read_query(q))).scalars()
     return sorted(set(ids))
 
