@@ -15,7 +15,7 @@ from engine.core.policy import Viewer
 from engine.store import search_index as index
 from engine.store.lists import mentions_unit, overdue_clause, visible_clause
 from engine.store.search_index import (  # noqa: F401  (the index's writers and names, re-exported)
-    FTS, FTS_CREATE, PG_TOKENS_INDEX, PG_TRGM_INDEX, hidden, index_attachment, index_entries, index_item,
+    FTS, FTS_CREATE, FTS_TABLES, PG_TOKENS_INDEX, PG_TRGM_INDEX, hidden, index_attachment, index_entries, index_item,
     matching_items, reindex, unindex_attachment,
 )
 from engine.store.tables import Instance

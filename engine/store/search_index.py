@@ -7,8 +7,8 @@ person sees (visibility inside the query) is engine.store.search; the ledger's a
 Index design (measured by bench/search.py). Every document keeps its normalised text (`norm`); a hit is a document
 whose `norm` contains every normalised term (LIKE, so exact for any substring). What makes it fast is an index
 that narrows the candidates first, by engine.core.search.tokens (CJK characters and neighbouring pairs, words):
-- SQLite: an FTS5 table `search_fts(head, body)` (unicode61, rowid = search_doc.id; head: serial and title
-  documents' tokens, body: the others'); a query MATCHes all the terms' tokens ("ab" "bc" for a CJK term, "word"
+- SQLite: two FTS5 tables (unicode61, rowid = search_doc.id): search_fts_head holds the serial and title
+  documents' tokens, search_fts_body the others'; a query MATCHes all the terms' tokens ("ab" "bc" for a CJK term, "word"
   for a word), so a two-character or one-character term is a posting-list lookup, not a scan, and the newest
   hits come first (ORDER BY rowid DESC) without reading the rest.
 - PostgreSQL: `tokens` is a text array with a GIN index (the pg_bigm idea: CJK pairs and single characters, and
@@ -30,13 +30,15 @@ from engine.core import search as rules
 from engine.store.tables import DefinitionRow, Entry, Instance, SearchDoc
 
 T_DOC, T_ITEM, T_ENTRY, T_DEF = SearchDoc.__table__, Instance.__table__, Entry.__table__, DefinitionRow.__table__
-FTS = "search_fts"
+FTS = "search_fts"  # the FTS5 tables' common prefix
 # head: the tokens of serial and title documents; body: of every other document (a hit in the head ranks first)
-FTS_CREATE = f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(head, body, tokenize = 'unicode61')"
+FTS_TABLES = {"head": f"{FTS}_head", "body": f"{FTS}_body"}  # one FTS5 table each: a title search reads titles only
+FTS_CREATE = tuple(f"CREATE VIRTUAL TABLE IF NOT EXISTS {t} USING fts5(tokens, tokenize = 'unicode61')"
+                   for t in FTS_TABLES.values())
 HEAD_FIELDS = tuple(rules.FIELD_WEIGHT)
 HEAD_MARK = "^"  # PostgreSQL: the mark of a head document's tokens
 INSERT_DOC = T_DOC.insert().returning(T_DOC.c.id, sort_by_parameter_order=True)
-INSERT_FTS = sa.text(f"INSERT INTO {FTS}(rowid, head, body) VALUES (:id, :head, :body)")
+INSERT_FTS = {part: sa.text(f"INSERT INTO {t}(rowid, tokens) VALUES (:id, :tokens)") for part, t in FTS_TABLES.items()}
 PG_TOKENS_INDEX, PG_TRGM_INDEX = "ix_search_doc_tokens", "ix_search_doc_norm_trgm"  # made by the migration
 HIDDEN = frozenset({PG_TOKENS_INDEX, PG_TRGM_INDEX})  # database objects the models do not declare
 
@@ -69,7 +71,10 @@ def add_docs(*, conn: Connection, docs: list[dict[str, Any]]) -> None:
         rows.append({**d, "norm": rules.normalise(d["text"]), "tokens": None if sqlite else _pg_tokens(t, head)})
     ids = list(conn.execute(INSERT_DOC, rows).scalars())
     if sqlite:
-        conn.execute(INSERT_FTS, [{"id": i, **f} for i, f in zip(ids, fts)])
+        for part in FTS_TABLES:
+            rows_of = [{"id": i, "tokens": f[part]} for i, f in zip(ids, fts) if f[part]]
+            if rows_of:
+                conn.execute(INSERT_FTS[part], rows_of)
 
 
 def _pg_tokens(tokens: list[str], head: bool) -> list[str]:
@@ -81,7 +86,8 @@ def _pg_tokens(tokens: list[str], head: bool) -> list[str]:
 def drop_docs(*, conn: Connection, where: sa.ColumnElement[bool]) -> None:
     """Delete the search documents that `where` (over search_doc) picks, with their tokens."""
     if _sqlite(conn):
-        conn.execute(sa.text(f"DELETE FROM {FTS} WHERE rowid IN ({_compiled_ids(conn, where)})"))
+        for t in FTS_TABLES.values():
+            conn.execute(sa.text(f"DELETE FROM {t} WHERE rowid IN ({_compiled_ids(conn, where)})"))
     conn.execute(T_DOC.delete().where(where))
 
 
@@ -137,9 +143,10 @@ def reindex(*, conn: Connection) -> dict[str, int]:
     """Rebuild every item's and entry's documents from the store (attachments' documents are kept: their text
     is not in this store); returns counts {"items", "entries", "documents"}."""
     if _sqlite(conn):
-        conn.exec_driver_sql(FTS_CREATE)
-        conn.exec_driver_sql(f"DELETE FROM {FTS} WHERE rowid IN (SELECT id FROM search_doc "
-                             "WHERE source IN ('item', 'entry'))")
+        for create, t in zip(FTS_CREATE, FTS_TABLES.values()):
+            conn.exec_driver_sql(create)
+            conn.exec_driver_sql(f"DELETE FROM {t} WHERE rowid IN (SELECT id FROM search_doc "
+                                 "WHERE source IN ('item', 'entry'))")
     conn.execute(T_DOC.delete().where(T_DOC.c.source.in_(["item", "entry"])))
     defs = definition_fields(conn=conn)
     i = T_ITEM.c
@@ -174,16 +181,14 @@ def reindex(*, conn: Connection) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------ querying
-def _fts_match(terms: Iterable[rules.Term], column: str | None = None) -> str:
+def _fts_match(terms: Iterable[rules.Term]) -> str:
     """The FTS5 query of all the terms' tokens: "ab" "bc" (CJK pairs or characters), "word" (whole words and
-    numbers: a prefix query would merge every longer word's list before the first row); with `column` (head or
-    body) only there."""
+    numbers: a prefix query would merge every longer word's list before the first row)."""
     parts = []
     for t in terms:
         parts += [f'"{c}"' for c in t.cjk]
         parts += [f'"{w}"' for w in t.words]
-    expr = " ".join(dict.fromkeys(parts))
-    return f"{column} : ({expr})" if column else expr
+    return " ".join(dict.fromkeys(parts))
 
 
 def _doc_conditions(conn: Connection, terms: tuple[rules.Term, ...],
@@ -193,9 +198,11 @@ def _doc_conditions(conn: Connection, terms: tuple[rules.Term, ...],
     d = T_DOC.c
     like = [d.norm.contains(t.norm, autoescape=True) for t in terms]
     if _sqlite(conn):
-        match = sa.select(sa.literal_column("rowid")).select_from(sa.table(FTS)).where(
-            sa.text(f"{FTS} MATCH :fts_match").bindparams(fts_match=_fts_match(terms, part)))
-        return like + [d.id.in_(match)]
+        m = _fts_match(terms)
+        ins = [d.id.in_(sa.select(sa.literal_column("rowid")).select_from(sa.table(t)).where(
+            sa.text(f"{t} MATCH :fts_{p}").bindparams(**{f"fts_{p}": m})))
+            for p, t in FTS_TABLES.items() if part in (None, p)]
+        return like + [sa.or_(*ins)]
     # every token (whole words, as on SQLite); the cheap array test comes before LIKE on the whole text, and a
     # long term's LIKE may also go through the trigram index
     toks = sorted({tok for t in terms for tok in t.cjk + t.words})
@@ -268,8 +275,9 @@ def ranked_hits(*, conn: Connection, query: rules.Query, part: str, where: list[
     like = [d.norm.contains(t.norm, autoescape=True) for t in query.terms]
     joined = T_DOC.join(T_ITEM, T_ITEM.c.id == d.instance_id)
     if _sqlite(conn):
-        fts = sa.table(FTS, sa.column("rowid"))
-        match = sa.text(f"{FTS} MATCH :fts_match").bindparams(fts_match=_fts_match(query.terms, part))
+        table = FTS_TABLES[part]
+        fts = sa.table(table, sa.column("rowid"))
+        match = sa.text(f"{table} MATCH :fts_match").bindparams(fts_match=_fts_match(query.terms))
         sel = (sa.select(d.instance_id, d.id).select_from(fts.join(joined, d.id == fts.c.rowid))
                .where(match, *like, *where).order_by(fts.c.rowid.desc()))
     else:

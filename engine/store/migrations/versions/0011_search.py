@@ -47,12 +47,14 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX {search_store.PG_TOKENS_INDEX} ON search_doc USING gin (tokens)")
         op.execute(f"CREATE INDEX {search_store.PG_TRGM_INDEX} ON search_doc USING gin (norm gin_trgm_ops)")
     else:
-        op.execute(search_store.FTS_CREATE)
+        for create in search_store.FTS_CREATE:
+            op.execute(create)
     search_store.reindex(conn=op.get_bind())
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
-        op.execute(f"DROP TABLE IF EXISTS {search_store.FTS}")
+        for table in search_store.FTS_TABLES.values():
+            op.execute(f"DROP TABLE IF EXISTS {table}")
     op.drop_index('ix_instance_serial_no', table_name='instance')
     op.drop_table('search_doc')
