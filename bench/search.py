@@ -150,7 +150,7 @@ def measure(site, items: int, repeat: int) -> dict:
     out: dict = {}
     t = Instance.__table__
     with db.read(site.eng) as conn:
-        serials = dict(conn.execute(sa.select(t.c.id, t.c.serial).where(t.c.id.in_([items // 2, items // 2 + 1]))))
+        serials = dict(conn.execute(sa.select(t.c.id, t.c.serial).where(t.c.id.in_([items // 2, items // 2 + 1]))).all())
     for who in ("clerk", "finance.staff1"):
         for name, kw in queries(items, serials):
             search_reads.search(site, login=who, **kw)  # warm
