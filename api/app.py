@@ -15,6 +15,7 @@ from api.routes import appraisal
 from api.routes import people
 from api.routes import paper
 from api.routes import attachments
+from api.routes import search
 from engine.reads import lists as listing
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
@@ -59,6 +60,7 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     app.include_router(people.router, prefix=PREFIX)
     app.include_router(paper.router, prefix=PREFIX)
     app.include_router(attachments.router, prefix=PREFIX)
+    app.include_router(search.router, prefix=PREFIX)
     pages.install(app)  # the web pages under / (api/pages)
     if settings().access_log:
         app.add_middleware(AccessLog)  # one line per request (DUBAN_ACCESS_LOG)

@@ -7,7 +7,7 @@ import traceback
 
 # Add a benchmark by adding its module name (bench/<name>.py) here; it needs `main(argv)`, returning an exit
 # status (an int) or anything else for success.
-MODULES = ["lifecycle", "sweep", "http_lifecycle", "postgres", "appraisal", "signin"]
+MODULES = ["lifecycle", "sweep", "http_lifecycle", "postgres", "appraisal", "signin", "search"]
 
 
 def main(argv: list[str]) -> int:

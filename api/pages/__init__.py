@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from api.errors import status_of
 from api.pages import (admin, appraise, files, issue, leave, manifest, messages, paper, people,  # noqa: F401
-                       signin, supervise, work)  # each adds its routes
+                       search, signin, supervise, work)  # each adds its routes
 from api.pages.render import page
 from api.pages.session import CsrfFailed, PasswordChangeFirst, SignInRequired, page_lang, session_user
 from api.pages.words import Translator

@@ -44,7 +44,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "part_single": ("办理", "Single"), "part_lead": ("主办", "Lead"), "part_co": ("协办", "Co-handling"),
     "extension_request": ("延期审批", "Extension request"),
     "reading_task": ("阅件", "For reading"), "circulation_sheet": ("传阅单", "Circulation sheet"),
-    "reader": ("阅件人", "Reader"), "read_state": ("阅读情况", "Read"), "read_at": ("阅毕时间", "Read at"),
+    "reader": ("阅件人", "Reader"), "read_state": ("阅读情况", "Read"), "read_time": ("阅毕时间", "Read at"),
     "reading_notes": ("阅批意见", "Reading notes"), "circulated_by": ("传阅人", "Circulated by"),
     "copied_to": ("抄送", "Copied to"), "proposal": ("拟办意见", "Proposal"),
     "proposed_lead": ("拟主办", "Proposed lead"), "proposed_co": ("拟协办", "Proposed co-handlers"),
@@ -143,7 +143,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_overdue": ("没有超期任务。", "Nothing overdue."), "pick_tasks": ("请先勾选要催办的任务。", "Tick the tasks to chase first."),
     "message_required": ("请填写催办内容。", "Write the chase message."),
     "f_unit": ("单位", "Unit"), "f_definition": ("类型", "Kind"), "f_state": ("状态", "State"), "f_overdue": ("超期", "Overdue"),
-    "f_period": ("期间", "Period"), "f_since": ("交办自", "Issued from"), "f_until": ("至", "to"), "f_q": ("关键词", "Words"),
+    "f_period": ("期间", "Period"), "f_since": ("交办自", "Issued from"), "f_until": ("至", "to"), "f_q": ("检索", "Search"),
     "apply_filters": ("筛选", "Filter"), "clear_filters": ("清除", "Clear"), "overdue_only": ("仅超期", "overdue only"),
     "not_overdue": ("未超期", "not overdue"), "period_all": ("全部期间", "any time"), "period_week": ("本周", "this week"),
     "period_month": ("本月", "this month"), "period_quarter": ("本季度", "this quarter"), "period_year": ("本年", "this year"),
@@ -256,6 +256,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "channel_missing": ("（尚无账号，将发到单位群）", "(no account yet: sent to the unit's channel)"),
     "daily_digest": ("到期提醒和催办每天汇总成一条", "One daily digest of reminders and chases"),
     "flash_preferences_saved": ("消息设置已保存。", "Message settings saved."),
+    # search (检索)
+    "search": ("检索", "Search"), "search_box": ("检索事项、编号、来文、附件", "Search items, serials, documents, files"),
+    "search_go": ("检索", "Go"), "search_hint": ("任意两个以上的字即可检索（标题、批示、来文单位、文号、反馈、意见、附件）；编号可写作 督〔2026〕15号、督2026-15 或 15号；多个词以空格分开。最多 100 个字。",
+                                               "Any two or more characters find what contains them (titles, instructions, senders, document numbers, reports, opinions, attachments); a serial number may be typed in full, as prefix-year-number or as the number alone; separate several words by spaces. At most 100 characters."),
+    "search_found": ("共找到 {n} 项", "{n} found"), "search_capped": ("找到的很多，只统计了最近的命中；请再加一个词缩小范围。",
+                                                                   "Many hits: only the newest were counted; add a word to narrow it."),
+    "search_none": ("没有找到与“{q}”相关、你可以查看的事项。", "Nothing you may see matches “{q}”."),
+    "search_matched_in": ("命中", "Matched in"), "f_search_q": ("检索", "Search"),
 }
 
 # Holiday names as the calendar libraries give them (English), and as the Chinese pages say them.

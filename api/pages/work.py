@@ -2,6 +2,8 @@
 item page (tasks, timeline, diagram) and the notifications. Every read and write is the API's engine call."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
@@ -20,6 +22,7 @@ from engine.runtime import attachments as files, bulk, circulation, links, permi
 from engine.runtime.site import Site
 from engine.core.states import DubanError, InputError, NotFound
 from engine.reads.diagram import mermaid
+from engine.core.search import MAX_QUERY
 
 TABS = ("open", "overdue", "done")
 PER_PAGE = 50  # tasks a page on 我的待办
@@ -34,28 +37,32 @@ def home(request: Request, site: SiteDep):
 
 
 @router.get("/tasks")
-def my_tasks(request: Request, site: SiteDep, tab: str = "open", page: str = "1"):
+def my_tasks(request: Request, site: SiteDep, tab: str = "open", page: str = "1", q: str = ""):
     user = require_user(request, site)
     return tasks_page(request, site, user, tab if tab in TABS else "open",
-                      page_no=int(page) if page.isdigit() and len(page) < 8 else 1)
+                      page_no=int(page) if page.isdigit() and len(page) < 8 else 1,
+                      q=q.replace("\x00", "").strip()[:MAX_QUERY])
 
 
 def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: FormError | None = None,
-               page_no: int = 1):
-    """我的待办: one tab, PER_PAGE tasks a page, with the tab's count and links to the other pages."""
+               page_no: int = 1, q: str = ""):
+    """我的待办: one tab, PER_PAGE tasks a page, with the tab's count and links to the other pages; with `q`,
+    only the tasks of the items search finds for it."""
     lang = page_lang(request)
     counts = {"open": None, "overdue": None, "done": None}
     for key in dict.fromkeys((tab, "open", "overdue")):
-        counts[key] = queries.count_my_tasks(site, user.login, key)
+        counts[key] = queries.count_my_tasks(site, user.login, key, q=q or None)
     pages = max(1, -(-counts[tab] // PER_PAGE))
     current = min(max(1, page_no), pages)
-    tasks = queries.my_tasks(site, user.login, tab, lang, limit=PER_PAGE, offset=(current - 1) * PER_PAGE)
+    tasks = queries.my_tasks(site, user.login, tab, lang, limit=PER_PAGE, offset=(current - 1) * PER_PAGE,
+                             q=q or None)
     t = Translator(lang)
     tasks = with_actions(site, tasks, lang)
     shown = (((current - 1) * PER_PAGE + 1) if tasks else 0, (current - 1) * PER_PAGE + len(tasks))
     return page(request, site, "tasks.html", user=user, status=error.status if error else 200,
                 title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts, page_no=current, pages=pages,
-                shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang))
+                shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang), q=q,
+                q_part=f"&q={quote(q)}" if q else "")
 
 
 # ------------------------------------------------------------------ acting

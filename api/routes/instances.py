@@ -8,6 +8,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api import idempotency, views
+from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.deps import AuthClockDep, CurrentUser, ItemId, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
 from api.schemas.items import ItemCreate, ItemPage, ItemPublic
@@ -50,7 +51,7 @@ def list_items(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request
                state: Literal["running", "completed", "cancelled", "archived"] | None = None,
                unit: Annotated[str | None, Query(max_length=64, description="lead or co-handling unit")] = None,
                overdue: bool | None = None,
-               q: Annotated[str | None, Query(max_length=200, description="words in the title or serial")] = None,
+               q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None,
                page: PageNo = 1, per_page: PerPage = listing.PAGE_SIZE):
     """The items the caller may see, newest first, `per_page` (50 unless asked) a page, with the total (also in
     `X-Total-Count`; the other pages in `Link`)."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api import views
 from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, MAX_PER_PAGE, PageNo, PerPage, set_page_headers
+from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.schemas.me import MePublic, PasswordChange, PasswordChanged, PreferencesIn, PreferencesPublic
 from api.schemas.proxies import LOGIN, ProxiesPublic, ProxyCreate, ProxyPublic
 from api.schemas.tasks import TaskPublic
@@ -34,12 +35,15 @@ def change_password(body: PasswordChange, user: CurrentUser, site: SiteDep):
 
 @router.get("/tasks", response_model=list[TaskPublic], responses={200: PAGED, 422: ERRORS[422]})
 def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, response: Response,
-             state: Literal["open", "overdue", "done"] = "open", page: PageNo = 1, per_page: PerPage = MAX_PER_PAGE):
+             state: Literal["open", "overdue", "done"] = "open", page: PageNo = 1, per_page: PerPage = MAX_PER_PAGE,
+             q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None):
     """The caller's tasks (a unit head also sees the unit's), each with the actions the caller may take; soonest
-    due first, `per_page` a page, the total in `X-Total-Count` and the other pages in `Link`."""
-    total = queries.count_my_tasks(site, user.login, state)
+    due first, `per_page` a page, the total in `X-Total-Count` and the other pages in `Link`. With `q`: only the
+    tasks of the items search finds for it (GET /search)."""
+    q = views.no_nul(q, "q") or None
+    total = queries.count_my_tasks(site, user.login, state, q=q)
     set_page_headers(response, request, page=page, per_page=per_page, total=total)
-    return queries.my_tasks(site, user.login, state, lang, limit=per_page, offset=(page - 1) * per_page)
+    return queries.my_tasks(site, user.login, state, lang, limit=per_page, offset=(page - 1) * per_page, q=q)
 
 
 # ------------------------------------------------------------------ proxies while on leave (代理)

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
+from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
 from engine.reads import supervision
@@ -55,7 +56,7 @@ def query_filters(site: SiteDep,
                   period: Literal["all", "week", "month", "quarter", "year"] | None = None,
                   since: Annotated[date | None, Query(description="issued on or after (YYYY-MM-DD)")] = None,
                   until: Annotated[date | None, Query(description="issued on or before (YYYY-MM-DD)")] = None,
-                  q: Annotated[str | None, Query(max_length=200, description="words in the title or serial")] = None,
+                  q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None,
                   ) -> Filters:
     return make_filters(site, unit=unit, definition=definition, state=state, overdue=overdue, period=period,
                         since=since, until=until, q=q)

@@ -8,7 +8,9 @@ import sys
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from engine.cli import appraise, audit, backup, calendar, definitions, demo, deploy, files, org, serve, simulate, user  # noqa: E402,E501
+from engine.cli import (  # noqa: E402
+    appraise, audit, backup, calendar, definitions, demo, deploy, files, org, search, serve, simulate, user,
+)
 from engine.core.states import DubanError  # noqa: E402
 
 
@@ -149,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                                    "DUBAN_FILES_GRACE_HOURS, 24)")
     db_arg(f, inner=True)
     s.set_defaults(func=files.files_command)
+    s = sub.add_parser("search", help="the search index (检索)")
+    db_arg(s)
+    ss = s.add_subparsers(dest="search_command", required=True)
+    r = ss.add_parser("reindex", help="rebuild the search index of items and entries from the store")
+    db_arg(r, inner=True)
+    r.set_defaults(func=search.reindex_command)
     return p
 
 

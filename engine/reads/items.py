@@ -65,16 +65,18 @@ def proposal(site: Site, item: ItemSnap, lang: str = "zh") -> dict | None:
 
 
 def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limit: int = 200,
-             offset: int = 0) -> list[dict]:
+             offset: int = 0, q: str | None = None) -> list[dict]:
     """A person's 我的待办: the tasks in their queue or in the queue of someone they stand in for now (each of those
     marked `on_behalf_of`, 代), in items they may see (engine.core.policy.in_queue and sees, as SQL in
-    engine.store.lists.task_refs): open, overdue or done; `limit` from `offset`."""
+    engine.store.lists.task_refs): open, overdue or done; `limit` from `offset`; with `q`, only in the items search
+    finds for it (engine.core.search)."""
     now = site.clock.now()
     out = []
     with db.read(site.eng) as conn:
         actor = proxies.actor(site, login, conn)
         viewer = policy.viewer(site.org, actor, actor.acting_for)
-        rows = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit, offset=offset)
+        rows = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit, offset=offset,
+                                     q=q)
         items: dict[int, tuple[ItemSnap, str]] = {}
         for r in rows:
             if r.instance_id not in items:
@@ -86,11 +88,11 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
     return out
 
 
-def count_my_tasks(site: Site, login: str, state: str = "open") -> int:
+def count_my_tasks(site: Site, login: str, state: str = "open", q: str | None = None) -> int:
     """How many tasks `my_tasks` pages through."""
     with db.read(site.eng) as conn:
         return list_store.count_task_refs(conn=conn, viewer=proxies.viewer(site, login, conn), state=state,
-                                          now=site.clock.now())
+                                          now=site.clock.now(), q=q)
 
 
 def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> dict:

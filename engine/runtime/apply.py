@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from engine.core import machine, proxies as proxy_rules, timers
+from engine.core import machine, proxies as proxy_rules, search as search_rules, timers
 from engine.core.codec import to_json
 from engine.core.org import Holder
 from engine.core.model import (
@@ -19,8 +19,10 @@ from engine.core.model import (
 from engine.core.states import Conflict, ItemState, OPEN_TASK_STATES
 from engine.runtime import links
 from engine.runtime.messages import digested, link_lines, render
-from engine.store import attachments as attachment_store, audit, inbox, items as item_store, proxies as proxy_store
-from engine.store import timers as timer_store
+from engine.store import (
+    attachments as attachment_store, audit, inbox, items as item_store, proxies as proxy_store, search as search_store,
+    timers as timer_store,
+)
 from engine.store.db import Connection
 
 # snapshot fields a bookkeeping touch refreshes, so later timers of the same batch see them
@@ -176,12 +178,18 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
         person = site.org.people.get(lead.get("person") or "")
         item_changes["lead_unit"] = lead.get("unit") or (person.unit if person else None)
         item_changes["due_at"] = machine.when_of(a.get("due"), site.cal)
-    if "subject" in item_changes:
-        item_changes["subject"] = to_json(item_changes["subject"])
+    subject = item_changes.get("subject")
+    if subject is not None:
+        item_changes["subject"] = to_json(subject)
     if bump or item_changes:
         if not item_store.update_item(conn=conn, item_id=item.id, version=item.version, changes=item_changes):
             raise ItemMoved()
         item.version += 1
+    if subject is not None or "title" in item_changes:  # searchable text changed: its documents, same transaction
+        d = item.definition
+        search_store.index_item(conn=conn, item_id=item.id, serial=item_store.serial_of(conn=conn, item=item),
+                                title=item_changes.get("title", item.title), subject=subject or item.subject,
+                                searched=search_rules.text_fields(d.fields), title_field=d.title_field, at=ctx.now)
     for s in stages:
         n += run_stage(site, conn, item, s, ctx, writes=writes)
     return n

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from engine.core import dsl, machine
+from engine.core import dsl, machine, search as search_rules
 from engine.core.actions import dispatch as actions
 from engine.core.codec import to_json
 from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
 from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES
 from engine.runtime.apply import ItemMoved, apply
-from engine.store import attachments as attachment_store, audit, db, items as item_store
+from engine.store import attachments as attachment_store, audit, db, items as item_store, search as search_store
 from engine.store.db import Connection
 
 CONFLICT_RETRIES = 3
@@ -91,6 +91,8 @@ def open_item(site: Any, conn: Connection, defn: dsl.Definition, actor: Actor, c
         serial=serial, title=title, subject=to_json(clean), state=ItemState.running, assignment={},
         initiator=actor.login, confidential=confidential, created_at=ctx.now, version=1,
     ))
+    search_store.index_item(conn=conn, item_id=iid, serial=serial, title=title, subject=clean,
+                            searched=search_rules.text_fields(defn.fields), title_field=defn.title_field, at=ctx.now)
     item = ItemSnap(id=iid, definition=defn, subject=clean, state=ItemState.running, assignment={},
                     initiator=actor.login, current_step=None, tasks=[], title=title)
     item._serial = serial  # type: ignore[attr-defined]  # for notifications (store.items.serial_of)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from engine.core.policy import Viewer
 from engine.core.states import ItemState
 from engine.store.lists import (
-    OVERDUE_KINDS_SQL, T_EVENT, T_ITEM, T_TASK, mentions_unit, overdue_clause, task_overdue_clause, text_clause,
+    OVERDUE_KINDS_SQL, T_EVENT, T_ITEM, T_TASK, mentions_unit, overdue_clause, task_overdue_clause, found_by,
     visible_clause,
 )
 
@@ -35,7 +35,7 @@ class Narrowing:
     created_before: datetime | None = None
 
 
-def _where(viewer: Viewer, f: Narrowing, now: datetime) -> list[Any]:
+def _where(conn: Connection, viewer: Viewer, f: Narrowing, now: datetime) -> list[Any]:
     i, t = T_ITEM.c, T_TASK.c
     where = [visible_clause(viewer)]
     if f.definition:
@@ -51,7 +51,7 @@ def _where(viewer: Viewer, f: Narrowing, now: datetime) -> list[Any]:
     if f.overdue is not None:
         where.append(overdue_clause(now) if f.overdue else sa.not_(overdue_clause(now)))
     if f.q:
-        where.append(text_clause(f.q))
+        where.append(found_by(conn, f.q, T_ITEM.c.id))
     if f.created_from is not None:
         where.append(i.created_at >= f.created_from)
     if f.created_before is not None:
@@ -62,7 +62,7 @@ def _where(viewer: Viewer, f: Narrowing, now: datetime) -> list[Any]:
 def load(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime
          ) -> tuple[list[Any], dict[int, list[Any]], dict[int, int]]:
     """The narrowed items (oldest first), their tasks, and each item's number of chases (催办次数)."""
-    ids = sa.select(T_ITEM.c.id).where(*_where(viewer, narrowing, now))
+    ids = sa.select(T_ITEM.c.id).where(*_where(conn, viewer, narrowing, now))
     t, e = T_TASK.c, T_EVENT.c
     items = list(conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id.in_(ids)).order_by(T_ITEM.c.id)))
     tasks: dict[int, list[Any]] = defaultdict(list)
@@ -79,7 +79,7 @@ def overdue_task_refs(*, conn: Connection, viewer: Viewer, narrowing: Narrowing,
                       limit: int) -> list[Any]:
     """(id, instance_id) of open work tasks past due in the narrowed running items, most overdue first."""
     t = T_TASK.c
-    ids = sa.select(T_ITEM.c.id).where(*_where(viewer, narrowing, now), T_ITEM.c.state == ItemState.running.value)
+    ids = sa.select(T_ITEM.c.id).where(*_where(conn, viewer, narrowing, now), T_ITEM.c.state == ItemState.running.value)
     return list(conn.execute(sa.select(t.id, t.instance_id).where(
         t.instance_id.in_(ids), t.kind.in_(OVERDUE_KINDS_SQL), task_overdue_clause(now))
         .order_by(t.due_at, t.id).limit(limit)))

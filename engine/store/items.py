@@ -18,6 +18,7 @@ from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import Card, ItemState, NotFound, OPEN_TASK_STATES, Part, TaskKind, TaskState
+from engine.store import search_index as search_store
 from engine.store.tables import Entry, Event, Instance, PeriodRun, SerialCounter, Task
 
 
@@ -28,6 +29,7 @@ T_EVENT = Event.__table__
 INSERT_ITEM, INSERT_TASK, INSERT_ENTRY = T_ITEM.insert(), T_TASK.insert(), T_ENTRY.insert()
 UPDATE_TASK = T_TASK.update().where(T_TASK.c.id == sa.bindparam("_id"), T_TASK.c.version == sa.bindparam("_version"))
 UPDATE_ITEM = T_ITEM.update().where(T_ITEM.c.id == sa.bindparam("_id"), T_ITEM.c.version == sa.bindparam("_version"))
+INSERT_ENTRY_RETURNING = INSERT_ENTRY.returning(T_ENTRY.c.id, sort_by_parameter_order=True)
 SERIAL_OF_ITEM = sa.select(T_ITEM.c.serial).where(T_ITEM.c.id == sa.bindparam("_id"))
 TASK_SNAP_COLUMNS = ("id", "step", "kind", "part", "person", "unit", "role", "state", "due_at", "created_at", "version",
                      "round", "from_task", "sender", "card", "chase_count", "last_chased_at", "data", "closed_at",
@@ -193,8 +195,10 @@ def touch(*, conn: Connection, table: str, changes: dict[int, dict[str, Any]]) -
 
 
 def insert_entries(*, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert entries and, in the same transaction, their search documents."""
     if rows:
-        conn.execute(INSERT_ENTRY, rows)
+        ids = conn.execute(INSERT_ENTRY_RETURNING, rows).scalars()
+        search_store.index_entries(conn=conn, rows=[{**r, "id": i} for r, i in zip(rows, ids)])
 
 
 class KeyTaken(Exception):

@@ -9,8 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from engine.core import search as search_rules
 from engine.core.policy import UNQUEUED_KINDS, Party, Viewer
 from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, URGENCY_FIELDS, URGENCY_RANK, ItemState
+from engine.store import search_index
 from engine.store.tables import Entry, Event, Instance, Notification, Task
 
 T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
@@ -80,10 +82,10 @@ def overdue_clause(now: datetime) -> sa.ColumnElement[bool]:
         t.instance_id == i.id, t.kind.in_(OVERDUE_KINDS_SQL), task_overdue_clause(now)))
 
 
-def text_clause(q: str) -> sa.ColumnElement[bool]:
-    """Title or serial contains `q` (literally: % and _ are not wildcards)."""
-    i = T_ITEM.c
-    return sa.or_(i.title.icontains(q, autoescape=True), i.serial.icontains(q, autoescape=True))
+def found_by(conn: Connection, q: str, column: Any) -> sa.ColumnElement[bool]:
+    """`column` (an item id) is one of the items search finds for `q` (engine.core.search: any substring of the
+    title, the texts, entries and attachments; the serial however typed): the ledger's and 我的待办's `q`."""
+    return column.in_(search_index.matching_items(conn=conn, query=search_rules.read_query(q)))
 
 
 def item_page(*, conn: Connection, viewer: Viewer, now: datetime, definition: str | None = None,
@@ -101,7 +103,7 @@ def item_page(*, conn: Connection, viewer: Viewer, now: datetime, definition: st
     if overdue is not None:
         where.append(overdue_clause(now) if overdue else sa.not_(overdue_clause(now)))
     if q:
-        where.append(text_clause(q))
+        where.append(found_by(conn, q, i.id))
     total = conn.execute(sa.select(sa.func.count()).select_from(T_ITEM).where(*where)).scalar_one()
     rows = list(conn.execute(sa.select(T_ITEM, overdue_clause(now).label("overdue")).where(*where)
                              .order_by(i.id.desc()).limit(limit).offset(offset)))
@@ -121,13 +123,15 @@ def serials(*, conn: Connection, item_ids: list[int]) -> dict[int, str]:
 
 # ------------------------------------------------------------------ tasks
 def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, limit: int,
-              offset: int = 0) -> list[Any]:
+              offset: int = 0, q: str | None = None) -> list[Any]:
     """(id, instance_id, person, unit, role) of the tasks in a viewer's 我的待办 (policy.in_queue, in items
     policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
     c = T_TASK.c
-    q = _tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role), viewer, state, now)
+    sel = _tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role), viewer, state, now)
+    if q:
+        sel = sel.where(found_by(conn, q, c.instance_id))
     late = sa.case((sa.and_(c.state.in_(OPEN), c.due_at < now), 0), else_=1)  # overdue first (states.is_overdue)
-    return list(conn.execute(q.order_by(late, urgency_rank().desc(), c.due_at.is_(None), c.due_at, c.id)
+    return list(conn.execute(sel.order_by(late, urgency_rank().desc(), c.due_at.is_(None), c.due_at, c.id)
                              .limit(limit).offset(offset)))
 
 
@@ -139,10 +143,12 @@ def urgency_rank() -> sa.ColumnElement[int]:
     return sa.select(sa.case(*ranks, else_=0)).where(i.id == T_TASK.c.instance_id).scalar_subquery()
 
 
-def count_task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime) -> int:
+def count_task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, q: str | None = None) -> int:
     """How many tasks `task_refs` pages through."""
-    q = sa.select(sa.func.count()).select_from(T_TASK)
-    return conn.execute(_tasks_of(q, viewer, state, now)).scalar_one()
+    sel = _tasks_of(sa.select(sa.func.count()).select_from(T_TASK), viewer, state, now)
+    if q:
+        sel = sel.where(found_by(conn, q, T_TASK.c.instance_id))
+    return conn.execute(sel).scalar_one()
 
 
 def _queues(p: Party) -> sa.ColumnElement[bool]:

@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -524,3 +525,29 @@ class Attachment(SQLModel, table=True):
     removed_by: Optional[str] = Field(default=None, max_length=64)
     removed_reason: Optional[str] = Field(default=None, max_length=500)
     text: Optional[str] = Field(default=None, sa_type=sa.Text)  # extracted at upload (PDF, Word), for search
+# ---------------------------------------------------------------- search (检索)
+
+class SearchDoc(SQLModel, table=True):
+    """One searchable text of an item: its serial, title, a subject field, an entry (progress, report, opinion,
+    comment, instruction), an attachment's name or the text inside it. Written in the transaction of the change
+    that alters the text (engine.store.search). `norm` is the text normalised (engine.core.search.normalise);
+    the index tokens (CJK characters and pairs, words) are in the FTS5 table `search_fts` (rowid = id) on SQLite
+    and in `tokens` (a GIN-indexed text array, NULL on SQLite) on PostgreSQL, beside a pg_trgm index on `norm`."""
+
+    __tablename__ = "search_doc"
+    __table_args__ = (sa.Index("ix_search_doc_ref", "source", "ref_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    instance_id: int = Field(foreign_key="instance.id", index=True)
+    source: str = Field(max_length=16)  # item entry attachment
+    ref_id: Optional[int] = None  # the entry's or the attachment's id
+    field: str = Field(max_length=64)  # serial title <subject field> <entry kind> attachment attachment_text
+    text: str = Field(sa_type=sa.Text)
+    norm: str = Field(sa_type=sa.Text)
+    tokens: Optional[list] = Field(default=None, sa_type=sa.JSON().with_variant(
+        ARRAY(sa.Text()), "postgresql"))
+    at: datetime = ts(nullable=False)
+
+
+# a serial number typed without its prefix or year (15号) finds its items through this index
+IX_INSTANCE_SERIAL_NO = sa.Index("ix_instance_serial_no", Instance.__table__.c.serial_no,
+                                 Instance.__table__.c.serial_year)
