@@ -16,7 +16,7 @@ from engine.runtime import proxies, sniff
 from engine.runtime.filestore import FileStore, store_for
 from engine.runtime.site import Site
 from engine.settings import settings
-from engine.store import attachments as files_store, audit, db, items as item_store
+from engine.store import attachments as files_store, audit, db, items as item_store, search as search_store
 from engine.store.db import Connection
 
 MAX_NAME = 255
@@ -136,10 +136,10 @@ def accept(site: Site, *, instance_id: int | None, login: str, name: str, note: 
                              "you take no part in this item and may not add files to it", {"instance": instance_id})
         row = dict(instance_id=instance_id, sha256=got.sha256, name=name, size=got.size, content_type=mime,
                    note=note, origin=origin, uploaded_by=login, uploaded_at=now, text=text)
-        # ---- THE one place an attachment row is inserted (search indexing is called right after, at merge) ----
-        aid = files_store.insert(conn=conn, row=row)
-        # engine.store.search.index_attachment(conn=conn, attachment_id=aid, instance_id=instance_id, name=name,
-        #                                      text=text)   <- wired at merge
+        aid = files_store.insert(conn=conn, row=row)  # THE one place an attachment row is inserted
+        if instance_id is not None:  # a registration's file is indexed when the item it starts is (commands.start)
+            search_store.index_attachment(conn=conn, attachment_id=aid, instance_id=instance_id, name=name, text=text,
+                                          at=now)
         audit.record(conn=conn, at=now, actor=login, kind="attachment_added", instance_id=instance_id,
                      zh=f"{site.org.person_name(login)}上传附件《{name}》（{_size(got.size)}）",
                      en=f"{site.org.person_name(login, 'en')} added the file '{name}' ({_size(got.size)})",
@@ -206,7 +206,7 @@ def remove(site: Site, attachment_id: int, login: str, reason: str) -> dict:
                              {"attachment": attachment_id})
         if not files_store.remove(conn=conn, attachment_id=attachment_id, by=login, reason=reason, at=now):
             raise NotFound("没有这个附件", "no such file", {"attachment": attachment_id})
-        # engine.store.search.unindex_attachment(conn=conn, attachment_id=attachment_id)   <- wired at merge
+        search_store.unindex_attachment(conn=conn, attachment_id=attachment_id)  # a removed file stops matching
         audit.record(conn=conn, at=now, actor=login, kind="attachment_removed", instance_id=row["instance_id"],
                      zh=f"{site.org.person_name(login)}移除附件《{row['name']}》，理由：{reason}",
                      en=f"{site.org.person_name(login, 'en')} removed the file '{row['name']}': {reason}",

@@ -49,6 +49,10 @@ def registered_files(site: Any, conn: Connection, iid: int, login: str, ids: tup
         raise InputError("attachments", f"附件 {', '.join(map(str, bad))} 不是您为登记上传且尚未使用的文件",
                          f"file {', '.join(map(str, bad))} is not one you uploaded for a registration and have not "
                          f"used yet")
+    texts = attachment_store.texts(conn=conn, ids=[r["id"] for r in rows])
+    for r in rows:  # uploaded before the item existed: findable from now on, by name and by the text inside
+        search_store.index_attachment(conn=conn, attachment_id=r["id"], instance_id=iid, name=r["name"],
+                                      text=texts.get(r["id"]), at=now)
     audit.record(conn=conn, at=now, actor=login, kind="attachment_added", instance_id=iid,
                  zh=f"{site.org.person_name(login)}登记时附上" + "、".join(f"《{r['name']}》" for r in rows),
                  en=f"{site.org.person_name(login, 'en')} registered it with " + ", ".join(f"'{r['name']}'"

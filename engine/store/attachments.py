@@ -28,6 +28,11 @@ def get(*, conn: Connection, attachment_id: int) -> dict | None:
     return dict(r) if r else None
 
 
+def texts(*, conn: Connection, ids: Iterable[int]) -> dict[int, str | None]:
+    """The text extracted at upload of each of these attachments (for the search index)."""
+    return {r.id: r.text for r in conn.execute(sa.select(T.c.id, T.c.text).where(T.c.id.in_(list(ids))))}
+
+
 def of_item(*, conn: Connection, instance_id: int, removed: bool = False) -> list[dict]:
     """An item's attachments in upload order; the removed ones only when asked."""
     q = sa.select(*_PUBLIC_COLUMNS).where(T.c.instance_id == instance_id)

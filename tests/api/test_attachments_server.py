@@ -105,6 +105,9 @@ def test_the_clerk_registers_a_document_with_its_scanned_pdf(server, api_site):
     with api_site.eng.connect() as conn:
         text = conn.execute(sa.select(Attachment.__table__.c.text)).scalar_one()
     assert "safety inspection" in text  # extracted at upload, for search
+    found = clerk.get("/search", params={"q": "safety inspection"}).json()  # the scan's text finds the document
+    assert [r["id"] for r in found["results"]] == [item["id"]]
+    assert stranger.get("/search", params={"q": "safety inspection"}).json()["total"] == 0
 
 
 def test_a_completion_report_in_word_is_kept_once_by_content(server, api_site):

@@ -1,5 +1,6 @@
 """Files sent with what people write (进展、办结、延期申请): the lead's head attaches the Word completion report to
-the 办结 and the timeline links it; a file can go with one entry only, and only its uploader may send it."""
+the 办结 and the timeline links it; a file can go with one entry only, and only its uploader may send it. The clerk
+then finds the item by a phrase that is only inside the Word file; an uninvolved head finds nothing."""
 from __future__ import annotations
 
 import pytest
@@ -50,7 +51,7 @@ def test_the_lead_attaches_the_word_report_to_the_completion(server):
     refused = act(head, my_task(head, "handle"), "progress", expect=422, text="再次提交", attachments=[photo["id"]])
     assert refused["error"]["details"]["field"] == "attachments"
 
-    report = upload(head, item["id"], "自查整改报告.docx", report_docx("财务部自查整改报告"))
+    report = upload(head, item["id"], "自查整改报告.docx", report_docx("财务部自查整改报告：共排查消防通道隐患七处"))
     leaders_note = upload(leader, item["id"], "批示原件.pdf", scanned_pdf("instruction"))
     refused = act(head, my_task(head, "handle"), "complete", expect=422, report="办结",
                   attachments=[report["id"], leaders_note["id"]])  # the leader's file is not the head's to send
@@ -67,6 +68,13 @@ def test_the_lead_attaches_the_word_report_to_the_completion(server):
     completed = next(e for e in seen["timeline"] if e["kind"] == "complete")
     assert completed["attachments"][0]["url"] == f"/api/v1/attachments/{report['id']}/content"
     assert clerk.get(completed["attachments"][0]["url"].removeprefix("/api/v1")).status_code == 200
+
+    # the phrase is nowhere but inside the Word file: the clerk finds the item by it, the HR head finds nothing
+    found = clerk.get("/search", params={"q": "消防通道隐患"}).json()
+    assert [r["id"] for r in found["results"]] == [item["id"]] and found["total"] == 1
+    assert {m["source"] for m in found["results"][0]["matches"]} == {"attachment"}
+    nothing = other.get("/search", params={"q": "消防通道隐患"}).json()
+    assert nothing["results"] == [] and nothing["total"] == 0
     # the HR head takes no part in the item: for them it and its files do not exist
     r = other.post(f"/instances/{item['id']}/attachments", files={"file": ("x.txt", b"hello", "text/plain")})
     assert r.status_code == 404
