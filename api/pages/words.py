@@ -127,6 +127,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "origin_complete": ("办结", "Completion"), "origin_comment": ("留言", "Comment"),
     "origin_instruct": ("批示", "Instruction"), "origin_extension": ("延期申请", "Extension request"),
     "origin_appeal": ("申诉", "Appeal"), "origin_opinion": ("会办意见", "Co-handling opinion"),
+    "origin_reading": ("阅批", "Reading note"),
     "origin_item": ("事项附件", "Added to the item"),
     "count_without_material": ("办结无材料", "Completed without material"),
     "chart_overdue_by_unit": ("各单位超期任务", "Overdue tasks by unit"), "chart_on_time": ("各单位按时办结率", "On-time rate by unit"),

@@ -21,7 +21,8 @@ from engine.store.db import Connection
 
 MAX_NAME = 255
 MAX_NOTE = 500
-ORIGINS = ("registration", "progress", "complete", "comment", "instruct", "extension", "appeal", "opinion", "item")
+ORIGINS = ("registration", "progress", "complete", "comment", "instruct", "extension", "appeal", "opinion", "reading",
+           "item")
 
 
 def max_bytes() -> int:

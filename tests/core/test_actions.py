@@ -43,7 +43,7 @@ TABLE = {
     "calibrate": ("校准", "Calibrate", ["person", "band", "score", "reason"], WORKING),
     "circulate": ("传阅", "Circulate", ["to", "note", "due", "order", "allow_pass_on"], OPEN),
     "read": ("已阅", "Mark as read", [], WORKING),
-    "read_note": ("阅批", "Reading note", ["text"], {A, TaskState.done}),
+    "read_note": ("阅批", "Reading note", ["text", "attachments"], {A, TaskState.done}),
     "pass_on": ("转阅", "Pass on", ["to"], {A, TaskState.done}),
     "recall_circulation": ("收回传阅", "Recall the circulation", ["reason"], WORKING),
     "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),

@@ -1,16 +1,34 @@
 """传阅: a notice from the city government goes round the leaders and units for reading (阅件), apart from work."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from engine.core.states import NotAllowed, NotFound, is_overdue, item_overdue
 from engine.reads import items as queries, lists as listing, supervision
-from engine.runtime import circulation
+from engine.runtime import attachments, circulation
 from engine.runtime.people import add_person
 from engine.store import db, definitions as definition_store, items as item_store
+from tests.api.test_attachments_server import scanned_pdf
 
 NOTICE = {"title": "关于做好春节期间安全工作的通知", "sender": "市人民政府办公室", "doc_number": "市政办〔2026〕5号",
           "received_on": "2026-03-02", "urgency": "urgent"}
+
+
+@pytest.fixture
+def files_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DUBAN_FILES", str(tmp_path / "files"))
+    return tmp_path
+
+
+def attach(site, doc: int, login: str, name: str, folder) -> int:
+    """`login` uploads a one-page PDF to the document (as the page's file picker does); its id."""
+    body = scanned_pdf("Signed reading note")
+    path = folder / name
+    path.write_bytes(body)
+    got = attachments.Received(path=path, size=len(body), sha256=hashlib.sha256(body).hexdigest())
+    return attachments.accept(site, instance_id=doc, login=login, name=name, note=None, got=got)["id"]
 
 
 def deputies(site):
@@ -29,7 +47,7 @@ def reading(office, doc, who):
     return [t for t in office.tasks(doc) if t["kind"] == "reading" and t["holder"] == who]
 
 
-def test_a_notice_read_in_order_by_three_leaders_and_two_units(office, site):
+def test_a_notice_read_in_order_by_three_leaders_and_two_units(office, site, files_dir):
     """The office director circulates the notice in order; each reader's 阅件 arrives when the one before has read
     it; opening the item records 已阅; one leader adds a reading note; the clerk chases the last reader."""
     deputies(site)
@@ -46,7 +64,11 @@ def test_a_notice_read_in_order_by_three_leaders_and_two_units(office, site):
 
     assert circulation.read_on_opening(site, "leader", doc)  # the leader opens the item: 已阅
     assert circulation.read_on_opening(site, "leader", doc) == []  # opening it again records nothing more
-    office.do("deputy1", doc, "propose", "read_note", kind="reading", on="deputy1", text="已阅，请办公室抓好落实")
+    scan = attach(site, doc, "deputy1", "张副局长阅批.pdf", files_dir)  # the deputy's note comes with the signed page
+    office.do("deputy1", doc, "propose", "read_note", kind="reading", on="deputy1", text="已阅，请办公室抓好落实",
+              attachments=[scan])
+    [note] = [e for e in office.view(doc)["entries"] if e["kind"] == "reading_note"]
+    assert [f["name"] for f in note["attachments"]] == ["张副局长阅批.pdf"]
     assert circulation.read_on_opening(site, "deputy2", doc)
     assert circulation.read_on_opening(site, "hr.head", doc)
     last = office.task(doc, "propose", on="finance", kind="reading")

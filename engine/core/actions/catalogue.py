@@ -104,8 +104,8 @@ _SPECS = [
         F("order", "enum", False, "传阅方式", "Order", ("parallel", "sequential")),
         F("allow_pass_on", "boolean", False, "允许转阅", "May be passed on")), OPEN, "circulation"),
     ActionSpec("read", "已阅", "Mark as read", (), WORKING, "circulation"),
-    ActionSpec("read_note", "阅批", "Reading note", (F("text", "long_text", True, "阅批意见", "Note"),), READABLE,
-               "circulation"),
+    ActionSpec("read_note", "阅批", "Reading note", (F("text", "long_text", True, "阅批意见", "Note"), ATTACHMENTS),
+               READABLE, "circulation"),
     ActionSpec("pass_on", "转阅", "Pass on", (F("to", "targets", True, "转阅对象", "Pass on to"),), READABLE,
                "circulation"),
     ActionSpec("recall_circulation", "收回传阅", "Recall the circulation", (F("reason", "long_text", False, "理由", "Reason"),),
@@ -129,7 +129,7 @@ HOLDER_ACTIONS = {
 
 # the origin an attachment takes from the action it came with
 ATTACHMENT_ORIGINS = {"progress": "progress", "complete": "complete", "comment": "comment", "instruct": "instruct",
-                      "request_extension": "extension", "appeal": "appeal"}
+                      "request_extension": "extension", "appeal": "appeal", "read_note": "reading"}
 
 
 def label(name: str, lang: str = "zh") -> str:
