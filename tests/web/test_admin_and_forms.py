@@ -46,7 +46,7 @@ def test_the_header_shows_the_person_unit_unread_and_the_language_switch(web_sit
     r = clerk.post("/notifications/read-all", {}, from_page="/notifications")
     assert r.status_code == 303 and "data-unread" not in clerk.get("/tasks").text
     english = desk_client("hr.head", "en").get("/tasks").text
-    assert ">Chen (HR head)</span>" in english and ">Human Resources</span>" in english and ">中文</a>" in english
+    assert ">Chen (HR head)</a>" in english and ">Human Resources</span>" in english and ">中文</a>" in english
 
 
 def test_the_administrator_keeps_the_calendar(web_site, desk_client):

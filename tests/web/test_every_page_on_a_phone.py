@@ -74,7 +74,8 @@ def fillers(site, items: dict, cycle_id: int, lang: str) -> dict[str, list[str]]
         "person": ["service.staff1"],
         "login": ["finance.staff1"],  # /admin/org/people/{login}: a person's page for the administrator
         "bulletin_id": ["1"],  # /board/bulletins/{id}.pdf: a download (or a 404 page when none was sent yet)
-        "token": ["no-such-link"],  # /go/{token}: the page that explains a link it does not know
+        "token": ["no-such-link"],
+        "attachment_id": ["1"],  # /files/{id}: a download (or a 404 page when there is none)  # /go/{token}: the page that explains a link it does not know
         "definition": sorted(site.definitions()),
         "code": [lang],  # /lang/<code>: switching to the language one is reading keeps it
     }

@@ -18,6 +18,7 @@ def test_searching_from_the_header_and_the_page_on_a_phone(desks, web_site):
         page = desk.page
         page.set_viewport_size({"width": 360, "height": 740})
         desk.goto("/tasks")
+        page.locator(".menu-button").click()  # on a phone the header's menu folds; the search box is in it
         box = page.locator("header .search-box input[name=q]")
         assert box.is_visible()
         box.fill("排队")
