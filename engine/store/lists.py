@@ -88,10 +88,10 @@ def found_by(conn: Connection, q: str, column: Any) -> sa.ColumnElement[bool]:
     return column.in_(search_index.matching_items(conn=conn, query=search_rules.read_query(q)))
 
 
-def item_page(*, conn: Connection, viewer: Viewer, now: datetime, definition: str | None = None,
-              state: str | None = None, unit: str | None = None, overdue: bool | None = None, q: str | None = None,
-              limit: int, offset: int) -> tuple[int, list[Any]]:
-    """(total, rows) of the items `viewer` may see, newest first; each row has an `overdue` column."""
+def item_filters(viewer: Viewer, *, definition: str | None, state: str | None,
+                 unit: str | None) -> list[sa.ColumnElement[bool]]:
+    """What every item list and search filters by: the viewer's visibility (the one rule), then the definition, the
+    state and a unit named as lead or co-handler."""
     i = T_ITEM.c
     where = [visible_clause(viewer)]
     if definition:
@@ -100,6 +100,15 @@ def item_page(*, conn: Connection, viewer: Viewer, now: datetime, definition: st
         where.append(i.state == state)
     if unit:
         where.append(sa.or_(i.lead_unit == unit, mentions_unit(unit)))
+    return where
+
+
+def item_page(*, conn: Connection, viewer: Viewer, now: datetime, definition: str | None = None,
+              state: str | None = None, unit: str | None = None, overdue: bool | None = None, q: str | None = None,
+              limit: int, offset: int) -> tuple[int, list[Any]]:
+    """(total, rows) of the items `viewer` may see, newest first; each row has an `overdue` column."""
+    i = T_ITEM.c
+    where = item_filters(viewer, definition=definition, state=state, unit=unit)
     if overdue is not None:
         where.append(overdue_clause(now) if overdue else sa.not_(overdue_clause(now)))
     if q:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from engine.core import search as rules
 from engine.core.policy import Viewer
 from engine.store import search_index as index
-from engine.store.lists import mentions_unit, overdue_clause, visible_clause
+from engine.store.lists import item_filters, overdue_clause
 from engine.store.search_index import (  # noqa: F401  (the index's writers and names, re-exported)
     FTS, FTS_CREATE, FTS_TABLES, PG_TOKENS_INDEX, PG_TRGM_INDEX, hidden, index_attachment, index_entries, index_item,
     matching_items, reindex, unindex_attachment,
@@ -34,13 +34,7 @@ def search_page(*, conn: Connection, viewer: Viewer, query: rules.Query, now: da
     the query). The visibility rule and the filters are inside the queries, so an item the viewer may not see
     is neither returned nor counted. With an empty query: the items the filters let through, newest first."""
     i = T_ITEM.c
-    where = [visible_clause(viewer)]
-    if definition:
-        where.append(i.definition_key == definition)
-    if state:
-        where.append(i.state == state)
-    if unit:
-        where.append(sa.or_(i.lead_unit == unit, mentions_unit(unit)))
+    where = item_filters(viewer, definition=definition, state=state, unit=unit)
     if since is not None:
         where.append(i.created_at >= since)
     if until is not None:
