@@ -52,11 +52,14 @@ def list_items(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request
                unit: Annotated[str | None, Query(max_length=64, description="lead or co-handling unit")] = None,
                overdue: bool | None = None,
                q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None,
+               parent: Annotated[int | None, Query(ge=1, le=2**31 - 1,
+                                                   description="the parts of this item (任务分解)")] = None,
                page: PageNo = 1, per_page: PerPage = listing.PAGE_SIZE):
     """The items the caller may see, newest first, `per_page` (50 unless asked) a page, with the total (also in
     `X-Total-Count`; the other pages in `Link`)."""
     found = listing.list_items(site, login=user.login, definition=definition, state=state, unit=unit,
-                               overdue=overdue, q=views.no_nul(q, "q"), page=page, page_size=per_page, lang=lang)
+                               overdue=overdue, q=views.no_nul(q, "q"), page=page, page_size=per_page, lang=lang,
+                               parent=parent)
     set_page_headers(response, request, page=page, per_page=per_page, total=found["total"])
     return found
 

@@ -55,6 +55,42 @@ class ItemCreate(BaseModel):
         f"ids of files uploaded for this registration (POST /attachments), at most {MAX_ATTACHMENTS}"))
 
 
+class ParentPublic(BaseModel):
+    """The item this one is a part of (任务分解), when the caller may see it."""
+
+    id: int
+    serial: str
+    title: str
+
+
+class ChildPublic(BaseModel):
+    """One part of the item (分解事项) the caller may see."""
+
+    id: int
+    serial: str = Field(description="e.g. 督〔2026〕15-1号")
+    title: str
+    state: str
+    state_label: Label
+    lead_unit: str | None
+    lead: str | None = Field(description="the part's lead, by name")
+    due_at: datetime | None
+    progress_percent: int | None
+    card: str
+    weight: float | None
+
+
+class RollupPublic(BaseModel):
+    """The parts rolled up: progress (mean, or weighted by `weight`), earliest open due date, worst card."""
+
+    parts: int
+    open: int
+    closed: int
+    progress: int
+    weighted: bool
+    earliest_due: datetime | None
+    worst_card: str
+
+
 class ItemPublic(BaseModel):
     id: int
     serial: str
@@ -80,6 +116,9 @@ class ItemPublic(BaseModel):
     entries: list[EntryPublic]
     timeline: list[TimelineEventPublic]
     attachments: list[AttachmentPublic] = Field(default=[], description="the item's files (附件), removed ones left out")
+    parent: ParentPublic | None = Field(default=None, description="the item this one is a part of (任务分解)")
+    children: list[ChildPublic] = Field(default=[], description="its parts the caller may see (分解事项)")
+    rollup: RollupPublic | None = Field(default=None, description="its parts rolled up, when it has any")
 
 
 class ItemSummary(BaseModel):

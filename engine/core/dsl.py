@@ -189,6 +189,18 @@ class Outcome(Strict):
 
 # ---------------------------------------------------------------- steps
 
+class SplitRule(Strict):
+    """任务分解: the lead of this step (or the holder of an assign step) may split the item into parts (the `split`
+    action), each a child item of `definition` (default: this one) that enters `start` (default: the definition's
+    start) already assigned to the part's lead; `complete_before_children`: may the lead complete this step while
+    a part is still open (default: no)."""
+
+    definition: str | None = None
+    start: str | None = None
+    complete_before_children: bool = False
+    max_parts: int = Field(default=50, ge=1, le=50)  # parts in one split (at most 50)
+
+
 class StepBase(Strict):
     title: Label
     actor: str | None = None
@@ -206,6 +218,7 @@ class StepBase(Strict):
     circulated: str | None = None
     # submitted values kept on the item's assignment (form field -> assignment key), e.g. the leader's 批示
     to_assignment: dict[str, str] = Field(default_factory=dict)
+    split: SplitRule | None = None  # 任务分解: who holds this step may split the item into child items
 
     _norm_next = field_validator("next", mode="before")(_transitions)
     _norm_deadline = field_validator("deadline", "transfer_deadline", mode="before")(_deadline)

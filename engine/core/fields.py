@@ -40,7 +40,8 @@ YEARS_SHOWN = DateRange(1900, 2200)
 TYPE_NAMES = {"text": "文本", "long_text": "长文本", "date": "日期（YYYY-MM-DD）", "datetime": "日期时间",
               "unit": "单位代码", "person": "人员账号", "unit_or_person": "单位或人员", "units": "单位代码列表",
               "targets": "人员、单位或角色列表",
-              "number": "数字", "boolean": "是/否", "enum": "选项", "attachments": "附件编号列表"}
+              "number": "数字", "boolean": "是/否", "enum": "选项", "attachments": "附件编号列表",
+              "parts": "分解事项列表"}
 MAX_ATTACHMENTS = 20  # files one entry (a progress report, a completion report...) may carry
 MAX_ID = 2**31 - 1
 MAX_TARGETS = 50  # people, units or roles one circulation (传阅) or copy (抄送) names

@@ -57,6 +57,8 @@ class ItemSnap:
     version: int = 1
     title: str = ""
     card: Card = Card.none  # the item's yellow/red card (黄牌/红牌): raised by escalations, kept through rework
+    depth: int = 0  # 任务分解: 0 for an item, 1 for a part of one, ... (engine.core.split.MAX_DEPTH)
+    children: list | None = None  # its parts (engine.core.split.ChildSnap), when the runtime loaded them
 
     def task(self, task_id: int) -> TaskSnap:
         for t in self.tasks:
@@ -183,4 +185,20 @@ class Call:
     actor: str | None = None
 
 
-Effect = NewTask | UpdateTask | UpdateItem | Event | Notify | Entry | RunStage | Call | ArmTimer
+@dataclass
+class NewChild:
+    """任务分解: open a part of the item as a child item of its own (engine.runtime.parts), in the same transaction:
+    `no` is its number under the item (督〔2026〕15-1号), `definition`/`start` the step's split rule's."""
+
+    no: int
+    title: str
+    lead: Holder
+    co: list[str]
+    due: Any
+    instruction: str | None = None
+    weight: float | None = None
+    definition: str | None = None
+    start: str | None = None
+
+
+Effect = NewChild | NewTask | UpdateTask | UpdateItem | Event | Notify | Entry | RunStage | Call | ArmTimer

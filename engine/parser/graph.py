@@ -89,6 +89,8 @@ def graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
             target(step.return_to, "return_to")
         if getattr(step, "circulated", None):
             target(step.circulated, "circulated")
+        if step.split is not None and step.split.start and step.split.definition in (None, defn.id):
+            target(step.split.start, "split", "start")  # a part of another definition: checked when it is split
         if isinstance(step, dsl.CirculateStep):
             for i, r in enumerate(step.to):
                 if (p := check_actor(r, defn)):

@@ -12,6 +12,7 @@ from engine.core.states import (
     ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_KIND_LABELS, TASK_STATE_LABELS, URGENCY_LABELS, NotFound, TaskKind,
     TaskState, is_overdue, overdue_days, urgency_of,
 )
+from engine.reads import parts
 from engine.runtime import proxies
 from engine.runtime.site import Site
 from engine.store import attachments as attachment_store, db, items as item_store, lists as list_store
@@ -105,6 +106,7 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
         if viewer is not None and not policy.sees(viewer, item, row.confidential):
             raise NotFound("没有这个事项", "no such item", {"instance": item_id})
         events, entries = list_store.timeline(conn=conn, item_id=item_id)
+        split = parts.family(site, conn, item_id, viewer, lang)  # 任务分解: its parent and its parts
         files = attachment_store.of_item(conn=conn, instance_id=item_id)
     zh, en = ITEM_STATE_LABELS[item.state]
     tz = site.cal.tz
@@ -121,6 +123,7 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
         "tasks": [task_view(site, item, t, actor, now, row.serial, lang,
                             policy.stood_in_for(viewer, t.holder) if viewer is not None else None)
                   for t in item.tasks],
+        "parent": split["parent"], "children": split["children"], "rollup": split["rollup"],
         "circulation": circulation_sheet(site, item, lang),
         "copies": [{"holder": t.holder.as_dict(), "name": site.org.holder_name(t.holder, lang),
                     "by": site.org.person_name(t.sender, lang) if t.sender else None, "at": t.created_at}

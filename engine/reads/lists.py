@@ -23,13 +23,14 @@ CHASE_KINDS = frozenset({"chase", "chase_manual"})  # notifications whose readin
 # ------------------------------------------------------------------ items
 def list_items(site: Site, *, login: str, definition: str | None = None, state: str | None = None,
                unit: str | None = None, overdue: bool | None = None, q: str | None = None, page: int = 1,
-               lang: str = "zh", page_size: int = PAGE_SIZE) -> dict:
-    """The items `login` may see, newest first, `page_size` a page: {"items", "total", "page", "page_size"}."""
+               lang: str = "zh", page_size: int = PAGE_SIZE, parent: int | None = None) -> dict:
+    """The items `login` may see (the parts of `parent` only, when given), newest first, `page_size` a page:
+    {"items", "total", "page", "page_size"}."""
     with db.read(site.eng) as conn:
         viewer = proxies.viewer(site, login, conn)
         total, rows = list_store.item_page(conn=conn, viewer=viewer, now=site.clock.now(), definition=definition,
                                            state=state, unit=unit, overdue=overdue, q=q, limit=page_size,
-                                           offset=(page - 1) * page_size)
+                                           offset=(page - 1) * page_size, parent=parent)
     return {"items": [item_summary(site, r, lang) for r in rows], "total": total, "page": page,
             "page_size": page_size}
 

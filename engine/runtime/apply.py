@@ -14,10 +14,10 @@ from engine.core import machine, proxies as proxy_rules, search as search_rules,
 from engine.core.codec import to_json
 from engine.core.org import Holder
 from engine.core.model import (
-    ArmTimer, Call, Effect, Entry, Event, ItemSnap, NewTask, Notify, RunStage, UpdateItem, UpdateTask,
+    ArmTimer, Call, Effect, Entry, Event, ItemSnap, NewChild, NewTask, Notify, RunStage, UpdateItem, UpdateTask,
 )
 from engine.core.states import Conflict, ItemState, OPEN_TASK_STATES
-from engine.runtime import links
+from engine.runtime import links, parts
 from engine.runtime.messages import digested, link_lines, render
 from engine.store import (
     attachments as attachment_store, audit, inbox, items as item_store, proxies as proxy_store, search as search_store,
@@ -166,6 +166,10 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             w.timers.append(_timer_row(e, item.id))
         elif isinstance(e, RunStage):
             stages.append(e)
+        elif isinstance(e, NewChild):  # 任务分解: the part is an item of its own, opened in this transaction
+            child, opening, opened = parts.open_child(site, conn, item, e, actor, ctx)
+            apply(site, conn, child, opening, actor, ctx, bump=False)
+            w.events.append(opened)
         if i == len(effects) and moved:  # after the last effect: cards of tasks no longer overdue come down
             effects += timers.cards_after_move(item, moved, ctx.now)
             moved = {}

@@ -11,6 +11,7 @@ from engine.core.codec import to_json
 from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
 from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES
+from engine.runtime import parts
 from engine.runtime.apply import ItemMoved, apply
 from engine.store import attachments as attachment_store, audit, db, items as item_store, search as search_store
 from engine.store.db import Connection
@@ -139,6 +140,7 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                                                     for_update=True)
                 if guard is not None:
                     guard(item)
+                parts.with_parts(conn, item)  # 任务分解: what the item's split and completion look at
                 iid = item.id
                 task = item.task(task_id)
                 if expected_version is not None and task.version != expected_version:

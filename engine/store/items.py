@@ -35,7 +35,8 @@ TASK_SNAP_COLUMNS = ("id", "step", "kind", "part", "person", "unit", "role", "st
                      "round", "from_task", "sender", "card", "chase_count", "last_chased_at", "data", "closed_at",
                      "closed_by")
 _ITEM_COLUMNS = [T_ITEM.c[k] for k in ("id", "definition_key", "definition_version", "subject", "state", "assignment",
-                                       "initiator", "current_step", "version", "title", "serial", "confidential", "card")]
+                                       "initiator", "current_step", "version", "title", "serial", "confidential", "card",
+                                       "depth")]
 _ITEM_BY_ID = sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id == sa.bindparam("item"))
 _ITEM_BY_ID_LOCKED = _ITEM_BY_ID.with_for_update()
 _ITEM_OF_TASK = (sa.select(*_ITEM_COLUMNS).join_from(T_ITEM, T_TASK, T_TASK.c.instance_id == T_ITEM.c.id)
@@ -111,7 +112,7 @@ def _item_snap(conn: Connection, r: Any, definition_of: Any) -> ItemSnap:
     item = ItemSnap(id=r.id, definition=defn, subject=from_json(defn.fields, r.subject or {}),
                     state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
                     current_step=r.current_step, tasks=tasks, version=r.version, title=r.title,
-                    card=Card(r.card or "none"))
+                    card=Card(r.card or "none"), depth=r.depth or 0)
     item._serial = r.serial  # type: ignore[attr-defined]  # notifications quote it (serial_of)
     item._confidential = bool(r.confidential)  # type: ignore[attr-defined]  # who may see it (confidential_of)
     return item

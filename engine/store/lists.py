@@ -89,9 +89,9 @@ def found_by(conn: Connection, q: str, column: Any) -> sa.ColumnElement[bool]:
 
 
 def item_filters(viewer: Viewer, *, definition: str | None, state: str | None,
-                 unit: str | None) -> list[sa.ColumnElement[bool]]:
+                 unit: str | None, parent: int | None = None) -> list[sa.ColumnElement[bool]]:
     """What every item list and search filters by: the viewer's visibility (the one rule), then the definition, the
-    state and a unit named as lead or co-handler."""
+    state, a unit named as lead or co-handler, and the item split into parts (任务分解) the items are parts of."""
     i = T_ITEM.c
     where = [visible_clause(viewer)]
     if definition:
@@ -100,15 +100,17 @@ def item_filters(viewer: Viewer, *, definition: str | None, state: str | None,
         where.append(i.state == state)
     if unit:
         where.append(sa.or_(i.lead_unit == unit, mentions_unit(unit)))
+    if parent is not None:
+        where.append(i.parent_id == parent)
     return where
 
 
 def item_page(*, conn: Connection, viewer: Viewer, now: datetime, definition: str | None = None,
               state: str | None = None, unit: str | None = None, overdue: bool | None = None, q: str | None = None,
-              limit: int, offset: int) -> tuple[int, list[Any]]:
+              limit: int, offset: int, parent: int | None = None) -> tuple[int, list[Any]]:
     """(total, rows) of the items `viewer` may see, newest first; each row has an `overdue` column."""
     i = T_ITEM.c
-    where = item_filters(viewer, definition=definition, state=state, unit=unit)
+    where = item_filters(viewer, definition=definition, state=state, unit=unit, parent=parent)
     if overdue is not None:
         where.append(overdue_clause(now) if overdue else sa.not_(overdue_clause(now)))
     if q:

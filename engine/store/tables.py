@@ -125,6 +125,8 @@ class Instance(Versioned, table=True):
     progress_percent: Optional[int] = None
     created_at: datetime = ts(nullable=False)
     closed_at: Optional[datetime] = ts()
+    parent_id: Optional[int] = Field(default=None, index=True)  # 任务分解: the item this one is a part of
+    depth: int = 0  # 0 for an item, 1 for a part of it, 2 for a part of a part...
 
 
 class Task(Versioned, table=True):

@@ -47,6 +47,7 @@ TABLE = {
     "pass_on": ("转阅", "Pass on", ["to"], {A, TaskState.done}),
     "recall_circulation": ("收回传阅", "Recall the circulation", ["reason"], WORKING),
     "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),
+    "split": ("任务分解", "Split into parts", ["parts"], WORKING),
 }
 
 
@@ -103,7 +104,7 @@ LEAD = {"lead": {"unit": "finance"}, "co": ["hr"]}
 def scene(name: str):
     """(item, task, actor login) where `name` is on offer when the task is in an allowed state."""
     if name in ("accept", "return", "transfer", "add_cohandler", "remove_cohandler", "progress",
-                "request_extension", "complete", "comment"):
+                "request_extension", "complete", "comment", "split"):
         t = task("handle", Holder(unit="finance"), part=Part.lead)
         return item(DIRECTIVE, [t, task("handle", Holder(unit="hr"), id=2, part=Part.co)], assignment=LEAD), t, \
             "finance.head"

@@ -41,7 +41,7 @@ OPEN = frozenset({TaskState.pending, TaskState.active})      # any open task
 WORKING = frozenset({TaskState.active})                      # only once signed for (办理中)
 RECALLABLE = frozenset({TaskState.done, TaskState.transferred})  # a step one has just taken (撤回)
 READABLE = frozenset({TaskState.active, TaskState.done})  # a reading task, before or after 已阅
-FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation")
+FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation", "splitting")
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,10 @@ _SPECS = [
     ActionSpec("recall_circulation", "收回传阅", "Recall the circulation", (F("reason", "long_text", False, "理由", "Reason"),),
                WORKING, "circulation"),
     ActionSpec("recall", "撤回", "Recall", (REASON,), RECALLABLE, "routing"),
+    # 任务分解: the step's lead splits the item into parts, each a child item (engine.core.split)
+    ActionSpec("split", "任务分解", "Split into parts", (
+        F("parts", "parts", True, "分解事项（每项：事项、主办、协办、时限、要求、权重）",
+          "Parts (each: title, lead, co, due, instruction, weight)"),), WORKING, "splitting"),
 ]
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in _SPECS}
 NAMES: tuple[str, ...] = tuple(ACTIONS)

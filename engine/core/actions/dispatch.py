@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Callable
 
 from engine.core import dsl, policy
-from engine.core.actions import appeals, circulation, cohandling, decisions, notes, routing
+from engine.core import split as split_rules
+from engine.core.actions import appeals, circulation, cohandling, decisions, notes, routing, splitting
 from engine.core.actions.catalogue import (
     ACTIONS, ATTACHMENT_ORIGINS, ATTACHMENTS, FIELDS, HOLDER_ACTIONS, READER_ACTIONS, F, FieldSpec, label,
 )
@@ -21,6 +22,7 @@ Handler = Callable[..., list[Effect]]
 FAMILY_HANDLERS: dict[str, dict[str, Handler]] = {
     "routing": routing.HANDLERS, "cohandling": cohandling.HANDLERS, "decisions": decisions.HANDLERS,
     "notes": notes.HANDLERS, "appeals": appeals.HANDLERS, "circulation": circulation.HANDLERS,
+    "splitting": splitting.HANDLERS,
 }
 # 抄送: every action accepts it beside its own fields (people, units or role:NAME given a read-only copy)
 CC = F("cc", "targets", False, "抄送", "Copy to")
@@ -94,6 +96,8 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
                 own.append("return")
             if task.part == Part.lead:
                 own += ["add_cohandler", "remove_cohandler"]
+            if split_rules.may_split(item, task, step):
+                own.append("split")
             if any(t.kind == TaskKind.extension and t.data.get("target") == task.id for t in item.open_tasks()):
                 own = [a for a in own if a != "request_extension"]
             out += own
@@ -184,7 +188,8 @@ def check_fields(specs: list[FieldSpec], data: dict) -> dict:
             if f.required:
                 raise InputError(f.name, f"请填写{f.zh}", f"{f.en} is required")
             continue
-        out[f.name] = coerce(f.type, v, f.name, choices=f.choices, low=f.min, high=f.max)
+        out[f.name] = split_rules.parts_value(v, f.name) if f.type == "parts" else \
+            coerce(f.type, v, f.name, choices=f.choices, low=f.min, high=f.max)
     return out
 
 
@@ -230,6 +235,8 @@ def take(item: ItemSnap, task: TaskSnap, action: str, actor: Actor, data: dict, 
     if principal is not None:  # a proxy acting for the holder: "张三（代李四）", the principal in the event data
         actor = Actor(actor.login, actor.unit, actor.roles, actor.acting_for, on_behalf_of=principal)
     files = check_attachments(item, actor, data.get("attachments") or [], ctx)
+    if action == "complete" and task.part != Part.co:  # the parts first, unless the step's split rule says not
+        split_rules.completion_guard(step, item.children)
     effects = HANDLERS[action](item, task, actor, data, ctx)
     if files:
         with_attachments(effects, task, action, files, data)
