@@ -11,7 +11,7 @@ from markupsafe import Markup
 from api import views
 from api.deps import MAX_ID, ItemId, NotificationId, TaskId
 from api.errors import status_of
-from api.pages import appraise, diagram
+from api.pages import appraise, diagram, splitform
 from api.pages.base import Form, SiteDep, router, with_actions
 from api.pages.forms import FormError, form_error, options, subject_rows
 from api.pages.render import Fmt, flash, page
@@ -101,6 +101,7 @@ def act(request: Request, site: SiteDep, task_id: TaskId, action: str, form: For
             values = [str(v) for v in form.getlist(key)]
             data[key] = values if len(values) > 1 else values[0]
     version = str(form.get("version", ""))
+    data = splitform.gather(data)  # 任务分解: the split form's rows as the action's `parts`
     try:
         views.no_nul(data, "")
         done = permissions.act_as(site, task_id, action, user.login, data,
