@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from engine.core import dsl
-from engine.reads.diagram import KINDS, WORDS, chase_text
+from engine.reads.diagram import WORDS, chase_text, kind_label
 
 START = "__start__"
 NODE_H, RANK_GAP, COL_GAP, LANE = 46, 50, 28, 26
@@ -95,7 +95,7 @@ def svg(defn: dsl.Definition, lang: str = "zh", *, current: str | None = None, v
     rows: dict[int, list[str]] = {}
     for n in nodes:
         rows.setdefault(rank[n], []).append(n)
-    label = {n: (s.title.text(lang), f"({_word(KINDS[s.kind], lang)})") for n, s in steps.items()}
+    label = {n: (s.title.text(lang), kind_label(s, lang)) for n, s in steps.items()}
     width = {n: max(112, _width(label[n][0]) + 28, _width(label[n][1], 11) + 20) for n in steps}
     width[START] = 36
 

@@ -6,6 +6,8 @@ the steps it supervises, and the `current` step highlighted. Pure: no I/O, no fr
 """
 from __future__ import annotations
 
+from typing import Any
+
 from engine.core import dsl
 
 KINDS = {
@@ -15,7 +17,7 @@ KINDS = {
 }
 WORDS = {
     "start": ("开始", "start"), "approve": ("通过", "approve"), "reject": ("退回", "reject"),
-    "return": ("退回", "return"),
+    "return": ("退回", "return"), "split": ("可分解", "may split"),
 }
 UNITS = {  # unit: (zh, en singular, en plural)
     "working_days": ("个工作日", "working day", "working days"), "days": ("天", "day", "days"),
@@ -79,6 +81,12 @@ def chase_text(step: dsl.ChaseStep, lang: str = "zh") -> str:
     return " / ".join(parts)
 
 
+def kind_label(step: Any, lang: str = "zh") -> str:
+    """A step's kind under its title, "(会办)"; a step whose lead may split the item (任务分解) says so: "(会办 · 可分解)"."""
+    split = f" · {_word(WORDS['split'], lang)}" if getattr(step, "split", None) is not None else ""
+    return f"({_word(KINDS[step.kind], lang)}{split})"
+
+
 def mermaid(defn: dsl.Definition, lang: str = "zh", current: str | None = None) -> str:
     """The definition as Mermaid `flowchart TD` text."""
     lines = ["flowchart TD", f'    START(("{_text(_word(WORDS["start"], lang))}"))']
@@ -92,7 +100,7 @@ def mermaid(defn: dsl.Definition, lang: str = "zh", current: str | None = None) 
 
     for sid, step in defn.steps.items():
         nid, title = _node_id(sid), step.title.text(lang)
-        label = _text(f"{title}") + "<br/>" + _text(f"({_word(KINDS[step.kind], lang)})")
+        label = _text(f"{title}") + "<br/>" + _text(kind_label(step, lang))
         if isinstance(step, dsl.ChaseStep):
             lines.append(f'    {nid}>"{_text(title)}<br/>{_text(chase_text(step, lang))}"]')
             chases.append(nid)
