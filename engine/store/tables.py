@@ -126,7 +126,8 @@ class Instance(Versioned, table=True):
     created_at: datetime = ts(nullable=False)
     closed_at: Optional[datetime] = ts()
     parent_id: Optional[int] = Field(default=None, index=True)  # 任务分解: the item this one is a part of
-    depth: int = 0  # 0 for an item, 1 for a part of it, 2 for a part of a part...
+    # 0 for an item, 1 for a part of it, 2 for a part of a part... (a server default: older writers need not know it)
+    depth: int = Field(default=0, sa_column=sa.Column("depth", sa.Integer, nullable=False, server_default="0"))
 
 
 class Task(Versioned, table=True):

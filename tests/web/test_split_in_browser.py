@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from engine.reads import items as queries
 from tests.support.office import DIRECTIVE
+from tests.web.test_every_page_on_a_phone import MEASURE, MIN_TAP, PHONE
 
 
 def test_the_lead_splits_a_directive_into_two_parts_on_the_item_page(desks, web_site):
@@ -43,6 +44,12 @@ def test_the_lead_splits_a_directive_into_two_parts_on_the_item_page(desks, web_
     expect(page.locator("#parts-rollup")).to_contain_text("（按权重）")
     expect(page.locator("ol.timeline, .timeline").first).to_contain_text("将事项分解为 2 项")
 
+    # on a phone: the parts and the split form (open) fit 360 px and every control is a 44 px target
+    page.set_viewport_size(PHONE)
+    page.locator(f"#task-{lead_task} details[data-action='split'] > summary").click()
+    expect(page.locator(f"#task-{lead_task} form[data-action='split'] fieldset.part-row").first).to_be_visible()
+    assert page.evaluate(MEASURE, MIN_TAP) == []
+    page.set_viewport_size({"width": 1280, "height": 900})
     with page.expect_navigation():
         parts.nth(1).locator("a.part-link").click()
     expect(page.locator("#serial")).to_have_text("督〔2026〕1-2号")
