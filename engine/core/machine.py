@@ -114,7 +114,8 @@ def enter(item: ItemSnap, step_id: str, ctx: Ctx, *, sender: str | None = None, 
         effects.append(Event("end", f"流程结束：{step.title.zh}", f"Finished: {step.title.en}",
                              data={"outcome": step.outcome}))
         effects.append(Notify([Holder(person=item.initiator)], "item_closed", {"outcome": step.outcome}))
-        return effects
+        from engine.core import rating  # 办结评价: the instructing leader's rating task (it imports the machine)
+        return effects + rating.request(item, step_id, step, ctx)
     if isinstance(step, dsl.AutoStep) and step.stage:
         effects.append(Event("stage", f"自动环节：{step.title.zh}", f"Automatic stage: {step.title.en}",
                              data={"stage": step.stage}))

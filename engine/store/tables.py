@@ -125,6 +125,8 @@ class Instance(Versioned, table=True):
     progress_percent: Optional[int] = None
     created_at: datetime = ts(nullable=False)
     closed_at: Optional[datetime] = ts()
+    # 办结评价 (engine.core.rating): satisfied | basically | unsatisfied | none (lapsed, 未评价); null: not asked yet
+    rating: Optional[str] = Field(default=None, max_length=16)
 
 
 class Task(Versioned, table=True):

@@ -41,7 +41,7 @@ OPEN = frozenset({TaskState.pending, TaskState.active})      # any open task
 WORKING = frozenset({TaskState.active})                      # only once signed for (办理中)
 RECALLABLE = frozenset({TaskState.done, TaskState.transferred})  # a step one has just taken (撤回)
 READABLE = frozenset({TaskState.active, TaskState.done})  # a reading task, before or after 已阅
-FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation")
+FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation", "rating")
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,11 @@ _SPECS = [
     ActionSpec("recall_circulation", "收回传阅", "Recall the circulation", (F("reason", "long_text", False, "理由", "Reason"),),
                WORKING, "circulation"),
     ActionSpec("recall", "撤回", "Recall", (REASON,), RECALLABLE, "routing"),
+    # 办结评价: the instructing leader rates a closed item; a comment is required for 不满意 (engine.core.rating)
+    ActionSpec("rate", "办结评价", "Rate the result", (
+        F("rating", "enum", True, "评价", "Rating", ("satisfied", "basically", "unsatisfied")),
+        F("comment", "long_text", False, "评价意见（不满意时必填）", "Comment (required for unsatisfied)")),
+               WORKING, "rating"),
 ]
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in _SPECS}
 NAMES: tuple[str, ...] = tuple(ACTIONS)

@@ -1,0 +1,105 @@
+"""办结评价: the leader who gave the instruction rates a closed directive (or their stand-in does), once; a rating
+left for five working days lapses to 未评价 through the sweep."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from engine.core.states import InputError, NotAllowed
+from engine.runtime import proxies
+from engine.runtime.sweep import sweep
+from engine.store import db
+
+from tests.support.clock import at
+
+
+def closed(office, clock, **subject):
+    """A directive issued, handled by finance alone, verified and closed on Tuesday 10 March."""
+    clock.set(at("2026-03-09 10:00"))
+    item = office.issue_directive(co_units=[], **subject)
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "accept", on="finance")
+    office.do("finance.head", item, "handle", "complete", on="finance", report="已全部整改")
+    clock.set(at("2026-03-10 10:00"))
+    office.do("clerk", item, "verify", "approve", comment="材料齐全")
+    return item
+
+
+def rating_task(office, item):
+    return [t for t in office.view(item)["tasks"] if t["kind"] == "rating"]
+
+
+def test_the_leader_rates_a_closed_item_unsatisfied_with_a_comment(office, site, clock):
+    item = closed(office, clock)
+    v = office.view(item)
+    assert v["state"] == "completed"
+    [task] = rating_task(office, item)
+    assert task["holder"] == {"person": "leader"} and task["state"] == "active"
+    assert task["due_at"] == at("2026-03-17 18:00")  # five working days, at the close of office
+    assert [a["name"] for a in task["actions"]] == []  # the read without a viewer offers nothing
+    with pytest.raises(InputError) as no_comment:
+        office.do("leader", item, "close", "rate", kind="rating", rating="unsatisfied")
+    assert no_comment.value.field == "comment"
+    office.do("leader", item, "close", "rate", kind="rating", rating="unsatisfied", comment="整改不彻底，台账不全")
+    v = office.view(item)
+    assert v["rating"]["value"] == "unsatisfied" and v["rating"]["label"] == {"zh": "不满意", "en": "Unsatisfied"}
+    assert v["rating"]["comment"] == "整改不彻底，台账不全"
+    assert v["rating"]["by"] == "leader"
+    assert "办结评价：不满意，整改不彻底，台账不全" in office.timeline(item)[-1]
+    assert office.kinds(item)[-3:] == ["end", "rating_requested", "rate"]
+
+
+def test_a_second_rating_is_refused(office, site, clock):
+    item = closed(office, clock)
+    task = rating_task(office, item)[0]["id"]
+    site.act(task, "rate", "leader", {"rating": "satisfied"})
+    with pytest.raises(NotAllowed) as again:
+        site.act(task, "rate", "leader", {"rating": "unsatisfied", "comment": "改主意了"})
+    assert "已评价" in again.value.zh
+    assert office.view(item)["rating"]["value"] == "satisfied"
+
+
+def test_only_the_instructing_leader_or_their_stand_in_may_rate(office, site, clock):
+    item = closed(office, clock)
+    task = rating_task(office, item)[0]["id"]
+    for who in ("clerk", "finance.head", "office"):
+        with pytest.raises(NotAllowed) as refused:
+            site.act(task, "rate", who, {"rating": "satisfied"})
+        assert "批示领导" in refused.value.zh
+    proxies.give(site, by="leader", to="office", starts=date(2026, 3, 10), until=date(2026, 3, 12), note="出差")
+    with db.read(site.eng) as conn:
+        stand_in = proxies.actor(site, "office", conn)
+    site.act(task, "rate", "office", {"rating": "basically"}, acting_for=stand_in.acting_for)
+    v = office.view(item)
+    assert v["rating"]["value"] == "basically"
+    assert v["rating"]["by"] == "office" and v["rating"]["on_behalf_of"] == "leader"
+    assert "（代" in office.timeline(item)[-1]
+
+
+def test_the_issuer_rates_when_no_leader_is_named(office, site, clock):
+    item = closed(office, clock, leader=None)
+    assert rating_task(office, item)[0]["holder"] == {"person": "leader"}  # the issuer: the leader issued it
+    item2 = office.issue_directive(by="clerk", leader=None, co_units=[])
+    office.register_and_assign(item2)
+    office.do("finance.head", item2, "handle", "accept", on="finance")
+    office.do("finance.head", item2, "handle", "complete", on="finance", report="完成")
+    office.do("clerk", item2, "verify", "approve")
+    assert rating_task(office, item2)[0]["holder"] == {"person": "clerk"}
+
+
+def test_an_unrated_item_lapses_to_not_rated_once(office, site, clock):
+    item = closed(office, clock)
+    clock.set(at("2026-03-17 17:59"))
+    assert [f.kind for f in sweep(site).fired] == []
+    assert office.view(item)["rating"]["value"] is None
+    clock.set(at("2026-03-17 18:00"))
+    assert [f.kind for f in sweep(site).fired] == ["timeout"]
+    assert [f.kind for f in sweep(site).fired] == []  # claimed once
+    v = office.view(item)
+    assert v["rating"]["value"] == "none" and v["rating"]["label"]["zh"] == "未评价"
+    assert rating_task(office, item)[0]["state"] == "skipped"
+    assert office.timeline(item)[-1] == "评价期限届满，记为未评价"
+    with pytest.raises(NotAllowed) as late:
+        office.site.act(rating_task(office, item)[0]["id"], "rate", "leader", {"rating": "satisfied"})
+    assert "期限已过" in late.value.zh
