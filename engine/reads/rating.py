@@ -2,7 +2,7 @@
 satisfaction by unit for the board (the lead unit's closed items by rating; engine.store.ratings does the SQL)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.core import rating as core
@@ -50,3 +50,20 @@ def satisfaction_by_unit(conn: Connection, *, viewer: Any, start: datetime | Non
         out.append({"unit": unit, **{k: counts.get(k, 0) for k in (*core.RATINGS, core.NOT_RATED)},
                     "rated": rated, "score": round(score, 1) if score is not None else None})
     return out
+
+
+def satisfaction(site: Any, *, login: str, since: Any = None, until: Any = None, lang: str = "zh") -> list[dict]:
+    """The board's 满意度 by unit: `satisfaction_by_unit` for the items `login` may see closed between the dates
+    `since` and `until` (both included, the site's days), each row with the unit's name."""
+    from datetime import time
+    from engine.runtime import proxies
+    from engine.store import db
+    tz = site.cal.tz
+    start = datetime.combine(since, time.min, tzinfo=tz) if since is not None else None
+    end = datetime.combine(until, time.min, tzinfo=tz) + timedelta(days=1) if until is not None else None
+    with db.read(site.eng) as conn:
+        rows = satisfaction_by_unit(conn, viewer=proxies.viewer(site, login, conn), start=start, end=end)
+    for r in rows:
+        u = site.org.units.get(r["unit"])
+        r["name"] = (u.name_en if lang.startswith("en") else u.name_zh) if u else r["unit"]
+    return rows

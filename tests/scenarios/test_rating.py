@@ -103,3 +103,32 @@ def test_an_unrated_item_lapses_to_not_rated_once(office, site, clock):
     with pytest.raises(NotAllowed) as late:
         office.site.act(rating_task(office, item)[0]["id"], "rate", "leader", {"rating": "satisfied"})
     assert "期限已过" in late.value.zh
+
+
+def test_the_leader_rates_an_item_unsatisfied_and_the_leads_appraisal_result_explains_it(office, site, clock):
+    from engine.appraisal import metrics
+    from engine.appraisal.schemes import parse_scheme, schemes_dir
+    from engine.appraisal.scoring import explain, score_person
+
+    rated = closed(office, clock)  # finance (its head) led it
+    office.do("leader", rated, "close", "rate", kind="rating", rating="unsatisfied", comment="整改不彻底")
+    lapsed = closed(office, clock, title="清理过期票据")
+    clock.set(at("2026-03-31 10:00"))
+    sweep(site)  # the second lapses to 未评价: not counted
+    assert office.view(lapsed)["rating"]["value"] == "none"
+    lead_task = [t["id"] for t in office.tasks(rated, "handle") if t["part"] == "lead"][-1]
+    start, end = at("2026-01-01 00:00"), at("2026-04-01 00:00")
+    with db.read(site.eng) as conn:
+        got = metrics.compute(conn, cal=site.cal, start=start, end=end, people={"finance.head", "hr.head"},
+                              heads={u: x.head for u, x in site.org.units.items()}, sole={})
+    head = got["finance.head"]
+    assert head["figures"]["satisfaction"] == 40 and head["figures"]["rated"] == 1
+    assert head["figures"]["unsatisfied"] == 1 and head["evidence"]["unsatisfied"] == str(lead_task)
+    assert got["hr.head"]["figures"]["satisfaction"] is None and got["hr.head"]["figures"]["rated"] == 0
+
+    scheme = parse_scheme((schemes_dir() / "finance_assistant.yaml").read_text(encoding="utf-8"))
+    result = explain(scheme, score_person(scheme, head["figures"], []))
+    task_completion = next(d for d in result["dimensions"] if d["id"] == "task_completion")
+    assert task_completion["inputs"]["unsatisfied"] == 1
+    assert "unsatisfied" in task_completion["evidence"]
+    assert task_completion["raw"] == 100 - 10  # on time, no card, one 不满意
