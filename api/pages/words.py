@@ -86,6 +86,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "version_n": ("第 {n} 版", "version {n}"), "confidential": ("涉密", "Confidential"), "item_facts": ("事项信息", "About"),
     "current_step": ("当前环节", "Current step"), "ended": ("已结束", "Ended"), "registered_by": ("登记", "Registered by"),
     "lead_unit": ("主办单位", "Lead"), "co_units": ("协办单位", "Co-handling"), "closed_at": ("办结时间", "Closed"),
+    "rating": ("办结评价", "Leader's rating"),
     "progress": ("办理进展", "Progress"), "subject": ("登记内容", "Details"), "diagram": ("流程图", "Workflow"),
     "legend_current": ("当前环节", "current step"), "legend_visited": ("已经过", "reached"), "legend_idle": ("未到达", "not reached"),
     "mermaid_source": ("Mermaid 源码", "Mermaid source"), "tasks_of_item": ("办理任务", "Tasks"), "step": ("环节", "Step"),
