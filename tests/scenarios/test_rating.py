@@ -132,3 +132,17 @@ def test_the_leader_rates_an_item_unsatisfied_and_the_leads_appraisal_result_exp
     assert task_completion["inputs"]["unsatisfied"] == 1
     assert "unsatisfied" in task_completion["evidence"]
     assert task_completion["raw"] == 100 - 10  # on time, no card, one 不满意
+
+
+def test_a_rating_rule_naming_nobody_known_is_refused_with_its_place(tmp_path):
+    from engine.core.states import DefinitionError
+    from engine.parser.definition import check_definition
+    from engine.parser.loader import definitions_dir
+    from engine.parser.positions import Located
+
+    text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8").replace(
+        "rating: {by: [subject.leader, initiator]", "rating: {by: [subject.nobody, initiator]")
+    with pytest.raises(DefinitionError) as bad:
+        check_definition(Located(text.encode("utf-8"), "directive.yaml"))
+    line = text[:text.index("subject.nobody")].count("\n") + 1
+    assert bad.value.problems == [f"directive.yaml:{line}: actor 'subject.nobody' names no field of the subject"]
