@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from engine.core import dsl
-from engine.core.model import Actor, Effect, Entry, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
+from engine.core.model import Actor, Effect, Event, ItemSnap, NewTask, Notify, TaskSnap, UpdateItem, UpdateTask
 from engine.core.org import Holder, resolve
-from engine.core.states import InputError, ItemState, OPEN_TASK_STATES, Part, TaskKind, TaskState
+from engine.core.states import ItemState, OPEN_TASK_STATES, Part, TaskKind, TaskState
 
 RATINGS = ("satisfied", "basically", "unsatisfied")
 NOT_RATED = "none"
@@ -39,19 +39,18 @@ def rater(item: ItemSnap, rule: dsl.RatingRule, org: Any) -> Holder | None:
     return None
 
 
-def request(item: ItemSnap, step_id: str, step: dsl.EndStep, ctx: Any) -> list[Effect]:
-    """At a completed end with `rating:`: the rating task (due when the window closes), its event and notice."""
+def request(item: ItemSnap, step_id: str, step: dsl.EndStep, org: Any, due: datetime) -> list[Effect]:
+    """At a completed end with `rating:`: the rating task (due when the window closes: `due`, which the machine
+    reckons on the calendar), its event and notice."""
     if step.rating is None or step.outcome != "completed":
         return []
-    who = rater(item, step.rating, ctx.org)
+    who = rater(item, step.rating, org)
     if who is None:
         return [Event("rating_skipped", "无批示领导，不作办结评价", "no instructing leader: no rating asked")]
-    from engine.core.machine import add_duration  # the machine imports this module
-    due = add_duration(step.rating.window, ctx.now, ctx.cal)
     return [NewTask(step=step_id, part=Part.single, holder=who, due_at=due, state=TaskState.active,
                     kind=TaskKind.rating, data={"purpose": "rating"}, ref="rating"),
-            Event("rating_requested", f"请{ctx.org.holder_name(who)}办结评价",
-                  f"{ctx.org.holder_name(who, 'en')} is asked to rate the result", task_ref="rating",
+            Event("rating_requested", f"请{org.holder_name(who)}办结评价",
+                  f"{org.holder_name(who, 'en')} is asked to rate the result", task_ref="rating",
                   data={"due_at": due.isoformat()}),
             Notify([who], "task_new", {"step": "办结评价", "step_en": "Rating", "due_at": due}, task_ref="rating")]
 
@@ -71,35 +70,9 @@ def actions(item: ItemSnap, task: TaskSnap, actor: Actor) -> list[str]:
     return ["rate"] if holds else []
 
 
-def do_rate(item: ItemSnap, task: TaskSnap, actor: Actor, data: dict, ctx: Any) -> list[Effect]:
-    """满意 / 基本满意 / 不满意 with a comment (required for 不满意): the task done, the item's rating set."""
-    value, comment = data["rating"], (data.get("comment") or "").strip()
-    if value == "unsatisfied" and not comment:
-        raise InputError("comment", "评价为不满意时请填写评价意见", "a comment is required when the rating is unsatisfied")
-    from engine.core.actions.common import event  # it imports the machine, which imports this module
-    if actor.login != task.holder.person:  # a proxy: "张三（代李四）", the principal in the event data
-        actor = Actor(actor.login, actor.unit, actor.roles, actor.acting_for, on_behalf_of=task.holder.person)
-    zh, en = LABELS[value]
-    record = {**task.data, "rating": value, "comment": comment, "by": actor.login,
-              "on_behalf_of": actor.on_behalf_of, "at": ctx.now.isoformat()}
-    out: list[Effect] = [UpdateTask(task.id, {"state": TaskState.done, "closed_at": ctx.now, "outcome": value, "data": record}),
-                         UpdateItem({"rating": value}),
-                         event("rate", task, actor, ctx, f"办结评价：{zh}{('，' + comment) if comment else ''}",
-                               f"rated the result: {en}{(' — ' + comment) if comment else ''}", rating=value,
-                               **({"on_behalf_of": actor.on_behalf_of} if actor.on_behalf_of else {}))]
-    if comment:
-        out.insert(2, Entry("rating", f"{zh}：{comment}", task_id=task.id))
-    lead = item.assignment.get("lead")
-    if lead:
-        out.append(Notify([Holder(**lead)], "auto_notice", {"message": f"《{item.title}》办结评价：{zh}"}))
-    return out
-
-
 def lapse(item: ItemSnap, task: TaskSnap, now: datetime) -> list[Effect]:
     """The window closed with the task open: it lapses, and the item reads 未评价."""
     return [UpdateTask(task.id, {"state": TaskState.skipped, "closed_at": now, "outcome": "lapsed"}),
             UpdateItem({"rating": NOT_RATED}),
             Event("rating_lapsed", "评价期限届满，记为未评价", "the rating window closed: not rated", task_id=task.id)]
 
-
-HANDLERS = {"rate": do_rate}

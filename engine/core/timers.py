@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.core import dsl
+from engine.core import dsl, rating
 from engine.core.machine import Ctx, add_duration, enter, window_elapsed, WINDOW, PURPOSE
 from engine.core.model import ArmTimer, Effect, Event, ItemSnap, Notify, TaskSnap, UpdateItem, UpdateTask, NewTask
 from engine.core.org import Holder, resolve
@@ -169,7 +169,6 @@ def fire(timer: Any, item: ItemSnap, task: TaskSnap, ctx: Ctx) -> list[Effect]:
         if (timer.payload or {}).get("window") and task.data.get(PURPOSE) == WINDOW:
             return window_elapsed(item, task, ctx)
         if (timer.payload or {}).get("rating") and task.kind == TaskKind.rating:
-            from engine.core import rating
             return rating.lapse(item, task, ctx.now)
         return timeout_effects(item, task, timer.payload or {}, ctx)
     org, cal, now = ctx.org, ctx.cal, ctx.now

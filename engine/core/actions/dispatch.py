@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Callable
 
 from engine.core import dsl, policy, rating
-from engine.core.actions import appeals, circulation, cohandling, decisions, notes, routing
+from engine.core.actions import appeals, circulation, cohandling, decisions, notes, rating as rating_actions, routing
 from engine.core.actions.catalogue import (
     ACTIONS, ATTACHMENT_ORIGINS, ATTACHMENTS, FIELDS, HOLDER_ACTIONS, READER_ACTIONS, F, FieldSpec, label,
 )
@@ -21,7 +21,7 @@ Handler = Callable[..., list[Effect]]
 FAMILY_HANDLERS: dict[str, dict[str, Handler]] = {
     "routing": routing.HANDLERS, "cohandling": cohandling.HANDLERS, "decisions": decisions.HANDLERS,
     "notes": notes.HANDLERS, "appeals": appeals.HANDLERS, "circulation": circulation.HANDLERS,
-    "rating": rating.HANDLERS,
+    "rating": rating_actions.HANDLERS,
 }
 # 抄送: every action accepts it beside its own fields (people, units or role:NAME given a read-only copy)
 CC = F("cc", "targets", False, "抄送", "Copy to")
