@@ -87,6 +87,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "current_step": ("当前环节", "Current step"), "ended": ("已结束", "Ended"), "registered_by": ("登记", "Registered by"),
     "lead_unit": ("主办单位", "Lead"), "co_units": ("协办单位", "Co-handling"), "closed_at": ("办结时间", "Closed"),
     "rating": ("办结评价", "Leader's rating"),
+    "satisfaction_by_unit": ("办结评价（按主办单位）", "Leaders' ratings by lead unit"),
+    "rating_satisfied": ("满意", "Satisfied"), "rating_basically": ("基本满意", "Basically satisfied"),
+    "rating_unsatisfied": ("不满意", "Unsatisfied"), "rating_none": ("未评价", "Not rated"),
+    "satisfaction_score": ("满意度", "Score"),
+    "satisfaction_note": ("满意 100、基本满意 80、不满意 40，按已评价事项平均；未评价不计入。",
+                          "Satisfied 100, basically 80, unsatisfied 40, averaged over the rated items; not rated is "
+                          "not counted."),
     "progress": ("办理进展", "Progress"), "subject": ("登记内容", "Details"), "diagram": ("流程图", "Workflow"),
     "legend_current": ("当前环节", "current step"), "legend_visited": ("已经过", "reached"), "legend_idle": ("未到达", "not reached"),
     "mermaid_source": ("Mermaid 源码", "Mermaid source"), "tasks_of_item": ("办理任务", "Tasks"), "step": ("环节", "Step"),

@@ -146,3 +146,21 @@ def test_a_rating_rule_naming_nobody_known_is_refused_with_its_place(tmp_path):
         check_definition(Located(text.encode("utf-8"), "directive.yaml"))
     line = text[:text.index("subject.nobody")].count("\n") + 1
     assert bad.value.problems == [f"directive.yaml:{line}: actor 'subject.nobody' names no field of the subject"]
+
+
+def test_the_rating_on_the_ledger_the_board_and_the_bulletin(office, site, clock):
+    from engine.reads import bulletin, rating as rating_reads, supervision
+
+    first = closed(office, clock)
+    second = closed(office, clock, title="清理过期票据")
+    office.do("leader", first, "close", "rate", kind="rating", rating="unsatisfied", comment="整改不彻底")
+    office.do("leader", second, "close", "rate", kind="rating", rating="satisfied")
+    rows = {r["id"]: r for r in supervision.ledger(site, login="clerk")}
+    assert (rows[first]["rating"], rows[second]["rating"]) == ("不满意", "满意")
+    assert bulletin.leader_rating(rows[first], "zh") == "不满意"
+    assert supervision.ledger(site, login="clerk", lang="en")[0]["rating"] == "Unsatisfied"
+    board = supervision.summary(site, login="clerk")["satisfaction"]
+    assert board == [{"unit": "finance", "name": "财务部", "satisfied": 1, "basically": 0, "unsatisfied": 1,
+                      "none": 0, "rated": 2, "score": 70.0}]
+    # one visibility rule: a person who may not see the items counts none of them
+    assert rating_reads.satisfaction(site, login="it.staff1") == []
