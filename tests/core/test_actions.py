@@ -47,6 +47,7 @@ TABLE = {
     "pass_on": ("转阅", "Pass on", ["to"], {A, TaskState.done}),
     "recall_circulation": ("收回传阅", "Recall the circulation", ["reason"], WORKING),
     "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),
+    "rate": ("办结评价", "Rate the result", ["rating", "comment"], WORKING),
 }
 
 
@@ -135,6 +136,9 @@ def scene(name: str):
     if name == "calibrate":
         t = task("calibrate", Holder(role="office_director"))
         return item(APPRAISAL, [t], subject={"title": "t", "period": "2026Q1"}), t, "office"
+    if name == "rate":  # 办结评价: the closed item's rating task, held by the instructing leader
+        t = task("close", Holder(person="leader"), kind=TaskKind.rating, data={"purpose": "rating"})
+        return item(DIRECTIVE, [t], state=ItemState.completed, assignment=LEAD), t, "leader"
     raise AssertionError(name)
 
 

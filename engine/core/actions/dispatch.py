@@ -144,6 +144,8 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
     if action not in ACTIONS and action not in outcomes:
         return NotAllowed(f"没有“{action}”这个操作", f"there is no action {action!r}", {"action": action})
     if task.kind == TaskKind.rating:
+        if task.state == TaskState.pending:
+            return NotAllowed("请先签收", "sign for the task first", {"action": action})
         if task.state == TaskState.done:
             return NotAllowed("该事项已评价，不能再次评价", "the item has been rated already", {"action": action})
         if task.state not in OPEN_TASK_STATES:
