@@ -164,3 +164,11 @@ def test_the_rating_on_the_ledger_the_board_and_the_bulletin(office, site, clock
                       "none": 0, "rated": 2, "score": 70.0}]
     # one visibility rule: a person who may not see the items counts none of them
     assert rating_reads.satisfaction(site, login="it.staff1") == []
+
+
+def test_ratings_of_several_items_lapse_in_one_sweep(office, site, clock):
+    items = [closed(office, clock, title=f"事项{i}") for i in range(3)]
+    clock.set(at("2026-03-17 18:00"))
+    result = sweep(site)
+    assert [f.kind for f in result.fired] == ["timeout"] * 3 and result.failed == []
+    assert [office.view(i)["rating"]["value"] for i in items] == ["none"] * 3
