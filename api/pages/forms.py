@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from engine.core import dsl
 from engine.core.limits import bounds
+from engine.core.rating import label as rating_words
 from engine.runtime.site import Site
 from engine.core.states import DubanError, InputError
 
@@ -84,6 +85,8 @@ def ui_actions(site: Site, task: dict, lang: str, chase_text: str) -> list[dict]
         for f in fields:
             if f["name"] == "outcome":
                 f["choice_labels"] = {k: o.label.text(lang) for k, o in outcomes.items() if o.label}
+            elif a["name"] == "rate" and f["name"] == "rating":  # 办结评价: 满意 / 基本满意 / 不满意
+                f["choice_labels"] = {k: rating_words(k, lang) for k in f["choices"]}
         prefill: dict[str, Any] = {}
         if a["name"] == "assign" or (a["name"] == "transfer" and isinstance(step, dsl.TransferStep)):
             prefill = dict(task["data"].get("prefill") or {})  # what the step proposes (转办: the approved 拟办)

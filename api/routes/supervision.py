@@ -109,6 +109,20 @@ class WeekLine(BaseModel):
     overdue: int
 
 
+class SatisfactionLine(BaseModel):
+    """办结评价 by lead unit (engine.reads.rating): counts per rating and the score (满意 100, 基本满意 80,
+    不满意 40, over the rated; null when none was rated); `none`: lapsed unrated (未评价)."""
+
+    unit: str
+    name: str
+    satisfied: int
+    basically: int
+    unsatisfied: int
+    none: int
+    rated: int
+    score: float | None
+
+
 class SummaryPublic(BaseModel):
     now: datetime
     counts: dict[str, int]
@@ -117,6 +131,7 @@ class SummaryPublic(BaseModel):
     cards: list[CardLine]
     upcoming: list[UpcomingLine]
     weeks: list[WeekLine]
+    satisfaction: list[SatisfactionLine] = []
 
 
 # ------------------------------------------------------------------ routes

@@ -119,6 +119,26 @@ class ItemPublic(BaseModel):
     parent: ParentPublic | None = Field(default=None, description="the item this one is a part of (任务分解)")
     children: list[ChildPublic] = Field(default=[], description="its parts the caller may see (分解事项)")
     rollup: RollupPublic | None = Field(default=None, description="its parts rolled up, when it has any")
+    rating: "RatingPublic | None" = Field(default=None, description="办结评价: the instructing leader's rating")
+
+
+class RatingPublic(BaseModel):
+    """办结评价 (engine.core.rating): `value` satisfied 满意 | basically 基本满意 | unsatisfied 不满意 | none 未评价
+    (the window closed unrated) | null (not rated yet, or no rating asked)."""
+
+    value: str | None
+    label: Label
+    comment: str = Field(description="the rater's comment (required for 不满意); at most the long-text limit")
+    by: str | None = Field(description="who rated (login); a proxy's own login, the leader in on_behalf_of")
+    on_behalf_of: str | None
+    at: str | None
+    due_at: datetime | None = Field(description="while pending: when the rating lapses to 未评价")
+    pending: bool
+    rater: str | None = Field(description="whom the rating task is for")
+    task_id: int | None
+
+
+ItemPublic.model_rebuild()
 
 
 class ItemSummary(BaseModel):

@@ -19,6 +19,10 @@ The figures, for the period [start, end) in the site's time zone:
   returns         the person's completed work sent back by a reviewer (审核退回重办) in the period
   extensions      extensions approved on the person's tasks in the period (extensions_after_due: those approved
                   after the due date had passed)
+  satisfaction    办结评价 given in the period on items the person led (the item's last completed lead task of
+                  handling counts for whom it is attributed to): 满意 100, 基本满意 80, 不满意 40, averaged over the
+                  rated items (None when none was rated; 未评价 is not counted); `rated`, `basically_satisfied`
+                  and `unsatisfied` count them; evidence: the lead tasks (engine.appraisal.rating_metrics)
 
 One SQL aggregate over the period's tasks (grouped by holder, then attributed), one over its chase and escalation
 events, and a few rows read for extensions and rework (the SQL: engine.store.metrics). A unit's people can be
@@ -31,12 +35,13 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from engine.appraisal import rating_metrics
 from engine.store import metrics as metric_sql
 from engine.store.db import Connection
 
 EVIDENCE_KEYS = ("assigned", "completed", "late", "overdue_open", "transfers_out", "co_handled", "chases",
                  "extensions_after_due",
-                 "escalations", "returns", "extensions")
+                 "escalations", "returns", "extensions", "rated", "basically_satisfied", "unsatisfied")
 
 
 def attribute(person: str | None, unit: str | None, role: str | None, closed_by: str | None, heads: dict,
@@ -98,6 +103,8 @@ def compute(conn: Connection, *, cal: Any, start: datetime, end: datetime, peopl
                 ev[k] = ",".join(map(str, sorted(ids)))
         out[login] = {"figures": _figures(ev, sums.get(login, {}), extra.get(login, {})), "evidence":
                       {k: v for k, v in ev.items() if v}}
+    rating_metrics.add(out, rating_metrics.collect(conn, start=start, end=end, people=people, heads=heads,
+                                                   sole=sole, attribute=attribute))
     return out
 
 

@@ -34,6 +34,8 @@ METRIC_NAMES = {
     "completed_single": ("独立办结数", "completed alone"), "extensions": ("获准延期数", "extensions granted"),
     "extensions_after_due": ("超期后获准延期数", "extensions granted after the due date"),
     "credit": ("办件积分", "handling credit"),
+    "satisfaction": ("办结评价满意度", "leaders' satisfaction"), "rated": ("获评价事项数", "items rated"),
+    "basically_satisfied": ("基本满意数", "rated basically satisfied"), "unsatisfied": ("不满意数", "rated unsatisfied"),
 }
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 

@@ -19,14 +19,16 @@ from engine.appraisal.schemes import METRIC_NAMES, RELATION_LABELS, Scheme
 
 COUNTS = ("assigned", "completed", "completed_on_time", "late", "overdue_open", "chases", "escalations",
           "transfers_out", "returns", "co_handled", "completed_lead", "completed_single", "extensions",
-          "extensions_after_due")
+          "extensions_after_due", "rated", "basically_satisfied", "unsatisfied")
 # which stored evidence lists back each figure
 EVIDENCE = {"assigned": ["assigned"], "completed": ["completed"], "completed_on_time": ["completed", "late"],
             "late": ["late"], "on_time_rate": ["completed", "late"], "overdue_open": ["overdue_open"],
             "avg_handling_days": ["completed"], "chases": ["chases"], "escalations": ["escalations"],
             "transfers_out": ["transfers_out"], "returns": ["returns"], "co_handled": ["co_handled"],
             "completed_lead": ["completed"], "completed_single": ["completed"], "extensions": ["extensions"],
-            "extensions_after_due": ["extensions_after_due"], "credit": ["completed", "co_handled"]}
+            "extensions_after_due": ["extensions_after_due"], "credit": ["completed", "co_handled"],
+            "rated": ["rated"], "satisfaction": ["rated"], "basically_satisfied": ["basically_satisfied"],
+            "unsatisfied": ["unsatisfied"]}
 _local = threading.local()
 
 
@@ -89,6 +91,9 @@ def namespace(scheme: Scheme, figures: dict) -> dict[str, Any]:
         ns["on_time_rate"] = Fraction(ns["completed_on_time"], done) if done else None
     if "avg_handling_days" in needs:
         ns["avg_handling_days"] = Fraction(int(figures.get("handling_days") or 0), done) if done else None
+    if "satisfaction" in needs:  # 办结评价, 0–100 (engine.appraisal.rating_metrics); None when nothing was rated
+        v = figures.get("satisfaction")
+        ns["satisfaction"] = Fraction(repr(v)) if isinstance(v, float) else (Fraction(v) if v is not None else None)
     if "credit" in needs:
         ns["credit"] = ns["completed_single"] + plan.lead * ns["completed_lead"] + plan.co * ns["co_handled"]
     return ns

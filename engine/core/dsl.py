@@ -417,12 +417,28 @@ class AutoStep(StepBase):
         return self
 
 
+class RatingRule(Strict):
+    """办结评价: when the item closes completed, the first of `by` (actor expressions) who resolves gets a rating
+    task (满意 / 基本满意 / 不满意); left unrated for `window`, it lapses to 未评价 (engine.core.rating)."""
+
+    by: list[str] = Field(default_factory=lambda: ["subject.leader", "initiator"], min_length=1, max_length=5)
+    window: Duration = Duration(amount=5, unit="working_days")
+
+    _d = field_validator("window", mode="before")(_duration)
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
 class EndStep(Strict):
-    """The item ends with an outcome."""
+    """The item ends with an outcome; with `rating`, a completed item asks its instructing leader to rate it."""
 
     kind: Literal["end"]
     title: Label
     outcome: Literal["completed", "cancelled", "archived"] = "completed"
+    rating: RatingRule | None = None
 
 
 Step = Annotated[

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from engine.core import dsl, expr
+from engine.core import dsl, expr, rating
 from engine.core.model import Actor, Effect, Event, ItemSnap, NewTask, Notify, RunStage, TaskSnap, UpdateItem, UpdateTask
 from engine.core.org import Holder, Org, resolve
 from engine.core.states import DubanError, ItemState, Part, TaskKind, TaskState
@@ -114,7 +114,10 @@ def enter(item: ItemSnap, step_id: str, ctx: Ctx, *, sender: str | None = None, 
         effects.append(Event("end", f"流程结束：{step.title.zh}", f"Finished: {step.title.en}",
                              data={"outcome": step.outcome}))
         effects.append(Notify([Holder(person=item.initiator)], "item_closed", {"outcome": step.outcome}))
-        return effects
+        if step.rating is None:
+            return effects
+        return effects + rating.request(item, step_id, step, ctx.org,  # 办结评价: the leader's rating task
+                                        add_duration(step.rating.window, ctx.now, ctx.cal))
     if isinstance(step, dsl.AutoStep) and step.stage:
         effects.append(Event("stage", f"自动环节：{step.title.zh}", f"Automatic stage: {step.title.en}",
                              data={"stage": step.stage}))

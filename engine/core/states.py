@@ -50,6 +50,7 @@ class TaskKind(StrEnum):
     extension = "extension"  # 延期审批: decide someone's extension request
     reading = "reading"      # 阅件: a document circulated (传阅) to be read, apart from work to be done
     copy = "cc"              # 抄送: a copy for information; created closed, it only makes the item visible
+    rating = "rating"        # 办结评价: the instructing leader rates a closed item (engine.core.rating)
 
 
 TASK_KIND_LABELS = {
@@ -57,6 +58,7 @@ TASK_KIND_LABELS = {
     TaskKind.extension: ("延期审批", "Extension request"),
     TaskKind.reading: ("阅件", "For reading"),
     TaskKind.copy: ("抄送", "Copied"),
+    TaskKind.rating: ("办结评价", "Rating"),
 }
 
 

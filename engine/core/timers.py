@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.core import dsl
+from engine.core import dsl, rating
 from engine.core.machine import Ctx, add_duration, enter, window_elapsed, WINDOW, PURPOSE
 from engine.core.model import ArmTimer, Effect, Event, ItemSnap, Notify, TaskSnap, UpdateItem, UpdateTask, NewTask
 from engine.core.org import Holder, resolve
@@ -105,6 +105,10 @@ def arm_task(item: ItemSnap, task_id: int, step: str, due_at: datetime | None, c
         if due_at <= ctx.now:
             return []
         return [TimerSpec("timeout", 0, due_at, {"action": "notify", "to": None, "window": True}).arm(task_id, due_at)]
+    if (data or {}).get(PURPOSE) == "rating":  # 办结评价: the one timer that lapses it to 未评价
+        if due_at <= ctx.now:
+            return []
+        return [TimerSpec("timeout", 0, due_at, {"action": "notify", "to": None, "rating": True}).arm(task_id, due_at)]
     if (data or {}).get("circulation"):  # a reading task (阅件): a reminder the working day before, and at its time
         specs = [TimerSpec("remind", 0, ctx.cal.working_days_before(due_at, 1)), TimerSpec("due", 0, due_at)]
         return [s.arm(task_id, due_at) for s in specs if s.fire_at > ctx.now]
@@ -164,6 +168,8 @@ def fire(timer: Any, item: ItemSnap, task: TaskSnap, ctx: Ctx) -> list[Effect]:
     if timer.kind == "timeout":
         if (timer.payload or {}).get("window") and task.data.get(PURPOSE) == WINDOW:
             return window_elapsed(item, task, ctx)
+        if (timer.payload or {}).get("rating") and task.kind == TaskKind.rating:
+            return rating.lapse(item, task, ctx.now)
         return timeout_effects(item, task, timer.payload or {}, ctx)
     org, cal, now = ctx.org, ctx.cal, ctx.now
     rules = item.definition.chase_rules_for(task.step)

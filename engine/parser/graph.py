@@ -66,6 +66,9 @@ def graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
                 problems.append(f"{at('steps', sid, 'on_timeout', 'to')}: {p}")
             continue
         if isinstance(step, dsl.EndStep):
+            for i, r in enumerate(step.rating.by if step.rating else []):  # 办结评价: who rates
+                if (p := check_actor(r, defn)):
+                    problems.append(f"{at('steps', sid, 'rating', 'by', i)}: {p}")
             continue
         for i, t in enumerate(step.next):
             target(t.to, "next", i)

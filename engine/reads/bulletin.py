@@ -73,10 +73,10 @@ def previous_range(kind: str | None, since: date, until: date) -> tuple[date, da
     return since - timedelta(days=days), since - timedelta(days=1)
 
 
-def leader_rating(item_id: int, lang: str) -> str:
-    """The leader's rating (领导评价) of a closed item. Ratings do not exist yet (another issue adds them): every
-    item reads 未评价 / not rated until that lands; this is the one place that will read it."""
-    return NOT_RATED[1 if lang.startswith("en") else 0]
+def leader_rating(row: dict, lang: str) -> str:
+    """The leader's rating (领导评价, engine.core.rating) of a closed item, from its ledger row: 满意 / 基本满意 /
+    不满意, else 未评价 / not rated (not rated yet, lapsed, or no rating asked)."""
+    return row.get("rating") or NOT_RATED[1 if lang.startswith("en") else 0]
 
 
 def build(site: Site, *, login: str, filters: Filters, kind: str | None, lang: str = "zh") -> dict[str, Any]:
@@ -106,7 +106,7 @@ def build(site: Site, *, login: str, filters: Filters, kind: str | None, lang: s
               "card_label": w[c["card"]]} for c in s["cards"]]
     everyone = replace(filters, since=None, until=None)
     closed = [{"id": r["id"], "serial": r["serial"], "title": r["title"], "lead": r["lead"],
-               "closed_on": r["closed_on"].isoformat(), "rating": leader_rating(r["id"], lang)}
+               "closed_on": r["closed_on"].isoformat(), "rating": leader_rating(r, lang)}
               for r in supervision.ledger(site, login=login, filters=everyone, lang=lang)
               if r["closed_on"] is not None and since <= r["closed_on"] <= until]
     totals = s["totals"]

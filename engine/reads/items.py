@@ -13,6 +13,7 @@ from engine.core.states import (
     TaskState, is_overdue, overdue_days, urgency_of,
 )
 from engine.reads import parts
+from engine.reads import rating as rating_reads
 from engine.runtime import proxies
 from engine.runtime.site import Site
 from engine.store import attachments as attachment_store, db, items as item_store, lists as list_store
@@ -125,6 +126,7 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
                   for t in item.tasks],
         "parent": split["parent"], "children": split["children"], "rollup": split["rollup"],
         "circulation": circulation_sheet(site, item, lang),
+        "rating": rating_reads.of_item(item, getattr(row, "rating", None), site.org, lang),  # 办结评价
         "copies": [{"holder": t.holder.as_dict(), "name": site.org.holder_name(t.holder, lang),
                     "by": site.org.person_name(t.sender, lang) if t.sender else None, "at": t.created_at}
                    for t in item.tasks if t.kind == TaskKind.copy],

@@ -13,7 +13,7 @@ from engine.core.states import (
     ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, is_overdue, item_overdue,
     overdue_days, urgency_of,
 )
-from engine.reads import items as queries
+from engine.reads import items as queries, rating as rating_reads
 from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
 from engine.store import attachments as attachment_store, board as board_store, db, items as item_store, lists as list_store
@@ -33,6 +33,7 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
     ("material", "办结材料", "Completion material"),
     ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
     ("urgency", "缓急", "Urgency"), ("reply", "办复情况", "Reply"),
+    ("rating", "办结评价", "Rating"),  # the instructing leader's (engine.reads.rating)
 ]
 FINISHED = (ItemState.completed.value, ItemState.archived.value)  # the items that should have completion material
 MATERIAL_LABELS = {True: ("有", "yes"), False: ("无", "no")}
@@ -177,7 +178,10 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     upcoming.sort(key=lambda c: (c["due_at"], c["id"]))
     return {"now": now, "counts": counts, "totals": totals, "by_unit": list(units.values()), "cards": cards,
             "upcoming": upcoming,
-            "weeks": _weeks(site, items, tasks, now, filters.until, weeks)}
+            "weeks": _weeks(site, items, tasks, now, filters.until, weeks),
+            # 办结评价 by lead unit (engine.reads.rating), over the items closed in the filter's dates
+            "satisfaction": rating_reads.satisfaction(site, login=login, since=filters.since, until=filters.until,
+                                                      lang=lang)}
 
 
 def _rate(on_time: int, late: int) -> float | None:
@@ -298,6 +302,7 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
             "instruction": (it.assignment or {}).get("instruction") or "",
             "urgency": URGENCY_LABELS[u][1 if en else 0] if (u := urgency_of(it.subject)) else "",
             "reply": _reply(it.assignment or {}, en),
+            "rating": rating_reads.cell(getattr(it, "rating", None), lang),
         })
     return rows
 

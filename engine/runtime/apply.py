@@ -124,7 +124,7 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             if e.ref:
                 refs[e.ref] = tid
             created.append(e.holder)
-            if e.kind in ("work", "reading"):
+            if e.kind in ("work", "reading", "rating"):
                 w.timers += [_timer_row(a, item.id) for a in timers.arm_task(
                     item, tid, e.step, e.due_at, ctx, chase_count=e.chase_count, data=e.data)]
         elif isinstance(e, UpdateTask) and not e.bump:

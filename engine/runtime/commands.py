@@ -10,7 +10,7 @@ from engine.core.actions import dispatch as actions
 from engine.core.codec import to_json
 from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
-from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES
+from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES, TaskKind
 from engine.runtime import parts
 from engine.runtime.apply import ItemMoved, apply
 from engine.store import attachments as attachment_store, audit, db, items as item_store, search as search_store
@@ -149,7 +149,8 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                 try:
                     effects = actions.take(item, task, action, actor, dict(data or {}), ctx)
                 except NotAllowed:
-                    if (task.state in OPEN_TASK_STATES or action == "recall") and item.state == ItemState.running:
+                    if (task.state in OPEN_TASK_STATES or action == "recall") and item.state == ItemState.running \
+                            or task.kind == TaskKind.rating:  # 办结评价: "already rated" says who won
                         raise
                     # someone acted first and closed the task (or ended the item): name them
                     raise actions.lost_race(task, _last_act(conn, task_id), ctx) from None

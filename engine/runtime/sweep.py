@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.core import timers
 from engine.core.model import ItemSnap
-from engine.core.states import OPEN_TASK_STATES, ItemState
+from engine.core.states import OPEN_TASK_STATES, ItemState, TaskKind
 from engine.runtime.apply import Writes, apply
 from engine.runtime.site import Site
 from engine.store import db, inbox, items as item_store, timers as timer_store
@@ -93,7 +93,7 @@ def sweep(site: Site, *, now: datetime | None = None, batch_size: int = 500) -> 
 
 def _open(item: ItemSnap | None, task: Any) -> bool:
     return item is not None and task is not None and task.state in OPEN_TASK_STATES \
-        and item.state == ItemState.running
+        and (item.state == ItemState.running or task.kind == TaskKind.rating)  # 办结评价 waits on a closed item
 
 
 def _fire(site: Site, conn: Connection, batch: Writes, t: Any, item: ItemSnap, ctx: Any) -> list[str]:

@@ -138,7 +138,9 @@ def load_items(*, conn: Connection, item_ids: set[int], definition_of: Any,
         return {}
     rows = list(conn.execute(sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id.in_(item_ids))))
     tasks: dict[int, list[TaskSnap]] = {r.id: [] for r in rows}
-    which = T_TASK.c.instance_id.in_(item_ids) if task_ids is None else T_TASK.c.id.in_(task_ids)
+    which = T_TASK.c.instance_id.in_(item_ids)
+    if task_ids is not None:  # of those items only: the sweep reloads one item with the whole batch's task ids
+        which = sa.and_(which, T_TASK.c.id.in_(task_ids))
     for t in conn.execute(sa.select(T_TASK.c.instance_id, *(T_TASK.c[k] for k in TASK_SNAP_COLUMNS))
                           .where(which).order_by(T_TASK.c.id)):
         tasks[t[0]].append(_task_snap(*t[1:]))

@@ -128,6 +128,8 @@ class Instance(Versioned, table=True):
     parent_id: Optional[int] = Field(default=None, index=True)  # 任务分解: the item this one is a part of
     # 0 for an item, 1 for a part of it, 2 for a part of a part... (a server default: older writers need not know it)
     depth: int = Field(default=0, sa_column=sa.Column("depth", sa.Integer, nullable=False, server_default="0"))
+    # 办结评价 (engine.core.rating): satisfied | basically | unsatisfied | none (lapsed, 未评价); null: not asked yet
+    rating: Optional[str] = Field(default=None, max_length=16)
 
 
 class Task(Versioned, table=True):

@@ -255,7 +255,8 @@ def test_a_quarter_then_its_appraisal(office, site, clock, cycle):
     assert results["finance.head"]["score"] == 95.0 and results["finance.head"]["band"]["zh"] == "优秀"
     explained = cycle.result("finance.staff2")
     dims = {d["id"]: d for d in explained["dimensions"]}
-    assert dims["task_completion"]["inputs"] == {"on_time_rate": 0.5, "escalations": 1.0}
+    assert dims["task_completion"]["inputs"] == {"on_time_rate": 0.5, "escalations": 1.0,
+                                                 "basically_satisfied": 0.0, "unsatisfied": 0.0}  # nobody rated
     assert dims["task_completion"]["evidence"]["late"] == [ids["b"]]
     assert [(d["normalised"], d["contribution"]) for d in explained["dimensions"]] == [
         (r2(s2[k]), r2(s2[k] * weights[k] / 100)) for k in weights]

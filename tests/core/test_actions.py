@@ -48,6 +48,7 @@ TABLE = {
     "recall_circulation": ("收回传阅", "Recall the circulation", ["reason"], WORKING),
     "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),
     "split": ("任务分解", "Split into parts", ["parts"], WORKING),
+    "rate": ("办结评价", "Rate the result", ["rating", "comment"], WORKING),
 }
 
 
@@ -136,6 +137,9 @@ def scene(name: str):
     if name == "calibrate":
         t = task("calibrate", Holder(role="office_director"))
         return item(APPRAISAL, [t], subject={"title": "t", "period": "2026Q1"}), t, "office"
+    if name == "rate":  # 办结评价: the closed item's rating task, held by the instructing leader
+        t = task("close", Holder(person="leader"), kind=TaskKind.rating, data={"purpose": "rating"})
+        return item(DIRECTIVE, [t], state=ItemState.completed, assignment=LEAD), t, "leader"
     raise AssertionError(name)
 
 

@@ -40,7 +40,8 @@ def test_directive_from_issue_to_close(office, clock):
     assert [e["kind"] for e in v["entries"]] == ["progress", "opinion", "opinion", "report"]
     assert office.kinds(item) == [
         "start", "enter", "submit", "enter", "assign", "enter", "accept", "transfer", "accept", "progress",
-        "accept", "opinion", "accept", "opinion", "complete", "enter", "approve", "end"]
+        "accept", "opinion", "accept", "opinion", "complete", "enter", "approve", "end",
+        "rating_requested"]  # 办结评价: the leader is asked to rate it
 
 
 def test_transfer_keeps_the_deadline(office):

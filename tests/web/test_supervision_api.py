@@ -16,7 +16,8 @@ from engine.runtime.boot import demo_org_path, load_org_file
 from tests.support.office import CHEAP_HASH, Api
 
 HEADERS = ["编号", "事项", "来源/批示领导", "主办单位", "协办单位", "交办日期", "办理时限", "办理进展", "办结日期", "状态",
-           "催办次数", "亮牌", "办结材料", "拟办意见", "领导批示", "缓急", "办复情况"]
+           "催办次数", "亮牌", "办结材料", "拟办意见", "领导批示", "缓急", "办复情况",
+           "办结评价"]
 
 
 @pytest.fixture

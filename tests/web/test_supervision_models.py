@@ -85,11 +85,13 @@ def test_ledger_rows_have_the_offices_columns(office, fortnight, clock):
     done = rows[fortnight["on_time"]]
     assert [k for k, _, _ in supervision.LEDGER_COLUMNS] == ["serial", "title", "source", "lead", "co", "assigned_on",
                                                              "due_on", "progress", "closed_on", "state", "chases",
-                                                             "card", "material", "proposal", "instruction", "urgency", "reply"]
+                                                             "card", "material", "proposal", "instruction", "urgency", "reply",
+                                                             "rating"]
     assert (done["serial"], done["source"], done["lead"], done["co"]) == ("督〔2026〕1号", "王局长", "财务部", "人力资源部")
     assert (done["assigned_on"], done["due_on"], done["closed_on"]) == (date(2026, 3, 2), date(2026, 3, 6),
                                                                         date(2026, 3, 5))
     assert (done["progress"], done["state"], done["chases"], done["card"]) == ("已完成（100%）", "已办结", 0, "—")
+    assert done["rating"] == ""  # 办结评价: the leader has not rated it yet (待评价)
     stuck = rows[fortnight["stuck"]]
     assert stuck["state"] == "办理中（超期）" and stuck["card"] == "黄牌" and stuck["closed_on"] is None
     assert stuck["chases"] == 2  # the sweep's (chases missed while the clock jumped fire once) and the clerk's

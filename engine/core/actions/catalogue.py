@@ -41,7 +41,7 @@ OPEN = frozenset({TaskState.pending, TaskState.active})      # any open task
 WORKING = frozenset({TaskState.active})                      # only once signed for (办理中)
 RECALLABLE = frozenset({TaskState.done, TaskState.transferred})  # a step one has just taken (撤回)
 READABLE = frozenset({TaskState.active, TaskState.done})  # a reading task, before or after 已阅
-FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation", "splitting")
+FAMILIES = ("routing", "cohandling", "decisions", "notes", "appeals", "circulation", "splitting", "rating")
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,11 @@ _SPECS = [
     ActionSpec("split", "任务分解", "Split into parts", (
         F("parts", "parts", True, "分解事项（每项：事项、主办、协办、时限、要求、权重）",
           "Parts (each: title, lead, co, due, instruction, weight)"),), WORKING, "splitting"),
+    # 办结评价: the instructing leader rates a closed item; a comment is required for 不满意 (engine.core.rating)
+    ActionSpec("rate", "办结评价", "Rate the result", (
+        F("rating", "enum", True, "评价", "Rating", ("satisfied", "basically", "unsatisfied")),
+        F("comment", "long_text", False, "评价意见（不满意时必填）", "Comment (required for unsatisfied)")),
+               WORKING, "rating"),
 ]
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in _SPECS}
 NAMES: tuple[str, ...] = tuple(ACTIONS)

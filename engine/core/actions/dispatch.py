@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from engine.core import dsl, policy
+from engine.core import dsl, policy, rating
 from engine.core import split as split_rules
-from engine.core.actions import appeals, circulation, cohandling, decisions, notes, routing, splitting
+from engine.core.actions import appeals, circulation, cohandling, decisions, notes, rating as rating_actions, routing
+from engine.core.actions import splitting
 from engine.core.actions.catalogue import (
     ACTIONS, ATTACHMENT_ORIGINS, ATTACHMENTS, FIELDS, HOLDER_ACTIONS, READER_ACTIONS, F, FieldSpec, label,
 )
@@ -23,6 +24,7 @@ FAMILY_HANDLERS: dict[str, dict[str, Handler]] = {
     "routing": routing.HANDLERS, "cohandling": cohandling.HANDLERS, "decisions": decisions.HANDLERS,
     "notes": notes.HANDLERS, "appeals": appeals.HANDLERS, "circulation": circulation.HANDLERS,
     "splitting": splitting.HANDLERS,
+    "rating": rating_actions.HANDLERS,
 }
 # 抄送: every action accepts it beside its own fields (people, units or role:NAME given a read-only copy)
 CC = F("cc", "targets", False, "抄送", "Copy to")
@@ -70,6 +72,8 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
     """The action names `actor` may take on `task` now (the contract the API lists)."""
     if task.kind == TaskKind.reading:
         return reading_actions(item, task, actor, ctx)
+    if task.kind == TaskKind.rating:  # 办结评价, on a closed item
+        return rating.actions(item, task, actor)
     if task.state not in OPEN_TASK_STATES:
         return ["recall"] if routing.may_recall(item, task, actor) else []
     if item.state != ItemState.running or task.state not in OPEN_TASK_STATES or task.kind == TaskKind.copy:
@@ -144,6 +148,15 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
     outcomes = getattr(item.definition.steps.get(task.step), "outcomes", None) or {}
     if action not in ACTIONS and action not in outcomes:
         return NotAllowed(f"没有“{action}”这个操作", f"there is no action {action!r}", {"action": action})
+    if task.kind == TaskKind.rating:
+        if task.state == TaskState.pending:
+            return NotAllowed("请先签收", "sign for the task first", {"action": action})
+        if task.state == TaskState.done:
+            return NotAllowed("该事项已评价，不能再次评价", "the item has been rated already", {"action": action})
+        if task.state not in OPEN_TASK_STATES:
+            return NotAllowed("评价期限已过，记为未评价", "the rating window has closed: not rated", {"action": action})
+        return NotAllowed("只有批示领导（或其代理人）可以评价", "only the instructing leader (or their proxy) may rate",
+                          {"action": action})
     if item.state != ItemState.running:
         return NotAllowed("该事项已结束", "the item has ended", {"action": action})
     if task.state not in OPEN_TASK_STATES:
