@@ -432,14 +432,26 @@ class Trigger(Strict):
     subject: dict[str, Any] = Field(default_factory=dict, max_length=50, description="the subject of each item, "
                                     "with {period} {period_zh} {year} {month} {quarter} {week} filled in")
 
-    @model_validator(mode="after")
-    def _check(self) -> "Trigger":
-        recurrence.parse_on(self.on, self.schedule)
-        recurrence.parse_at(self.at)
-        problems = recurrence.template_problems(self.subject)
+    @field_validator("on")
+    @classmethod
+    def _on(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("schedule"):
+            recurrence.parse_on(v, info.data["schedule"])
+        return v
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v: str) -> str:
+        recurrence.parse_at(v)
+        return v
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, v: dict[str, Any]) -> dict[str, Any]:
+        problems = recurrence.template_problems(v)
         if problems:
             raise ValueError("; ".join(problems))
-        return self
+        return v
 
 
 class Serial(Strict):
