@@ -225,7 +225,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "import_result": ("已导入 {n} 人。", "{n} people imported."), "import_dry_run_result": ("试导入：将创建 {n} 人，尚未保存。", "Dry run: {n} people would be created; nothing saved."),
     "import_list": ("导入督办清单", "Import a supervision list"),
     "import_list_hint": ("会议纪要督办清单：XLSX 或 CSV，列为 事项、批示内容/会议要求、主办单位、协办单位、办理时限、批示领导、来源、督办级别；单位和人员可写名称（财务部、王局长）或代码；最多 {rows} 行、{mb} MB；先试导入，任何一行有误则全部不导入。",
-                         "A meeting's list of decisions: XLSX or CSV with the columns 事项, 批示内容/会议要求, 主办单位, 协办单位, 办理时限, 批示领导, 来源, 督办级别; units and people by name (财务部, 王局长) or code; at most {rows} rows and {mb} MB; try a dry run first; one bad row and nothing is imported."),
+                         "A meeting's list of decisions: XLSX or CSV with the template's columns (item, instruction or meeting requirement, lead unit, co-handling units, due date, instructing leader, source, supervision level); units and people by name or code; at most {rows} rows and {mb} MB; try a dry run first; one bad row and nothing is imported."),
     "import_list_result": ("已导入 {n} 项督办事项。", "{n} items imported."),
     "import_list_dry_run_result": ("试导入：将创建 {n} 项，尚未保存。", "Dry run: {n} items would be created; nothing saved."),
     "item_title": ("事项", "Item"),
