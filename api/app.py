@@ -16,6 +16,7 @@ from api.routes import people
 from api.routes import paper
 from api.routes import attachments
 from api.routes import search
+from api.routes import decision_import  # before instances: /instances/import is not an item id
 from engine.reads import lists as listing
 from engine.clock import ManualClock, SystemClock
 from engine.runtime.site import Site
@@ -53,7 +54,7 @@ def create_app(site: Site, *, simulated_clock: bool = False) -> FastAPI:
     errors.install(app)
     docs.install(app, PREFIX)  # /api/v1/docs with Swagger UI served by Duban (no CDN)
     app.add_middleware(BodyLimit)  # every body bounded (DUBAN_MAX_BODY_KB), streamed bytes counted
-    for r in (health, auth, me, definitions, instances, tasks, notifications, calendar, audit, admin):
+    for r in (health, auth, me, definitions, decision_import, instances, tasks, notifications, calendar, audit, admin):
         app.include_router(r.router, prefix=PREFIX)
     app.include_router(supervision.router, prefix=PREFIX)
     app.include_router(appraisal.router, prefix=PREFIX)

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from api.errors import status_of
-from api.pages import (admin, appraise, files, issue, leave, manifest, messages, paper, people,  # noqa: F401
+from api.pages import (admin, appraise, files, import_list, issue, leave, manifest, messages, paper, people,  # noqa: F401
                        search, signin, supervise, work)  # each adds its routes
 from api.pages.render import page
 from api.pages.session import CsrfFailed, PasswordChangeFirst, SignInRequired, page_lang, session_user

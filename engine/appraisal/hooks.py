@@ -25,7 +25,7 @@ def register(plugins: Any) -> None:
     plugins.add_hook("appraisal.uphold", appeals.uphold)
     plugins.add_hook("appraisal.adjust", appeals.adjust)
     plugins.add_hook("appraisal.rating", rating)
-    plugins.add_jobs(trigger.scheduler_jobs)
+    plugins.add_hook("recurring.subject", trigger.cycle_subject)  # the cycle's title and period
 
 
 def rating(site: Any, conn: Any, item: Any, call: Call, ctx: Any) -> list[Effect]:

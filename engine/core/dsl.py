@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from engine.core import recurrence
 from engine.core.actions.catalogue import NAMES as IN_TASK_ACTIONS
 from engine.core.fields import coerce
 from engine.core.states import InputError
@@ -449,11 +450,37 @@ STEP_KINDS = ("task", "assign", "co_handle", "transfer", "chase", "review", "aut
 
 
 class Trigger(Strict):
-    """A definition that starts by itself (e.g. the quarterly appraisal)."""
+    """A definition that starts by itself (周期性事项: the quarterly appraisal, a monthly report), once per period
+    (engine.core.recurrence, engine.runtime.recurring)."""
 
-    schedule: Literal["quarterly", "monthly"]
-    at: str = "09:00"  # on the first working day of the period, site time zone
+    schedule: Literal["weekly", "monthly", "quarterly", "yearly"]
+    on: str | None = Field(None, max_length=40, description="the day in the period: `5th working day`, "
+                           "`last working day`, `fri` (weekly), `day 15`; default the 1st working day")
+    at: str = Field("09:00", description="HH:MM on that day, site time zone")
     period: Literal["previous", "current"] = "previous"
+    subject: dict[str, Any] = Field(default_factory=dict, max_length=50, description="the subject of each item, "
+                                    "with {period} {period_zh} {year} {month} {quarter} {week} filled in")
+
+    @field_validator("on")
+    @classmethod
+    def _on(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("schedule"):
+            recurrence.parse_on(v, info.data["schedule"])
+        return v
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v: str) -> str:
+        recurrence.parse_at(v)
+        return v
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, v: dict[str, Any]) -> dict[str, Any]:
+        problems = recurrence.template_problems(v)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return v
 
 
 class Serial(Strict):
@@ -480,6 +507,13 @@ class Definition(Strict):
         if not _ID.match(v):
             raise ValueError(f"id {v!r} must be lower-case letters, digits and _ (e.g. directive)")
         return v
+
+    @model_validator(mode="after")
+    def _trigger_subject(self) -> "Definition":
+        unknown = sorted(set(self.trigger.subject) - set(self.fields)) if self.trigger else []
+        if unknown:
+            raise ValueError(f"trigger.subject names {', '.join(unknown)}, not fields of this definition")
+        return self
 
     def step(self, step_id: str) -> Any:
         return self.steps[step_id]

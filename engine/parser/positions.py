@@ -177,8 +177,10 @@ class Located:
                     kind = "mapping" if isinstance(key_node, yaml.MappingNode) else "list"
                     self.problems.append(f"{where}: a key must be plain text, not a {kind}")
                     continue
-                if key_node.tag == "tag:yaml.org,2002:bool" and not key_node.style \
-                        and _BOOL_WORDS.match(key_node.value):
+                if path == ("trigger",) and key_node.value == "on" and not key_node.style:
+                    key_node = yaml.ScalarNode("tag:yaml.org,2002:str", "on", key_node.start_mark, key_node.end_mark)
+                elif key_node.tag == "tag:yaml.org,2002:bool" and not key_node.style \
+                        and _BOOL_WORDS.match(key_node.value):  # (a trigger's `on:` is the day, not True)
                     self.problems.append(f"{where}: the key {key_node.value!r} is read by YAML as "
                                          f"{scalar(key_node, self._constructor)!r}; quote it ('{key_node.value}') or choose another name")
                     continue

@@ -323,12 +323,23 @@ def ledger_headers(lang: str = "zh") -> list[str]:
     return [en if lang.startswith("en") else zh for _, zh, en in LEDGER_COLUMNS]
 
 
+def source_label(defn: Any, value: Any, lang: str) -> str:
+    """The label of a subject's `source` (会议决定, 领导批示, ...) as its definition names it, else ''."""
+    f = defn.fields.get("source") if defn is not None and value else None
+    label = (f.labels or {}).get(value) if f is not None else None
+    return label.text(lang[:2]) if label is not None else (str(value) if value else "")
+
+
 def _source(site: Site, it: Any, lang: str) -> str:
-    """来源/批示领导: the instructing leader of a directive, the sender (and number) of a document, else the
+    """来源/批示领导: the source (领导批示 / 会议决定 ...) and instructing leader of a directive, the sender (and number) of a document, else the
     person who registered it."""
     s = it.subject or {}
+    origin = source_label(site.definitions().get(it.definition_key), s.get("source"), lang)
     if s.get("leader"):
-        return site.org.holder_name(Holder(person=s["leader"]), lang)
+        leader = site.org.holder_name(Holder(person=s["leader"]), lang)
+        return f"{origin} / {leader}" if origin else leader
+    if origin:
+        return origin
     if s.get("sender"):
         return " ".join(x for x in (s["sender"], s.get("doc_number")) if x)
     return site.org.holder_name(Holder(person=it.initiator), lang)

@@ -10,7 +10,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from engine.clock import SystemClock
 from engine.runtime.site import Site
 from engine.settings import settings
-from engine.runtime import housekeeping
+from engine.runtime import housekeeping, recurring
 from engine.runtime.attachments import collect_garbage
 from engine.runtime.outbox import dispatch
 from engine.runtime.sweep import sweep
@@ -64,7 +64,9 @@ def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
                   name="housekeeping purge 清理过期令牌与记录", next_run_time=now, replace_existing=True)
     sched.add_job(run_files_gc, IntervalTrigger(hours=FILES_GC_HOURS), args=[site], id="files_gc",
                   name="attachment bytes clean-up 附件清理")
-    for make in site.plugins.jobs:  # e.g. the appraisal's trigger (definitions that start by themselves)
+    for job in recurring.scheduler_jobs(site):  # definitions that start by themselves (the appraisal, reports)
+        sched.add_job(**job)
+    for make in site.plugins.jobs:
         for job in make(site):
             sched.add_job(**job)
     sched.start()

@@ -34,3 +34,9 @@ def register_definition(*, conn: Connection, text: str, filename: str, now: date
 def definition_sources(*, conn: Connection) -> list[Any]:
     t = DefinitionRow.__table__
     return list(conn.execute(sa.select(t.c.key, t.c.version, t.c.source).order_by(t.c.key, t.c.version)))
+
+
+def first_registered(*, conn: Connection, key: str) -> datetime | None:
+    """When a definition's first version was registered (a trigger moment before it is not a missed one)."""
+    t = DefinitionRow.__table__
+    return conn.execute(sa.select(sa.func.min(t.c.created_at)).where(t.c.key == key)).scalar()
