@@ -97,3 +97,17 @@ def test_an_overdue_item_is_red_and_a_closed_one_has_no_light(office, site, cloc
     office.do("finance.head", item, "handle", "complete", on="finance", report="已办结")
     office.do("clerk", item, "verify", "approve")
     assert office.view(item)["state"] == "completed" and office.view(item)["light"] is None
+
+
+def test_simulate_shows_the_level_dependent_chases():
+    from engine.cli.simulate import simulate_text
+    from engine.parser.loader import definitions_dir
+    path = str(definitions_dir() / "directive.yaml")
+    flagged = simulate_text(path, start="2026-03-02T09:00", due="2026-03-20", subject=["level=flagged"])
+    plain = simulate_text(path, start="2026-03-02T09:00", due="2026-03-20", subject=["level=normal"])
+    assert "level=flagged" in flagged.splitlines()[0]
+    assert [line[:18].strip() for line in flagged.splitlines() if "到期提醒" in line] == [
+        "2026-03-17 09:00", "2026-03-18 09:00", "2026-03-19 09:00", "2026-03-20 09:00"]
+    assert "2026-03-20 18:00  人力资源部：到期未办结，亮黄牌，升级至领导" in flagged
+    assert sum("到期提醒" in line for line in plain.splitlines()) == 1 and "到期未办结，亮黄牌" not in plain
+    assert "2026-03-25 18:00  人力资源部：超期 3 个工作日，亮黄牌，升级至办公室主任" in plain  # a normal item's first card: 3 working days late
