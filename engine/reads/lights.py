@@ -74,7 +74,12 @@ def text(lit: dict | None, lang: str = "zh") -> str:
 def of_items(site: Any, rows: list[Any], tasks: dict[int, list], now: datetime) -> dict[int, dict | None]:
     """The light of each item (rows as the board loads them, with `definition_key` and `definition_version`)."""
     gone = missed(site, [r.id for r in rows if r.state == ItemState.running.value], now)
-    return {r.id: shown(site, r, tasks.get(r.id, []), thresholds(site, r), now, gone.get(r.id)) for r in rows}
+    rules: dict[tuple, LightRules] = {}  # per definition version, looked up once
+    for r in rows:
+        if (r.definition_key, r.definition_version) not in rules:
+            rules[(r.definition_key, r.definition_version)] = thresholds(site, r)
+    return {r.id: shown(site, r, tasks.get(r.id, []), rules[(r.definition_key, r.definition_version)], now,
+                        gone.get(r.id)) for r in rows}
 
 
 def thresholds(site: Any, row: Any) -> LightRules:
