@@ -23,9 +23,11 @@ from api.routes.supervision import (
 from engine.reads import supervision
 from engine.runtime.site import Site
 from engine.core.states import ITEM_STATE_LABELS, DubanError
+from engine.core import lights as lights_rule
+from engine.reads import lights
 from engine.reads.supervision import Filters
 
-FILTER_KEYS = ("unit", "definition", "state", "overdue", "period", "since", "until", "q")
+FILTER_KEYS = ("unit", "definition", "state", "overdue", "period", "since", "until", "q", "level", "light")
 UPCOMING_SHOWN = 20  # the board's "due soon" list shows this many, and links to the rest
 
 
@@ -44,12 +46,14 @@ def read_filters(request: Request, site: Site) -> tuple[Filters, dict]:
     p["period"] = p["period"] if p["period"] in supervision.PERIODS else ""
     p["overdue"] = p["overdue"] if p["overdue"] in ("yes", "no") else ""
     p["unit"] = p["unit"] if p["unit"] in site.org.units else ""
+    p["level"] = p["level"] if p["level"] in lights.LEVELS else ""
+    p["light"] = p["light"] if p["light"] in lights.LIGHTS else ""
     p["definition"] = p["definition"] if p["definition"] in site.definitions() else ""
     since, until = _date(p["since"]), _date(p["until"])
     p["since"], p["until"] = (since.isoformat() if since else ""), (until.isoformat() if until else "")
     f = make_filters(site, unit=p["unit"], definition=p["definition"], state=p["state"],
                      overdue={"yes": True, "no": False}.get(p["overdue"]), period=p["period"], since=since,
-                     until=until, q=p["q"].replace("\x00", ""))
+                     until=until, q=p["q"].replace("\x00", ""), level=p["level"], light=p["light"])
     return f, p
 
 
@@ -59,7 +63,9 @@ def choices(site: Site, lang: str) -> dict:
             "definitions": [(k, d.title.text(lang)) for k, d in site.definitions().items()],
             "states": [(s.value, en if lang == "en" else zh) for s, (zh, en) in ITEM_STATE_LABELS.items()],
             "periods": [(p, t(f"period_{p}")) for p in supervision.PERIODS if p != "all"],
-            "overdue": [("yes", t("overdue_only")), ("no", t("not_overdue"))]}
+            "overdue": [("yes", t("overdue_only")), ("no", t("not_overdue"))],
+            "levels": [(k, lights.level_label(k, lang)) for k in lights.LEVELS],
+            "lights": [(k, lights_rule.label(k, lang)) for k in lights.LIGHTS]}
 
 
 def _query(values: dict, keep: tuple[str, ...] = FILTER_KEYS) -> str:

@@ -159,6 +159,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "chase_message": ("催办内容", "Chase message"), "chase_selected": ("催办所选", "Chase the selected"),
     "no_overdue": ("没有超期任务。", "Nothing overdue."), "pick_tasks": ("请先勾选要催办的任务。", "Tick the tasks to chase first."),
     "message_required": ("请填写催办内容。", "Write the chase message."),
+    "f_level": ("督办级别", "Level"), "f_light": ("亮灯", "Light"), "lights_board": ("亮灯情况（在办事项）", "Lights of running items"),
+    "light_green": ("绿灯", "Green"), "light_yellow": ("黄灯", "Yellow"), "light_red": ("红灯", "Red"),
     "f_unit": ("单位", "Unit"), "f_definition": ("类型", "Kind"), "f_state": ("状态", "State"), "f_overdue": ("超期", "Overdue"),
     "f_period": ("期间", "Period"), "f_since": ("交办自", "Issued from"), "f_until": ("至", "to"), "f_q": ("检索", "Search"),
     "apply_filters": ("筛选", "Filter"), "clear_filters": ("清除", "Clear"), "overdue_only": ("仅超期", "overdue only"),

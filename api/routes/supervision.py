@@ -26,7 +26,7 @@ from engine.reads.supervision import LEDGER_COLUMNS, Filters
 router = APIRouter(prefix="/supervision", tags=["supervision"], responses={401: ERRORS[401], 422: ERRORS[422]})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WIDTHS = {"serial": 16, "title": 36, "source": 20, "lead": 16, "co": 24, "assigned_on": 12, "due_on": 12,
-          "progress": 44, "closed_on": 12, "state": 16, "chases": 10, "card": 8, "material": 10, "proposal": 36,
+          "progress": 44, "closed_on": 12, "state": 16, "chases": 10, "card": 8, "light": 30, "material": 10, "proposal": 36,
           "instruction": 36, "urgency": 8, "reply": 30}
 WRAP = ("title", "progress", "co", "proposal", "instruction", "reply")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to a spreadsheet
@@ -35,7 +35,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a form
 # ------------------------------------------------------------------ filters (shared with the pages)
 def make_filters(site: Site, *, unit: str | None = None, definition: str | None = None, state: str | None = None,
                  overdue: bool | None = None, period: str | None = None, since: date | None = None,
-                 until: date | None = None, q: str | None = None) -> Filters:
+                 until: date | None = None, q: str | None = None, level: str | None = None,
+                 light: str | None = None) -> Filters:
     """Filters from request values; explicit `since`/`until` win over a named `period`."""
     for name, d in (("since", since), ("until", until)):
         if d is not None:
@@ -45,7 +46,7 @@ def make_filters(site: Site, *, unit: str | None = None, definition: str | None 
     if "\x00" in (q or "") + (unit or "") + (definition or ""):
         raise InputError("q", "不能包含空字符", "must not contain NUL characters")
     return Filters(unit=unit or None, definition=definition or None, state=state or None, overdue=overdue,
-                   since=since, until=until, q=q or None)
+                   since=since, until=until, q=q or None, level=level or None, light=light or None)
 
 
 def query_filters(site: SiteDep,
@@ -57,9 +58,13 @@ def query_filters(site: SiteDep,
                   since: Annotated[date | None, Query(description="issued on or after (YYYY-MM-DD)")] = None,
                   until: Annotated[date | None, Query(description="issued on or before (YYYY-MM-DD)")] = None,
                   q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None,
+                  level: Annotated[Literal["normal", "key", "flagged"] | None,
+                                   Query(description="督办级别 supervision level: 一般 normal, 重点 key, 挂牌督办 flagged")] = None,
+                  light: Annotated[Literal["green", "yellow", "red"] | None,
+                                   Query(description="亮灯 light of running items: 绿灯 green, 黄灯 yellow, 红灯 red")] = None,
                   ) -> Filters:
     return make_filters(site, unit=unit, definition=definition, state=state, overdue=overdue, period=period,
-                        since=since, until=until, q=q)
+                        since=since, until=until, q=q, level=level, light=light)
 
 
 FiltersDep = Annotated[Filters, Depends(query_filters)]
@@ -132,6 +137,7 @@ class SummaryPublic(BaseModel):
     upcoming: list[UpcomingLine]
     weeks: list[WeekLine]
     satisfaction: list[SatisfactionLine] = []
+    lights: dict | None = None  # 亮灯 over running items: {total, by_unit, by_level}, each {green, yellow, red}
 
 
 # ------------------------------------------------------------------ routes

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from api.schemas.attachments import AttachmentPublic
 from engine.core.fields import MAX_ATTACHMENTS
 from api.schemas.common import Label
+from api.schemas.lights import LIGHT_FIELD, LightPublic
 from api.schemas.tasks import TaskPublic
 from engine.core import limits
 
@@ -139,6 +140,9 @@ class RatingPublic(BaseModel):
 
 
 ItemPublic.model_rebuild()
+    light: LightPublic | None = LIGHT_FIELD
+    level: str | None = Field(default=None, description="督办级别: normal 一般, key 重点, flagged 挂牌督办 "
+                              "(null for a definition without levels)")
 
 
 class ItemSummary(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Label
+from api.schemas.lights import LIGHT_FIELD, LightPublic
 from engine.core import limits
 
 
@@ -54,6 +55,7 @@ class TaskPublic(BaseModel):
     on_behalf_of: str | None = Field(default=None, description="代: the name of the person the caller stands in "
                                      "for on this task (a proxy while they are on leave); null for one's own")
     on_behalf_of_login: str | None = Field(default=None, description="that person's login")
+    light: LightPublic | None = LIGHT_FIELD
 
 
 class ActionInput(BaseModel):

@@ -97,7 +97,7 @@ def _work(site: Site, drill: Drill, item: int, scenario: str, due: date) -> bool
                 act("request_extension", new_due=(due_day + timedelta(days=14)).isoformat(),
                     reason="演练：申请延期")
             return True
-        rules = defn.chase_rules_for(t["step"])
+        rules = defn.chase_rules_for(t["step"], v["subject"])
         again = any(x["step"] == t["step"] and x["state"] == "returned" for x in v["tasks"])
         if scenario == "late" and rules and not again:  # late the first time; on time once a timeout sent it back
             worst = max([e.after_overdue for e in rules.escalate], key=lambda d: d.amount, default=None)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from engine.core import recurrence
+from engine.core import expr
 from engine.core.actions.catalogue import NAMES as IN_TASK_ACTIONS
 from engine.core.fields import coerce
 from engine.core.states import InputError
@@ -122,6 +123,14 @@ DeadlineField = Annotated[Deadline | None, Field(default=None)]
 
 # ---------------------------------------------------------------- fields
 
+class DefaultFrom(Strict):
+    """A field's default read from another field: `{field: priority, map: {urgent: key}}`; a value not in the map
+    (or no value) leaves the field's own `default`."""
+
+    field: str
+    map: dict[str, Any] = Field(min_length=1, max_length=50)
+
+
 class FieldDef(Strict):
     """One typed field of the subject (the item's form)."""
 
@@ -133,6 +142,7 @@ class FieldDef(Strict):
     min: float | None = None  # number fields in forms: the least value accepted
     max: float | None = None  # ... and the greatest
     default: Any = None  # after `values`, so that its check can see them
+    default_from: DefaultFrom | None = None  # a default taken from another field's value (priority urgent -> key)
 
     @field_validator("values")
     @classmethod
@@ -161,6 +171,10 @@ class FieldDef(Strict):
             raise ValueError("an enum field needs `values`")
         if (self.min is not None or self.max is not None) and self.type != "number":
             raise ValueError(f"`min` and `max` only belong to number fields, not {self.type}")
+        if self.default_from is not None and self.type == "enum":
+            for k, v in self.default_from.map.items():
+                if v not in (self.values or []):
+                    raise ValueError(f"default_from: {k!r} maps to {v!r}, which is not one of `values`")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"`min` ({self.min:g}) is greater than `max` ({self.max:g})")
         return self
@@ -344,9 +358,10 @@ class CirculateStep(StepBase):
 
 
 class Escalation(Strict):
-    after_overdue: Duration
+    after_overdue: Duration  # `0 working days`: at the due time itself (at once)
     to: str
     card: Literal["yellow", "red"]
+    when: str | None = None  # an expression over `subject`: the rule applies only to items where it holds
 
     _d = field_validator("after_overdue", mode="before")(_duration)
 
@@ -375,7 +390,11 @@ class ChaseStep(Strict):
     kind: Literal["chase"]
     title: Label
     attach_to: list[str]
+    # an expression over `subject` (`subject.level == 'flagged'`): this rule set applies only to items where it
+    # holds; of several chase steps attached to one step, the first (in the order written) that holds applies
+    when: str | None = None
     remind_before: Duration | None = None
+    remind_every: Duration | None = None  # after the first reminder, again every so often until the due time
     at_due: bool = True
     every_overdue: Duration | None = None
     max_chases: int = Field(default=10, ge=0)
@@ -383,7 +402,24 @@ class ChaseStep(Strict):
     on_timeout: Timeout | None = None
     min_interval: Duration = Duration(amount=1, unit="working_days")  # between manual chases
 
-    _d = field_validator("remind_before", "every_overdue", "min_interval", mode="before")(_duration)
+    _d = field_validator("remind_before", "remind_every", "every_overdue", "min_interval", mode="before")(_duration)
+
+    @model_validator(mode="after")
+    def _reminders(self) -> "ChaseStep":
+        if self.remind_every is not None and self.remind_before is None:
+            raise ValueError("`remind_every` repeats the reminder that `remind_before` starts; give `remind_before`")
+        if self.remind_every is not None and self.remind_every.amount <= 0:
+            raise ValueError("`remind_every` must be more than 0")
+        return self
+
+    def applies(self, subject: dict | None) -> bool:
+        """Whether this rule set applies to an item with `subject` (no `when`: always)."""
+        return self.when is None or bool(expr.evaluate(self.when, {"subject": subject or {}}))
+
+    def escalations(self, subject: dict | None) -> list[tuple[int, Escalation]]:
+        """The escalation rules (with their place in `escalate`) whose `when` holds for `subject`."""
+        return [(i, e) for i, e in enumerate(self.escalate)
+                if e.when is None or bool(expr.evaluate(e.when, {"subject": subject or {}}))]
 
 
 class ReviewStep(StepBase):
@@ -483,6 +519,17 @@ class Trigger(Strict):
         return v
 
 
+class LightRules(Strict):
+    """亮灯 thresholds: yellow within `yellow_within` of the due time (default 2 working days), and when reported
+    progress trails the share of the item's time that has passed by more than `behind_plan_margin` percentage
+    points (default 20). Red is always "overdue"."""
+
+    yellow_within: Duration = Duration(amount=2, unit="working_days")
+    behind_plan_margin: float = Field(default=20, ge=0, le=100)
+
+    _d = field_validator("yellow_within", mode="before")(_duration)
+
+
 class Serial(Strict):
     prefix: str  # 督 → 督〔2026〕15号
 
@@ -500,6 +547,7 @@ class Definition(Strict):
     start: str
     steps: dict[str, Step]
     trigger: Trigger | None = None
+    lights: LightRules = LightRules()  # the thresholds of the traffic light (亮灯); defaults in LightRules
 
     @field_validator("id")
     @classmethod
@@ -518,8 +566,10 @@ class Definition(Strict):
     def step(self, step_id: str) -> Any:
         return self.steps[step_id]
 
-    def chase_rules_for(self, step_id: str) -> ChaseStep | None:
+    def chase_rules_for(self, step_id: str, subject: dict | None = None) -> ChaseStep | None:
+        """The chase rules of a step's tasks: the first chase step attached to it whose `when` holds for the item's
+        `subject` (without a subject, `when` is read against an empty one)."""
         for s in self.steps.values():
-            if isinstance(s, ChaseStep) and step_id in s.attach_to:
+            if isinstance(s, ChaseStep) and step_id in s.attach_to and s.applies(subject):
                 return s
         return None

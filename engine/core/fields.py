@@ -181,6 +181,8 @@ def check_subject(fields: dict, subject: dict, *, org: Any = None) -> dict:
     out: dict = {}
     for name, f in fields.items():
         value = subject.get(name)
+        if is_blank(value) and getattr(f, "default_from", None) is not None:
+            value = _default_from(fields, subject, f.default_from)
         if is_blank(value):
             if f.default is not None:
                 value = f.default
@@ -200,3 +202,11 @@ def check_subject(fields: dict, subject: dict, *, org: Any = None) -> dict:
                 raise InputError(name, f"没有人员 {value}", f"no person {value!r}")
         out[name] = value
     return out
+
+
+def _default_from(fields: dict, subject: dict, rule: Any) -> Any:
+    """A field's default read from another field's value (given, else that field's own default), or None."""
+    source = subject.get(rule.field)
+    if is_blank(source) and rule.field in fields:
+        source = fields[rule.field].default
+    return None if is_blank(source) else rule.map.get(str(source).strip())

@@ -36,7 +36,7 @@ class TimerSpec:
 # ---------------------------------------------------------------- schedules
 
 def schedule(rules: dsl.ChaseStep | None, due_at: datetime | None, now: datetime, cal: Any, *,
-             chased: int = 0) -> list[TimerSpec]:
+             chased: int = 0, subject: dict | None = None) -> list[TimerSpec]:
     """The timers to arm for a task now. Occurrences already past belong to earlier holders, except the chase
     chain: a task created past its due time (a transfer, a rework, a reassignment, a return) is chased at the next
     occurrence after `now`, numbered after the `chased` chases its step has had (max_chases counts per step)."""
@@ -48,12 +48,13 @@ def schedule(rules: dsl.ChaseStep | None, due_at: datetime | None, now: datetime
         at = cal.working_days_before(due_at, int(n.amount)) if n.unit == "working_days" else \
             due_at - (add_duration(n, due_at, cal) - due_at)
         out.append(TimerSpec("remind", 0, at))
+        out += _repeated_reminders(rules, at, due_at, cal)
     if rules.at_due:
         out.append(TimerSpec("due", 0, due_at))
     first = first_chase(rules, due_at, cal, chased + 1, after=now)
     if first is not None:
         out.append(first)
-    for i, e in enumerate(rules.escalate):
+    for i, e in rules.escalations(subject):
         out.append(TimerSpec("escalate", i, add_duration(e.after_overdue, due_at, cal),
                              {"to": e.to, "card": e.card, "after": str(e.after_overdue)}))
     if rules.on_timeout is not None:
@@ -65,6 +66,22 @@ def schedule(rules: dsl.ChaseStep | None, due_at: datetime | None, now: datetime
             out.append(TimerSpec("timeout", 0, add_duration(t.after_overdue, due_at, cal),
                                  {"action": t.action, "to": t.to}))
     return [t for t in out if t.fire_at > now]
+
+
+def _repeated_reminders(rules: dsl.ChaseStep, first: datetime, due_at: datetime, cal: Any) -> list[TimerSpec]:
+    """`remind_every`: reminders after the first one, every so often, strictly before the due time (挂牌督办 items
+    are reminded daily from 3 working days before due)."""
+    if rules.remind_every is None:
+        return []
+    out, at = [], first
+    for seq in range(1, MAX_GRID):
+        at = add_duration(rules.remind_every, at, cal)
+        if rules.remind_every.unit == "working_days":
+            at = cal.open_of(cal.local_date(at))  # at office opening, like the first reminder
+        if at >= due_at:
+            break
+        out.append(TimerSpec("remind", seq, at))
+    return out
 
 
 def first_chase(rules: dsl.ChaseStep, due_at: datetime, cal: Any, seq: int,
@@ -112,8 +129,8 @@ def arm_task(item: ItemSnap, task_id: int, step: str, due_at: datetime | None, c
     if (data or {}).get("circulation"):  # a reading task (阅件): a reminder the working day before, and at its time
         specs = [TimerSpec("remind", 0, ctx.cal.working_days_before(due_at, 1)), TimerSpec("due", 0, due_at)]
         return [s.arm(task_id, due_at) for s in specs if s.fire_at > ctx.now]
-    specs = schedule(item.definition.chase_rules_for(step), due_at, ctx.now, ctx.cal,
-                     chased=chased_in_step(item, step, chase_count))
+    specs = schedule(item.definition.chase_rules_for(step, item.subject), due_at, ctx.now, ctx.cal,
+                     chased=chased_in_step(item, step, chase_count), subject=item.subject)
     return [s.arm(task_id, due_at) for s in specs]
 
 
@@ -172,7 +189,7 @@ def fire(timer: Any, item: ItemSnap, task: TaskSnap, ctx: Ctx) -> list[Effect]:
             return rating.lapse(item, task, ctx.now)
         return timeout_effects(item, task, timer.payload or {}, ctx)
     org, cal, now = ctx.org, ctx.cal, ctx.now
-    rules = item.definition.chase_rules_for(task.step)
+    rules = item.definition.chase_rules_for(task.step, item.subject)
     overdue = overdue_days(task.due_at, now, cal)
     holder_zh, holder_en = org.holder_name(task.holder), org.holder_name(task.holder, "en")
     params: dict[str, Any] = {"due": task.due_at, "overdue": overdue, "holder": holder_zh, "holder_en": holder_en}
@@ -199,10 +216,13 @@ def fire(timer: Any, item: ItemSnap, task: TaskSnap, ctx: Ctx) -> list[Effect]:
         if CARD_RANK[card] > CARD_RANK[item.card]:
             effects.append(UpdateItem({"card": card.value}, bump=False))
         params["card"] = card.value
-        to = resolve(timer.payload["to"], org=org, subject={}, assignment={}, initiator=None) + [task.holder]
+        to = resolve(timer.payload["to"], org=org, subject=item.subject, assignment=item.assignment,
+                     initiator=item.initiator) + [task.holder]
         label = "黄牌" if card == Card.yellow else "红牌"
-        zh, en = f"超期 {overdue} 个工作日，亮{label}，升级至{org.holder_name(to[0])}", \
-            f"{overdue} working days overdue: {card.value} card, escalated to {org.holder_name(to[0], 'en')}"
+        late_zh, late_en = (f"超期 {overdue} 个工作日", f"{overdue} working days overdue") if overdue else \
+            ("到期未办结", "due and not done")  # `after_overdue: 0 working days`: at once
+        zh, en = f"{late_zh}，亮{label}，升级至{org.holder_name(to[0])}", \
+            f"{late_en}: {card.value} card, escalated to {org.holder_name(to[0], 'en')}"
     else:
         raise ValueError(f"unknown timer kind {timer.kind!r}")
     return effects + [Event(timer.kind, f"{holder_zh}：{zh}", f"{holder_en}: {en}", task_id=task.id,

@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.core import dsl, expr
 from engine.parser.actors import check_actor
+from engine.parser.levels import chase_order_problems, chase_when, default_from_problems
 from engine.parser.positions import Located
 
 
@@ -52,6 +53,7 @@ def graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
                     problems.append(f"{at('steps', sid, *path)}: {e}")
 
         if isinstance(step, dsl.ChaseStep):
+            problems += chase_when(step, sid, at)
             for i, a in enumerate(step.attach_to):
                 if a not in steps or isinstance(steps[a], (dsl.ChaseStep, dsl.EndStep, dsl.AutoStep)):
                     problems.append(f"{at('steps', sid, 'attach_to', i)}: chase step {sid!r} attaches to "
@@ -142,6 +144,7 @@ def graph_problems(defn: dsl.Definition, located: Located) -> list[str]:
                 if field is None or field.type not in ("date", "datetime"):
                     problems.append(f"{at('steps', sid, key)}: deadline {d.ref!r} is not a date or "
                                     f"date-time field of the subject")
+    problems += chase_order_problems(defn, at) + default_from_problems(defn, located)
     if dangling or defn.start not in steps or isinstance(steps[defn.start], (dsl.ChaseStep, dsl.EndStep)):
         return problems  # with a broken start or a broken transition the graph checks below only echo it
     # reachability and a path to an end

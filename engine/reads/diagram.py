@@ -57,9 +57,14 @@ def _duration(d: dsl.Duration, lang: str) -> str:
 def chase_text(step: dsl.ChaseStep, lang: str = "zh") -> str:
     """One line of what a chase step does, e.g. 提醒 2 个工作日前 / 逾期每 1 个工作日催办 / 3 个工作日黄牌."""
     en, parts = _en(lang), []
+    if step.when:
+        parts.append(f"when {step.when}" if en else f"适用：{step.when}")
     if step.remind_before:
         d = _duration(step.remind_before, lang)
         parts.append(f"remind {d} before" if en else f"提醒 {d}前")
+    if step.remind_every:
+        d = _duration(step.remind_every, lang)
+        parts.append(f"then every {d}" if en else f"此后每 {d}提醒")
     if step.at_due:
         parts.append("remind at due" if en else "到期提醒")
     if step.every_overdue:

@@ -9,11 +9,12 @@ from engine.core.actions import dispatch as actions
 from engine.core.model import Actor, ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_KIND_LABELS, TASK_STATE_LABELS, URGENCY_LABELS, NotFound, TaskKind,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_KIND_LABELS, TASK_STATE_LABELS, URGENCY_LABELS, ItemState, NotFound, TaskKind,
     TaskState, is_overdue, overdue_days, urgency_of,
 )
 from engine.reads import parts
 from engine.reads import rating as rating_reads
+from engine.reads import lights
 from engine.runtime import proxies
 from engine.runtime.site import Site
 from engine.store import attachments as attachment_store, db, items as item_store, lists as list_store
@@ -80,13 +81,19 @@ def my_tasks(site: Site, login: str, state: str = "open", lang: str = "zh", limi
         rows = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit, offset=offset,
                                      q=q)
         items: dict[int, tuple[ItemSnap, str]] = {}
+        item_rows: dict[int, Any] = {}  # for the light (亮灯): due, start, progress
         for r in rows:
             if r.instance_id not in items:
-                item = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
+                item, item_rows[r.instance_id] = item_store.load_item_and_row(conn=conn, item_id=r.instance_id,
+                                                                              definition_of=site.definition)
                 items[r.instance_id] = (item, item_store.serial_of(conn=conn, item=item))
             item, serial = items[r.instance_id]
             task = item.task(r.id)
             out.append(task_view(site, item, task, actor, now, serial, lang, policy.stood_in_for(viewer, task.holder)))
+    lit = lights.missed(site, [i for i, (it, _) in items.items() if it.state == ItemState.running], now)
+    for t in out:  # 亮灯: the item's light beside each of its tasks
+        item = items[t["instance_id"]][0]
+        t["light"] = lights.shown(site, item_rows[item.id], item.tasks, item.definition.lights, now, lit.get(item.id))
     return out
 
 
@@ -120,6 +127,9 @@ def item_view(site: Site, item_id: int, login: str | None, lang: str = "zh") -> 
         "current_step_title": _step_title(item, item.current_step, lang) if item.current_step else None,
         "assignment": item.assignment, "due_at": row.due_at, "card": row.card, "initiator": item.initiator,
         "confidential": row.confidential, "progress": row.progress, "progress_percent": row.progress_percent,
+        "level": lights.level_of(row.subject) if "level" in item.definition.fields else None,
+        "light": lights.shown(site, row, item.tasks, item.definition.lights, now,
+                              lights.missed(site, [item.id], now).get(item.id)),
         "created_at": row.created_at, "closed_at": row.closed_at, "version": item.version,
         "tasks": [task_view(site, item, t, actor, now, row.serial, lang,
                             policy.stood_in_for(viewer, t.holder) if viewer is not None else None)

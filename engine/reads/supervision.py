@@ -13,7 +13,7 @@ from engine.core.states import (
     ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, is_overdue, item_overdue,
     overdue_days, urgency_of,
 )
-from engine.reads import items as queries, rating as rating_reads
+from engine.reads import items as queries, lights, rating as rating_reads
 from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
 from engine.store import attachments as attachment_store, board as board_store, db, items as item_store, lists as list_store
@@ -29,7 +29,7 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
     ("serial", "编号", "No."), ("title", "事项", "Item"), ("source", "来源/批示领导", "Source / leader"),
     ("lead", "主办单位", "Lead unit"), ("co", "协办单位", "Co-handling units"), ("assigned_on", "交办日期", "Assigned on"),
     ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
-    ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
+    ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"), ("light", "亮灯", "Light"),
     ("material", "办结材料", "Completion material"),
     ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
     ("urgency", "缓急", "Urgency"), ("reply", "办复情况", "Reply"),
@@ -51,6 +51,8 @@ class Filters:
     since: date | None = None
     until: date | None = None
     q: str | None = None
+    level: str | None = None  # 督办级别: normal, key, flagged
+    light: str | None = None  # 亮灯: green, yellow, red (running items only)
 
 
 def period_range(period: str | None, today: date) -> tuple[date | None, date | None]:
@@ -84,8 +86,11 @@ def narrowing(site: Site, f: Filters) -> board_store.Narrowing:
 def _load(site: Site, actor: Actor, f: Filters, now: datetime) -> tuple[list, dict[int, list], dict[int, int]]:
     """The filtered items (oldest first), their tasks, and each item's number of chases (催办次数)."""
     with db.read(site.eng) as conn:
-        return board_store.load(conn=conn, viewer=proxies.viewer(site, actor.login, conn), narrowing=narrowing(site, f),
-                                now=now)
+        items, tasks, chases = board_store.load(conn=conn, viewer=proxies.viewer(site, actor.login, conn),
+                                                narrowing=narrowing(site, f), now=now)
+    if f.level or f.light:  # by level and light (engine.reads.lights)
+        items = lights.narrow(site, items, tasks, f.level, f.light, now)
+    return items, tasks, chases
 
 
 def _with_material(site: Site, items: list[Any]) -> set[int]:
@@ -181,7 +186,8 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
             "weeks": _weeks(site, items, tasks, now, filters.until, weeks),
             # 办结评价 by lead unit (engine.reads.rating), over the items closed in the filter's dates
             "satisfaction": rating_reads.satisfaction(site, login=login, since=filters.since, until=filters.until,
-                                                      lang=lang)}
+                                                      lang=lang),
+            "lights": lights.light_counts(site, items, tasks, now, lang)}
 
 
 def _rate(on_time: int, late: int) -> float | None:
@@ -274,6 +280,7 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
     items, tasks, chases = _load(site, actor, filters, now)
     en = lang.startswith("en")
     material = _with_material(site, items)
+    lit = lights.of_items(site, items, tasks, now)
     rows = []
     for it in items:
         overdue = item_overdue(it.state, tasks[it.id], now)
@@ -298,6 +305,7 @@ def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = 
             "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
             "material": MATERIAL_LABELS[it.id in material][1 if en else 0] if it.state in FINISHED else "",
             "has_material": it.id in material,
+            "light": lights.text(lit.get(it.id), lang), "light_code": (lit.get(it.id) or {}).get("light"),
             "proposal": (it.assignment or {}).get("opinion") or "",
             "instruction": (it.assignment or {}).get("instruction") or "",
             "urgency": URGENCY_LABELS[u][1 if en else 0] if (u := urgency_of(it.subject)) else "",

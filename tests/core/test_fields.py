@@ -97,7 +97,7 @@ def test_a_subject_is_checked_with_the_same_coercer_and_range():
     clean = check_subject(DIRECTIVE.fields, {"title": " 落实 ", "instruction": "x", "due": "2026-04-10",
                                              "co_units": "hr"}, org=org())
     assert clean == {"title": "落实", "instruction": "x", "due": date(2026, 4, 10), "co_units": ["hr"],
-                     "priority": "normal"}
+                     "priority": "normal", "level": "normal"}
     with pytest.raises(InputError) as e:  # a typing slip of a year, refused as an action's date is
         check_subject(DIRECTIVE.fields, {"title": "t", "instruction": "x", "due": "2999-04-10"})
     assert e.value.field == "due"

@@ -75,7 +75,8 @@ def test_diagram_in_chinese():
     assert "supervise -.-> handle" in out  # the chase note, dotted to the step it supervises
     assert "提醒 2 个工作日前" in out and "逾期每 1 个工作日催办" in out
     assert "3 个工作日黄牌" in out and "5 个工作日红牌" in out
-    assert "class supervise chase" in out
+    assert "class supervise_flagged,supervise chase" in out  # both chase rule sets: 挂牌督办 and the rest
+    assert "适用：subject.level == 'flagged'" in out and "此后每 1 个工作日提醒" in out
 
 
 def test_diagram_in_english():

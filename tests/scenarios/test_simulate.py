@@ -75,7 +75,8 @@ def test_the_subject_values_decide_which_way_the_rules_go(tmp_path):
 
 
 @pytest.mark.parametrize("options, field, words", [
-    ({"subject": ["level=flagged"]}, "level", "is not a field of 'Leadership directive'"),
+    ({"subject": ["rank=flagged"]}, "rank", "is not a field of 'Leadership directive'"),
+    ({"subject": ["level=top"]}, "level", "must be one of normal, key, flagged"),
     ({"subject": ["priority=flagged"]}, "priority", "must be one of normal, urgent"),
     ({"subject": ["priority"]}, "--subject", "write FIELD=VALUE"),
     ({"subject_json": "[1, 2]"}, "--subject-json", "must be a JSON object"),

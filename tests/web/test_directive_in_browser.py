@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 LEDGER_HEADERS = ["编号", "事项", "来源/批示领导", "主办单位", "协办单位", "交办日期", "办理时限", "办理进展", "办结日期",
-                  "状态", "催办次数", "亮牌", "办结材料", "拟办意见", "领导批示", "缓急", "办复情况",
+                  "状态", "催办次数", "亮牌", "亮灯", "办结材料", "拟办意见", "领导批示", "缓急", "办复情况",
                   "办结评价"]
 TITLE = "落实安全生产大检查"
 
@@ -112,4 +112,4 @@ def test_a_directive_from_issue_to_close_in_the_browser(desks, tmp_path):
     assert (assigned.date(), due.date(), closed.date()) == (date(2026, 3, 2), date(2026, 3, 27), date(2026, 3, 2))
     assert ws["F2"].is_date and ws["F2"].number_format == "yyyy-mm-dd"
     assert values[7].startswith("检查完毕，整改清单已报送")
-    assert values[9:] == ["已办结", 0, "—", "无", None, None, "紧急", None]  # no material, 拟办意见, 批示 or 办复
+    assert values[9:] == ["已办结", 0, "—", None, "无", None, None, "紧急", None]  # no light once closed, no material, 拟办意见, 批示 or 办复

@@ -162,6 +162,6 @@ def test_words_have_both_languages_and_every_key_used_exists():
         used |= set(re.findall(r"\bt\('([a-z0-9_]+)',", path.read_text(encoding="utf-8")))
     assert used and not used - set(WORDS), sorted(used - set(WORDS))
     assert [zh for _, zh, _ in LEDGER_COLUMNS] == ["编号", "事项", "来源/批示领导", "主办单位", "协办单位", "交办日期",
-                                                   "办理时限", "办理进展", "办结日期", "状态", "催办次数", "亮牌",
+                                                   "办理时限", "办理进展", "办结日期", "状态", "催办次数", "亮牌", "亮灯",
                                                    "办结材料", "拟办意见", "领导批示", "缓急", "办复情况",
                                                    "办结评价"]

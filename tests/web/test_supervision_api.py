@@ -16,7 +16,7 @@ from engine.runtime.boot import demo_org_path, load_org_file
 from tests.support.office import CHEAP_HASH, Api
 
 HEADERS = ["编号", "事项", "来源/批示领导", "主办单位", "协办单位", "交办日期", "办理时限", "办理进展", "办结日期", "状态",
-           "催办次数", "亮牌", "办结材料", "拟办意见", "领导批示", "缓急", "办复情况",
+           "催办次数", "亮牌", "亮灯", "办结材料", "拟办意见", "领导批示", "缓急", "办复情况",
            "办结评价"]
 
 
@@ -52,7 +52,7 @@ def test_the_ledger_as_xlsx(api, two_items):
     assert "filename*=UTF-8''%E7%9D%A3%E5%8A%9E%E5%8F%B0%E8%B4%A6" in r.headers["content-disposition"]
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws.title == "督办台账" and [c.value for c in ws[1]] == HEADERS
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:Q3"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:R3"
     assert ws.column_dimensions["B"].width == 36 and ws.column_dimensions["H"].width == 44
     first, second = list(ws.iter_rows(min_row=2, values_only=True))
     assert first[0] == "督〔2026〕1号" and first[1] == "=HYPERLINK(\"http://x\")"  # text, never a formula

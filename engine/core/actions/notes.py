@@ -38,7 +38,7 @@ def do_instruct(item, task, actor, data, ctx):
 
 
 def chase_interval(item, task) -> dsl.Duration:
-    rules = item.definition.chase_rules_for(task.step)
+    rules = item.definition.chase_rules_for(task.step, item.subject)
     return rules.min_interval if rules else dsl.Duration(amount=1, unit="working_days")
 
 
