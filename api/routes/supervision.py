@@ -27,7 +27,7 @@ router = APIRouter(prefix="/supervision", tags=["supervision"], responses={401: 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WIDTHS = {"serial": 16, "title": 36, "source": 20, "lead": 16, "co": 24, "assigned_on": 12, "due_on": 12,
           "progress": 44, "closed_on": 12, "state": 16, "chases": 10, "card": 8, "light": 30, "material": 10, "proposal": 36,
-          "instruction": 36, "urgency": 8, "reply": 30}
+          "instruction": 36, "urgency": 8, "reply": 30, "rating": 10}
 WRAP = ("title", "progress", "co", "proposal", "instruction", "reply")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to a spreadsheet
 

@@ -1,15 +1,12 @@
-"""办结评价 as people read it: an item's rating (value, words, comment, who rated, when, or that it waits), and
-satisfaction by unit for the board (the lead unit's closed items by rating; engine.store.ratings does the SQL)."""
+"""办结评价 as people read it: an item's rating (value, words, comment, who rated, when, or that it waits), the
+ledger's cell, and satisfaction by lead unit for the board (counted from the rows the board loaded)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from engine.core import rating as core
 from engine.core.model import ItemSnap
 from engine.core.states import OPEN_TASK_STATES, TaskKind
-from engine.store import ratings as rating_store
-from engine.store.db import Connection
 
 
 def of_item(item: ItemSnap, value: str | None, org: Any, lang: str = "zh") -> dict:
@@ -38,32 +35,24 @@ def cell(value: str | None, lang: str = "zh") -> str:
     return core.label(value, lang) if value else ""
 
 
-def satisfaction_by_unit(conn: Connection, *, viewer: Any, start: datetime | None = None,
-                         end: datetime | None = None) -> list[dict]:
-    """Per lead unit, of the closed items `viewer` may see (closed in [start, end) when given): how many were rated
-    满意 / 基本满意 / 不满意, how many lapsed (未评价), and the satisfaction score (满意 100, 基本满意 80, 不满意 40,
-    averaged over the rated ones; None when none was rated)."""
+def tally(items: list[Any], org: Any, lang: str = "zh") -> list[dict]:
+    """The board's 办结评价 by lead unit, from the item rows the board has loaded (its filters and the viewer's
+    visibility already applied; no query of its own): per unit how many were rated 满意 / 基本满意 / 不满意, how
+    many lapsed (未评价, `none`), and the score (满意 100, 基本满意 80, 不满意 40, averaged over the rated ones;
+    None when none was rated). Units in the organisation's order; units without a rated or lapsed item left out."""
+    counts: dict[str, dict[str, int]] = {}
+    for it in items:
+        value, unit = getattr(it, "rating", None), getattr(it, "lead_unit", None)
+        if value and unit:
+            c = counts.setdefault(unit, {})
+            c[value] = c.get(value, 0) + 1
     out = []
-    for unit, counts in rating_store.counts_by_unit(conn=conn, viewer=viewer, start=start, end=end).items():
-        rated = sum(counts.get(k, 0) for k in core.RATINGS)
-        score = sum(core.SCORES[k] * counts.get(k, 0) for k in core.RATINGS) / rated if rated else None
-        out.append({"unit": unit, **{k: counts.get(k, 0) for k in (*core.RATINGS, core.NOT_RATED)},
-                    "rated": rated, "score": round(score, 1) if score is not None else None})
+    for unit in [u for u in org.units if u in counts] + sorted(u for u in counts if u not in org.units):
+        c = counts[unit]
+        rated = sum(c.get(k, 0) for k in core.RATINGS)
+        score = sum(core.SCORES[k] * c.get(k, 0) for k in core.RATINGS) / rated if rated else None
+        u = org.units.get(unit)
+        out.append({"unit": unit, "name": (u.name_en if lang.startswith("en") else u.name_zh) if u else unit,
+                    **{k: c.get(k, 0) for k in (*core.RATINGS, core.NOT_RATED)}, "rated": rated,
+                    "score": round(score, 1) if score is not None else None})
     return out
-
-
-def satisfaction(site: Any, *, login: str, since: Any = None, until: Any = None, lang: str = "zh") -> list[dict]:
-    """The board's 满意度 by unit: `satisfaction_by_unit` for the items `login` may see closed between the dates
-    `since` and `until` (both included, the site's days), each row with the unit's name."""
-    from datetime import time
-    from engine.runtime import proxies
-    from engine.store import db
-    tz = site.cal.tz
-    start = datetime.combine(since, time.min, tzinfo=tz) if since is not None else None
-    end = datetime.combine(until, time.min, tzinfo=tz) + timedelta(days=1) if until is not None else None
-    with db.read(site.eng) as conn:
-        rows = satisfaction_by_unit(conn, viewer=proxies.viewer(site, login, conn), start=start, end=end)
-    for r in rows:
-        u = site.org.units.get(r["unit"])
-        r["name"] = (u.name_en if lang.startswith("en") else u.name_zh) if u else r["unit"]
-    return rows

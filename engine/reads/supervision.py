@@ -184,9 +184,7 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     return {"now": now, "counts": counts, "totals": totals, "by_unit": list(units.values()), "cards": cards,
             "upcoming": upcoming,
             "weeks": _weeks(site, items, tasks, now, filters.until, weeks),
-            # 办结评价 by lead unit (engine.reads.rating), over the items closed in the filter's dates
-            "satisfaction": rating_reads.satisfaction(site, login=login, since=filters.since, until=filters.until,
-                                                      lang=lang),
+            "satisfaction": rating_reads.tally(items, site.org, lang),  # 办结评价 by lead unit, the board's items
             "lights": lights.light_counts(site, items, tasks, now, lang)}
 
 

@@ -1,5 +1,5 @@
-"""The SQL of 办结评价 reads: closed items' ratings counted by lead unit (visible to the viewer), and the rated
-items an appraisal period counts (engine.appraisal.metrics `satisfaction`)."""
+"""The SQL of 办结评价 for the appraisal: the ratings given in a period with the lead tasks they count for
+(engine.appraisal.rating_metrics)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,27 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from engine.store.lists import visible_clause
 from engine.store.tables import Event, Instance, Task
 
 T_ITEM, T_TASK, T_EVENT = Instance.__table__, Task.__table__, Event.__table__
-
-
-def counts_by_unit(*, conn: Connection, viewer: Any, start: datetime | None = None,
-                   end: datetime | None = None) -> dict[str, dict[str, int]]:
-    """{lead unit: {rating: count}} over the items with a rating that `viewer` may see, closed in [start, end)."""
-    i = T_ITEM.c
-    where = [i.rating.is_not(None), i.lead_unit.is_not(None), visible_clause(viewer)]
-    if start is not None:
-        where.append(i.closed_at >= start)
-    if end is not None:
-        where.append(i.closed_at < end)
-    rows = conn.execute(sa.select(i.lead_unit, i.rating, sa.func.count()).where(*where)
-                        .group_by(i.lead_unit, i.rating).order_by(i.lead_unit))
-    out: dict[str, dict[str, int]] = {}
-    for unit, value, n in rows:
-        out.setdefault(unit, {})[value] = int(n)
-    return out
 
 
 def rated_in(*, conn: Connection, start: datetime, end: datetime) -> list[Any]:

@@ -52,7 +52,7 @@ def test_the_ledger_as_xlsx(api, two_items):
     assert "filename*=UTF-8''%E7%9D%A3%E5%8A%9E%E5%8F%B0%E8%B4%A6" in r.headers["content-disposition"]
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws.title == "督办台账" and [c.value for c in ws[1]] == HEADERS
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:R3"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:S3"  # R: 亮灯 added, S: 办结评价
     assert ws.column_dimensions["B"].width == 36 and ws.column_dimensions["H"].width == 44
     first, second = list(ws.iter_rows(min_row=2, values_only=True))
     assert first[0] == "督〔2026〕1号" and first[1] == "=HYPERLINK(\"http://x\")"  # text, never a formula
