@@ -19,14 +19,15 @@ from engine.appraisal.schemes import METRIC_NAMES, RELATION_LABELS, Scheme
 
 COUNTS = ("assigned", "completed", "completed_on_time", "late", "overdue_open", "chases", "escalations",
           "transfers_out", "returns", "co_handled", "completed_lead", "completed_single", "extensions",
-          "extensions_after_due")
+          "extensions_after_due", "reports_missed")
 # which stored evidence lists back each figure
 EVIDENCE = {"assigned": ["assigned"], "completed": ["completed"], "completed_on_time": ["completed", "late"],
             "late": ["late"], "on_time_rate": ["completed", "late"], "overdue_open": ["overdue_open"],
             "avg_handling_days": ["completed"], "chases": ["chases"], "escalations": ["escalations"],
             "transfers_out": ["transfers_out"], "returns": ["returns"], "co_handled": ["co_handled"],
             "completed_lead": ["completed"], "completed_single": ["completed"], "extensions": ["extensions"],
-            "extensions_after_due": ["extensions_after_due"], "credit": ["completed", "co_handled"]}
+            "extensions_after_due": ["extensions_after_due"],
+            "reports_missed": ["reports_missed"], "credit": ["completed", "co_handled"]}
 _local = threading.local()
 
 

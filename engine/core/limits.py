@@ -8,11 +8,13 @@ MAX_TITLE = 200       # characters of a title and of any one-line text field
 MAX_TEXT = 20_000     # characters of a long text: instruction, comment, note, opinion, report, reason...
 MAX_ITEMS = 200       # entries of a list (units, people)
 MAX_CODE = 64         # characters of a unit code or a login
+MAX_MILESTONES = 30   # milestones (节点) one item carries
 
 # the largest value of each field type that has one: (JSON Schema keyword, bound)
 BY_TYPE: dict[str, tuple[str, int]] = {
     "text": ("maxLength", MAX_TITLE), "long_text": ("maxLength", MAX_TEXT), "unit": ("maxLength", MAX_CODE),
     "person": ("maxLength", MAX_CODE), "unit_or_person": ("maxLength", MAX_CODE), "units": ("maxItems", MAX_ITEMS),
+    "milestones": ("maxItems", MAX_MILESTONES),
 }
 
 
@@ -28,6 +30,10 @@ def value_schema() -> dict:
     """JSON Schema of one subject or action value, with its bounds (for the OpenAPI document)."""
     return {"anyOf": [{"type": "string", "maxLength": MAX_TEXT},
                       {"type": "array", "maxItems": MAX_ITEMS, "items": {"type": "string", "maxLength": MAX_CODE}},
+                      {"type": "array", "maxItems": MAX_MILESTONES, "items": {"type": "object", "properties": {
+                          "title": {"type": "string", "maxLength": MAX_TITLE}, "due": {"type": "string",
+                                                                                     "format": "date"}}}},
                       {"type": "number"}, {"type": "boolean"}, {"type": "null"}],
             "description": f"one-line texts (titles) hold at most {MAX_TITLE} characters, long texts "
-                           f"{MAX_TEXT}, unit codes and logins {MAX_CODE}, lists {MAX_ITEMS} entries"}
+                           f"{MAX_TEXT}, unit codes and logins {MAX_CODE}, lists {MAX_ITEMS} entries, "
+                           f"milestones (节点, [{{title, due}}] or lines 'YYYY-MM-DD title') {MAX_MILESTONES}"}

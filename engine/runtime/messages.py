@@ -57,6 +57,10 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
     "cc": ("【抄送】《{{ item }}》", "{{ by }}将 {{ serial }}《{{ item }}》抄送给您，供知悉。",
            "[Copy] {{ item }}", "{{ by }} copied {{ serial }} '{{ item }}' to you for information."),
     "auto_notice": ("【通知】《{{ item }}》", "{{ message }}", "[Notice] {{ item }}", "{{ message }}"),
+    "milestone": ("【节点督办】《{{ item }}》", "{{ serial }}《{{ item }}》：{{ text_zh }}。",
+                  "[Milestone] {{ item }}", "{{ serial }} '{{ item }}': {{ text_en }}."),
+    "report": ("【定期反馈】《{{ item }}》", "{{ serial }}《{{ item }}》：{{ text_zh }}。",
+               "[Progress report] {{ item }}", "{{ serial }} '{{ item }}': {{ text_en }}."),
 }
 
 _env = SandboxedEnvironment(autoescape=False)

@@ -47,6 +47,7 @@ TABLE = {
     "pass_on": ("转阅", "Pass on", ["to"], {A, TaskState.done}),
     "recall_circulation": ("收回传阅", "Recall the circulation", ["reason"], WORKING),
     "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),
+    "milestone_done": ("节点完成", "Milestone done", ["index", "note", "attachments"], WORKING),
 }
 
 
@@ -107,6 +108,10 @@ def scene(name: str):
         t = task("handle", Holder(unit="finance"), part=Part.lead)
         return item(DIRECTIVE, [t, task("handle", Holder(unit="hr"), id=2, part=Part.co)], assignment=LEAD), t, \
             "finance.head"
+    if name == "milestone_done":  # the lead unit of an item with a milestone (节点) not yet done
+        t = task("handle", Holder(unit="finance"), part=Part.lead)
+        ms = {**LEAD, "milestones": [{"title": "调研完成", "due": "2026-04-10"}]}
+        return item(DIRECTIVE, [t], assignment=ms), t, "finance.head"
     if name == "recall":  # the finance head has just transferred it
         t = task("handle", Holder(unit="finance"), part=Part.lead, closed_by="finance.head")
         return item(DIRECTIVE, [t], assignment=LEAD), t, "finance.head"

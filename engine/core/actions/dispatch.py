@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from engine.core import dsl, policy
+from engine.core import checkpoints, dsl, policy
 from engine.core.actions import appeals, circulation, cohandling, decisions, notes, routing
 from engine.core.actions.catalogue import (
     ACTIONS, ATTACHMENT_ORIGINS, ATTACHMENTS, FIELDS, HOLDER_ACTIONS, READER_ACTIONS, F, FieldSpec, label,
@@ -94,6 +94,8 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
                 own.append("return")
             if task.part == Part.lead:
                 own += ["add_cohandler", "remove_cohandler"]
+                if len(checkpoints.done_of(item)) < len(checkpoints.milestones_of(item)):
+                    own.append("milestone_done")
             if any(t.kind == TaskKind.extension and t.data.get("target") == task.id for t in item.open_tasks()):
                 own = [a for a in own if a != "request_extension"]
             out += own

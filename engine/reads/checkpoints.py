@@ -1,0 +1,27 @@
+"""Checkpoint facts of open items for the traffic light (engine.core.lights) and the pages: per item, the earliest
+milestone (节点) overdue and not done, and the last report window (定期反馈) missed without a report since. The
+rule is engine.core.checkpoints.facts; this module only loads the items."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from engine.core import checkpoints
+from engine.core.states import ItemState
+from engine.store import db, items as item_store
+
+
+def missed(site: Any, item_ids: Iterable[int], now: datetime) -> dict[int, dict[str, str | date | None]]:
+    """{item_id: {"milestone": title | None, "report": date | None}} for the running items among `item_ids`
+    (items closed or unknown are left out)."""
+    ids = set(item_ids)
+    if not ids:
+        return {}
+    with db.read(site.eng) as conn:
+        items = item_store.load_items(conn=conn, item_ids=ids, definition_of=site.definition)
+    return {i: checkpoints.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
+
+
+def milestones(site: Any, item: Any, now: datetime) -> list[dict]:
+    """The item's milestones with their state at `now` (done / missed / due), for the item page."""
+    return checkpoints.milestone_states(item, now, site.cal)
