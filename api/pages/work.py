@@ -17,7 +17,7 @@ from api.pages.forms import FormError, form_error, options, subject_rows
 from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.words import Translator
-from engine.reads import lists as listing, items as queries
+from engine.reads import checkpoints, lists as listing, items as queries
 from engine.runtime import attachments as files, bulk, circulation, links, permissions
 from engine.runtime.site import Site
 from engine.core.states import DubanError, InputError, NotFound
@@ -152,7 +152,8 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
                 subject=subject_rows(site, defn, view["subject"], fmt, t), diagram=Markup(svg),
                 mermaid=_mermaid(defn, lang, view["current_step"]), form_error=error.place(tasks) if error else None,
                 opts=options(site, lang), removable=files.removable(site, item_id, user.login),
-                may_upload=files.may_upload(site, item_id, user.login))
+                may_upload=files.may_upload(site, item_id, user.login),
+                milestones=checkpoints.states_of_view(site, view))
 
 
 def _ready(tasks: list[dict], wanted: tuple[int, str] | None, t: Translator) -> dict | None:

@@ -4,6 +4,7 @@ rule is engine.core.checkpoints.facts; this module only loads the items."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 from engine.core import checkpoints
@@ -25,3 +26,9 @@ def missed(site: Any, item_ids: Iterable[int], now: datetime) -> dict[int, dict[
 def milestones(site: Any, item: Any, now: datetime) -> list[dict]:
     """The item's milestones with their state at `now` (done / missed / due), for the item page."""
     return checkpoints.milestone_states(item, now, site.cal)
+
+
+def states_of_view(site: Any, view: dict) -> list[dict]:
+    """The milestones of an item view (engine.reads.items.item_view) with their state now, for the item page."""
+    shell = SimpleNamespace(assignment=view.get("assignment") or {}, subject=view.get("subject") or {})
+    return checkpoints.milestone_states(shell, site.clock.now(), site.cal)  # type: ignore[arg-type]
