@@ -62,7 +62,8 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
     return page(request, site, "tasks.html", user=user, status=error.status if error else 200,
                 title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts, page_no=current, pages=pages,
                 shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang), q=q,
-                q_part=f"&q={quote(q)}" if q else "")
+                q_part=f"&q={quote(q)}" if q else "",
+                reports=checkpoints.report_prompts(site, tasks, site.clock.now()) if tab != "done" else [])
 
 
 # ------------------------------------------------------------------ acting

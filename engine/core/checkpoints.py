@@ -313,3 +313,20 @@ def _report_missed(item: ItemSnap, now: datetime, cal: Any) -> date | None:
         if not reported_since(t, start) and (worst is None or closed[-1] < worst):
             worst = closed[-1]
     return worst
+
+
+def report_due(item: ItemSnap, task: TaskSnap, now: datetime, cal: Any) -> dict | None:
+    """What 我的待办 shows a task's holder: {"day", "missed"} when a report is asked of this open lead (or single)
+    task now — today's window is open and not yet satisfied (missed False), or the last window closed without a
+    report and none since (missed True); else None."""
+    rules = item.definition.chase_rules_for(task.step)
+    if rules is None or rules.report is None or task.part not in (Part.lead, Part.single) or task.kind != "work":
+        return None
+    today = cal.local_date(now)
+    if cal.is_working_day(today) and today in report_days_after(rules, today - timedelta(days=1), cal):
+        start, opening, close = window_of(rules, today, task.created_at, cal)
+        if opening <= now < close and close > task.created_at and not reported_since(task, start):
+            return {"day": today, "missed": False}
+    one = ItemSnap(item.id, item.definition, {}, item.state, {}, item.initiator, item.current_step, [task])
+    day = _report_missed(one, now, cal)
+    return {"day": day, "missed": True} if day else None

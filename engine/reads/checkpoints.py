@@ -32,3 +32,25 @@ def states_of_view(site: Any, view: dict) -> list[dict]:
     """The milestones of an item view (engine.reads.items.item_view) with their state now, for the item page."""
     shell = SimpleNamespace(assignment=view.get("assignment") or {}, subject=view.get("subject") or {})
     return checkpoints.milestone_states(shell, site.clock.now(), site.cal)  # type: ignore[arg-type]
+
+
+def report_prompts(site: Any, tasks: list[dict], now: datetime) -> list[dict]:
+    """定期反馈 on 我的待办: of the listed open tasks, those whose holder is asked for a progress report now (today's
+    window, or a missed one): [{"task_id", "item_id", "serial", "title", "day", "missed"}]."""
+    open_ids = {t["instance_id"] for t in tasks if t.get("state") in ("pending", "active") and t.get("kind") == "work"}
+    if not open_ids:
+        return []
+    with db.read(site.eng) as conn:
+        items = item_store.load_items(conn=conn, item_ids=open_ids, definition_of=site.definition,
+                                      task_ids={t["id"] for t in tasks})
+    out = []
+    for t in tasks:
+        item = items.get(t["instance_id"])
+        if item is None or item.state != ItemState.running or t["instance_id"] not in open_ids:
+            continue
+        snap = next((x for x in item.tasks if x.id == t["id"]), None)
+        due = checkpoints.report_due(item, snap, now, site.cal) if snap is not None else None
+        if due:
+            out.append({"task_id": t["id"], "item_id": item.id, "serial": t.get("serial"), "title": item.title,
+                        **due})
+    return out

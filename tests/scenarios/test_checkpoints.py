@@ -76,11 +76,15 @@ def test_a_lead_who_skips_two_friday_reports_is_prompted_chased_and_counted(offi
     # the holiday Friday's report moves to the next working day, Wed 6 May: prompted at the opening of office
     assert fired(site, clock, "2026-05-01 09:00") == []
     assert fired(site, clock, "2026-05-06 09:00") == [("report", 0, ["finance.head"])]
+    asked = facts.report_prompts(site, office.tasks(item, "handle"), at("2026-05-06 10:00"))
+    assert [(r["day"].isoformat(), r["missed"]) for r in asked] == [("2026-05-06", False)]  # on 我的待办
     assert notes(site, "finance.head", "定期反馈：请于 2026-05-06 下班前反馈进展")
     # no report by the close of office: 未按期反馈, chased as an overdue task is, the next working day too
     assert fired(site, clock, "2026-05-06 18:00") == [("report", 1, ["finance.head"])]
     assert facts.missed(site, [item], at("2026-05-06 18:01"))[item]["report"].isoformat() == "2026-05-06"
     assert fired(site, clock, "2026-05-07 18:00") == [("report", 2, ["finance.head"])]
+    asked = facts.report_prompts(site, office.tasks(item, "handle"), at("2026-05-07 10:00"))
+    assert [(r["day"].isoformat(), r["missed"]) for r in asked] == [("2026-05-06", True)]
     # Friday 8 May: prompted again, and skipped again
     assert fired(site, clock, "2026-05-08 09:00") == [("report", 0, ["finance.head"])]
     assert fired(site, clock, "2026-05-08 18:00") == [("report", 1, ["finance.head"])]
@@ -89,6 +93,7 @@ def test_a_lead_who_skips_two_friday_reports_is_prompted_chased_and_counted(offi
     office.do("finance.head", item, "handle", "progress", on="finance", text="已完成自查，正在整改", percent=40)
     assert facts.missed(site, [item], at("2026-05-11 10:01"))[item]["report"] is None
     assert fired(site, clock, "2026-05-11 18:00") == []  # reported: the chases stop
+    assert facts.report_prompts(site, office.tasks(item, "handle"), at("2026-05-11 18:01")) == []
     # the next Friday: a report on Thursday satisfies the window, so no prompt and no miss
     clock.set(at("2026-05-14 16:00"))
     office.do("finance.head", item, "handle", "progress", on="finance", text="整改过半", percent=60)
