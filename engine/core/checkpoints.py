@@ -251,12 +251,30 @@ def _fire_report(timer: Any, p: dict, item: ItemSnap, task: TaskSnap, ctx: Ctx) 
         zh, en = f"定期反馈：请于 {day} 下班前反馈进展", f"report due: please report progress by the close of office on {day}"
         kind = "report_prompt"
     elif phase == "close":
-        effects += _report_timers(rules, task.id, date.fromisoformat(day), began, task.due_at, ctx)
-        if done:
+        # after downtime (or a jump of the clock) every window closed since is judged now, in this one firing
+        days = [date.fromisoformat(day)]
+        for d in report_days_after(rules, days[0], cal, 60):
+            if cal.close_of(d) > now:
+                break
+            days.append(d)
+        effects += _report_timers(rules, task.id, days[-1], began, task.due_at, ctx)
+        missed = []
+        for d in days:
+            s, _, c = window_of(rules, d, began, cal)
+            if c > began and not reported_since(task, s):
+                missed.append((d, s, c))
+        if not missed:
             return effects
+        for d, _, _ in missed[:-1]:  # the earlier ones are counted; the message is for the last
+            effects.append(Event("report_missed", f"{who}：未按期反馈（{d}）", f"{who_en}: report missed ({d})",
+                                 task_id=task.id, data={"timer": timer.id, "day": d.isoformat()}))
+        last, last_start, last_close = missed[-1]
+        day = last.isoformat()
         zh, en = f"未按期反馈（{day}），请尽快反馈进展", f"report missed ({day}): please report progress now"
         kind = "report_missed"
-        effects += _report_chase(rules, task, p, close, 1, ctx)
+        effects += _report_chase(rules, task, {**p, "day": day, "start": last_start.isoformat(),
+                                               "close": last_close.isoformat()}, last_close, 1,
+                                 ctx)
     elif phase == "chase":
         if reported_since(task, start):
             return []

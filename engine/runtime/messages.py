@@ -68,7 +68,7 @@ _env = SandboxedEnvironment(autoescape=False)
 
 # The messages a person who asked for a digest (person.digest) gets in one 督办汇总 per sweep instead of one by one:
 # where their tasks stand (reminder, due notice, chase) and the cards raised on them or sent up to them.
-DIGESTED = frozenset({"remind", "due", "chase", "escalate"})
+DIGESTED = frozenset({"remind", "due", "chase", "escalate", "milestone", "report"})  # 节点, 定期反馈 too
 
 
 def digested(kind: str) -> bool:

@@ -108,3 +108,14 @@ def test_a_lead_who_skips_two_friday_reports_is_prompted_chased_and_counted(offi
     assert got["finance.head"]["figures"]["reports_missed"] == 2
     assert got["finance.head"]["evidence"]["reports_missed"] == ",".join(map(str, lead))
     assert got["finance.head"]["figures"]["chases"] == 0  # report chases are their own figure
+
+
+def test_a_sweep_that_slept_through_two_fridays_counts_both_and_sends_one_message(office, site, clock):
+    item = office.issue_directive(co_units=[], due="2026-03-31")  # Mon 2 March
+    office.register_and_assign(item)
+    office.do("finance.head", item, "handle", "accept", on="finance")
+    clock.set(at("2026-03-16 09:30"))  # the scheduler was down from Monday to Monday
+    sweep(site)
+    assert office.kinds(item).count("report_missed") == 2
+    assert len(notes(site, "finance.head", "未按期反馈")) == 1
+    assert fired(site, clock, "2026-03-16 18:00") == [("report", 2, ["finance.head"])]  # chased on for the 13th
