@@ -1,13 +1,13 @@
 """Checkpoint facts of open items for the traffic light (engine.core.lights) and the pages: per item, the earliest
 milestone (节点) overdue and not done, and the last report window (定期反馈) missed without a report since. The
-rule is engine.core.checkpoints.facts; this module only loads the items."""
+rule is engine.core.checkpoint_facts.facts; this module only loads the items."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, Iterable
 
-from engine.core import checkpoints
+from engine.core import checkpoint_facts, checkpoints
 from engine.core.states import ItemState
 from engine.store import db, items as item_store
 
@@ -20,7 +20,7 @@ def missed(site: Any, item_ids: Iterable[int], now: datetime) -> dict[int, dict[
         return {}
     with db.read(site.eng) as conn:
         items = item_store.load_items(conn=conn, item_ids=ids, definition_of=site.definition)
-    return {i: checkpoints.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
+    return {i: checkpoint_facts.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
 
 
 def milestones(site: Any, item: Any, now: datetime) -> list[dict]:
@@ -49,7 +49,7 @@ def report_prompts(site: Any, tasks: list[dict], now: datetime) -> list[dict]:
         if item is None or item.state != ItemState.running or t["instance_id"] not in open_ids:
             continue
         snap = next((x for x in item.tasks if x.id == t["id"]), None)
-        due = checkpoints.report_due(item, snap, now, site.cal) if snap is not None else None
+        due = checkpoint_facts.report_due(item, snap, now, site.cal) if snap is not None else None
         if due:
             out.append({"task_id": t["id"], "item_id": item.id, "serial": t.get("serial"), "title": item.title,
                         **due})
