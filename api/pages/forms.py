@@ -141,6 +141,8 @@ def subject_rows(site: Site, defn: dsl.Definition, subject: dict, fmt: Any, t: A
             text = t("yes") if v else t("no")
         elif f["type"] in ("date", "datetime"):
             text = fmt.d(v) if f["type"] == "date" else fmt.dt(v)
+        elif f["type"] == "milestones":  # 节点: "2026-04-10 调研摸底；2026-05-01 形成初稿"
+            text = ("；" if fmt.lang == "zh" else "; ").join(f"{m['due']} {m['title']}" for m in v)
         else:
             text = str(v)
         rows.append((f["label"], text))

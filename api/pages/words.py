@@ -103,6 +103,12 @@ WORDS: dict[str, tuple[str, str]] = {
                           "Satisfied 100, basically 80, unsatisfied 40, averaged over the rated items; not rated is "
                           "not counted."),
     "progress": ("办理进展", "Progress"), "subject": ("登记内容", "Details"), "diagram": ("流程图", "Workflow"),
+    "report_prompt": ("定期反馈", "Progress reports due"),
+    "report_due_today": ("请于今日下班前反馈进展", "report progress by the close of office today"),
+    "report_missed_on": ("{day} 未按期反馈，请尽快反馈进展", "report of {day} missed: please report progress now"),
+    "milestones": ("节点", "Milestones"), "ms_done": ("已完成", "done"), "ms_missed": ("逾期未完成", "missed"),
+    "ms_due": ("未到期", "due"), "ms_late": ("逾期完成", "done late"),
+    "milestones_hint": ("每行一个节点：YYYY-MM-DD 节点名称，最多 30 个", "one milestone a line: YYYY-MM-DD title, at most 30"),
     "legend_current": ("当前环节", "current step"), "legend_visited": ("已经过", "reached"), "legend_idle": ("未到达", "not reached"),
     "mermaid_source": ("Mermaid 源码", "Mermaid source"), "tasks_of_item": ("办理任务", "Tasks"), "step": ("环节", "Step"),
     "part": ("角色", "Part"), "state": ("状态", "State"), "chases": ("催办次数", "Chases"), "actions": ("操作", "Actions"),

@@ -17,7 +17,7 @@ from api.pages.forms import FormError, form_error, options, subject_rows
 from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.words import Translator
-from engine.reads import lists as listing, items as queries
+from engine.reads import checkpoints, lists as listing, items as queries
 from engine.runtime import attachments as files, bulk, circulation, links, permissions
 from engine.runtime.site import Site
 from engine.core.states import DubanError, InputError, NotFound
@@ -62,7 +62,8 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
     return page(request, site, "tasks.html", user=user, status=error.status if error else 200,
                 title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts, page_no=current, pages=pages,
                 shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang), q=q,
-                q_part=f"&q={quote(q)}" if q else "")
+                q_part=f"&q={quote(q)}" if q else "",
+                reports=checkpoints.report_prompts(site, tasks, site.clock.now()) if tab != "done" else [])
 
 
 # ------------------------------------------------------------------ acting
@@ -153,7 +154,8 @@ def item_page(request: Request, site: Site, user: PageUser, item_id: int, error:
                 subject=subject_rows(site, defn, view["subject"], fmt, t), diagram=Markup(svg),
                 mermaid=_mermaid(defn, lang, view["current_step"]), form_error=error.place(tasks) if error else None,
                 opts=options(site, lang), removable=files.removable(site, item_id, user.login),
-                may_upload=files.may_upload(site, item_id, user.login))
+                may_upload=files.may_upload(site, item_id, user.login),
+                milestones=checkpoints.states_of_view(site, view))
 
 
 def _ready(tasks: list[dict], wanted: tuple[int, str] | None, t: Translator) -> dict | None:

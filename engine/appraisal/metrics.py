@@ -15,6 +15,8 @@ The figures, for the period [start, end) in the site's time zone:
   handling_days   working days from receiving to completing, summed over `completed` (avg_handling_days)
   chases          chase events (timer chases and manual 催办) on the person's tasks in the period
   escalations     escalation events (yellow and red cards) on the person's tasks in the period
+  reports_missed  report windows (定期反馈) closed without a progress report on the person's tasks in the period
+                  (未按期反馈, engine.core.checkpoints)
   transfers_out   tasks the person transferred on (转办) in the period
   returns         the person's completed work sent back by a reviewer (审核退回重办) in the period
   extensions      extensions approved on the person's tasks in the period (extensions_after_due: those approved
@@ -41,7 +43,8 @@ from engine.store.db import Connection
 
 EVIDENCE_KEYS = ("assigned", "completed", "late", "overdue_open", "transfers_out", "co_handled", "chases",
                  "extensions_after_due",
-                 "escalations", "returns", "extensions", "rated", "basically_satisfied", "unsatisfied")
+                 "escalations", "returns", "extensions", "rated", "basically_satisfied", "unsatisfied",
+                 "reports_missed")
 
 
 def attribute(person: str | None, unit: str | None, role: str | None, closed_by: str | None, heads: dict,
@@ -85,7 +88,9 @@ def compute(conn: Connection, *, cal: Any, start: datetime, end: datetime, peopl
             continue
         sums[who]["chases"] += int(r.chases or 0)
         sums[who]["escalations"] += int(r.escalations or 0)
-        for key, ids in (("chases", r.chase_ids), ("escalations", r.escalation_ids)):
+        sums[who]["reports_missed"] += int(r.reports_missed or 0)
+        for key, ids in (("chases", r.chase_ids), ("escalations", r.escalation_ids),
+                         ("reports_missed", r.reports_missed_ids)):
             if ids:
                 parts[who][key].append(ids)
 
@@ -133,6 +138,7 @@ def _figures(ev: dict[str, str], sums: dict[str, int], extra: dict[str, list[int
         "overdue_open": _count(ev.get("overdue_open")), "handling_days": days,
         "avg_handling_days": round(days / completed, 2) if completed else None,
         "chases": int(sums.get("chases", 0)), "escalations": int(sums.get("escalations", 0)),
+        "reports_missed": int(sums.get("reports_missed", 0)),
         "transfers_out": _count(ev.get("transfers_out")), "returns": _count(ev.get("returns")),
         "co_handled": co, "completed_lead": lead, "completed_single": completed - lead - co,
         "extensions": len(extra.get("extensions", [])),

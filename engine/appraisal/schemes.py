@@ -33,6 +33,7 @@ METRIC_NAMES = {
     "co_handled": ("协办数", "co-handled"), "completed_lead": ("主办办结数", "completed as lead"),
     "completed_single": ("独立办结数", "completed alone"), "extensions": ("获准延期数", "extensions granted"),
     "extensions_after_due": ("超期后获准延期数", "extensions granted after the due date"),
+    "reports_missed": ("未按期反馈次数", "report windows missed"),
     "credit": ("办件积分", "handling credit"),
     "satisfaction": ("办结评价满意度", "leaders' satisfaction"), "rated": ("获评价事项数", "items rated"),
     "basically_satisfied": ("基本满意数", "rated basically satisfied"), "unsatisfied": ("不满意数", "rated unsatisfied"),

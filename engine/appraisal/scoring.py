@@ -19,7 +19,7 @@ from engine.appraisal.schemes import METRIC_NAMES, RELATION_LABELS, Scheme
 
 COUNTS = ("assigned", "completed", "completed_on_time", "late", "overdue_open", "chases", "escalations",
           "transfers_out", "returns", "co_handled", "completed_lead", "completed_single", "extensions",
-          "extensions_after_due", "rated", "basically_satisfied", "unsatisfied")
+          "extensions_after_due", "rated", "basically_satisfied", "unsatisfied", "reports_missed")
 # which stored evidence lists back each figure
 EVIDENCE = {"assigned": ["assigned"], "completed": ["completed"], "completed_on_time": ["completed", "late"],
             "late": ["late"], "on_time_rate": ["completed", "late"], "overdue_open": ["overdue_open"],
@@ -28,7 +28,7 @@ EVIDENCE = {"assigned": ["assigned"], "completed": ["completed"], "completed_on_
             "completed_lead": ["completed"], "completed_single": ["completed"], "extensions": ["extensions"],
             "extensions_after_due": ["extensions_after_due"], "credit": ["completed", "co_handled"],
             "rated": ["rated"], "satisfaction": ["rated"], "basically_satisfied": ["basically_satisfied"],
-            "unsatisfied": ["unsatisfied"]}
+            "unsatisfied": ["unsatisfied"], "reports_missed": ["reports_missed"]}
 _local = threading.local()
 
 

@@ -23,7 +23,8 @@ ROLES = {
     "auditor": ("审计员", "Auditor"),
 }
 
-FIELD_TYPES = ("text", "long_text", "date", "datetime", "enum", "unit", "person", "units", "number", "boolean")
+FIELD_TYPES = ("text", "long_text", "date", "datetime", "enum", "unit", "person", "units", "number", "boolean",
+               "milestones")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENGINE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")  # an engine list, stage or hook: appraisal.people
@@ -305,6 +306,7 @@ class Prefill(Strict):
     lead: str | None = None
     co: str | None = None
     due: str | None = None
+    milestones: str | None = None  # 节点: e.g. subject.milestones, into the assign form's `milestones` field
 
 
 class AssignStep(StepBase):
@@ -401,6 +403,9 @@ class ChaseStep(Strict):
     escalate: list[Escalation] = Field(default_factory=list)
     on_timeout: Timeout | None = None
     min_interval: Duration = Duration(amount=1, unit="working_days")  # between manual chases
+    # 定期反馈: the lead reports progress every week (`report_on: fri`) or month (`report_on: 25`)
+    report_every: str | None = None
+    report_on: str | int | None = None
 
     _d = field_validator("remind_before", "remind_every", "every_overdue", "min_interval", mode="before")(_duration)
 
@@ -420,6 +425,40 @@ class ChaseStep(Strict):
         """The escalation rules (with their place in `escalate`) whose `when` holds for `subject`."""
         return [(i, e) for i, e in enumerate(self.escalate)
                 if e.when is None or bool(expr.evaluate(e.when, {"subject": subject or {}}))]
+
+    @model_validator(mode="after")
+    def _report_schedule(self) -> "ChaseStep":
+        if self.report_every is not None or self.report_on is not None:
+            report_schedule(self.report_every, self.report_on)  # raises ValueError with the reason
+        return self
+
+    @property
+    def report(self) -> tuple[int, str, int] | None:
+        """The report schedule as (every n, "week" | "month", weekday 0-6 or day of month 1-31), or None."""
+        return report_schedule(self.report_every, self.report_on) if self.report_every is not None else None
+
+
+_EVERY = re.compile(r"^\s*(\d+)\s*(weeks?|months?)\s*$", re.IGNORECASE)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def report_schedule(every: Any, on: Any) -> tuple[int, str, int]:
+    """`report_every: 1 week` with `report_on: fri` (mon..sun), or `report_every: 1 month` with `report_on: 25`
+    (a day of the month, 1-31; past a short month's end, its last day): (n, unit, day)."""
+    if every is None or on is None:
+        raise ValueError("`report_every` and `report_on` go together, e.g. report_every: 1 week, report_on: fri "
+                         "(or report_every: 1 month, report_on: 25)")
+    m = _EVERY.match(str(every))
+    if not m or not 1 <= int(m.group(1)) <= 12:
+        raise ValueError(f"bad report_every {every!r}: write '1 week', '2 weeks' or '1 month' (1 to 12)")
+    n, unit = int(m.group(1)), "week" if m.group(2).lower().startswith("week") else "month"
+    if unit == "week":
+        if str(on).strip().lower() not in WEEKDAYS:
+            raise ValueError(f"bad report_on {on!r}: a weekly report falls on a weekday: {', '.join(WEEKDAYS)}")
+        return n, unit, WEEKDAYS.index(str(on).strip().lower())
+    if isinstance(on, bool) or not str(on).strip().isdigit() or not 1 <= int(str(on).strip()) <= 31:
+        raise ValueError(f"bad report_on {on!r}: a monthly report falls on a day of the month, 1 to 31")
+    return n, unit, int(str(on).strip())
 
 
 class ReviewStep(StepBase):

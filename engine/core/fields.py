@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Sequence
 
-from engine.core.limits import BY_TYPE, MAX_CODE, MAX_ITEMS
+from engine.core.limits import BY_TYPE, MAX_CODE, MAX_ITEMS, MAX_MILESTONES, MAX_TITLE
 from engine.core.states import InputError
 
 
@@ -41,7 +41,7 @@ TYPE_NAMES = {"text": "文本", "long_text": "长文本", "date": "日期（YYYY
               "unit": "单位代码", "person": "人员账号", "unit_or_person": "单位或人员", "units": "单位代码列表",
               "targets": "人员、单位或角色列表",
               "number": "数字", "boolean": "是/否", "enum": "选项", "attachments": "附件编号列表",
-              "parts": "分解事项列表"}
+              "parts": "分解事项列表", "milestones": "节点列表（每行“YYYY-MM-DD 节点名称”）"}
 MAX_ATTACHMENTS = 20  # files one entry (a progress report, a completion report...) may carry
 MAX_ID = 2**31 - 1
 MAX_TARGETS = 50  # people, units or roles one circulation (传阅) or copy (抄送) names
@@ -88,6 +88,8 @@ def coerce(type_: str, value: Any, name: str, *, choices: Sequence | None = None
             return value
         if type_ == "attachments":
             return _attachment_ids(value, name)
+        if type_ == "milestones":
+            return _milestones(value, name)
         if type_ == "targets":  # people, units or role:NAME, at most MAX_TARGETS, none twice
             if isinstance(value, str):
                 value = [v for v in (p.strip() for p in value.split(",")) if v]
@@ -154,6 +156,39 @@ def _attachment_ids(value: Any, name: str) -> list[int]:
     if len(set(ids)) != len(ids):
         raise InputError(name, "附件重复", "a file is listed twice")
     return ids
+
+
+def _milestones(value: Any, name: str) -> list[dict]:
+    """节点: a list of {title, due} (or text, one milestone a line: "YYYY-MM-DD title"), at most MAX_MILESTONES,
+    titles one line of at most MAX_TITLE characters, dates in DATES; kept in the order given, as ISO dates."""
+    if isinstance(value, str):
+        value = [_milestone_line(line, name, i) for i, line in enumerate(
+            x for x in (p.strip() for p in value.splitlines()) if x)]
+    if not isinstance(value, list):
+        raise ValueError
+    if len(value) > MAX_MILESTONES:
+        raise InputError(name, f"节点最多 {MAX_MILESTONES} 个（收到 {len(value)} 个）",
+                         f"at most {MAX_MILESTONES} milestones (got {len(value)})")
+    out = []
+    for i, m in enumerate(value):
+        where = f"{name}[{i + 1}]"
+        if not isinstance(m, dict) or set(m) - {"title", "due"}:
+            raise InputError(where, "每个节点写作 {title, due}", "a milestone is written {title, due}")
+        title = coerce("text", m.get("title"), f"{where}.title") if not is_blank(m.get("title")) else None
+        if title is None:
+            raise InputError(f"{where}.title", "节点名称必填", "a milestone needs a title")
+        if is_blank(m.get("due")):
+            raise InputError(f"{where}.due", "节点时限必填", "a milestone needs a due date")
+        due = coerce("date", m["due"], f"{where}.due")
+        out.append({"title": _bounded(title, f"{where}.title", MAX_TITLE), "due": due.isoformat()})
+    return out
+
+
+def _milestone_line(line: str, name: str, i: int) -> dict:
+    head, _, rest = line.partition(" ")
+    if not rest.strip():
+        raise InputError(f"{name}[{i + 1}]", "每行写作“YYYY-MM-DD 节点名称”", "write each line as 'YYYY-MM-DD title'")
+    return {"due": head, "title": rest.strip()}
 
 
 def _number(value: Any, name: str, low: float | None, high: float | None) -> int | float:

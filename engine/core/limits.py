@@ -9,12 +9,14 @@ MAX_TEXT = 20_000     # characters of a long text: instruction, comment, note, o
 MAX_ITEMS = 200       # entries of a list (units, people)
 MAX_CODE = 64         # characters of a unit code or a login
 MAX_PARTS = 50        # parts of one split (任务分解)
+MAX_MILESTONES = 30   # milestones (节点) one item carries
 
 # the largest value of each field type that has one: (JSON Schema keyword, bound)
 BY_TYPE: dict[str, tuple[str, int]] = {
     "text": ("maxLength", MAX_TITLE), "long_text": ("maxLength", MAX_TEXT), "unit": ("maxLength", MAX_CODE),
     "person": ("maxLength", MAX_CODE), "unit_or_person": ("maxLength", MAX_CODE), "units": ("maxItems", MAX_ITEMS),
     "parts": ("maxItems", MAX_PARTS),
+    "milestones": ("maxItems", MAX_MILESTONES),
 }
 
 
@@ -31,7 +33,11 @@ def value_schema() -> dict:
     return {"anyOf": [{"type": "string", "maxLength": MAX_TEXT},
                       {"type": "array", "maxItems": MAX_ITEMS, "items": {"type": "string", "maxLength": MAX_CODE}},
                       {"type": "array", "maxItems": MAX_PARTS, "items": {"type": "object", "maxProperties": 6}},
+                      {"type": "array", "maxItems": MAX_MILESTONES, "items": {"type": "object", "properties": {
+                          "title": {"type": "string", "maxLength": MAX_TITLE}, "due": {"type": "string",
+                                                                                     "format": "date"}}}},
                       {"type": "number"}, {"type": "boolean"}, {"type": "null"}],
             "description": f"one-line texts (titles) hold at most {MAX_TITLE} characters, long texts "
                            f"{MAX_TEXT}, unit codes and logins {MAX_CODE}, lists {MAX_ITEMS} entries, a split's parts "
-                           f"{MAX_PARTS}"}
+                           f"{MAX_PARTS}, milestones (节点, [{{title, due}}] or lines 'YYYY-MM-DD title') "
+                           f"{MAX_MILESTONES}"}

@@ -328,7 +328,7 @@ def leave_stage(item: ItemSnap, step_id: str, ctx: Ctx) -> list[Effect]:
 
 def prefill(item: ItemSnap, p: dsl.Prefill) -> dict:
     out: dict = {}
-    for key in ("lead", "co", "due"):
+    for key in ("lead", "co", "due", "milestones"):
         ref = getattr(p, key)
         if ref:
             root, name = ref.split(".", 1)

@@ -12,7 +12,7 @@ from engine.core.model import ArmTimer, Effect, Event, ItemSnap, Notify, TaskSna
 from engine.core.org import Holder, resolve
 from engine.core.states import CARD_RANK, Card, TaskKind, TaskState, overdue_days
 
-KINDS = ("remind", "due", "chase", "escalate", "timeout")
+KINDS = ("remind", "due", "chase", "escalate", "timeout", "milestone", "report")  # the last two: core.checkpoints
 # The messages that tell a holder where their task stands: after a jump of the clock only the newest goes out.
 NOTICES = ("remind", "due", "chase")
 MAX_GRID = 10_000  # chase occurrences searched for the first one after `now` (a task overdue for decades)
@@ -156,18 +156,18 @@ def current(timers: list[Any], tasks: dict[int, TaskSnap], now: datetime) -> tup
     and chase only the latest (no "due in 3 days" beside "overdue 4 days"), of its escalations only the highest;
     a reminder whose due time has passed says nothing true any more. Timeouts always fire, except an
     `after_unsigned` one on a task signed since."""
-    newest: dict[tuple[int, str], Any] = {}
+    newest: dict[tuple, Any] = {}
     for t in timers:
         if t.kind == "timeout":
             continue
-        group = (t.task_id, "notice" if t.kind in NOTICES else t.kind)
+        group = _group(t)
         best = newest.get(group)
         if best is None or (t.fire_at, t.seq) > (best.fire_at, best.seq):
             newest[group] = t
     keep, stale = [], []
     for t in timers:
         task = tasks.get(t.task_id)
-        fresh = t.kind == "timeout" or newest[(t.task_id, "notice" if t.kind in NOTICES else t.kind)] is t
+        fresh = t.kind == "timeout" or newest[_group(t)] is t
         if fresh and t.kind == "remind" and task is not None and task.due_at is not None and now >= task.due_at:
             fresh = False
         if t.kind == "timeout" and (getattr(t, "payload", None) or {}).get("unsigned") and task is not None \
@@ -175,6 +175,15 @@ def current(timers: list[Any], tasks: dict[int, TaskSnap], now: datetime) -> tup
             fresh = False  # signed in time: an `after_unsigned` timeout has nothing left to do
         (keep if fresh else stale).append(t)
     return keep, stale
+
+
+def _group(t: Any) -> tuple:
+    """Timers of which only the newest goes out after a jump: a task's notices, its escalations; per milestone its
+    notices and its escalations; per report day its prompt, closing check and chases."""
+    if t.kind in ("milestone", "report"):
+        p = getattr(t, "payload", None) or {}
+        return t.task_id, t.kind, p.get("index", p.get("day")), p.get("phase") == "escalate"
+    return t.task_id, "notice" if t.kind in NOTICES else t.kind
 
 
 # ---------------------------------------------------------------- what a fired timer does

@@ -74,6 +74,15 @@ def chase_text(step: dsl.ChaseStep, lang: str = "zh") -> str:
         d = _duration(e.after_overdue, lang)
         card = {"yellow": ("黄牌", "yellow card"), "red": ("红牌", "red card")}[e.card]
         parts.append(f"{card[1]} after {d} overdue" if en else f"{d}{card[0]}")
+    if step.report is not None:  # 定期反馈: every Friday / every month on the 25th
+        n, unit, on = step.report
+        wd = "一二三四五六日"[on] if unit == "week" else ""
+        if en:
+            day = dsl.WEEKDAYS[on] if unit == "week" else f"day {on}"
+            parts.append(f"report every {'' if n == 1 else f'{n} '}{unit}{'' if n == 1 else 's'} on {day}")
+        else:
+            parts.append((f"每周{wd}反馈" if n == 1 else f"每 {n} 周的周{wd}反馈") if unit == "week" else
+                         f"每{'' if n == 1 else f' {n} 个'}月 {on} 日反馈")
     if step.on_timeout:
         what = {"notify": ("通知", "notify"), "reassign": ("改派", "reassign"), "return": ("退回", "return")}
         act = _word(what[step.on_timeout.action], lang)

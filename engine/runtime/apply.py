@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from engine.core import machine, proxies as proxy_rules, search as search_rules, timers
+from engine.core import checkpoints, machine, proxies as proxy_rules, search as search_rules, timers
 from engine.core.codec import to_json
 from engine.core.org import Holder
 from engine.core.model import (
@@ -127,6 +127,9 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             if e.kind in ("work", "reading", "rating"):
                 w.timers += [_timer_row(a, item.id) for a in timers.arm_task(
                     item, tid, e.step, e.due_at, ctx, chase_count=e.chase_count, data=e.data)]
+                if e.kind == "work":  # milestones (节点) and report windows (定期反馈)
+                    w.timers += [_timer_row(a, item.id) for a in checkpoints.arm(
+                        item, tid, e.step, e.part, e.due_at, ctx.now, ctx)]
         elif isinstance(e, UpdateTask) and not e.bump:
             w.tasks[e.task_id].update(e.changes)
             snap = snaps.get(e.task_id)
@@ -156,6 +159,9 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
                 task = item.task(e.task_id)
                 w.timers += [_timer_row(a, item.id) for a in timers.arm_task(
                     item, e.task_id, task.step, ch["due_at"], ctx, chase_count=task.chase_count, data=task.data)]
+                if task.kind == "work":
+                    w.timers += [_timer_row(a, item.id) for a in checkpoints.arm(
+                        item, e.task_id, task.step, task.part, ch["due_at"], task.created_at, ctx)]
         elif isinstance(e, UpdateItem) and not e.bump:
             w.items[item.id].update(e.changes)
             if "card" in e.changes:

@@ -57,6 +57,10 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
     "cc": ("【抄送】《{{ item }}》", "{{ by }}将 {{ serial }}《{{ item }}》抄送给您，供知悉。",
            "[Copy] {{ item }}", "{{ by }} copied {{ serial }} '{{ item }}' to you for information."),
     "auto_notice": ("【通知】《{{ item }}》", "{{ message }}", "[Notice] {{ item }}", "{{ message }}"),
+    "milestone": ("【节点督办】《{{ item }}》", "{{ serial }}《{{ item }}》：{{ text_zh }}。",
+                  "[Milestone] {{ item }}", "{{ serial }} '{{ item }}': {{ text_en }}."),
+    "report": ("【定期反馈】《{{ item }}》", "{{ serial }}《{{ item }}》：{{ text_zh }}。",
+               "[Progress report] {{ item }}", "{{ serial }} '{{ item }}': {{ text_en }}."),
 }
 
 _env = SandboxedEnvironment(autoescape=False)
@@ -64,7 +68,7 @@ _env = SandboxedEnvironment(autoescape=False)
 
 # The messages a person who asked for a digest (person.digest) gets in one 督办汇总 per sweep instead of one by one:
 # where their tasks stand (reminder, due notice, chase) and the cards raised on them or sent up to them.
-DIGESTED = frozenset({"remind", "due", "chase", "escalate"})
+DIGESTED = frozenset({"remind", "due", "chase", "escalate", "milestone", "report"})  # 节点, 定期反馈 too
 
 
 def digested(kind: str) -> bool:

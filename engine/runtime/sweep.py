@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.core import timers
+from engine.core import checkpoints, timers
 from engine.core.model import ItemSnap
 from engine.core.states import OPEN_TASK_STATES, ItemState, TaskKind
 from engine.runtime.apply import Writes, apply
@@ -100,7 +100,7 @@ def _fire(site: Site, conn: Connection, batch: Writes, t: Any, item: ItemSnap, c
     """One timer: the core's effects, applied; its rows join `batch` only if it all went well. Returns the people
     told."""
     task = item.task(t.task_id)
-    effects = timers.fire(t, item, task, ctx)
+    effects = (checkpoints.fire if t.kind in checkpoints.KINDS else timers.fire)(t, item, task, ctx)
     one = Writes(batch.digest_people)
     if t.kind == "timeout":
         apply(site, conn, item, effects, None, ctx, writes=one)

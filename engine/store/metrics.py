@@ -69,15 +69,19 @@ GROUP BY 1, 2, 3, 4"""
 
 
 def event_sql(dialect: str, units: bool) -> str:
-    """Chases and escalations per holder: counted per task first (one pass over the period's events), then joined
+    """Chases, escalations and missed report windows (未按期反馈, engine.core.checkpoints) per holder: counted per task first (one pass over the period's events), then joined
     to the tasks in id order, so each task is read once and the evidence ids come out ascending."""
     scan = "event e" if dialect == "postgresql" else "event AS e NOT INDEXED"
     c = lambda cond: _concat(dialect, cond, "x.task_id")  # noqa: E731
     return f"""SELECT {HOLDER}, SUM(x.chases) AS chases, SUM(x.escalations) AS escalations,
-  {c("x.chases > 0")} AS chase_ids, {c("x.escalations > 0")} AS escalation_ids
+  SUM(x.reports_missed) AS reports_missed,
+  {c("x.chases > 0")} AS chase_ids, {c("x.escalations > 0")} AS escalation_ids,
+  {c("x.reports_missed > 0")} AS reports_missed_ids
 FROM (SELECT e.task_id, SUM(CASE WHEN e.kind = 'chase' THEN 1 ELSE 0 END) AS chases,
-             SUM(CASE WHEN e.kind = 'escalate' THEN 1 ELSE 0 END) AS escalations
-      FROM {scan} WHERE e.kind IN ('chase', 'escalate') AND e.at >= :s AND e.at < :e GROUP BY e.task_id) x
+             SUM(CASE WHEN e.kind = 'escalate' THEN 1 ELSE 0 END) AS escalations,
+             SUM(CASE WHEN e.kind = 'report_missed' THEN 1 ELSE 0 END) AS reports_missed
+      FROM {scan} WHERE e.kind IN ('chase', 'escalate', 'report_missed') AND e.at >= :s AND e.at < :e
+      GROUP BY e.task_id) x
 JOIN task t ON t.id = x.task_id
 WHERE t.kind = 'work' AND {EXCLUDE}{_filter(units)}
 GROUP BY 1, 2, 3, 4"""

@@ -59,7 +59,7 @@ bands:
         "broken.yaml:4: unknown rater 'peer'; raters are self, supervisor, peers",
         "broken.yaml:6: expression 'on_time * 100' uses unknown name 'on_time'; known: assigned, avg_handling_days, "
         "basically_satisfied, chases, co_handled, completed, completed_lead, completed_on_time, completed_single, "
-        "credit, escalations, extensions, extensions_after_due, late, on_time_rate, overdue_open, rated, returns, "
+        "credit, escalations, extensions, extensions_after_due, late, on_time_rate, overdue_open, rated, reports_missed, returns, "
         "satisfaction, transfers_out, unsatisfied",
         "broken.yaml:7: scale: max (1) must be greater than min (5)",
         "broken.yaml:8: a dimension has exactly one source: `metric` (a formula) or `ratings`",

@@ -49,6 +49,7 @@ TABLE = {
     "recall": ("撤回", "Recall", ["reason"], {TaskState.done, TaskState.transferred}),
     "split": ("任务分解", "Split into parts", ["parts"], WORKING),
     "rate": ("办结评价", "Rate the result", ["rating", "comment"], WORKING),
+    "milestone_done": ("节点完成", "Milestone done", ["index", "note", "attachments"], WORKING),
 }
 
 
@@ -109,6 +110,10 @@ def scene(name: str):
         t = task("handle", Holder(unit="finance"), part=Part.lead)
         return item(DIRECTIVE, [t, task("handle", Holder(unit="hr"), id=2, part=Part.co)], assignment=LEAD), t, \
             "finance.head"
+    if name == "milestone_done":  # the lead unit of an item with a milestone (节点) not yet done
+        t = task("handle", Holder(unit="finance"), part=Part.lead)
+        ms = {**LEAD, "milestones": [{"title": "调研完成", "due": "2026-04-10"}]}
+        return item(DIRECTIVE, [t], assignment=ms), t, "finance.head"
     if name == "recall":  # the finance head has just transferred it
         t = task("handle", Holder(unit="finance"), part=Part.lead, closed_by="finance.head")
         return item(DIRECTIVE, [t], assignment=LEAD), t, "finance.head"

@@ -71,6 +71,10 @@ EXPECTED = {
     "53_when_reaches_a_dunder.yaml": (17, "attribute '__class__' is not allowed"),
     "54_timeout_without_a_clock.yaml": (23, "a timeout needs one of `after_overdue` or `after_unsigned`"),
     "55_compute_calls_a_method.yaml": (18, "method call .clear() is not allowed"),
+    "70_report_every_a_fortnight.yaml": (16, "bad report_every '1 fortnight': write '1 week', '2 weeks' or '1 month'"),
+    "71_weekly_report_on_a_day_of_month.yaml": (16, "bad report_on 25: a weekly report falls on a weekday: mon"),
+    "72_report_on_without_report_every.yaml": (16, "`report_every` and `report_on` go together"),
+    "73_monthly_report_on_day_40.yaml": (16, "bad report_on 40: a monthly report falls on a day of the month, 1 to 31"),
 }
 
 

@@ -80,7 +80,7 @@ def test_two_sweepers_racing_fire_each_timer_once(office, site, clock, database_
     [t.join() for t in threads]
     fired = [f.timer_id for r in results for f in r.fired]
     superseded = sum(r.superseded for r in results)  # each task's reminder, stale beside its due notice and chase
-    assert superseded == 36
+    assert superseded == 36 + 12  # and each lead's first Friday prompt (定期反馈), stale beside its window's close
     assert len(fired) == len(set(fired)) == due - superseded
     assert set(timer_events(site).values()) == {1}
     for s in sites:
@@ -102,7 +102,7 @@ def test_one_failing_timer_never_stops_the_rest(office, site, clock, monkeypatch
     monkeypatch.setattr(sweep_module, "_fire", fail_first)
     result = sweep(site)
     assert [f for f, _ in result.failed] == [broken["id"]]
-    assert len(result.fired) == 8
+    assert len(result.fired) == 9 + 3 - 1  # nine reminders, three leads' Friday reports (定期反馈), less the broken
     with db.read(site.eng) as c:
         row = c.execute(sa.select(Timer.__table__).where(Timer.__table__.c.id == broken["id"])).one()
     assert row.state == "pending" and row.attempts == 1 and "template exploded" in row.error
@@ -119,8 +119,10 @@ def test_after_downtime_missed_chases_fire_once_not_once_per_day(office, site, c
     kinds = Counter(f.kind for f in result.fired)
     # one chase for the missed days, and of the missed reminder, due notice, chases and two escalations only the
     # newest message of each kind (promise 10: no stale "due soon" beside "overdue")
-    assert kinds == {"chase": 1, "escalate": 1}
-    assert result.superseded == 3  # the reminder, the due notice, the yellow card's escalation
+    # the lead's Friday reports (定期反馈): one firing judges every window closed while down
+    assert kinds == {"chase": 1, "escalate": 1, "report": 1}
+    # the reminder, the due notice, the yellow card's escalation; the first Friday's prompt beside its close
+    assert result.superseded == 3 + 1
     assert sweep(site).fired == []
 
 

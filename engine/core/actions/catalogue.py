@@ -120,6 +120,10 @@ _SPECS = [
         F("rating", "enum", True, "评价", "Rating", ("satisfied", "basically", "unsatisfied")),
         F("comment", "long_text", False, "评价意见（不满意时必填）", "Comment (required for unsatisfied)")),
                WORKING, "rating"),
+    # 节点: the lead reports a milestone of the item done (its number as the item page shows it, from 1)
+    ActionSpec("milestone_done", "节点完成", "Milestone done", (
+        F("index", "number", True, "节点序号（从 1 起）", "Milestone number (from 1)", min=1, max=30),
+        F("note", "long_text", False, "完成情况", "Note"), ATTACHMENTS), WORKING, "notes"),
 ]
 ACTIONS: dict[str, ActionSpec] = {a.name: a for a in _SPECS}
 NAMES: tuple[str, ...] = tuple(ACTIONS)
@@ -138,7 +142,8 @@ HOLDER_ACTIONS = {
 
 # the origin an attachment takes from the action it came with
 ATTACHMENT_ORIGINS = {"progress": "progress", "complete": "complete", "comment": "comment", "instruct": "instruct",
-                      "request_extension": "extension", "appeal": "appeal", "read_note": "reading"}
+                      "request_extension": "extension", "appeal": "appeal", "read_note": "reading",
+                      "milestone_done": "progress"}
 
 
 def label(name: str, lang: str = "zh") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from engine.core import dsl, policy, rating
+from engine.core import checkpoints, dsl, policy, rating
 from engine.core import split as split_rules
 from engine.core.actions import appeals, circulation, cohandling, decisions, notes, rating as rating_actions, routing
 from engine.core.actions import splitting
@@ -100,6 +100,8 @@ def available(item: ItemSnap, task: TaskSnap, actor: Actor, ctx: Ctx) -> list[st
                 own.append("return")
             if task.part == Part.lead:
                 own += ["add_cohandler", "remove_cohandler"]
+                if len(checkpoints.done_of(item)) < len(checkpoints.milestones_of(item)):
+                    own.append("milestone_done")
             if split_rules.may_split(item, task, step):
                 own.append("split")
             if any(t.kind == TaskKind.extension and t.data.get("target") == task.id for t in item.open_tasks()):

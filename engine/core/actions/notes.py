@@ -2,19 +2,19 @@
 (批示) and chasing (催办)."""
 from __future__ import annotations
 
-from engine.core import dsl
+from engine.core import checkpoints, dsl
 from engine.core.actions.common import actor_name, actor_name_en, event
 from engine.core.machine import add_duration
 from engine.core.model import Entry, Notify, UpdateItem, UpdateTask
 from engine.core.org import Holder
-from engine.core.states import NotAllowed
+from engine.core.states import InputError, NotAllowed
 
 
 def do_progress(item, task, actor, data, ctx):
     pct = data.get("percent")  # 0 to 100: the catalogue's range for the field
     pct = int(pct) if pct is not None else None
     return [Entry("progress", data["text"], task_id=task.id, percent=pct),
-            UpdateTask(task.id, {"data": {**task.data, "progress": pct}}),
+            UpdateTask(task.id, {"data": {**task.data, "progress": pct, "reported_at": ctx.now.isoformat()}}),
             UpdateItem({"progress": data["text"], "progress_percent": pct}),
             event("progress", task, actor, ctx, f"反馈进展{f'（{pct}%）' if pct is not None else ''}：{data['text']}",
                   f"reported progress{f' ({pct}%)' if pct is not None else ''}: {data['text']}", percent=pct)]
@@ -58,4 +58,24 @@ def do_chase(item, task, actor, data, ctx):
                                                    "by_en": actor_name_en(actor, ctx)}, task_id=task.id)]
 
 
-HANDLERS = {"progress": do_progress, "comment": do_comment, "instruct": do_instruct, "chase": do_chase}
+def do_milestone_done(item, task, actor, data, ctx):
+    """节点完成: the lead reports one of the item's milestones done (kept on the assignment; its timers go quiet)."""
+    ms, i = checkpoints.milestones_of(item), int(data["index"]) - 1
+    if not 0 <= i < len(ms):
+        raise InputError("index", f"没有第 {i + 1} 个节点（共 {len(ms)} 个）", f"no milestone {i + 1} (there are {len(ms)})")
+    done, title = checkpoints.done_of(item), ms[i]["title"]
+    if str(i) in done:
+        raise NotAllowed(f"节点“{title}”已报完成", f"milestone '{title}' is already reported done")
+    late = ctx.now > checkpoints.milestone_due(ms[i], ctx.cal)
+    note = data.get("note") or ""
+    done[str(i)] = {"at": ctx.now.isoformat(), "by": actor.login, "note": note, "late": late}
+    item.assignment = {**item.assignment, "milestones_done": done}
+    when_zh, when_en = ("（逾期完成）", " (late)") if late else ("", "")
+    return [Entry("progress", f"节点“{title}”完成{when_zh}{'：' + note if note else ''}", task_id=task.id),
+            UpdateItem({"assignment": item.assignment}),
+            event("milestone_done", task, actor, ctx, f"报节点完成：{ms[i]['due']} {title}{when_zh}",
+                  f"reported milestone done: {ms[i]['due']} {title}{when_en}", index=i + 1, milestone=title,
+                  late=late)]
+
+
+HANDLERS = {"milestone_done": do_milestone_done, "progress": do_progress, "comment": do_comment, "instruct": do_instruct, "chase": do_chase}

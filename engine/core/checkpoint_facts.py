@@ -1,0 +1,54 @@
+"""Checkpoint facts, pure: what the traffic light (engine.core.lights, through engine.reads.checkpoints) and
+我的待办 read of an item's milestones (节点) and report windows (定期反馈) at `now`; the rules themselves are
+engine.core.checkpoints."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from engine.core.checkpoints import milestone_states, report_days_after, reported_since, window_of
+from engine.core.model import ItemSnap, TaskSnap
+from engine.core.states import Part
+
+
+def facts(item: ItemSnap, now: datetime, cal: Any) -> dict:
+    """{"milestone": title of the earliest milestone overdue and not done, or None; "report": the date of the
+    last report window closed by `now` without a progress report from the open lead (or single holder) of a step
+    with a report schedule, and none since, or None}."""
+    late = [m for m in milestone_states(item, now, cal) if m["state"] == "missed"]
+    late.sort(key=lambda m: m["due"])
+    return {"milestone": late[0]["title"] if late else None, "report": _report_missed(item, now, cal)}
+
+
+def _report_missed(item: ItemSnap, now: datetime, cal: Any) -> date | None:
+    worst: date | None = None
+    for t in item.open_tasks():
+        rules = item.definition.chase_rules_for(t.step)
+        if rules is None or rules.report is None or t.part not in (Part.lead, Part.single) or t.kind != "work":
+            continue
+        n, unit, _ = rules.report
+        look = cal.local_date(now) - timedelta(days=(7 * n + 10) if unit == "week" else (31 * n + 10))
+        closed = [d for d in report_days_after(rules, look, cal, 2 * n + 3) if cal.close_of(d) <= now]
+        if not closed or cal.close_of(closed[-1]) <= t.created_at:
+            continue
+        start, _, _ = window_of(rules, closed[-1], t.created_at, cal)
+        if not reported_since(t, start) and (worst is None or closed[-1] < worst):
+            worst = closed[-1]
+    return worst
+
+
+def report_due(item: ItemSnap, task: TaskSnap, now: datetime, cal: Any) -> dict | None:
+    """What 我的待办 shows a task's holder: {"day", "missed"} when a report is asked of this open lead (or single)
+    task now — today's window is open and not yet satisfied (missed False), or the last window closed without a
+    report and none since (missed True); else None."""
+    rules = item.definition.chase_rules_for(task.step)
+    if rules is None or rules.report is None or task.part not in (Part.lead, Part.single) or task.kind != "work":
+        return None
+    today = cal.local_date(now)
+    if cal.is_working_day(today) and today in report_days_after(rules, today - timedelta(days=1), cal):
+        start, opening, close = window_of(rules, today, task.created_at, cal)
+        if opening <= now < close and close > task.created_at and not reported_since(task, start):
+            return {"day": today, "missed": False}
+    one = ItemSnap(item.id, item.definition, {}, item.state, {}, item.initiator, item.current_step, [task])
+    day = _report_missed(one, now, cal)
+    return {"day": day, "missed": True} if day else None
