@@ -10,12 +10,15 @@ from engine.core import limits, policy
 from engine.core.model import Actor
 from engine.core.org import Holder
 from engine.core.states import (
-    ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, item_overdue, urgency_of,
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, is_overdue, item_overdue,
+    overdue_days, urgency_of,
 )
-from engine.reads import items as queries
+from engine.reads import board as board_reads, items as queries
 from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
-from engine.store import attachments as attachment_store, board as board_store, db, items as item_store, lists as list_store
+from engine.store import (
+    attachments as attachment_store, board as board_store, board_counts, db, items as item_store, lists as list_store,
+)
 
 PERIODS = ("all", "week", "month", "quarter", "year")
 UPCOMING_WORKING_DAYS = 5
@@ -120,9 +123,54 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     time and late, items overdue, on-time rate), by unit the work received, closed, on time, late, open, overdue,
     chased and carded with its on-time rate, carded items, upcoming due tasks, and completions and overdue per
     week; with `group_by` (unit, leader, source, level) also `groups`. Counted by the database
-    (engine.reads.board); the definitions as a loop over every item are tests/support/board_reference.py."""
-    from engine.reads import board
-    return board.summary(site, login=login, filters=filters, lang=lang, weeks=weeks, group_by=group_by)
+    (engine.store.board_counts), reading what is shown; the same definitions as a loop over every item are kept
+    in tests/support/board_reference.py and compared on a varied store."""
+    actor = site.actor(login)
+    policy.require_supervisor(actor)
+    now, cal = site.clock.now(), site.cal
+    soon = cal.add_working_days(now, UPCOMING_WORKING_DAYS)
+    with db.read(site.eng) as conn:
+        kw = dict(conn=conn, viewer=proxies.viewer(site, actor.login, conn), narrowing=narrowing(site, filters), now=now)
+        counts = board_counts.item_counts(**kw, soon=soon)
+        holders = board_counts.work_by_holder(**kw)
+        carded, work = board_counts.carded_items(**kw)
+        due = board_counts.due_within(**kw, soon=soon)
+        series = board_reads.weeks(site, kw, now, filters.until, weeks)
+        groups = board_reads.groups(site, kw, group_by, lang) if group_by and group_by != "unit" else None
+    counts = {k: 0 for k in ("total", "running", "overdue", "due_soon", "completed", "archived", "cancelled",
+                             "yellow", "red", "with_material", "without_material")} | counts
+    units = {u: {"unit": u, "name": _unit_name(site, u, lang), "open": 0, "overdue": 0, "on_time": 0, "late": 0,
+                 "received": 0, "closed": 0, "chases": 0, "yellow": 0, "red": 0} for u in site.org.units}
+    for h in holders:  # work by (unit, person): a person's work counts for their unit
+        if (u := _unit_of(site, h)) in units:
+            for k in ("received", "closed", "chases", "yellow", "red", "open", "overdue", "late", "on_time"):
+                units[u][k] += int(getattr(h, k))
+    for u in units.values():
+        u["rate"] = _rate(u["on_time"], u["late"])
+    cards = []
+    for it in carded:
+        open_work = [x for x in work[it.id] if x.state in _OPEN]
+        late_open = [x for x in open_work if is_overdue(x.state, x.due_at, now)]
+        counts[it.card] += 1
+        cards.append(_brief(site, it, lang) | {"card": it.card, "overdue_days": max(
+            (overdue_days(x.due_at, now, cal) for x in late_open), default=0),
+            "holders": [_holder(site, x, lang) for x in late_open or open_work]})
+    upcoming = [_brief(site, it, lang) | {"task_id": x.id, "holder": _holder(site, x, lang), "due_at": x.due_at,
+                                          "working_days_left": cal.working_days_between(now, x.due_at)}
+                for it, x in due]
+    on_time, late = sum(u["on_time"] for u in units.values()), sum(u["late"] for u in units.values())
+    totals = {"new": counts["total"], "closed": counts["completed"] + counts["archived"], "on_time": on_time,
+              "late": late, "overdue": counts["overdue"], "rate": _rate(on_time, late)}
+    cards.sort(key=lambda c: (c["card"] != "red", -c["overdue_days"], c["id"]))
+    upcoming.sort(key=lambda c: (c["due_at"], c["id"]))
+    out = {"now": now, "counts": counts, "totals": totals, "by_unit": list(units.values()), "cards": cards,
+           "upcoming": upcoming, "weeks": series}
+    if group_by:
+        out["group_by"], out["groups"] = group_by, groups if groups is not None else [
+            {"key": u["unit"], "name": u["name"], "total": u["received"], "running": u["open"], "closed": u["closed"],
+             "overdue": u["overdue"], "on_time": u["on_time"], "late": u["late"], "rate": u["rate"]}
+            for u in units.values()]
+    return out
 
 
 def _rate(on_time: int, late: int) -> float | None:

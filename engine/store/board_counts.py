@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from engine.core.policy import Viewer
 from engine.core.states import ItemState
 from engine.store.attachments import T as T_ATTACHMENT
-from engine.store.board import HANDLING, Narrowing, _where
+from engine.store.board import HANDLING, Narrowing, narrowed
 from engine.store.lists import OPEN, T_ITEM, T_TASK, overdue_clause
 
 W = T_TASK.alias("work")  # the tasks counted, aliased: the narrowing's own task subqueries must not correlate to them
@@ -45,7 +45,7 @@ def item_counts(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: 
     """Items by state, and how many are overdue, due soon (open work due in [now, soon]) and finished with or
     without completion material."""
     i, t = T_ITEM.c, T_TASK.c
-    where = _where(conn, viewer, narrowing, now)
+    where = narrowed(conn, viewer, narrowing, now)
     out = {s: n for s, n in conn.execute(sa.select(i.state, sa.func.count()).where(*where).group_by(i.state))}
     due_soon = sa.and_(i.state == RUNNING, sa.exists().where(
         t.instance_id == i.id, t.kind == "work", t.state.in_(OPEN), t.due_at >= now, t.due_at <= soon))
@@ -71,7 +71,7 @@ def work_by_holder(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, no
             _n(late).label("late"),
             _n(sa.and_(sa.not_(late), t.state == "done", t.due_at.is_not(None))).label("on_time")]
     q = (sa.select(*cols).select_from(W.join(T_ITEM, T_ITEM.c.id == t.instance_id))
-         .where(*_where(conn, viewer, narrowing, now), t.kind == "work", t.part.in_(HANDLING))
+         .where(*narrowed(conn, viewer, narrowing, now), t.kind == "work", t.part.in_(HANDLING))
          .group_by(t.unit, t.person))
     return list(conn.execute(q))
 
@@ -80,7 +80,7 @@ def carded_items(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now:
                  ) -> tuple[list[Any], dict[int, list[Any]]]:
     """The running items with a yellow or red card, and their work tasks."""
     i = T_ITEM.c
-    items = list(conn.execute(sa.select(T_ITEM).where(*_where(conn, viewer, narrowing, now), i.state == RUNNING,
+    items = list(conn.execute(sa.select(T_ITEM).where(*narrowed(conn, viewer, narrowing, now), i.state == RUNNING,
                                                       i.card.in_(("yellow", "red"))).order_by(i.id)))
     return items, _work_of(conn, [it.id for it in items])
 
@@ -91,7 +91,7 @@ def due_within(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: d
     t = W.c
     rows = list(conn.execute(sa.select(W).where(
         t.kind == "work", t.state.in_(OPEN), t.due_at >= now, t.due_at <= soon,
-        t.instance_id.in_(sa.select(T_ITEM.c.id).where(*_where(conn, viewer, narrowing, now),
+        t.instance_id.in_(sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now),
                                                        T_ITEM.c.state == RUNNING)))))
     ids = sorted({r.instance_id for r in rows})
     items = {it.id: it for it in conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id.in_(ids)))} if ids else {}
@@ -103,7 +103,7 @@ def closed_between(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, no
     """When each finished item closed, for those that closed in [start, end)."""
     i = T_ITEM.c
     return list(conn.execute(sa.select(i.closed_at).where(
-        *_where(conn, viewer, narrowing, now), i.state.in_(FINISHED), i.closed_at >= start,
+        *narrowed(conn, viewer, narrowing, now), i.state.in_(FINISHED), i.closed_at >= start,
         i.closed_at < end)).scalars())
 
 
@@ -111,7 +111,7 @@ def late_due_between(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, 
                      end: datetime) -> list[tuple[int, datetime]]:
     """(item id, due time) of late work tasks due in [start, end)."""
     t = W.c
-    ids = sa.select(T_ITEM.c.id).where(*_where(conn, viewer, narrowing, now))
+    ids = sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now))
     return [(r.instance_id, r.due_at) for r in conn.execute(sa.select(t.instance_id, t.due_at).where(
         t.kind == "work", t.due_at >= start, t.due_at < end, late_clause(now, t), t.instance_id.in_(ids)))]
 
@@ -127,7 +127,7 @@ def by_subject_field(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, 
                                        _n(i.state == RUNNING).label("running"),
                                        _n(i.state.in_(FINISHED)).label("closed"),
                                        _n(overdue_clause(now)).label("overdue"))
-                             .where(*_where(conn, viewer, narrowing, now)).group_by(value)))
+                             .where(*narrowed(conn, viewer, narrowing, now)).group_by(value)))
 
 
 def _work_of(conn: Connection, ids: list[int]) -> dict[int, list[Any]]:
