@@ -84,7 +84,10 @@ def board_page(request: Request, site: Site, user: PageUser, result: dict | None
     lang = page_lang(request)
     t = Translator(lang)
     f, values = read_filters(request, site)
-    s = supervision.summary(site, login=user.login, filters=f, lang=lang)
+    group = request.query_params.get("group_by", "")
+    group = group if group in ("leader", "source", "level") else "unit"  # the board's grouping choice
+    values["group_by"] = "" if group == "unit" else group
+    s = supervision.summary(site, login=user.login, filters=f, lang=lang, group_by=group)
     overdue = with_actions(site, supervision.overdue_tasks(site, login=user.login, filters=f, lang=lang), lang)
     fmt = Fmt(site, lang, t)
     units = s["by_unit"]
@@ -101,7 +104,9 @@ def board_page(request: Request, site: Site, user: PageUser, result: dict | None
     return page(request, site, "board.html", user=user, status=error.status if error else 200,
                 title=t("nav_board"), s=s, overdue=overdue, charts={k: Markup(v) for k, v in svg.items()},
                 upcoming=upcoming, upcoming_total=len(s["upcoming"]),
-                values=values, choices=choices(site, lang), query=_query(values), result=result,
+                values=values, choices=choices(site, lang) | {"group_by": [(g, t(f"group_{g}")) for g in
+                                                                  ("leader", "source", "level")]},
+                query=_query(values), result=result,
                 form_error=error, chase_default=t("chase_default"))
 
 

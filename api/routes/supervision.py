@@ -126,6 +126,18 @@ class SatisfactionLine(BaseModel):
     none: int
     rated: int
     score: float | None
+class GroupLine(BaseModel):
+    """One group of the board: by unit the work it received (total), has open (running), closed and overdue, with
+    on-time figures; by leader, source or level the items (key None: 未填 / Not set)."""
+    key: str | None
+    name: str
+    total: int
+    running: int
+    closed: int
+    overdue: int
+    on_time: int | None = None
+    late: int | None = None
+    rate: float | None = None
 
 
 class SummaryPublic(BaseModel):
@@ -138,14 +150,20 @@ class SummaryPublic(BaseModel):
     weeks: list[WeekLine]
     satisfaction: list[SatisfactionLine] = []
     lights: dict | None = None  # 亮灯 over running items: {total, by_unit, by_level}, each {green, yellow, red}
+    group_by: str | None = None
+    groups: list[GroupLine] | None = None
 
 
 # ------------------------------------------------------------------ routes
 @router.get("/summary", response_model=SummaryPublic, responses={403: ERRORS[403]})
-def summary(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep):
+def summary(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep,
+            group_by: Annotated[Literal["unit", "leader", "source", "level"] | None, Query(
+                description="also `groups`: by unit, by the instructing leader, by source or by level "
+                            "(values not set: 未填 / Not set)")] = None):
     """Counts by state, overdue and on-time rate by unit, yellow/red-card items, tasks due within five working
-    days, and completions and overdue items per week (leaders, the office director, clerks)."""
-    return supervision.summary(site, login=user.login, filters=filters, lang=lang)
+    days, and completions and overdue items per week (leaders, the office director, clerks); counted by the
+    database, with `group_by` also grouped."""
+    return supervision.summary(site, login=user.login, filters=filters, lang=lang, group_by=group_by)
 
 
 @router.get("/ledger.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})

@@ -121,6 +121,9 @@ class ItemPublic(BaseModel):
     children: list[ChildPublic] = Field(default=[], description="its parts the caller may see (分解事项)")
     rollup: RollupPublic | None = Field(default=None, description="its parts rolled up, when it has any")
     rating: "RatingPublic | None" = Field(default=None, description="办结评价: the instructing leader's rating")
+    light: LightPublic | None = LIGHT_FIELD
+    level: str | None = Field(default=None, description="督办级别: normal 一般, key 重点, flagged 挂牌督办 "
+                              "(null for a definition without levels)")
 
 
 class RatingPublic(BaseModel):
@@ -140,9 +143,6 @@ class RatingPublic(BaseModel):
 
 
 ItemPublic.model_rebuild()
-    light: LightPublic | None = LIGHT_FIELD
-    level: str | None = Field(default=None, description="督办级别: normal 一般, key 重点, flagged 挂牌督办 "
-                              "(null for a definition without levels)")
 
 
 class ItemSummary(BaseModel):

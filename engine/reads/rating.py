@@ -36,16 +36,27 @@ def cell(value: str | None, lang: str = "zh") -> str:
 
 
 def tally(items: list[Any], org: Any, lang: str = "zh") -> list[dict]:
-    """The board's 办结评价 by lead unit, from the item rows the board has loaded (its filters and the viewer's
-    visibility already applied; no query of its own): per unit how many were rated 满意 / 基本满意 / 不满意, how
-    many lapsed (未评价, `none`), and the score (满意 100, 基本满意 80, 不满意 40, averaged over the rated ones;
-    None when none was rated). Units in the organisation's order; units without a rated or lapsed item left out."""
+    """The board's 办结评价 by lead unit, from item rows (each with `rating` and `lead_unit`)."""
     counts: dict[str, dict[str, int]] = {}
     for it in items:
         value, unit = getattr(it, "rating", None), getattr(it, "lead_unit", None)
         if value and unit:
             c = counts.setdefault(unit, {})
             c[value] = c.get(value, 0) + 1
+    return tally_counts([(u, v, n) for u, c in counts.items() for v, n in c.items()], org, lang)
+
+
+def tally_counts(rows: list[Any], org: Any, lang: str = "zh") -> list[dict]:
+    """The board's 办结评价 by lead unit from (lead unit, rating, how many) rows, as the database counts them over
+    the board's items (its filters and the viewer's visibility applied): per unit how many were rated 满意 /
+    基本满意 / 不满意, how many lapsed (未评价, `none`), and the score (满意 100, 基本满意 80, 不满意 40, averaged
+    over the rated ones; None when none was rated). Units in the organisation's order; units without a rated or
+    lapsed item left out."""
+    counts: dict[str, dict[str, int]] = {}
+    for unit, value, n in rows:
+        if value and unit:
+            c = counts.setdefault(unit, {})
+            c[value] = c.get(value, 0) + int(n)
     out = []
     for unit in [u for u in org.units if u in counts] + sorted(u for u in counts if u not in org.units):
         c = counts[unit]

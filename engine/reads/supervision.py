@@ -2,7 +2,7 @@
 ledger (督办台账) rows, always over the items the person may see (engine.store.lists.visible_clause)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -13,10 +13,12 @@ from engine.core.states import (
     ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, is_overdue, item_overdue,
     overdue_days, urgency_of,
 )
-from engine.reads import items as queries, lights, rating as rating_reads
+from engine.reads import board as board_reads, items as queries, lights, rating as rating_reads
 from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
-from engine.store import attachments as attachment_store, board as board_store, db, items as item_store, lists as list_store
+from engine.store import (
+    attachments as attachment_store, board as board_store, board_counts, db, items as item_store, lists as list_store,
+)
 
 PERIODS = ("all", "week", "month", "quarter", "year")
 UPCOMING_WORKING_DAYS = 5
@@ -120,103 +122,88 @@ def _unit_name(site: Site, unit: str, lang: str) -> str:
     return site.org.holder_name(Holder(unit=unit), lang)
 
 
+def _by_level_and_light(site: Site, conn: Any, viewer: Any, f: Filters, nar: board_store.Narrowing,
+                        now: datetime) -> board_store.Narrowing:
+    """The board narrowed by 督办级别 and 亮灯 as well: both are worked out in Python (engine.reads.lights), so the
+    items they keep are passed to the counting queries by id. A light filter reads the running items only (bounded
+    by what is open); a level filter alone reads the narrowed items' subjects (it grows with them)."""
+    if not (f.level or f.light):
+        return nar
+    base = replace(nar, state="running") if f.light else nar
+    if f.light and nar.state not in (None, "running"):
+        return replace(nar, ids=())
+    items, tasks, _ = board_store.load(conn=conn, viewer=viewer, narrowing=base, now=now)
+    return replace(nar, ids=tuple(r.id for r in lights.narrow(site, items, tasks, f.level, f.light, now)))
+
+
 # ------------------------------------------------------------------ the board
-def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh", weeks: int = WEEKS) -> dict:
+def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh", weeks: int = WEEKS,
+            group_by: str | None = None) -> dict:
     """The supervision board: counts by state, the headline totals (new = items issued, closed, work finished on
     time and late, items overdue, on-time rate), by unit the work received, closed, on time, late, open, overdue,
     chased and carded with its on-time rate, carded items, upcoming due tasks, and completions and overdue per
-    week."""
+    week; with `group_by` (unit, leader, source, level) also `groups`. Counted by the database
+    (engine.store.board_counts), reading what is shown; the same definitions as a loop over every item are kept
+    in tests/support/board_reference.py and compared on a varied store."""
     actor = site.actor(login)
     policy.require_supervisor(actor)
     now, cal = site.clock.now(), site.cal
-    items, tasks, _ = _load(site, actor, filters, now)
-    counts = {k: 0 for k in ("total", "running", "overdue", "due_soon", "completed", "archived", "cancelled",
-                             "yellow", "red", "with_material", "without_material")}
-    material = _with_material(site, items)
     soon = cal.add_working_days(now, UPCOMING_WORKING_DAYS)
+    with db.read(site.eng) as conn:
+        viewer = proxies.viewer(site, actor.login, conn)
+        nar = _by_level_and_light(site, conn, viewer, filters, narrowing(site, filters), now)
+        kw = dict(conn=conn, viewer=viewer, narrowing=nar, now=now)
+        ratings = board_counts.ratings_by_unit(**kw)
+        running, running_tasks, _ = (board_store.load(**(kw | {"narrowing": replace(nar, state="running")}))
+                                     if nar.state in (None, "running") else ([], {}, {}))
+        counts = board_counts.item_counts(**kw, soon=soon)
+        holders = board_counts.work_by_holder(**kw)
+        carded, work = board_counts.carded_items(**kw)
+        due = board_counts.due_within(**kw, soon=soon)
+        series = board_reads.weeks(site, kw, now, filters.until, weeks)
+        groups = board_reads.groups(site, kw, group_by, lang) if group_by and group_by != "unit" else None
+    counts = {k: 0 for k in ("total", "running", "overdue", "due_soon", "completed", "archived", "cancelled",
+                             "yellow", "red", "with_material", "without_material")} | counts
     units = {u: {"unit": u, "name": _unit_name(site, u, lang), "open": 0, "overdue": 0, "on_time": 0, "late": 0,
                  "received": 0, "closed": 0, "chases": 0, "yellow": 0, "red": 0} for u in site.org.units}
-    cards, upcoming = [], []
-    for it in items:
-        counts["total"] += 1
-        counts[it.state] = counts.get(it.state, 0) + 1
-        if it.state in FINISHED:
-            counts["with_material" if it.id in material else "without_material"] += 1
-        running = it.state == ItemState.running.value
-        work = [x for x in tasks[it.id] if x.kind == "work"]
-        open_work = [x for x in work if x.state in _OPEN and running]
-        late_open = [x for x in open_work if is_overdue(x.state, x.due_at, now)]
-        counts["overdue"] += bool(late_open)
-        if running and it.card in ("yellow", "red"):
-            counts[it.card] += 1
-            cards.append(_brief(site, it, lang) | {"card": it.card, "overdue_days": max(
-                (overdue_days(x.due_at, now, cal) for x in late_open), default=0),
-                "holders": [_holder(site, x, lang) for x in late_open or open_work]})
-        due_soon = [x for x in open_work if x.due_at is not None and now <= x.due_at <= soon]
-        counts["due_soon"] += bool(due_soon)
-        for x in due_soon:
-            upcoming.append(_brief(site, it, lang) | {"task_id": x.id, "holder": _holder(site, x, lang),
-                                                      "due_at": x.due_at,
-                                                      "working_days_left": cal.working_days_between(now, x.due_at)})
-        for x in work:
-            u = _unit_of(site, x) if x.part in _HANDLING else None
-            if u not in units:
-                continue
-            units[u]["received"] += 1
-            units[u]["closed"] += x.state == "done"
-            units[u]["chases"] += x.chase_count or 0
-            if x.card in ("yellow", "red"):
-                units[u][x.card] += 1
-            if x.state in _OPEN and running:
-                units[u]["open"] += 1
-                units[u]["overdue"] += is_overdue(x.state, x.due_at, now)
-            if _late(x, now):
-                units[u]["late"] += 1
-            elif x.state == "done" and x.due_at is not None:
-                units[u]["on_time"] += 1
+    for h in holders:  # work by (unit, person): a person's work counts for their unit
+        if (u := _unit_of(site, h)) in units:
+            for k in ("received", "closed", "chases", "yellow", "red", "open", "overdue", "late", "on_time"):
+                units[u][k] += int(getattr(h, k))
     for u in units.values():
         u["rate"] = _rate(u["on_time"], u["late"])
+    cards = []
+    for it in carded:
+        open_work = [x for x in work[it.id] if x.state in _OPEN]
+        late_open = [x for x in open_work if is_overdue(x.state, x.due_at, now)]
+        counts[it.card] += 1
+        cards.append(_brief(site, it, lang) | {"card": it.card, "overdue_days": max(
+            (overdue_days(x.due_at, now, cal) for x in late_open), default=0),
+            "holders": [_holder(site, x, lang) for x in late_open or open_work]})
+    upcoming = [_brief(site, it, lang) | {"task_id": x.id, "holder": _holder(site, x, lang), "due_at": x.due_at,
+                                          "working_days_left": cal.working_days_between(now, x.due_at)}
+                for it, x in due]
     on_time, late = sum(u["on_time"] for u in units.values()), sum(u["late"] for u in units.values())
     totals = {"new": counts["total"], "closed": counts["completed"] + counts["archived"], "on_time": on_time,
               "late": late, "overdue": counts["overdue"], "rate": _rate(on_time, late)}
     cards.sort(key=lambda c: (c["card"] != "red", -c["overdue_days"], c["id"]))
     upcoming.sort(key=lambda c: (c["due_at"], c["id"]))
-    return {"now": now, "counts": counts, "totals": totals, "by_unit": list(units.values()), "cards": cards,
-            "upcoming": upcoming,
-            "weeks": _weeks(site, items, tasks, now, filters.until, weeks),
-            "satisfaction": rating_reads.tally(items, site.org, lang),  # 办结评价 by lead unit, the board's items
-            "lights": lights.light_counts(site, items, tasks, now, lang)}
+    out = {"now": now, "counts": counts, "totals": totals, "by_unit": list(units.values()), "cards": cards,
+           "upcoming": upcoming, "weeks": series}
+    if group_by:
+        out["group_by"], out["groups"] = group_by, groups if groups is not None else [
+            {"key": u["unit"], "name": u["name"], "total": u["received"], "running": u["open"], "closed": u["closed"],
+             "overdue": u["overdue"], "on_time": u["on_time"], "late": u["late"], "rate": u["rate"]}
+            for u in units.values()]
+    # 亮灯 over the running items (what is open, not the store), 办结评价 by lead unit (counted by the database)
+    out["lights"] = lights.light_counts(site, running, running_tasks, now, lang)
+    out["satisfaction"] = rating_reads.tally_counts(ratings, site.org, lang)
+    return out
 
 
 def _rate(on_time: int, late: int) -> float | None:
     """The on-time rate (按时办结率) of finished work: on time over on time and late, None when nothing finished."""
     return round(on_time / (on_time + late), 4) if on_time + late else None
-
-
-def _weeks(site: Site, items: list[Any], tasks: dict[int, list[Any]], now: datetime, until: date | None,
-           n: int) -> list[dict]:
-    """Items completed, and items that fell overdue, in each of the last `n` weeks (Monday to Sunday)."""
-    cal = site.cal
-    last = min(until, cal.local_date(now)) if until else cal.local_date(now)
-    monday = last - timedelta(days=last.weekday())
-    starts = [monday - timedelta(weeks=k) for k in range(n - 1, -1, -1)]
-    out = {s: {"start": s, "label": f"{s.month}/{s.day}", "completed": 0, "overdue": 0} for s in starts}
-
-    def week(when: datetime | None) -> date | None:
-        if when is None:
-            return None
-        d = cal.local_date(when)
-        return d - timedelta(days=d.weekday())
-
-    for it in items:
-        if it.state in (ItemState.completed.value, ItemState.archived.value):
-            w = week(it.closed_at)
-            if w in out:
-                out[w]["completed"] += 1
-        fell = {week(x.due_at) for x in tasks[it.id] if x.kind == "work" and _late(x, now)}
-        for w in fell & out.keys():
-            out[w]["overdue"] += 1
-    return list(out.values())
 
 
 def _brief(site: Site, it: Any, lang: str) -> dict:

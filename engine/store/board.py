@@ -33,9 +33,11 @@ class Narrowing:
     q: str | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
+    ids: tuple[int, ...] | None = None  # only these items (the board's level and light filters, worked out in Python)
 
 
-def _where(conn: Connection, viewer: Viewer, f: Narrowing, now: datetime) -> list[Any]:
+def narrowed(conn: Connection, viewer: Viewer, f: Narrowing, now: datetime) -> list[Any]:
+    """The WHERE terms of the narrowing over the item table, visibility first (engine.store.board_counts too)."""
     i, t = T_ITEM.c, T_TASK.c
     where = [visible_clause(viewer)]
     if f.definition:
@@ -56,13 +58,15 @@ def _where(conn: Connection, viewer: Viewer, f: Narrowing, now: datetime) -> lis
         where.append(i.created_at >= f.created_from)
     if f.created_before is not None:
         where.append(i.created_at < f.created_before)
+    if f.ids is not None:
+        where.append(i.id.in_(list(f.ids)) if f.ids else sa.false())
     return where
 
 
 def load(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime
          ) -> tuple[list[Any], dict[int, list[Any]], dict[int, int]]:
     """The narrowed items (oldest first), their tasks, and each item's number of chases (催办次数)."""
-    ids = sa.select(T_ITEM.c.id).where(*_where(conn, viewer, narrowing, now))
+    ids = sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now))
     t, e = T_TASK.c, T_EVENT.c
     items = list(conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id.in_(ids)).order_by(T_ITEM.c.id)))
     tasks: dict[int, list[Any]] = defaultdict(list)
@@ -79,7 +83,7 @@ def overdue_task_refs(*, conn: Connection, viewer: Viewer, narrowing: Narrowing,
                       limit: int) -> list[Any]:
     """(id, instance_id) of open work tasks past due in the narrowed running items, most overdue first."""
     t = T_TASK.c
-    ids = sa.select(T_ITEM.c.id).where(*_where(conn, viewer, narrowing, now), T_ITEM.c.state == ItemState.running.value)
+    ids = sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now), T_ITEM.c.state == ItemState.running.value)
     return list(conn.execute(sa.select(t.id, t.instance_id).where(
         t.instance_id.in_(ids), t.kind.in_(OVERDUE_KINDS_SQL), task_overdue_clause(now))
         .order_by(t.due_at, t.id).limit(limit)))

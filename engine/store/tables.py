@@ -104,7 +104,10 @@ class SerialCounter(SQLModel, table=True):
 
 class Instance(Versioned, table=True):
     __table_args__ = (sa.UniqueConstraint("definition_key", "serial_year", "serial_no"),
-                      sa.Index("ix_instance_state_def", "state", "definition_key"))
+                      sa.Index("ix_instance_state_def", "state", "definition_key"),
+                      sa.Index("ix_instance_created", "created_at"),  # the board's periods (0018)
+                      sa.Index("ix_instance_state_closed", "state", "closed_at"),
+                      sa.Index("ix_instance_state_card", "state", "card"))
     id: Optional[int] = Field(default=None, primary_key=True)
     definition_key: str = Field(max_length=64)
     definition_version: int
@@ -135,7 +138,8 @@ class Instance(Versioned, table=True):
 class Task(Versioned, table=True):
     __table_args__ = (sa.Index("ix_task_person_state", "person", "state"),
                       sa.Index("ix_task_unit_state", "unit", "state"),
-                      sa.Index("ix_task_role_state", "role", "state"))
+                      sa.Index("ix_task_role_state", "role", "state"),
+                      sa.Index("ix_task_state_due", "state", "due_at"))  # overdue now, due soon (0018)
     id: Optional[int] = Field(default=None, primary_key=True)
     instance_id: int = Field(foreign_key="instance.id", index=True)
     step: str = Field(max_length=64)

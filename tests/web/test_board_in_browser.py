@@ -76,3 +76,24 @@ def test_the_board_shows_late_work_and_chases_it_in_bulk(web_site, web_clock, de
     expect(page.locator("[data-count=yellow] .what")).to_have_text("Yellow cards")
     expect(page.locator("#cards tbody tr")).to_contain_text("Yellow card")
     assert "unit=hr" in page.url
+
+
+def test_the_leader_groups_the_board_by_instructing_leader(web_site, web_clock, desks):
+    """The grouping choice sits with the filters: by unit at first, then by the leader who instructed."""
+    at_handle(web_site, "安全生产大检查", "finance", ["hr"], "2026-03-20")
+    at_handle(web_site, "档案数字化", "hr", [], "2026-03-27")
+    from engine.reads import supervision
+    mine = {g["key"]: g["total"] for g in supervision.summary(web_site, login="leader", group_by="leader")["groups"]}
+    work = {g["key"]: g["total"] for g in supervision.summary(web_site, login="leader", group_by="unit")["groups"]}
+    assert mine["leader"] >= 2 and work["finance"] >= 1
+    leader = desks("leader")
+    page = leader.goto("/board")
+    expect(page.locator("#groups")).to_have_attribute("data-group-by", "unit")
+    expect(page.locator("#groups tr[data-group=finance] td").nth(1)).to_have_text(str(work["finance"]))
+    page.select_option("select[name=group_by]", "leader")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    expect(page.locator("#groups")).to_have_attribute("data-group-by", "leader")
+    row = page.locator("#groups tr[data-group=leader] td")
+    expect(row.nth(0)).to_have_text("王局长")
+    expect(row.nth(1)).to_have_text(str(mine["leader"]))
