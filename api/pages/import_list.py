@@ -10,16 +10,26 @@ from api import bodylimit
 from api.errors import status_of
 from api.pages.base import Form, SiteDep, router
 from api.pages.forms import FormError, form_error
-from api.pages.issue import _definition
 from api.pages.render import page
 from api.pages.session import MAX_FORM_BYTES, PageUser, page_lang, require_user
 from api.pages.words import Translator
 from engine.core.decision_list import MAX_ROWS
-from engine.core.states import DubanError, InputError
+from engine.core import policy
+from engine.core.states import DubanError, InputError, NotAllowed, NotFound
 from engine.runtime import decision_import, people_sheet
 from engine.runtime.site import Site
 
 bodylimit.allow_larger(r"/new/[a-z0-9_]+/import", lambda: MAX_FORM_BYTES)  # the list's spreadsheet form
+
+
+def _definition(site: Site, user: PageUser, key: str):  # noqa: ANN202
+    """The definition the list's rows become items of, if the user may start it (engine.core.policy.may_start)."""
+    defn = site.definitions().get(key)
+    if defn is None:
+        raise NotFound(f"没有流程定义“{key}”", f"no definition {key!r}", {"definition": key})
+    if not policy.may_start(user.actor, key):
+        raise NotAllowed(f"您无权发起“{defn.title.zh}”", f"you may not start a '{defn.title.en}'", {"definition": key})
+    return defn
 
 
 @router.get("/new/{definition}/import")
