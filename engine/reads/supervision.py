@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from engine.appraisal.trigger import opens_cycle
 from engine.core import limits, policy
 from engine.core.model import Actor
 from engine.core.org import Holder
@@ -74,10 +75,11 @@ def period_range(period: str | None, today: date) -> tuple[date | None, date | N
 
 # ------------------------------------------------------------------ loading
 def narrowing(site: Site, f: Filters) -> board_store.Narrowing:
-    """The filters in the store's terms: periodic definitions left out, a unit's people, dates as instants."""
+    """The filters in the store's terms: appraisal cycles left out (a recurring item such as the monthly report is
+    supervised like any other), a unit's people, dates as instants."""
     tz = site.cal.tz
     periodic = () if f.definition else tuple(sorted(k for k, d in site.definitions().items()
-                                                    if d.trigger is not None))
+                                                    if opens_cycle(d)))
     people = tuple(sorted(p.login for p in site.org.people.values() if p.unit == f.unit)) if f.unit else ()
     return board_store.Narrowing(
         definition=f.definition, exclude_definitions=periodic, state=f.state, unit=f.unit, unit_people=people,
