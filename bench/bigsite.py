@@ -240,7 +240,7 @@ def serve(url: str, log: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--no-scheduler", "--port", str(port),
                              "--db", url], cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    wait_up(f"{base}/api/v1", proc)
+    wait_up(f"{base}/api/v1", proc, seconds=300)
     return proc, base
 
 
