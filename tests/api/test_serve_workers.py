@@ -1,11 +1,10 @@
-"""`duban serve` with DUBAN_WORKERS=2 on SQLite (issue 17): a real server (uvicorn subprocess, two worker
+"""`duban serve` with DUBAN_WORKERS=2 on SQLite, or on PostgreSQL with DUBAN_TEST_DATABASE_URL (issue 17): a real server (uvicorn subprocess, two worker
 processes) takes writes from six clerks and leaders at once; every write lands once, the audit chain verifies,
 the one scheduler (in the parent process) sweeps while they write and no timer fires twice, and the banner names
 the database given by --db and the number of workers."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from tests.support.office import DIRECTIVE
 from tests.support.servers import free_port
@@ -26,7 +28,7 @@ DUE = (date.today() + timedelta(days=40)).isoformat()  # the real server runs on
 
 
 def up(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 90  # waiting for a real process to come up
+    deadline = time.monotonic() + 300  # a real process playing the demo's history: slow on a busy machine
     while True:
         assert proc.poll() is None, proc.stdout.read()
         try:
@@ -57,15 +59,34 @@ def issue_and_register(base: str, leader: dict, clerk: dict, n: int) -> int:
         return r.json()["item"]["id"]
 
 
-def test_two_worker_processes_take_parallel_writes_once_each(tmp_path):
-    db = tmp_path / "workers.db"
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh SQLite file, or (with DUBAN_TEST_DATABASE_URL) a scratch database on that PostgreSQL server."""
+    pg = os.environ.get("DUBAN_TEST_DATABASE_URL")
+    if not pg:
+        yield f"sqlite:///{tmp_path / 'workers.db'}"
+        return
+    name = f"duban_workers_{os.getpid()}"
+    admin = sa.create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(pg).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_two_worker_processes_take_parallel_writes_once_each(tmp_path, database_url):
     port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
     env = {**os.environ, "DUBAN_DEMO_PASSWORD": PASSWORD, "DUBAN_ACCESS_LOG": "0", "DUBAN_WORKERS": "2",
            "DUBAN_SWEEP_SECONDS": "0.3", "DUBAN_DISPATCH_SECONDS": "0.3", "PYTHONUNBUFFERED": "1",
            "DUBAN_DATABASE_URL": f"sqlite:///{tmp_path / 'not-this-one.db'}"}
     proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--demo", "--port", str(port),
-                             "--db", f"sqlite:///{db}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             "--db", database_url], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         up(base, proc)
@@ -79,19 +100,20 @@ def test_two_worker_processes_take_parallel_writes_once_each(tmp_path):
     finally:
         proc.terminate()
         out = proc.communicate(timeout=30)[0]
-    assert f"DUBAN_DATABASE_URL" in out and f"sqlite:///{db}" in out and "not-this-one" not in out
+    assert "DUBAN_DATABASE_URL" in out and make_url(database_url).database in out and "not-this-one" not in out
     assert "DUBAN_WORKERS" in out and "worker processes (DUBAN_WORKERS): 2" in out
     assert out.count("timers: embedded scheduler") == 1
 
-    con = sqlite3.connect(db)
-    kinds = Counter(con.execute("select instance_id, kind from event where instance_id in (%s)"
-                                % ",".join(map(str, ids))).fetchall())
-    assert all(kinds[(i, "start")] == 1 and kinds[(i, "submit")] == 1 for i in ids)
-    # what the scheduler did (the demo's items in flight have due and overdue timers): each timer once
-    fired = Counter(con.execute("select task_id, kind, data from event where actor is null and task_id is not null"
-                                ).fetchall())
+    eng = sa.create_engine(database_url)
+    with eng.connect() as con:
+        kinds = Counter(tuple(r) for r in con.execute(sa.text(
+            "select instance_id, kind from event where instance_id in (%s)" % ",".join(map(str, ids)))))
+        assert all(kinds[(i, "start")] == 1 and kinds[(i, "submit")] == 1 for i in ids)
+        # what the scheduler did (the demo's items in flight have due and overdue timers): each timer once
+        fired = Counter((r.task_id, r.kind, str(r.data)) for r in con.execute(sa.text(
+            "select task_id, kind, data from event where actor is null and task_id is not null")))
+    eng.dispose()
     assert fired and max(fired.values()) == 1, [k for k, n in fired.items() if n > 1]
-    con.close()
-    verify = subprocess.run([sys.executable, "-m", "engine.cli", "audit", "--db", f"sqlite:///{db}", "verify"],
+    verify = subprocess.run([sys.executable, "-m", "engine.cli", "audit", "--db", database_url, "verify"],
                             cwd=ROOT, env=env, capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
