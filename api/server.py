@@ -85,6 +85,14 @@ def worker_app():
     return create_app(site)
 
 
+def workers_banner(workers: int, mode: str, drill_forced_one: bool) -> str:
+    """The start-up line saying how many processes serve requests (DUBAN_WORKERS) and where the one scheduler runs."""
+    why = " (演练模式只用一个进程 / a drill runs in one process)" if drill_forced_one else ""
+    where = ("定时任务只在主进程中运行 / the timers run in the parent process only" if mode == "embedded" else
+             "本进程不运行定时任务 / no timers in this process")
+    return f"工作进程 / worker processes (DUBAN_WORKERS): {workers}{why}; {where}"
+
+
 def calendar_warning(site: Site) -> str | None:
     """The start-up line naming the years (today to 90 days on) whose statutory holidays nobody entered yet."""
     today = site.cal.local_date(site.clock.now())
@@ -106,14 +114,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
         env = settings()
     except SettingsError as e:
         raise SystemExit(f"duban serve: {e}") from None
-    print("设置 / settings (DUBAN_*):\n" + describe(env), flush=True)
+    url = store_db.database_url(db)
+    # the banner shows the database this process opens (--db wins over DUBAN_DATABASE_URL)
+    print("设置 / settings (DUBAN_*):\n" + describe(env.model_copy(update={"database_url": url})), flush=True)
     if not env.base_url:
         print("!! DUBAN_BASE_URL 未设置：邮件、钉钉、企业微信、飞书和 webhook 消息中没有事项链接，一键办理链接只在站内通知中可用 / "
               "DUBAN_BASE_URL is not set: mail, DingTalk, WeCom, Feishu and webhook messages carry no link to their "
               "item, and one-tap links work only from the in-app notifications", flush=True)
     logs.setup(env.log_level, env.log_format)
     mode = scheduler_mode(scheduler)
-    url = store_db.database_url(db)
     clock = ManualClock(SystemClock().now()) if simulated_clock else SystemClock()
     site = open_site(url, clock)
     if simulated_clock:
@@ -138,6 +147,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     workers = 1 if simulated_clock else env.workers
     print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {mask_url(url)}, "
           f"workers {workers})", flush=True)
+    print(workers_banner(workers, mode, bool(simulated_clock) and env.workers > 1), flush=True)
     lease = Lease(site.eng, f"http://{host}:{port}/")  # `duban restore` refuses while it is fresh
     if threading.current_thread() is threading.main_thread():
         # uvicorn shuts down gracefully on SIGTERM, then raises it again: with this handler (which it restores

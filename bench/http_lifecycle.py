@@ -48,10 +48,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_path: Path, port: int, workers: int, scheduler: bool) -> subprocess.Popen:
+def start_server(db_path: Path, port: int, workers: int, scheduler: bool, url: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "DUBAN_DEMO_PASSWORD": PASSWORD, "DUBAN_ACCESS_LOG": "0", "DUBAN_WORKERS": str(workers),
            "DUBAN_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "engine.cli", "serve", "--demo", "--port", str(port), "--db", f"sqlite:///{db_path}"]
+    cmd = [sys.executable, "-m", "engine.cli", "serve", "--demo", "--port", str(port), "--db", url or f"sqlite:///{db_path}"]
     if not scheduler:
         cmd.append("--no-scheduler")
     log = open(db_path.with_suffix(".log"), "w")
@@ -75,13 +75,14 @@ def wait_up(base: str, proc: subprocess.Popen, seconds: float = 90) -> None:
 class Client:
     """One office client: walks directives through their life, timing each write."""
 
-    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, dict], latencies: list[float]):
+    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, dict], latencies: list[float], lean: bool = False):
         self.http, self.tokens, self.latencies = http, tokens, latencies
+        self.q = "?return=minimal" if lean else ""  # lean answers: the item's open tasks, not the whole item
 
     async def write(self, who: str, path: str, body: dict) -> dict:
         t0 = time.perf_counter()
         try:
-            r = await self.http.post(path, json=body, headers=self.tokens[who])
+            r = await self.http.post(path + self.q, json=body, headers=self.tokens[who])
         except httpx.HTTPError as e:
             raise Failure(f"{who} POST {path}: {type(e).__name__} {e!r} after {time.perf_counter() - t0:.3f} s")
         self.latencies.append(time.perf_counter() - t0)
@@ -124,7 +125,7 @@ class Client:
             raise Failure(f"item {item['id']} ended {item['state']}")
 
 
-async def run_clients(base: str, clients: int, items: int) -> dict:
+async def run_clients(base: str, clients: int, items: int, lean: bool = False) -> dict:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         tokens = {}
@@ -133,7 +134,7 @@ async def run_clients(base: str, clients: int, items: int) -> dict:
             r.raise_for_status()
             tokens[who] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         warm: list[float] = []
-        await Client(http, tokens, warm).directive(-1)  # first requests load caches; not timed
+        await Client(http, tokens, warm, lean).directive(-1)  # first requests load caches; not timed
         latencies: list[float] = []
         queue: asyncio.Queue[int] = asyncio.Queue()
         for n in range(items):
@@ -141,7 +142,7 @@ async def run_clients(base: str, clients: int, items: int) -> dict:
         errors: list[str] = []
 
         async def worker() -> None:
-            c = Client(http, tokens, latencies)
+            c = Client(http, tokens, latencies, lean)
             while not queue.empty():
                 n = queue.get_nowait()
                 try:
@@ -167,25 +168,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes of duban serve (DUBAN_WORKERS)")
     p.add_argument("--no-scheduler", action="store_true", help="serve with --no-scheduler")
     p.add_argument("--keep", action="store_true", help="keep the database and the server log")
+    p.add_argument("--minimal", action="store_true", help="ask for lean answers (?return=minimal) on every write")
+    p.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                   help="postgres: a scratch database on DUBAN_BENCH_PG_URL (default the local server), dropped after")
     p.add_argument("--url", help="benchmark a server already running with --demo and DUBAN_DEMO_PASSWORD="
                                  f"{PASSWORD} (e.g. http://127.0.0.1:8000/api/v1) instead of starting one")
     args = p.parse_args(argv)
     if args.url:
-        result = asyncio.run(run_clients(args.url.rstrip("/"), args.clients, args.items))
+        result = asyncio.run(run_clients(args.url.rstrip("/"), args.clients, args.items, args.minimal))
         return report(args, result, external=True)
     tmp = Path(tempfile.mkdtemp(prefix="duban-http-bench-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
-    proc = start_server(tmp / "bench.db", port, args.workers, not args.no_scheduler)
+    url, drop = (None, lambda: None)
+    if args.db == "postgres":
+        from bench.bigsite import database
+        url, drop = database("postgres", tmp, os.getpid())
+    proc = start_server(tmp / "bench.db", port, args.workers, not args.no_scheduler, url)
     try:
-        wait_up(base, proc)
-        result = asyncio.run(run_clients(base, args.clients, args.items))
+        wait_up(base, proc, seconds=300)  # the demo's history is played at start: slow on a busy machine
+        result = asyncio.run(run_clients(base, args.clients, args.items, args.minimal))
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        drop()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     return report(args, result)
@@ -193,14 +202,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(args: argparse.Namespace, result: dict, external: bool = False) -> int:
     settings = {"clients": args.clients, "items": args.items, "server_workers": args.workers,
-                "scheduler": not args.no_scheduler, "database": "SQLite (WAL) file", "access_log": False,
+                "scheduler": not args.no_scheduler, "access_log": False, "answers": "minimal" if args.minimal else "full",
+                "database": "PostgreSQL" if args.db == "postgres" else "SQLite (WAL) file",
                 "cpus": os.cpu_count(), "python": platform.python_version(), "machine": platform.machine()}
     if external:
         settings.update(server=args.url, server_workers=None, scheduler=None, database=None)
         print(f"server at {args.url}; {args.clients} concurrent clients, {os.cpu_count()} CPUs")
     else:
         print(f"duban serve --demo: {args.workers} worker process(es), scheduler "
-              f"{'on' if settings['scheduler'] else 'off'}, SQLite; {args.clients} concurrent clients on loopback, "
+              f"{'on' if settings['scheduler'] else 'off'}, {settings['database']}, {settings['answers']} answers; {args.clients} concurrent clients on loopback, "
               f"{os.cpu_count()} CPUs")
     print(f"{result['writes']} audited writes ({args.items} directives × {WRITES_PER_ITEM}) in {result['seconds']} s: "
           f"{result['writes_per_s']} writes/s, {result['items_per_s']} directives/s")

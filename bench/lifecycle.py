@@ -301,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="also profile a short run and print the top 15")
     ap.add_argument("--profile-items", type=int, default=50, help="directives in the profiled run (default 50)")
     ap.add_argument("--no-json", action="store_true", help="do not write bench/results/lifecycle.json")
+    ap.add_argument("--spiff-items", type=int, default=200, help="instances of the SpiffWorkflow comparison "
+                    "(bench/spiff.py; default 200; 0: skip)")
     args = ap.parse_args(argv)
     if args.items < 1 or args.repeat < 1:
         ap.error("--items and --repeat must be at least 1")
@@ -339,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         "profile": runs[0]["profile"],
     }
     print_report(result)
+    if args.spiff_items:
+        from bench import spiff
+        result["spiffworkflow"] = spiff.compare(args.spiff_items)
+        if result["spiffworkflow"]:
+            spiff.print_comparison(result["spiffworkflow"])
     if not args.no_json:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -11,9 +11,10 @@ from api import idempotency, views
 from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.deps import AuthClockDep, CurrentUser, ItemId, LangDep, SiteDep
 from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
+from api.schemas.brief import ItemBrief, ReturnMode
 from api.schemas.items import ItemCreate, ItemPage, ItemPublic
 from engine.core.fields import coerce
-from engine.reads import lists as listing, items as queries
+from engine.reads import brief, lists as listing, items as queries
 from engine.runtime import permissions
 
 router = APIRouter(prefix="/instances", tags=["instances"], responses={401: ERRORS[401], 422: ERRORS[422]})
@@ -22,25 +23,35 @@ router = APIRouter(prefix="/instances", tags=["instances"], responses={401: ERRO
 @router.post("", response_model=ItemPublic, status_code=201, responses={403: ERRORS[403]})
 def start_item(body: ItemCreate, user: CurrentUser, site: SiteDep, lang: LangDep, clock: AuthClockDep,
                response: Response,
-               idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None):
+               idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+               ret: ReturnMode = "full"):
     """Start (register) an item: leaders and clerks start directives, clerks incoming documents, admins anything.
-    With an Idempotency-Key header a retried POST answers the first item instead of registering another."""
+    With an Idempotency-Key header a retried POST answers the first item instead of registering another.
+    `?return=minimal` answers the item briefly (state, open tasks, link) instead of the whole item."""
     subject = views.no_nul(body.subject, "")
+    minimal = ret == "minimal"
 
     def run() -> dict:
         item_id = permissions.start_item(site, body.definition, subject, user.login,
                                          tuple(coerce("attachments", body.attachments, "attachments")))
+        if minimal:
+            return brief.after_start(site, item_id=item_id, login=user.login)
         return queries.item_view(site, item_id, user.login, lang)
 
-    if idempotency_key is None:
+    if idempotency_key is None and not minimal:
         item = run()
         response.headers["Location"] = f"/api/v1/instances/{item['id']}"
         return item
+    if idempotency_key is None:
+        payload = jsonable_encoder(ItemBrief.model_validate(run()))
+        return JSONResponse(payload, status_code=201, headers={"Location": f"/api/v1/instances/{payload['id']}"})
     fp = idempotency.fingerprint(start=body.definition, subject=subject,
-                                 **({"attachments": body.attachments} if body.attachments else {}))
+                                 **({"attachments": body.attachments} if body.attachments else {}),
+                                 **({"return": "minimal"} if minimal else {}))
+    shape = ItemBrief if minimal else ItemPublic
     status, payload, replayed = idempotency.once(
         site, clock, key=idempotency_key, person=user.login, fp=fp, status=201,
-        run=lambda: jsonable_encoder(ItemPublic.model_validate(run())))
+        run=lambda: jsonable_encoder(shape.model_validate(run())))
     return JSONResponse(payload, status_code=status, headers={
         "Location": f"/api/v1/instances/{payload['id']}", "Idempotent-Replayed": "true" if replayed else "false"})
 

@@ -12,10 +12,11 @@ from fastapi.responses import JSONResponse
 from api import idempotency, views
 from api.deps import AuthClockDep, CurrentUser, LangDep, SiteDep, TaskId
 from api.routes import ERRORS
+from api.schemas.brief import ActionBrief, ReturnMode
 from api.schemas.items import ActionResult
 from api.errors import body as error_body, status_of
 from api.schemas.tasks import ActionInput, BulkInput, BulkResult
-from engine.reads import lists as listing
+from engine.reads import brief, lists as listing
 from engine.core.states import DubanError, InputError
 from engine.runtime import bulk, permissions
 
@@ -44,19 +45,32 @@ def take_in_bulk(action: ActionName, user: CurrentUser, site: SiteDep, lang: Lan
 @router.post("/{task_id}/actions/{action}", response_model=ActionResult)
 def take_action(task_id: TaskId, action: ActionName, user: CurrentUser, site: SiteDep, lang: LangDep,
                 clock: AuthClockDep, body: Annotated[ActionInput | None, Body()] = None,
-                idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None):
-    """Take an action on a task; answers the updated task and its item."""
+                idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
+                ret: ReturnMode = "full"):
+    """Take an action on a task; answers the updated task and its item (with `?return=minimal`: both briefly,
+    the item's open tasks and a link, without re-reading the whole item)."""
     data = views.no_nul(dict(body.model_extra or {}) if body else {}, "")
     version = body.version if body else None
+    minimal = ret == "minimal"
+    shape = ActionBrief if minimal else ActionResult
 
     def run() -> dict:
         done = permissions.act_as(site, task_id, action, user.login, data, expected_version=version)
+        if minimal:
+            return brief.after_action(site, task_id=task_id, item_id=done.instance_id, login=user.login)
         return listing.task_and_item(site, task_id=task_id, item_id=done.instance_id, login=user.login, lang=lang)
 
-    if idempotency_key is None:
+    if idempotency_key is None and not minimal:
         return run()
-    fp = idempotency.fingerprint(task=task_id, action=action, data=data, version=version)
+    if idempotency_key is None:
+        payload = jsonable_encoder(ActionBrief.model_validate(run()))
+        return JSONResponse(payload, headers={"Location": payload["item"]["links"]["self"]})
+    fp = idempotency.fingerprint(task=task_id, action=action, data=data, version=version,
+                                 **({"return": "minimal"} if minimal else {}))
     status, payload, replayed = idempotency.once(
         site, clock, key=idempotency_key, person=user.login, fp=fp,
-        run=lambda: jsonable_encoder(ActionResult.model_validate(run())))
-    return JSONResponse(payload, status_code=status, headers={"Idempotent-Replayed": "true" if replayed else "false"})
+        run=lambda: jsonable_encoder(shape.model_validate(run())))
+    headers = {"Idempotent-Replayed": "true" if replayed else "false"}
+    if minimal and status == 200:
+        headers["Location"] = payload["item"]["links"]["self"]
+    return JSONResponse(payload, status_code=status, headers=headers)
