@@ -1,0 +1,132 @@
+"""The ledger (督办台账): one row per filtered item the person may see, oldest first, keyed by LEDGER_COLUMNS.
+`rows` yields them a chunk of items at a time (engine.store.ledger), so that the exports stream with bounded
+memory whatever the row count; `ledger` is the same rows as a list (the page, the bulletin, the slips).
+Moved here from engine.reads.supervision, which re-exports these names."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from engine.core.org import Holder
+from engine.core.states import ITEM_STATE_LABELS, URGENCY_LABELS, ItemState, item_overdue, urgency_of
+from engine.reads.supervision import CARD_LABELS, FINISHED, Filters, _lead, narrowing
+from engine.runtime import proxies
+from engine.runtime.site import Site
+from engine.store import attachments as attachment_store, db, ledger as ledger_store
+
+LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in order
+    ("serial", "编号", "No."), ("title", "事项", "Item"), ("source", "来源/批示领导", "Source / leader"),
+    ("lead", "主办单位", "Lead unit"), ("co", "协办单位", "Co-handling units"), ("assigned_on", "交办日期", "Assigned on"),
+    ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
+    ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"),
+    ("material", "办结材料", "Completion material"),
+    ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
+    ("urgency", "缓急", "Urgency"), ("reply", "办复情况", "Reply"),
+]
+MATERIAL_LABELS = {True: ("有", "yes"), False: ("无", "no")}
+
+
+def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh") -> list[dict]:
+    """One row per filtered item the person may see, oldest first, keyed by LEDGER_COLUMNS (dates as dates),
+    plus `id`, `state_code`, `overdue` and `card_code`."""
+    return list(rows(site, login=login, filters=filters, lang=lang))
+
+
+def rows(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh",
+         chunk: int = ledger_store.CHUNK) -> Iterator[dict]:
+    """The ledger's rows, a chunk of `chunk` items read at a time. Who the person is is checked now (an unknown
+    login raises here, not halfway through a download); the rows come as they are read."""
+    actor = site.actor(login)
+    now = site.clock.now()
+    narrowed = narrowing(site, filters)
+    return _stream(site, actor.login, narrowed, now, lang, chunk)
+
+
+def _stream(site: Site, login: str, narrowed: Any, now: Any, lang: str, size: int) -> Iterator[dict]:
+    after = 0
+    while True:
+        with db.read(site.eng) as conn:
+            viewer = proxies.viewer(site, login, conn)
+            items, tasks, chases = ledger_store.chunk(conn=conn, viewer=viewer, narrowing=narrowed, now=now,
+                                                      after=after, size=size)
+            finished = [it.id for it in items if it.state in FINISHED]
+            material = attachment_store.items_with_material(conn=conn, instance_ids=finished) if finished else set()
+        for it in items:
+            yield row(site, it, tasks[it.id], chases.get(it.id, 0), it.id in material, now, lang)
+        if len(items) < size:
+            return
+        after = items[-1].id
+
+
+def row(site: Site, it: Any, tasks: list[Any], chases: int, has_material: bool, now: Any, lang: str) -> dict:
+    """One ledger row from an item, its tasks, its chase count and whether it has completion material."""
+    cal = site.cal
+    en = lang.startswith("en")
+    overdue = item_overdue(it.state, tasks, now)
+    zh_state, en_state = ITEM_STATE_LABELS[ItemState(it.state)]
+    state = en_state if en else zh_state
+    if overdue:
+        state += " (overdue)" if en else "（超期）"
+    progress = it.progress or ""
+    if progress and it.progress_percent is not None:
+        progress += f"（{it.progress_percent}%）" if not en else f" ({it.progress_percent}%)"
+    subject_due = (it.subject or {}).get("due")
+    return {
+        "id": it.id, "serial": it.serial, "title": it.title, "source": _source(site, it, lang),
+        "lead": _lead(site, it, lang), "co": _co(site, it, lang),
+        "assigned_on": cal.local_date(it.created_at),
+        "due_on": cal.local_date(it.due_at) if it.due_at else (date.fromisoformat(subject_due)
+                                                               if isinstance(subject_due, str) else None),
+        "progress": progress,
+        "closed_on": cal.local_date(it.closed_at) if it.closed_at and it.state != ItemState.cancelled.value
+        else None,
+        "state": state, "state_code": it.state, "overdue": overdue, "chases": chases,
+        "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
+        "material": MATERIAL_LABELS[has_material][1 if en else 0] if it.state in FINISHED else "",
+        "has_material": has_material,
+        "proposal": (it.assignment or {}).get("opinion") or "",
+        "instruction": (it.assignment or {}).get("instruction") or "",
+        "urgency": URGENCY_LABELS[u][1 if en else 0] if (u := urgency_of(it.subject)) else "",
+        "reply": _reply(it.assignment or {}, en),
+    }
+
+
+def _reply(a: dict, en: bool) -> str:
+    """办复情况: the reply's number and date, approved by the office director or waiting for it."""
+    if not a.get("reply_number"):
+        return ""
+    ref = f"{a['reply_number']} ({a.get('reply_date') or ''})" if en else f"{a['reply_number']}（{a.get('reply_date') or ''}）"
+    if a.get("reply_decision") == "approve":
+        return f"Replied: {ref}" if en else f"已办复：{ref}"
+    if a.get("reply_decision") == "redo":
+        return f"Sent back for changes: {ref}" if en else f"退回修改：{ref}"
+    return f"Awaiting approval: {ref}" if en else f"待审核：{ref}"
+
+
+def ledger_headers(lang: str = "zh") -> list[str]:
+    return [en if lang.startswith("en") else zh for _, zh, en in LEDGER_COLUMNS]
+
+
+def _source(site: Site, it: Any, lang: str) -> str:
+    """来源/批示领导: the instructing leader of a directive, the sender (and number) of a document, else the
+    person who registered it."""
+    s = it.subject or {}
+    if s.get("leader"):
+        return site.org.holder_name(Holder(person=s["leader"]), lang)
+    if s.get("sender"):
+        return " ".join(x for x in (s["sender"], s.get("doc_number")) if x)
+    return site.org.holder_name(Holder(person=it.initiator), lang)
+
+
+def _co(site: Site, it: Any, lang: str) -> str:
+    co = (it.assignment or {}).get("co")
+    if co is None:
+        co = (it.subject or {}).get("co_units") or []
+    names = [site.org.holder_name(site.org.target(u), lang) if u in site.org.units or u in site.org.people else u
+             for u in co]
+    return ("、" if not lang.startswith("en") else ", ").join(names)
+
+
+# the ledger's words for an item's people, for the slips (engine.reads.slips) to say the same
+source_of, lead_of, co_of = _source, _lead, _co
