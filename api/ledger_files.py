@@ -1,5 +1,5 @@
 """The ledger (督办台账) as files that stream: the XLSX through openpyxl's write-only workbook (rows go to a
-temporary file as they come; the file is then sent in blocks) and the CSV a row at a time (UTF-8 with a BOM), both
+temporary file as they come; the file is then sent in 64 KB blocks by FileResponse) and the CSV a row at a time (UTF-8 with a BOM), both
 with memory bounded by a chunk of rows whatever the row count. Same columns and formatting as the ledger always
 had: dates as dates, column widths, the header bold and frozen, printed A4 landscape with the header on every
 page, and text that a spreadsheet would run as a formula kept as text."""
@@ -30,7 +30,6 @@ WIDTHS = {"serial": 16, "title": 36, "source": 20, "lead": 16, "co": 24, "assign
 WRAP = ("title", "progress", "co", "proposal", "instruction", "reply")
 DATES = ("assigned_on", "due_on", "closed_on")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to a spreadsheet
-BLOCK = 64 * 1024  # bytes sent at a time
 CSV_ROWS = 200  # CSV rows sent at a time
 
 
@@ -105,7 +104,7 @@ def xlsx_response(rows: Iterable[dict], lang: str, *, exported: str, names: tupl
     except BaseException:
         os.unlink(path)
         raise
-    return FileResponse(path, media_type=XLSX, headers=disposition(names), chunk_size=BLOCK,
+    return FileResponse(path, media_type=XLSX, headers=disposition(names),
                         background=BackgroundTask(os.unlink, path))
 
 
