@@ -19,7 +19,7 @@ from api.pages.base import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
 from api.ledger_files import csv_response, xlsx_response
 from api.routes.supervision import export_name, exported_at, make_filters
-from engine.reads import ledger as ledger_model, supervision
+from engine.reads import supervision
 from engine.runtime.site import Site
 from engine.core.states import ITEM_STATE_LABELS, DubanError
 from engine.reads.supervision import Filters
@@ -137,7 +137,7 @@ def ledger(request: Request, site: SiteDep):
 def ledger_xlsx(request: Request, site: SiteDep):
     user = require_user(request, site)
     lang = page_lang(request)
-    rows = ledger_model.rows(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
+    rows = supervision.ledger_rows(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
     return xlsx_response(rows, lang, exported=exported_at(site), names=export_name(site, "xlsx", lang))
 
 
@@ -145,5 +145,5 @@ def ledger_xlsx(request: Request, site: SiteDep):
 def ledger_csv(request: Request, site: SiteDep):
     user = require_user(request, site)
     lang = page_lang(request)
-    rows = ledger_model.rows(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
+    rows = supervision.ledger_rows(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
     return csv_response(rows, lang, names=export_name(site, "csv", lang))

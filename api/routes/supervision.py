@@ -13,7 +13,7 @@ from api.ledger_files import XLSX, csv_bytes, csv_response, xlsx_bytes, xlsx_res
 from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
-from engine.reads import ledger as ledger_model, supervision
+from engine.reads import supervision
 from engine.runtime.site import Site
 from engine.core.fields import YEARS_SHOWN
 from engine.core.states import InputError
@@ -121,7 +121,7 @@ def summary(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep
 def ledger_xlsx(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep):
     """The ledger (督办台账) as an Excel workbook: one row per item, dates as dates, header frozen. Written as the
     rows are read (a write-only workbook), so the server's memory stays flat whatever the row count."""
-    rows = ledger_model.rows(site, login=user.login, filters=filters, lang=lang)
+    rows = supervision.ledger_rows(site, login=user.login, filters=filters, lang=lang)
     return xlsx_response(rows, lang, exported=exported_at(site), names=export_name(site, "xlsx", lang))
 
 
@@ -129,7 +129,7 @@ def ledger_xlsx(user: CurrentUser, site: SiteDep, lang: LangDep, filters: Filter
 def ledger_csv(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep):
     """The ledger as CSV in UTF-8 with a byte-order mark (so that Excel reads the Chinese), sent row by row as
     the items are read."""
-    rows = ledger_model.rows(site, login=user.login, filters=filters, lang=lang)
+    rows = supervision.ledger_rows(site, login=user.login, filters=filters, lang=lang)
     return csv_response(rows, lang, names=export_name(site, "csv", lang))
 
 

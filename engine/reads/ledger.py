@@ -1,7 +1,7 @@
 """The ledger (督办台账): one row per filtered item the person may see, oldest first, keyed by LEDGER_COLUMNS.
 `rows` yields them a chunk of items at a time (engine.store.ledger), so that the exports stream with bounded
-memory whatever the row count; `ledger` is the same rows as a list (the page, the bulletin, the slips).
-Moved here from engine.reads.supervision, which re-exports these names."""
+memory whatever the row count. Moved here from engine.reads.supervision, which re-exports these names and keeps
+`ledger` (the rows as a list) and `ledger_rows` (narrowed by the board's Filters)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,10 +10,13 @@ from typing import Any
 
 from engine.core.org import Holder
 from engine.core.states import ITEM_STATE_LABELS, URGENCY_LABELS, ItemState, item_overdue, urgency_of
-from engine.reads.supervision import CARD_LABELS, FINISHED, Filters, _lead, narrowing
 from engine.runtime import proxies
 from engine.runtime.site import Site
-from engine.store import attachments as attachment_store, db, ledger as ledger_store
+from engine.store import attachments as attachment_store, board as board_store, db, ledger as ledger_store
+
+CHUNK = ledger_store.CHUNK
+CARD_LABELS = {"none": ("—", "—"), "yellow": ("黄牌", "Yellow"), "red": ("红牌", "Red")}
+FINISHED = (ItemState.completed.value, ItemState.archived.value)  # the items that should have completion material
 
 LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in order
     ("serial", "编号", "No."), ("title", "事项", "Item"), ("source", "来源/批示领导", "Source / leader"),
@@ -27,20 +30,14 @@ LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in or
 MATERIAL_LABELS = {True: ("有", "yes"), False: ("无", "no")}
 
 
-def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh") -> list[dict]:
-    """One row per filtered item the person may see, oldest first, keyed by LEDGER_COLUMNS (dates as dates),
-    plus `id`, `state_code`, `overdue` and `card_code`."""
-    return list(rows(site, login=login, filters=filters, lang=lang))
-
-
-def rows(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh",
-         chunk: int = ledger_store.CHUNK) -> Iterator[dict]:
-    """The ledger's rows, a chunk of `chunk` items read at a time. Who the person is is checked now (an unknown
-    login raises here, not halfway through a download); the rows come as they are read."""
+def rows(site: Site, *, login: str, narrowed: board_store.Narrowing = board_store.Narrowing(), lang: str = "zh",
+         chunk: int = CHUNK) -> Iterator[dict]:
+    """The ledger's rows (one per narrowed item the person may see, oldest first, keyed by LEDGER_COLUMNS, dates
+    as dates, plus `id`, `state_code`, `overdue`, `card_code` and `has_material`), a chunk of `chunk` items read at
+    a time. Who the person is is checked now (an unknown login raises here, not halfway through a download); the
+    rows come as they are read. engine.reads.supervision.ledger_rows narrows by the board's Filters."""
     actor = site.actor(login)
-    now = site.clock.now()
-    narrowed = narrowing(site, filters)
-    return _stream(site, actor.login, narrowed, now, lang, chunk)
+    return _stream(site, actor.login, narrowed, site.clock.now(), lang, chunk)
 
 
 def _stream(site: Site, login: str, narrowed: Any, now: Any, lang: str, size: int) -> Iterator[dict]:
@@ -74,7 +71,7 @@ def row(site: Site, it: Any, tasks: list[Any], chases: int, has_material: bool, 
     subject_due = (it.subject or {}).get("due")
     return {
         "id": it.id, "serial": it.serial, "title": it.title, "source": _source(site, it, lang),
-        "lead": _lead(site, it, lang), "co": _co(site, it, lang),
+        "lead": lead_of(site, it, lang), "co": _co(site, it, lang),
         "assigned_on": cal.local_date(it.created_at),
         "due_on": cal.local_date(it.due_at) if it.due_at else (date.fromisoformat(subject_due)
                                                                if isinstance(subject_due, str) else None),
@@ -119,6 +116,24 @@ def _source(site: Site, it: Any, lang: str) -> str:
     return site.org.holder_name(Holder(person=it.initiator), lang)
 
 
+def lead_of(site: Site, it: Any, lang: str) -> str:
+    """主办单位: the lead unit (and the person handling it, when handed to a person)."""
+    lead = (it.assignment or {}).get("lead")
+    if lead and lead.get("person") in site.org.people:  # handed to a person: their unit, and who handles it
+        unit = site.org.people[lead["person"]].unit
+        person = site.org.holder_name(Holder(person=lead["person"]), lang)
+        return f"{_unit_name(site, unit, lang)} ({person})" if lang.startswith("en") else \
+            f"{_unit_name(site, unit, lang)}（{person}）"
+    if lead:
+        return site.org.holder_name(Holder(**lead), lang)
+    unit = (it.subject or {}).get("lead_unit")
+    return _unit_name(site, unit, lang) if unit else ""
+
+
+def _unit_name(site: Site, unit: str, lang: str) -> str:
+    return site.org.holder_name(Holder(unit=unit), lang)
+
+
 def _co(site: Site, it: Any, lang: str) -> str:
     co = (it.assignment or {}).get("co")
     if co is None:
@@ -129,4 +144,4 @@ def _co(site: Site, it: Any, lang: str) -> str:
 
 
 # the ledger's words for an item's people, for the slips (engine.reads.slips) to say the same
-source_of, lead_of, co_of = _source, _lead, _co
+source_of, co_of = _source, _co

@@ -13,7 +13,10 @@ from engine.core.states import (
     ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, is_overdue, item_overdue,
     overdue_days, urgency_of,
 )
-from engine.reads import items as queries
+from engine.reads import items as queries, ledger as ledger_model
+from engine.reads.ledger import (  # noqa: F401 - the ledger's names, moved to engine.reads.ledger, re-exported
+    CARD_LABELS, FINISHED, LEDGER_COLUMNS, MATERIAL_LABELS, co_of, lead_of, ledger_headers, source_of,
+)
 from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
 from engine.store import attachments as attachment_store, board as board_store, db, items as item_store, lists as list_store
@@ -24,8 +27,6 @@ WEEKS = 12
 MAX_CHASE = limits.MAX_ITEMS  # tasks one bulk chase may name
 _OPEN = frozenset(s.value for s in OPEN_TASK_STATES)
 _HANDLING = board_store.HANDLING  # the parts that units handle: on-time rates are theirs
-CARD_LABELS = {"none": ("—", "—"), "yellow": ("黄牌", "Yellow"), "red": ("红牌", "Red")}
-FINISHED = (ItemState.completed.value, ItemState.archived.value)  # the items that should have completion material
 
 
 @dataclass(frozen=True)
@@ -251,28 +252,16 @@ def chase_many(site: Site, *, login: str, task_ids: list[int], message: str) -> 
     return {"chased": chased, "failed": failed}
 
 
-def _lead(site: Site, it: Any, lang: str) -> str:
-    lead = (it.assignment or {}).get("lead")
-    if lead and lead.get("person") in site.org.people:  # handed to a person: their unit, and who handles it
-        unit = site.org.people[lead["person"]].unit
-        person = site.org.holder_name(Holder(person=lead["person"]), lang)
-        return f"{_unit_name(site, unit, lang)} ({person})" if lang.startswith("en") else \
-            f"{_unit_name(site, unit, lang)}（{person}）"
-    if lead:
-        return site.org.holder_name(Holder(**lead), lang)
-    unit = (it.subject or {}).get("lead_unit")
-    return _unit_name(site, unit, lang) if unit else ""
+_lead = lead_of  # the board's cards name the lead as the ledger does
 
 
 # ------------------------------------------------------------------ the ledger (督办台账): engine.reads.ledger
-_MOVED = frozenset({"LEDGER_COLUMNS", "MATERIAL_LABELS", "ledger", "ledger_headers", "source_of", "lead_of",
-                    "co_of"})
+def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh") -> list[dict]:
+    """The ledger's rows (engine.reads.ledger.rows) as a list, for the page, the bulletin and the slips."""
+    return list(ledger_rows(site, login=login, filters=filters, lang=lang))
 
 
-def __getattr__(name: str) -> Any:
-    """The ledger's names, moved to engine.reads.ledger, still read from here (imported late: ledger imports
-    this module)."""
-    if name in _MOVED:
-        from engine.reads import ledger as ledger_model
-        return getattr(ledger_model, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def ledger_rows(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh",
+                chunk: int = ledger_model.CHUNK) -> Any:
+    """The ledger's rows as a generator reading `chunk` items at a time, narrowed by `filters`."""
+    return ledger_model.rows(site, login=login, narrowed=narrowing(site, filters), lang=lang, chunk=chunk)

@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from api import ledger_files
-from engine.reads import ledger as ledger_model
+from engine.reads import ledger as ledger_model, supervision
 from engine.reads.supervision import Filters, narrowing
 from engine.runtime import proxies
 from engine.runtime.sweep import sweep
@@ -129,7 +129,7 @@ def test_chunked_rows_equal_the_whole_load(varied, lang):
         for f in (Filters(), Filters(unit="hr"), Filters(overdue=True), Filters(q="检查"), Filters(state="running")):
             whole = whole_ledger(site, who, f, lang)
             for size in (1, 3, 500):
-                assert list(ledger_model.rows(site, login=who, filters=f, lang=lang, chunk=size)) == whole
+                assert list(supervision.ledger_rows(site, login=who, filters=f, lang=lang, chunk=size)) == whole
     assert len(whole_ledger(site, "clerk")) >= 12
 
 
@@ -170,7 +170,7 @@ def test_the_csv_streams_in_chunks_with_one_bom(varied, monkeypatch):
 def test_the_writers_stream_by_construction(varied, monkeypatch):
     """The rows are a generator reading `chunk` items at a time; the workbook is write-only."""
     site = varied.site
-    got = ledger_model.rows(site, login="clerk", chunk=2)
+    got = supervision.ledger_rows(site, login="clerk", chunk=2)
     assert inspect.isgenerator(got)
     reads = []
     real = ledger_model.ledger_store.chunk
@@ -188,4 +188,4 @@ def test_the_writers_stream_by_construction(varied, monkeypatch):
 
 def test_an_unknown_person_is_refused_before_the_download_starts(varied):
     with pytest.raises(Exception):
-        ledger_model.rows(varied.site, login="nobody")
+        supervision.ledger_rows(varied.site, login="nobody")
