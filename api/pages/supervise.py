@@ -17,9 +17,8 @@ from api.pages.render import Fmt, flash, page
 from api.pages.session import PageUser, page_lang, require_user
 from api.pages.base import Form, SiteDep, router, with_actions
 from api.pages.words import Translator
-from api.routes.supervision import (
-    XLSX, csv_bytes, download, export_name, exported_at, make_filters, xlsx_bytes,
-)
+from api.ledger_files import csv_response, xlsx_response
+from api.routes.supervision import export_name, exported_at, make_filters
 from engine.reads import supervision
 from engine.runtime.site import Site
 from engine.core.states import ITEM_STATE_LABELS, DubanError
@@ -149,13 +148,13 @@ def ledger(request: Request, site: SiteDep):
 def ledger_xlsx(request: Request, site: SiteDep):
     user = require_user(request, site)
     lang = page_lang(request)
-    rows = supervision.ledger(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
-    return download(xlsx_bytes(rows, lang, exported=exported_at(site)), XLSX, export_name(site, "xlsx", lang))
+    rows = supervision.ledger_rows(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
+    return xlsx_response(rows, lang, exported=exported_at(site), names=export_name(site, "xlsx", lang))
 
 
 @router.get("/ledger.csv")
 def ledger_csv(request: Request, site: SiteDep):
     user = require_user(request, site)
     lang = page_lang(request)
-    rows = supervision.ledger(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
-    return download(csv_bytes(rows, lang), "text/csv; charset=utf-8", export_name(site, "csv", lang))
+    rows = supervision.ledger_rows(site, login=user.login, filters=read_filters(request, site)[0], lang=lang)
+    return csv_response(rows, lang, names=export_name(site, "csv", lang))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api import views
 from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
-from api.routes import ERRORS, PAGED, MAX_PER_PAGE, PageNo, PerPage, set_page_headers
+from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
 from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.schemas.me import MePublic, PasswordChange, PasswordChanged, PreferencesIn, PreferencesPublic
 from api.schemas.proxies import LOGIN, ProxiesPublic, ProxyCreate, ProxyPublic
@@ -16,6 +16,7 @@ from api.schemas.tasks import TaskPublic
 from engine.reads import items as queries
 from engine.runtime import people, preferences as prefs, proxies
 
+TASKS_PER_PAGE = 50  # a page of 我的待办 unless `per_page` says otherwise (at most 200)
 router = APIRouter(prefix="/me", tags=["me"], responses={401: ERRORS[401]})
 
 
@@ -35,11 +36,11 @@ def change_password(body: PasswordChange, user: CurrentUser, site: SiteDep):
 
 @router.get("/tasks", response_model=list[TaskPublic], responses={200: PAGED, 422: ERRORS[422]})
 def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, response: Response,
-             state: Literal["open", "overdue", "done"] = "open", page: PageNo = 1, per_page: PerPage = MAX_PER_PAGE,
+             state: Literal["open", "overdue", "done"] = "open", page: PageNo = 1, per_page: PerPage = TASKS_PER_PAGE,
              q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None):
     """The caller's tasks (a unit head also sees the unit's), each with the actions the caller may take; soonest
-    due first, `per_page` a page, the total in `X-Total-Count` and the other pages in `Link`. With `q`: only the
-    tasks of the items search finds for it (GET /search)."""
+    due first, `per_page` a page (50 unless asked, at most 200), the total in `X-Total-Count` and the other pages
+    in `Link`. With `q`: only the tasks of the items search finds for it (GET /search)."""
     q = views.no_nul(q, "q") or None
     total = queries.count_my_tasks(site, user.login, state, q=q)
     set_page_headers(response, request, page=page, per_page=per_page, total=total)

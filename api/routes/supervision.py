@@ -2,18 +2,14 @@
 as XLSX or CSV, over the items the caller may see, with the same filters as the ledger page."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 
+from api.ledger_files import XLSX, csv_bytes, csv_response, xlsx_bytes, xlsx_response  # noqa: F401 (re-exported)
 from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.deps import CurrentUser, LangDep, SiteDep
 from api.routes import ERRORS
@@ -21,15 +17,9 @@ from engine.reads import supervision
 from engine.runtime.site import Site
 from engine.core.fields import YEARS_SHOWN
 from engine.core.states import InputError
-from engine.reads.supervision import LEDGER_COLUMNS, Filters
+from engine.reads.supervision import Filters
 
 router = APIRouter(prefix="/supervision", tags=["supervision"], responses={401: ERRORS[401], 422: ERRORS[422]})
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WIDTHS = {"serial": 16, "title": 36, "source": 20, "lead": 16, "co": 24, "assigned_on": 12, "due_on": 12,
-          "progress": 44, "closed_on": 12, "state": 16, "chases": 10, "card": 8, "light": 30, "material": 10, "proposal": 36,
-          "instruction": 36, "urgency": 8, "reply": 30, "rating": 10}
-WRAP = ("title", "progress", "co", "proposal", "instruction", "reply")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula to a spreadsheet
 
 
 # ------------------------------------------------------------------ filters (shared with the pages)
@@ -168,16 +158,18 @@ def summary(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep
 
 @router.get("/ledger.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def ledger_xlsx(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep):
-    """The ledger (督办台账) as an Excel workbook: one row per item, dates as dates, header frozen."""
-    rows = supervision.ledger(site, login=user.login, filters=filters, lang=lang)
-    return download(xlsx_bytes(rows, lang, exported=exported_at(site)), XLSX, export_name(site, "xlsx", lang))
+    """The ledger (督办台账) as an Excel workbook: one row per item, dates as dates, header frozen. Written as the
+    rows are read (a write-only workbook), so the server's memory stays flat whatever the row count."""
+    rows = supervision.ledger_rows(site, login=user.login, filters=filters, lang=lang)
+    return xlsx_response(rows, lang, exported=exported_at(site), names=export_name(site, "xlsx", lang))
 
 
 @router.get("/ledger.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def ledger_csv(user: CurrentUser, site: SiteDep, lang: LangDep, filters: FiltersDep):
-    """The ledger as CSV in UTF-8 with a byte-order mark (so that Excel reads the Chinese)."""
-    rows = supervision.ledger(site, login=user.login, filters=filters, lang=lang)
-    return download(csv_bytes(rows, lang), "text/csv; charset=utf-8", export_name(site, "csv", lang))
+    """The ledger as CSV in UTF-8 with a byte-order mark (so that Excel reads the Chinese), sent row by row as
+    the items are read."""
+    rows = supervision.ledger_rows(site, login=user.login, filters=filters, lang=lang)
+    return csv_response(rows, lang, names=export_name(site, "csv", lang))
 
 
 # ------------------------------------------------------------------ files
@@ -194,65 +186,6 @@ def download(content: bytes, media_type: str, names: tuple[str, str]) -> Respons
         "Cache-Control": "no-store"})
 
 
-def _safe(value: object) -> object:
-    """CSV text that a spreadsheet would run as a formula is kept as text (a leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def exported_at(site: Site) -> str:
     """The export time as the printed ledger's footer shows it (site time)."""
     return site.clock.now().astimezone(site.cal.tz).strftime("%Y-%m-%d %H:%M")
-
-
-def xlsx_bytes(rows: list[dict], lang: str = "zh", *, exported: str = "") -> bytes:
-    """The ledger workbook; printed on A4 landscape, fit to the page's width, the header row on every page, the
-    page number and the export time in the footer."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Ledger" if lang == "en" else "督办台账"
-    keys = [k for k, _, _ in LEDGER_COLUMNS]
-    ws.append(supervision.ledger_headers(lang))
-    for r in rows:
-        ws.append([r[k] for k in keys])
-        for cell in ws[ws.max_row]:
-            if cell.data_type == "f":  # a title starting with "=" stays text, never a formula
-                cell.data_type = "s"
-    head_fill = PatternFill("solid", fgColor="F3E3E3")
-    for c, key in enumerate(keys, start=1):
-        letter = get_column_letter(c)
-        ws.column_dimensions[letter].width = WIDTHS[key]
-        head = ws.cell(row=1, column=c)
-        head.font, head.fill = Font(bold=True), head_fill
-        head.alignment = Alignment(horizontal="center", vertical="center")
-        for cell in ws[letter][1:]:
-            if key in ("assigned_on", "due_on", "closed_on"):
-                cell.number_format = "yyyy-mm-dd"
-            if key in WRAP:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            else:
-                cell.alignment = Alignment(vertical="top")
-    ws.freeze_panes = "A2"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    en = lang == "en"
-    ws.oddFooter.center.text = "Page &P of &N" if en else "第 &P 页，共 &N 页"
-    ws.oddFooter.right.text = (f"Exported {exported}" if en else f"导出时间 {exported}") if exported else ""
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{max(1, len(rows) + 1)}"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def csv_bytes(rows: list[dict], lang: str = "zh") -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(supervision.ledger_headers(lang))
-    for r in rows:
-        w.writerow([_safe(r[k].isoformat() if isinstance(r[k], date) else r[k]) if r[k] is not None else ""
-                    for k, _, _ in LEDGER_COLUMNS])
-    return buf.getvalue().encode("utf-8-sig")

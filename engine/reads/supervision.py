@@ -14,7 +14,10 @@ from engine.core.states import (
     ITEM_STATE_LABELS, OPEN_TASK_STATES, URGENCY_LABELS, DubanError, InputError, ItemState, is_overdue, item_overdue,
     overdue_days, urgency_of,
 )
-from engine.reads import board as board_reads, items as queries, lights, rating as rating_reads
+from engine.reads import board as board_reads, items as queries, ledger as ledger_model, lights, rating as rating_reads
+from engine.reads.ledger import (  # noqa: F401 - the ledger's names, moved to engine.reads.ledger, re-exported
+    CARD_LABELS, FINISHED, LEDGER_COLUMNS, MATERIAL_LABELS, co_of, lead_of, ledger_headers, source_of,
+)
 from engine.runtime import permissions, proxies
 from engine.runtime.site import Site
 from engine.store import (
@@ -27,19 +30,6 @@ WEEKS = 12
 MAX_CHASE = limits.MAX_ITEMS  # tasks one bulk chase may name
 _OPEN = frozenset(s.value for s in OPEN_TASK_STATES)
 _HANDLING = board_store.HANDLING  # the parts that units handle: on-time rates are theirs
-CARD_LABELS = {"none": ("—", "—"), "yellow": ("黄牌", "Yellow"), "red": ("红牌", "Red")}
-LEDGER_COLUMNS = [  # (key, 中文, English): the columns an office keeps, in order
-    ("serial", "编号", "No."), ("title", "事项", "Item"), ("source", "来源/批示领导", "Source / leader"),
-    ("lead", "主办单位", "Lead unit"), ("co", "协办单位", "Co-handling units"), ("assigned_on", "交办日期", "Assigned on"),
-    ("due_on", "办理时限", "Due date"), ("progress", "办理进展", "Progress"), ("closed_on", "办结日期", "Completed on"),
-    ("state", "状态", "State"), ("chases", "催办次数", "Chases"), ("card", "亮牌", "Card"), ("light", "亮灯", "Light"),
-    ("material", "办结材料", "Completion material"),
-    ("proposal", "拟办意见", "Proposal"), ("instruction", "领导批示", "Leader's instruction"),
-    ("urgency", "缓急", "Urgency"), ("reply", "办复情况", "Reply"),
-    ("rating", "办结评价", "Rating"),  # the instructing leader's (engine.reads.rating)
-]
-FINISHED = (ItemState.completed.value, ItemState.archived.value)  # the items that should have completion material
-MATERIAL_LABELS = {True: ("有", "yes"), False: ("无", "no")}
 
 
 @dataclass(frozen=True)
@@ -258,109 +248,21 @@ def chase_many(site: Site, *, login: str, task_ids: list[int], message: str) -> 
     return {"chased": chased, "failed": failed}
 
 
-# ------------------------------------------------------------------ the ledger (督办台账)
+_lead = lead_of  # the board's cards name the lead as the ledger does
+
+
+# ------------------------------------------------------------------ the ledger (督办台账): engine.reads.ledger
 def ledger(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh") -> list[dict]:
-    """One row per filtered item the person may see, oldest first, keyed by LEDGER_COLUMNS (dates as dates),
-    plus `id`, `state_code`, `overdue` and `card_code`."""
-    actor = site.actor(login)
-    now, cal = site.clock.now(), site.cal
-    items, tasks, chases = _load(site, actor, filters, now)
-    en = lang.startswith("en")
-    material = _with_material(site, items)
-    lit = lights.of_items(site, items, tasks, now)
-    rows = []
-    for it in items:
-        overdue = item_overdue(it.state, tasks[it.id], now)
-        zh_state, en_state = ITEM_STATE_LABELS[ItemState(it.state)]
-        state = en_state if en else zh_state
-        if overdue:
-            state += " (overdue)" if en else "（超期）"
-        progress = it.progress or ""
-        if progress and it.progress_percent is not None:
-            progress += f"（{it.progress_percent}%）" if not en else f" ({it.progress_percent}%)"
-        subject_due = (it.subject or {}).get("due")
-        rows.append({
-            "id": it.id, "serial": it.serial, "title": it.title, "source": _source(site, it, lang),
-            "lead": _lead(site, it, lang), "co": _co(site, it, lang),
-            "assigned_on": cal.local_date(it.created_at),
-            "due_on": cal.local_date(it.due_at) if it.due_at else (date.fromisoformat(subject_due)
-                                                                   if isinstance(subject_due, str) else None),
-            "progress": progress,
-            "closed_on": cal.local_date(it.closed_at) if it.closed_at and it.state != ItemState.cancelled.value
-            else None,
-            "state": state, "state_code": it.state, "overdue": overdue, "chases": chases.get(it.id, 0),
-            "card": CARD_LABELS.get(it.card, (it.card, it.card))[1 if en else 0], "card_code": it.card,
-            "material": MATERIAL_LABELS[it.id in material][1 if en else 0] if it.state in FINISHED else "",
-            "has_material": it.id in material,
-            "light": lights.text(lit.get(it.id), lang), "light_code": (lit.get(it.id) or {}).get("light"),
-            "proposal": (it.assignment or {}).get("opinion") or "",
-            "instruction": (it.assignment or {}).get("instruction") or "",
-            "urgency": URGENCY_LABELS[u][1 if en else 0] if (u := urgency_of(it.subject)) else "",
-            "reply": _reply(it.assignment or {}, en),
-            "rating": rating_reads.cell(getattr(it, "rating", None), lang),
-        })
-    return rows
+    """The ledger's rows (engine.reads.ledger.rows) as a list, for the page, the bulletin and the slips."""
+    return list(ledger_rows(site, login=login, filters=filters, lang=lang))
 
 
-def _reply(a: dict, en: bool) -> str:
-    """办复情况: the reply's number and date, approved by the office director or waiting for it."""
-    if not a.get("reply_number"):
-        return ""
-    ref = f"{a['reply_number']} ({a.get('reply_date') or ''})" if en else f"{a['reply_number']}（{a.get('reply_date') or ''}）"
-    if a.get("reply_decision") == "approve":
-        return f"Replied: {ref}" if en else f"已办复：{ref}"
-    if a.get("reply_decision") == "redo":
-        return f"Sent back for changes: {ref}" if en else f"退回修改：{ref}"
-    return f"Awaiting approval: {ref}" if en else f"待审核：{ref}"
-
-
-def ledger_headers(lang: str = "zh") -> list[str]:
-    return [en if lang.startswith("en") else zh for _, zh, en in LEDGER_COLUMNS]
-
-
-def source_label(defn: Any, value: Any, lang: str) -> str:
-    """The label of a subject's `source` (会议决定, 领导批示, ...) as its definition names it, else ''."""
-    f = defn.fields.get("source") if defn is not None and value else None
-    label = (f.labels or {}).get(value) if f is not None else None
-    return label.text(lang[:2]) if label is not None else (str(value) if value else "")
-
-
-def _source(site: Site, it: Any, lang: str) -> str:
-    """来源/批示领导: the source (领导批示 / 会议决定 ...) and instructing leader of a directive, the sender (and number) of a document, else the
-    person who registered it."""
-    s = it.subject or {}
-    origin = source_label(site.definitions().get(it.definition_key), s.get("source"), lang)
-    if s.get("leader"):
-        leader = site.org.holder_name(Holder(person=s["leader"]), lang)
-        return f"{origin} / {leader}" if origin else leader
-    if origin:
-        return origin
-    if s.get("sender"):
-        return " ".join(x for x in (s["sender"], s.get("doc_number")) if x)
-    return site.org.holder_name(Holder(person=it.initiator), lang)
-
-
-def _lead(site: Site, it: Any, lang: str) -> str:
-    lead = (it.assignment or {}).get("lead")
-    if lead and lead.get("person") in site.org.people:  # handed to a person: their unit, and who handles it
-        unit = site.org.people[lead["person"]].unit
-        person = site.org.holder_name(Holder(person=lead["person"]), lang)
-        return f"{_unit_name(site, unit, lang)} ({person})" if lang.startswith("en") else \
-            f"{_unit_name(site, unit, lang)}（{person}）"
-    if lead:
-        return site.org.holder_name(Holder(**lead), lang)
-    unit = (it.subject or {}).get("lead_unit")
-    return _unit_name(site, unit, lang) if unit else ""
-
-
-def _co(site: Site, it: Any, lang: str) -> str:
-    co = (it.assignment or {}).get("co")
-    if co is None:
-        co = (it.subject or {}).get("co_units") or []
-    names = [site.org.holder_name(site.org.target(u), lang) if u in site.org.units or u in site.org.people else u
-             for u in co]
-    return ("、" if not lang.startswith("en") else ", ").join(names)
-
-
-# the ledger's words for an item's people, for the slips (engine.reads.slips) to say the same
-source_of, lead_of, co_of = _source, _lead, _co
+def ledger_rows(site: Site, *, login: str, filters: Filters = Filters(), lang: str = "zh",
+                chunk: int = ledger_model.CHUNK) -> Any:
+    """The ledger's rows as a generator reading `chunk` items at a time, narrowed by `filters`."""
+    nar = narrowing(site, filters)
+    if filters.level or filters.light:  # worked out in Python (engine.reads.lights): the kept items by id
+        with db.read(site.eng) as conn:
+            nar = _by_level_and_light(site, conn, proxies.viewer(site, site.actor(login).login, conn), filters, nar,
+                                      site.clock.now())
+    return ledger_model.rows(site, login=login, narrowed=nar, lang=lang, chunk=chunk)

@@ -131,12 +131,16 @@ def item_of_task(*, conn: Connection, task_id: int) -> int:
 
 
 def load_items(*, conn: Connection, item_ids: set[int], definition_of: Any,
-               task_ids: set[int] | None = None) -> dict[int, ItemSnap]:
+               task_ids: set[int] | None = None, rows_out: dict[int, Any] | None = None) -> dict[int, ItemSnap]:
     """Several items as snapshots in two queries (the sweep loads a whole batch at once). With `task_ids` the
-    snapshots hold only those tasks (enough for a reminder, a chase or a card; not for the machine)."""
+    snapshots hold only those tasks (enough for a reminder, a chase or a card; not for the machine). With
+    `rows_out` the items' whole rows (dates, progress... for read models) are put there by id, in the same query."""
     if not item_ids:
         return {}
-    rows = list(conn.execute(sa.select(*_ITEM_COLUMNS).where(T_ITEM.c.id.in_(item_ids))))
+    shape = sa.select(T_ITEM) if rows_out is not None else sa.select(*_ITEM_COLUMNS)
+    rows = list(conn.execute(shape.where(T_ITEM.c.id.in_(item_ids))))
+    if rows_out is not None:
+        rows_out.update((r.id, r) for r in rows)
     tasks: dict[int, list[TaskSnap]] = {r.id: [] for r in rows}
     which = T_TASK.c.instance_id.in_(item_ids)
     if task_ids is not None:  # of those items only: the sweep reloads one item with the whole batch's task ids
@@ -150,7 +154,7 @@ def load_items(*, conn: Connection, item_ids: set[int], definition_of: Any,
         item = ItemSnap(id=r.id, definition=defn, subject=from_json(defn.fields, r.subject or {}),
                         state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
                         current_step=r.current_step, tasks=tasks[r.id], version=r.version, title=r.title,
-                        card=Card(r.card or "none"))
+                        card=Card(r.card or "none"), depth=r.depth or 0)
         item._serial = r.serial  # type: ignore[attr-defined]
         item._confidential = bool(r.confidential)  # type: ignore[attr-defined]
         out[r.id] = item

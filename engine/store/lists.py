@@ -177,9 +177,10 @@ def _queues(p: Party) -> sa.ColumnElement[bool]:
 
 def _tasks_of(q: sa.Select, viewer: Viewer, state: str, now: datetime) -> sa.Select:
     c = T_TASK.c
-    seen = sa.select(T_ITEM.c.id).where(visible_clause(viewer))
-    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), c.instance_id.in_(seen),
-                c.kind.notin_(sorted(UNQUEUED_KINDS)))
+    # the item of each task in the queue, looked up by its key and checked (a correlated EXISTS): the cost grows
+    # with the queue, not with the store, as `instance_id IN (every visible item)` did
+    seen = sa.exists().where(T_ITEM.c.id == c.instance_id, visible_clause(viewer))
+    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), seen, c.kind.notin_(sorted(UNQUEUED_KINDS)))
     if state == "open":
         return q.where(c.state.in_(OPEN))
     if state == "overdue":

@@ -2,7 +2,7 @@
 task or its lapse (engine.core.rating)
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30 05:00:00
 """
 from typing import Sequence, Union

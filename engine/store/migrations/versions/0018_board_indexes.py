@@ -3,7 +3,7 @@
 time (overdue now, due soon, late in the weeks shown). Only indexes: nothing to backfill.
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0016
 Create Date: 2026-11-30 05:00:00
 """
 from typing import Sequence, Union

@@ -1,0 +1,312 @@
+"""Lists benchmark (issue 17): a unit head's 我的待办 (`GET /api/v1/me/tasks`), the `/tasks` page, the ledger as
+XLSX and CSV (time and the server's peak Python memory), and sign-in → first page, beside a primary-key lookup
+over HTTP measured in the same run.
+
+    .venv/bin/python -m bench.lists [--tasks 100000] [--repeat 20] [--db URL] [--ledger-rows 20000,100000]
+
+The store is written in bulk in the engine's own schema (items, their tasks and search documents; no audit
+trail: lists do not read it) by `populate(site, tasks)`, which bench.bigsite also calls: `tasks / 5` directives,
+each with register and assign done, a lead and a co-handling unit at handle (40 % still open, some past due) and,
+for the finished ones, a verify task. The app runs in-process (FastAPI's TestClient: the same routes, no
+sockets). "before" figures run the old way in the same process: `/me/tasks` at the old default of 200 a page and
+without the indexes of migration 0019; the ledger read whole and written by a normal (not write-only) workbook.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+import tracemalloc
+from contextlib import contextmanager, nullcontext
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from engine.clock import ManualClock
+from engine.core import search as rules
+from engine.store import db, search_index
+from engine.store.tables import Instance, Task
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "lists.json"
+UTC = ZoneInfo("UTC")
+NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Shanghai
+UNITS = ["finance", "hr", "it", "service", "office"]
+LEADERS = ["leader"]
+TOPICS = ["安全生产", "营商环境", "信访积案", "数据共享", "政务服务", "项目建设", "防汛备汛", "节能降耗"]
+PASSWORD = "bench-only-password"
+INDEXES = {  # before migration 0019, and after it (the "before" figures run with the old indexes)
+    False: [(f"ix_task_{h}_state", "task", f"{h}, state") for h in ("person", "unit", "role")],
+    True: [(f"ix_task_{h}_state_due", "task", f"{h}, state, due_at") for h in ("person", "unit", "role")],
+}
+
+
+def populate(site, tasks: int, seed: int = 17, batch: int = 4000) -> dict:
+    """Bulk-write `tasks // 5` directives with five tasks each (ids from 1) in the engine's schema, with their
+    search documents; returns {"items", "tasks"}."""
+    rnd = random.Random(seed)
+    items = max(1, tasks // 5)
+    t_item, t_task = Instance.__table__, Task.__table__
+    start = NOW - timedelta(days=400)
+    task_id = 0
+    for lo in range(1, items + 1, batch):
+        rows, trows, docs = [], [], []
+        for i in range(lo, min(lo + batch, items + 1)):
+            created = start + timedelta(minutes=i * 400 * 24 * 60 // items)
+            lead, co = rnd.sample(UNITS, 2)
+            due = created + timedelta(days=rnd.randint(5, 40))
+            open_ = rnd.random() < 0.4
+            title = f"关于{rnd.choice(TOPICS)}工作的批示（{i}）"
+            subject = {"title": title, "instruction": f"请{lead}牵头办理。", "leader": rnd.choice(LEADERS),
+                       "lead_unit": lead, "co_units": [co], "due": due.date().isoformat()}
+            serial = f"督〔2026〕{i}号"
+            rows.append(dict(id=i, definition_key="directive", definition_version=1, serial_year=2026, serial_no=i,
+                             serial=serial, title=title, subject=subject,
+                             state="running" if open_ else "completed", current_step="handle" if open_ else None,
+                             assignment={"lead": {"unit": lead}, "co": [co], "due": subject["due"]},
+                             lead_unit=lead, due_at=due, initiator="leader", confidential=rnd.random() < 0.03,
+                             card="none", created_at=created, closed_at=None if open_ else due - timedelta(days=1),
+                             progress="按计划推进" if open_ else "已完成", progress_percent=50 if open_ else 100,
+                             version=1))
+            made = [("register", "work", "single", None, None, "clerk", "done"),
+                    ("assign", "work", "single", "office", None, None, "done"),
+                    ("handle", "work", "lead", None, lead, None, "active" if open_ else "done"),
+                    ("handle", "work", "co", None, co, None, "pending" if open_ else "done"),
+                    ("verify", "work", "single", None, None, "clerk", "pending" if not open_ and
+                     rnd.random() < 0.1 else "done")]
+            for step, kind, part, person, unit, role, state in made:
+                task_id += 1
+                trows.append(dict(id=task_id, instance_id=i, step=step, kind=kind, part=part, person=person,
+                                  unit=unit, role=role, state=state, round=1, due_at=due, created_at=created,
+                                  closed_at=None if state in ("active", "pending") else created + timedelta(days=2),
+                                  card="none", chase_count=0, data={}, version=1))
+            docs += [{"instance_id": i, "source": "item", "ref_id": None, "field": f, "text": t, "at": created}
+                     for f, t in rules.item_texts(serial, title, subject, ["instruction"])]
+        with db.write(site.eng) as conn:
+            conn.execute(t_item.insert(), rows)
+            conn.execute(t_task.insert(), trows)
+            search_index.add_docs(conn=conn, docs=docs)
+    analyze(site)
+    return {"items": items, "tasks": task_id}
+
+
+def analyze(site) -> None:
+    if db.is_postgres(site.eng):
+        with site.eng.connect() as c:
+            c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with db.write(site.eng) as c:
+            c.exec_driver_sql("ANALYZE")
+
+
+def set_indexes(site, after: bool) -> None:
+    """The task table's holder indexes as they were before migration 0019 (after=False) or after it."""
+    with db.write(site.eng) as c:
+        for name, _, _ in INDEXES[not after]:
+            c.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        for name, table, cols in INDEXES[after]:
+            c.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({cols})")
+    analyze(site)
+
+
+@contextmanager
+def old_lists():
+    """我的待办 read as before issue 17: the queue's visibility as `instance_id IN (every visible item)` and each
+    row's item loaded on its own (two queries a row)."""
+    import sqlalchemy as sa_
+
+    from engine.core import policy
+    from engine.core.policy import UNQUEUED_KINDS
+    from engine.reads import items as queries
+    from engine.runtime import proxies
+    from engine.store import items as item_store, lists as L
+
+    def tasks_of(q, viewer, state, now):
+        c = L.T_TASK.c
+        seen = sa_.select(L.T_ITEM.c.id).where(L.visible_clause(viewer))
+        q = q.where(sa_.or_(*(L._queues(p) for p in viewer.parties)), c.instance_id.in_(seen),
+                    c.kind.notin_(sorted(UNQUEUED_KINDS)))
+        return {"open": lambda: q.where(c.state.in_(L.OPEN)), "overdue": lambda: q.where(L.task_overdue_clause(now)),
+                "done": lambda: q.where(c.state.notin_(L.OPEN))}[state]()
+
+    def my_tasks(site, login, state="open", lang="zh", limit=200, offset=0, q=None):
+        now = site.clock.now()
+        out = []
+        with db.read(site.eng) as conn:
+            actor = proxies.actor(site, login, conn)
+            viewer = policy.viewer(site.org, actor, actor.acting_for)
+            rows = L.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit, offset=offset, q=q)
+            items = {}
+            for r in rows:
+                if r.instance_id not in items:
+                    item = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
+                    items[r.instance_id] = (item, item_store.serial_of(conn=conn, item=item))
+                item, serial = items[r.instance_id]
+                task = item.task(r.id)
+                out.append(queries.task_view(site, item, task, actor, now, serial, lang,
+                                             policy.stood_in_for(viewer, task.holder)))
+        return out
+
+    saved = L._tasks_of, queries.my_tasks
+    L._tasks_of, queries.my_tasks = tasks_of, my_tasks
+    try:
+        yield
+    finally:
+        L._tasks_of, queries.my_tasks = saved
+
+
+def stats(times: list[float]) -> dict:
+    t = sorted(times)
+    p99 = t[-1] if len(t) < 100 else statistics.quantiles(t, n=100, method="inclusive")[98]
+    return {"n": len(t), "p50_ms": round(statistics.median(t) * 1000, 1), "p99_ms": round(p99 * 1000, 1)}
+
+
+def timed(fn, repeat: int) -> dict:
+    fn()  # warm
+    times, size = [], 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        size = fn()
+        times.append(time.perf_counter() - t0)
+    return stats(times) | {"bytes": size}
+
+
+def peak(fn) -> dict:
+    """Seconds and the peak of Python memory (tracemalloc) while `fn` runs once."""
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    size = fn()
+    seconds = time.perf_counter() - t0
+    _, top = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"seconds_traced": round(seconds, 2), "peak_mb": round(top / 2**20, 1), "bytes": size}
+
+
+def open_bench_site(url: str | None, folder: Path):
+    from argon2 import PasswordHasher
+
+    from tests.support.databases import demo_site
+    url = url or f"sqlite:///{folder / 'lists.db'}"
+    eng = db.make_engine(url)
+    db.migrate(eng)
+    eng.dispose()
+    clock = ManualClock(NOW)
+    return demo_site(url, clock, password_hash=PasswordHasher().hash(PASSWORD))
+
+
+def measure_lists(r: dict, get, page_client, repeat: int) -> None:
+    r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
+    r["me_tasks_50"] = timed(get("/api/v1/me/tasks?per_page=50"), repeat)
+    r["me_tasks_50_page5"] = timed(get("/api/v1/me/tasks?per_page=50&page=5"), repeat)
+    r["tasks_page"] = timed(lambda: len(page_client.get("/tasks").content), repeat)
+
+
+def sign_in_client(app, login: str = "finance.head"):
+    """The sign-in form, its POST (argon2 at its real cost) and the redirect's target's cookie: a page client."""
+    import re
+
+    from fastapi.testclient import TestClient
+    c = TestClient(app, follow_redirects=False)
+    r = c.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
+    r = c.post("/login", data={"username": login, "password": PASSWORD, "csrf": csrf, "next": "/tasks"})
+    assert r.status_code == 303, r.text[:300]
+    return c
+
+
+def run(url: str | None, tasks: int, repeat: int, ledger_rows: list[int], before_rows: int = 5000) -> dict:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.reads.test_ledger_streaming import old_csv, old_xlsx, whole_ledger
+    out: dict = {"tasks": tasks, "database": "postgresql" if url and url.startswith("postgres") else "sqlite"}
+    with tempfile.TemporaryDirectory() as tmp:
+        site = open_bench_site(url, Path(tmp))
+        t0 = time.perf_counter()
+        out["store"] = populate(site, tasks)
+        print(f"populated {out['store']} in {time.perf_counter() - t0:.0f} s", flush=True)
+        out["populate_s"] = round(time.perf_counter() - t0, 1)
+        client = TestClient(create_app(site))
+        token = client.post("/api/v1/auth/token", data={"username": "finance.head", "password": PASSWORD}
+                            ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        with db.read(site.eng) as c:  # an item in the middle of the store that finance.head may see (it leads it)
+            mid = c.execute(sa.text("SELECT min(id) FROM instance WHERE lead_unit = 'finance' AND id >= :m AND "
+                                    "confidential = :f"), {"m": out["store"]["items"] // 2, "f": False}).scalar()
+
+        def get(path, headers=auth):
+            def go():
+                r = client.get(path, headers=headers)
+                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+                return len(r.content)
+            return go
+
+        with site.eng.connect() as c:
+            out["pk_sql"] = timed(lambda: c.execute(sa.text("SELECT id, title FROM instance WHERE id = :i"),
+                                                    {"i": mid}).all() and 0, repeat * 5)
+        out["baseline_pk_http"] = timed(get(f"/api/v1/instances/{mid}"), repeat)
+        page_client = sign_in_client(create_app(site))
+        app = create_app(site)
+        for label, present in (("before", False), ("after", True)):
+            set_indexes(site, present)
+            r = out.setdefault(label, {})
+            with old_lists() if not present else nullcontext():
+                measure_lists(r, get, page_client, repeat)
+                r["signin_to_first_page"] = timed(lambda: len(sign_in_client(app).get("/tasks").content),
+                                                  max(3, repeat // 4))
+        out["total_open_for_finance_head"] = int(client.get("/api/v1/me/tasks?per_page=1", headers=auth)
+                                                 .headers["X-Total-Count"])
+        admin = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", data={
+            "username": "admin", "password": PASSWORD}).json()["access_token"]}
+        for rows in ledger_rows:
+            if rows > out["store"]["items"]:
+                continue
+            since = (site.cal.local_date(NOW) - timedelta(days=400 * rows // out["store"]["items"])).isoformat()
+            q = f"?since={since}"
+            n = len(whole_ledger(site, "admin", __import__("engine.reads.supervision", fromlist=["Filters"])
+                                 .Filters(since=datetime.fromisoformat(since).date())))
+            r = out.setdefault("ledger", {}).setdefault(str(rows), {"rows": n})
+            for fmt in ("csv", "xlsx"):
+                t0 = time.perf_counter()
+                size = get(f"/api/v1/supervision/ledger.{fmt}{q}", admin)()
+                r[f"after_{fmt}_s"] = round(time.perf_counter() - t0, 2)
+                r[f"after_{fmt}_bytes"] = size
+                r[f"after_{fmt}_mem"] = peak(get(f"/api/v1/supervision/ledger.{fmt}{q}", admin))
+            if rows <= before_rows:
+                from engine.reads.supervision import Filters
+                f = Filters(since=datetime.fromisoformat(since).date())
+                t0 = time.perf_counter()
+                r["before_csv_bytes"] = len(old_csv(whole_ledger(site, "admin", f)))
+                r["before_csv_s"] = round(time.perf_counter() - t0, 2)
+                t0 = time.perf_counter()
+                old_xlsx(whole_ledger(site, "admin", f))
+                r["before_xlsx_s"] = round(time.perf_counter() - t0, 2)
+                r["before_xlsx_mem"] = peak(lambda: len(old_xlsx(whole_ledger(site, "admin", f))))
+        site.eng.dispose()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench.lists", description=__doc__.split("\n")[0])
+    p.add_argument("--tasks", type=int, default=100_000)
+    p.add_argument("--repeat", type=int, default=20)
+    p.add_argument("--db", default=None, help="a database URL (default: a fresh SQLite file)")
+    p.add_argument("--ledger-rows", default="5000,20000,100000")
+    p.add_argument("--before-rows", type=int, default=5000, help="the old ledger writers only up to this many rows")
+    a = p.parse_args(argv)
+    result = run(a.db, a.tasks, a.repeat, [int(x) for x in a.ledger_rows.split(",") if x],
+                 a.before_rows)
+    print(json.dumps(result, indent=1, ensure_ascii=False))
+    RESULTS.parent.mkdir(exist_ok=True)
+    (RESULTS.with_name(f"lists-{result['database']}-{a.tasks}.json")).write_text(
+        json.dumps(result, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
