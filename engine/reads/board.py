@@ -6,15 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from engine.core.org import Holder
+from engine.reads import lights
 from engine.runtime.site import Site
 from engine.store import board_counts as counts_store
 
 GROUP_BY = ("unit", "leader", "source", "level")
 NOT_SET = ("未填", "Not set")
-SOURCE_LABELS = {"meeting": ("会议议定", "Meeting"), "instruction": ("领导批示", "Leader's instruction"),
-                 "superior": ("上级交办", "From a superior"), "document": ("来文办理", "Incoming document"),
-                 "other": ("其他", "Other")}
-LEVEL_LABELS = {"normal": ("一般", "Normal"), "key": ("重点", "Key"), "flagged": ("挂牌督办", "Flagged")}
 
 
 def weeks(site: Site, kw: dict, now: datetime, until: date | None, n: int) -> list[dict]:
@@ -62,5 +59,10 @@ def _group_name(site: Site, field: str, key: str | None, en: bool) -> str:
         return NOT_SET[en]
     if field == "leader":
         return site.org.holder_name(Holder(person=key), "en" if en else "zh") if key in site.org.people else key
-    labels = SOURCE_LABELS if field == "source" else LEVEL_LABELS
-    return labels[key][en] if key in labels else key
+    if field == "level":  # 一般 / 重点 / 挂牌督办 (engine.reads.lights, the one list of levels)
+        return lights.level_label(key, "en" if en else "zh") if key in lights.LEVELS else key
+    for defn in site.definitions().values():  # 来源: as the definitions that have the field name it
+        label = (getattr(defn.fields.get(field), "labels", None) or {}).get(key)
+        if label is not None:
+            return label.text("en" if en else "zh")
+    return key

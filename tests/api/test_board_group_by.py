@@ -18,7 +18,7 @@ def test_the_leader_reads_the_board_grouped_by_leader_and_by_unit(api, office):
     assert groups[None]["name"] == "未填" and groups[None]["total"] == 1
     assert sum(g["total"] for g in by_leader["groups"]) == by_leader["counts"]["total"]
     en = api.ok("GET", "/supervision/summary?group_by=level", "leader", headers={"Accept-Language": "en"})
-    assert [g["name"] for g in en["groups"]] == ["Not set"]
+    assert [g["name"] for g in en["groups"]] == ["Normal"]  # the directive's level defaults to 一般
     by_unit = api.ok("GET", "/supervision/summary?group_by=unit", "clerk")
     assert [g["key"] for g in by_unit["groups"]] == [u["unit"] for u in by_unit["by_unit"]]
     plain = api.ok("GET", "/supervision/summary", "clerk")

@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from api import ledger_files
-from engine.reads import ledger as ledger_model, supervision
+from engine.reads import lights, ledger as ledger_model, supervision
 from engine.reads.supervision import Filters, narrowing
 from engine.runtime import proxies
 from engine.runtime.sweep import sweep
@@ -31,7 +31,9 @@ def whole_ledger(site, login, filters=Filters(), lang="zh"):
         items, tasks, chases = board_store.load(conn=conn, viewer=proxies.viewer(site, login, conn),
                                                 narrowing=narrowing(site, filters), now=now)
         material = attachment_store.items_with_material(conn=conn, instance_ids=[it.id for it in items])
-    return [ledger_model.row(site, it, tasks[it.id], chases.get(it.id, 0), it.id in material, now, lang)
+    lit = lights.of_items(site, items, tasks, now)
+    return [ledger_model.row(site, it, tasks[it.id], chases.get(it.id, 0), it.id in material, now, lang,
+                             lit.get(it.id))
             for it in items]
 
 
@@ -151,7 +153,7 @@ def test_the_streamed_files_equal_the_old_ones_cell_by_cell(varied, lang):
     old_grid, old_widths, old_setup = cells(old_xlsx(rows, lang, exported="2026-03-10 16:00"))
     assert len(new_grid) == len(rows) + 1 and new_grid == old_grid
     assert new_widths == old_widths and len(new_widths) == len(ledger_model.LEDGER_COLUMNS)
-    assert new_setup == old_setup and new_setup[1:3] == ("A2", f"A1:Q{len(rows) + 1}")
+    assert new_setup == old_setup and new_setup[1:3] == ("A2", f"A1:S{len(rows) + 1}")
     titles = [r[1][0] for r in new_grid[1:]]
     assert '=HYPERLINK("http://x")' in titles and all(r[1][1] == "s" for r in new_grid[1:])  # text, not formula
     assert isinstance(new_grid[1][5][0], type(old_grid[1][5][0])) and new_grid[1][5][2] == "yyyy-mm-dd"
