@@ -95,7 +95,7 @@ def test_the_sweep_flow_fires_what_the_embedded_sweep_fires(prefect_server, twin
 
     assert [len(f) for f in flowed] == [len(f) for f in embedded]
     assert sum(map(len, embedded)) > 40 and {f["kind"] for fs in embedded for f in fs} == {
-        "remind", "due", "chase", "escalate"}
+        "remind", "due", "chase", "escalate", "report"}  # report: the leads' Friday reports (定期反馈)
     assert flowed == embedded
     assert got == expected
 
