@@ -112,4 +112,5 @@ def test_a_directive_from_issue_to_close_in_the_browser(desks, tmp_path):
     assert (assigned.date(), due.date(), closed.date()) == (date(2026, 3, 2), date(2026, 3, 27), date(2026, 3, 2))
     assert ws["F2"].is_date and ws["F2"].number_format == "yyyy-mm-dd"
     assert values[7].startswith("检查完毕，整改清单已报送")
-    assert values[9:] == ["已办结", 0, "—", None, "无", None, None, "紧急", None]  # no light once closed, no material, 拟办意见, 批示 or 办复
+    # no light once closed, no material, 拟办意见, 批示, 办复 or 办结评价 (待评价)
+    assert values[9:] == ["已办结", 0, "—", None, "无", None, None, "紧急", None, None]
