@@ -106,6 +106,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "report_prompt": ("定期反馈", "Progress reports due"),
     "report_due_today": ("请于今日下班前反馈进展", "report progress by the close of office today"),
     "report_missed_on": ("{day} 未按期反馈，请尽快反馈进展", "report of {day} missed: please report progress now"),
+    "milestones_example": ("2026-04-10 调研摸底", "2026-04-10 Survey done"),
     "milestones": ("节点", "Milestones"), "ms_done": ("已完成", "done"), "ms_missed": ("逾期未完成", "missed"),
     "ms_due": ("未到期", "due"), "ms_late": ("逾期完成", "done late"),
     "milestones_hint": ("每行一个节点：YYYY-MM-DD 节点名称，最多 30 个", "one milestone a line: YYYY-MM-DD title, at most 30"),

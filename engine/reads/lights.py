@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
+from engine.reads import checkpoints
 from engine.core import lights as rule
 from engine.core.dsl import LightRules
 from engine.core.org import Holder
@@ -17,13 +18,9 @@ _NOTHING_MISSED = {"milestone": None, "report": None}
 
 
 def missed(site: Any, item_ids: list[int], now: datetime) -> dict[int, dict]:
-    """Per item, the milestone (its title) and the report window (its day) missed at `now`, from
-    engine.reads.checkpoints.missed; nothing missed where that module is not installed."""
+    """Per item, the milestone (its title) and the report window (its day) missed at `now`
+    (engine.reads.checkpoints.missed: milestones and report schedules, 节点 and 定期反馈)."""
     if not item_ids:
-        return {}
-    try:
-        from engine.reads import checkpoints  # built with milestones and report schedules (节点, 定期反馈)
-    except ImportError:
         return {}
     return checkpoints.missed(site, item_ids, now) or {}
 

@@ -89,7 +89,7 @@ def test_a_directive_from_issue_to_close_over_http(server):
     assert final["state"] == "completed" and final["progress"] == "检查完毕，整改清单附后"
     assert [e["kind"] for e in final["timeline"]] == [
         "start", "enter", "submit", "enter", "assign", "enter", "accept", "transfer", "accept", "progress",
-        "request_extension", "extension_approved", "complete", "enter", "approve", "end"]
+        "request_extension", "extension_approved", "complete", "enter", "approve", "end", "rating_requested"]
     actors = {e["actor"] for e in final["timeline"] if e["actor"]}
     assert {"leader", "clerk", "office", "finance.head", "finance.staff1"} <= actors
     english = httpx.get(f"{server}/instances/{item['id']}", headers={

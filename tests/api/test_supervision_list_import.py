@@ -86,7 +86,7 @@ def test_the_template_and_the_limits(api):
     r = api.get("/instances/import-template.xlsx", "clerk")
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
-    assert [c.value for c in wb.worksheets[0][1]] == HEADER[:7]  # no 督办级别 until the directive has `level`
+    assert [c.value for c in wb.worksheets[0][1]] == HEADER  # 督办级别 too: the directive has `level`
     assert any(row[0].value == "finance" for row in wb["说明"].iter_rows())
     assert post(api, meeting_list(twelve_decisions()), who="finance.staff1").status_code == 403
     too_many = post(api, meeting_list(twelve_decisions() * 42))  # 504 rows

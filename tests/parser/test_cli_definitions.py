@@ -142,7 +142,7 @@ def test_chase_text_in_both_languages():
     defn, _ = loader.shipped()["directive"]
     chase = defn.steps["supervise"]
     assert chase_text(chase) == ("提醒 2 个工作日前 / 到期提醒 / 逾期每 1 个工作日催办 / "
-                                 "3 个工作日黄牌 / 5 个工作日红牌")
+                                 "3 个工作日黄牌 / 5 个工作日红牌 / 每周五反馈")
     assert chase_text(chase, "en").startswith("remind 2 working days before / remind at due / chase every")
 
 

@@ -174,7 +174,9 @@ def refusal(item: ItemSnap, task: TaskSnap, action: str, actor: Actor) -> NotAll
 # notices, chases and cards. A race's winner is the last act that is none of these.
 QUIET_EVENTS = ("opened", "comment", "instruct", "start", "enter", "end", "auto", "stage", "stage_done", "each_done", "window",
                 "window_wait")
-QUIET_SYSTEM_EVENTS = ("remind", "due", "chase", "escalate")
+QUIET_SYSTEM_EVENTS = ("remind", "due", "chase", "escalate",  # and the timers of milestones and report schedules
+                       "milestone_remind", "milestone_due", "milestone_chase", "milestone_escalate",
+                       "report_prompt", "report_missed", "report_chase")
 
 SYSTEM_ACTS = {"timeout": ("超时处理", "timeout"), "route": ("转办", "routing")}
 
