@@ -47,12 +47,12 @@ def test_org_load_with_passwords_records_that_they_were_set_but_never_the_hash(s
 def test_each_new_definition_version_is_audited_once(site, tmp_path):
     shipped = ROOT / "definitions" / "directive.yaml"
     before = events(site, "definition_registered")
-    assert {(e["data"]["definition"], e["data"]["version"]) for e in before} >= {("directive", 1)}
+    assert {(e["data"]["definition"], e["data"]["version"]) for e in before} >= {("directive", 2)}
     assert register_definitions(site, [shipped]) == []  # already there: nothing new, nothing recorded
     assert events(site, "definition_registered") == before
     changed = tmp_path / "directive.yaml"
-    changed.write_text(shipped.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1), encoding="utf-8")
-    assert register_definitions(site, [changed]) == ["directive@2"]
+    changed.write_text(shipped.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1), encoding="utf-8")
+    assert register_definitions(site, [changed]) == ["directive@3"]
     new = events(site, "definition_registered")[len(before):]
     assert [(e["data"]["definition"], e["data"]["version"], e["data"]["file"]) for e in new] == \
-        [("directive", 2, "directive.yaml")]
+        [("directive", 3, "directive.yaml")]

@@ -59,11 +59,11 @@ def test_running_items_keep_their_definition_version(office, site, tmp_path):
         raise AssertionError("a changed definition under the same version must be refused")
     except DubanError as e:
         assert "raise `version`" in e.en
-    changed.write_text(changed.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1), encoding="utf-8")
-    assert register_definitions(site, [changed]) == ["directive@2"]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("version: 2", "version: 3", 1), encoding="utf-8")
+    assert register_definitions(site, [changed]) == ["directive@3"]
     new = office.issue_directive()
-    assert office.view(old)["definition_version"] == 1
-    assert office.view(new)["definition_version"] == 2
+    assert office.view(old)["definition_version"] == 2
+    assert office.view(new)["definition_version"] == 3
     for item in (old, new):
         office.register_and_assign(item)
         office.do("finance.head", item, "handle", "accept", on="finance")

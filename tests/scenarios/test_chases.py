@@ -201,7 +201,7 @@ def test_a_task_reassigned_by_a_timeout_after_its_due_time_keeps_being_chased(of
     from engine.parser.loader import definitions_dir
     from engine.runtime.boot import register_definitions
 
-    text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2")
+    text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8").replace("version: 2", "version: 3")
     text += "    on_timeout: {after_overdue: 2 working days, action: reassign, to: role:office_director}\n"
     (tmp_path / "directive.yaml").write_text(text, encoding="utf-8")
     register_definitions(site, [tmp_path / "directive.yaml"])

@@ -46,7 +46,7 @@ steps:
 
 
 def with_timeout(tmp_path: Path, timeout: str) -> str:
-    text = Path(DIRECTIVE).read_text(encoding="utf-8").replace("version: 1", "version: 2")
+    text = Path(DIRECTIVE).read_text(encoding="utf-8").replace("version: 2", "version: 3")
     path = tmp_path / "directive.yaml"
     path.write_text(text + f"    on_timeout: {timeout}\n", encoding="utf-8")
     return str(path)

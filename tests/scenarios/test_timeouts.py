@@ -22,7 +22,7 @@ def dispatched(office, site, lead="it", co=()):
 
 def directive_with(site, tmp_path, timeout: str) -> None:
     """The shipped directive, version 2, with one `on_timeout` on its chase step."""
-    text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2")
+    text = (definitions_dir() / "directive.yaml").read_text(encoding="utf-8").replace("version: 2", "version: 3")
     (tmp_path / "directive.yaml").write_text(text + f"    on_timeout: {timeout}\n", encoding="utf-8")
     register_definitions(site, [tmp_path / "directive.yaml"])
 
