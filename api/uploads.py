@@ -139,3 +139,21 @@ def chunks(stream) -> Iterator[bytes]:  # noqa: ANN001 - a file or a botocore bo
         stream.close()
 
 
+SHEET_ENVELOPE = 64 * 1024  # multipart boundaries and headers around a spreadsheet
+
+
+async def sheet(request: Request, max_bytes: int) -> tuple[bytes, str]:
+    """A spreadsheet sent as the multipart field `file` (the staff import, a supervision list): its bytes (at most
+    `max_bytes` + 1, so the reader can say it is too large) and its file name. The declared length is checked
+    before the body is read."""
+    from starlette.datastructures import UploadFile
+
+    length = body_length(request.headers)
+    if length is None or length > max_bytes + SHEET_ENVELOPE:
+        raise BodyTooLarge.over(max_bytes, length)
+    form = await request.form(max_files=1, max_fields=4)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InputError("file", "请上传 XLSX 或 CSV 文件（字段名 file）", "upload an XLSX or CSV file as `file`")
+    return await upload.read(max_bytes + 1), upload.filename or "upload"
+

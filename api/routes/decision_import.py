@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
-from api import bodylimit
-from api.errors import BodyTooLarge, body_length
+from api import bodylimit, uploads
 from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS
 from api.schemas.common import ErrorBody
@@ -22,7 +20,6 @@ from engine.runtime import decision_import, people_sheet
 router = APIRouter(prefix="/instances", tags=["instances"], responses={401: ERRORS[401], 403: ERRORS[403],
                                                                        422: ERRORS[422]})
 MB = people_sheet.MAX_BYTES // 1024 // 1024
-ENVELOPE = 64 * 1024  # multipart boundaries and headers around the file
 bodylimit.allow_larger(r"/api/v1/instances/import", lambda: people_sheet.MAX_BYTES + 1024 * 1024)
 Definition = Annotated[str, Query(max_length=64, description="the definition the rows become items of")]
 
@@ -55,15 +52,7 @@ def import_template(user: CurrentUser, site: SiteDep, definition: Definition = "
 async def import_list(request: Request, user: CurrentUser, site: SiteDep, definition: Definition = "directive",
                       dry_run: bool = False):
     """Items from a supervision list, all or nothing (IMPORT_TEXT says it all in the OpenAPI)."""
-    length = body_length(request.headers)
-    if length is None or length > people_sheet.MAX_BYTES + ENVELOPE:
-        raise BodyTooLarge.over(people_sheet.MAX_BYTES, length)
-    form = await request.form(max_files=1, max_fields=4)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise InputError("file", "请上传 XLSX 或 CSV 文件（字段名 file）", "upload an XLSX or CSV file as `file`")
-    content = await upload.read(people_sheet.MAX_BYTES + 1)
-    name = upload.filename or "upload"
+    content, name = await uploads.sheet(request, people_sheet.MAX_BYTES)
 
     def run() -> dict:
         header, rows = people_sheet.read_sheet(content, name)

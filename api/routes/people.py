@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
-from api import auth, bodylimit
-from api.errors import BodyTooLarge, body_length
+from api import auth, bodylimit, uploads
 from api.deps import CurrentUser, SiteDep
 from api.routes import ERRORS, MAX_PER_PAGE, PAGED, PageNo, PerPage, set_page_headers
 from api.schemas.common import ErrorBody
@@ -19,7 +17,6 @@ from api.schemas.people import (
 )
 from engine.core import policy
 from engine.core.people import MAX_SHEET_ROWS
-from engine.core.states import InputError
 from engine.runtime import people, people_sheet
 
 router = APIRouter(prefix="/admin", tags=["people"], responses={401: ERRORS[401], 403: ERRORS[403],
@@ -81,7 +78,6 @@ UPLOAD = {"requestBody": {"required": True, "content": {"multipart/form-data": {
     "type": "object", "required": ["file"], "properties": {"file": {
         "type": "string", "format": "binary",
         "description": f"XLSX or CSV, at most {MB} MB and {MAX_SHEET_ROWS} rows"}}}}}}}
-ENVELOPE = 64 * 1024  # multipart boundaries and headers around the file
 TOO_LARGE = {"model": ErrorBody, "description": f"the upload is larger than {MB} MB: `body_too_large`"}
 
 
@@ -92,15 +88,7 @@ async def import_people(request: Request, user: CurrentUser, site: SiteDep, dry_
     """Staff from a spreadsheet, all or nothing (IMPORT_TEXT says it all in the OpenAPI). The declared length is
     checked before the body is read."""
     policy.require_admin(user.actor)
-    length = body_length(request.headers)
-    if length is None or length > people_sheet.MAX_BYTES + ENVELOPE:
-        raise BodyTooLarge.over(people_sheet.MAX_BYTES, length)
-    form = await request.form(max_files=1, max_fields=4)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise InputError("file", "请上传 XLSX 或 CSV 文件（字段名 file）", "upload an XLSX or CSV file as `file`")
-    content = await upload.read(people_sheet.MAX_BYTES + 1)
-    name = upload.filename or "upload"
+    content, name = await uploads.sheet(request, people_sheet.MAX_BYTES)
 
     def run() -> dict:
         header, rows = people_sheet.read_sheet(content, name)

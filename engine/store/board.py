@@ -67,8 +67,14 @@ def load(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetim
          ) -> tuple[list[Any], dict[int, list[Any]], dict[int, int]]:
     """The narrowed items (oldest first), their tasks, and each item's number of chases (催办次数)."""
     ids = sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now))
-    t, e = T_TASK.c, T_EVENT.c
     items = list(conn.execute(sa.select(T_ITEM).where(T_ITEM.c.id.in_(ids)).order_by(T_ITEM.c.id)))
+    return (items, *tasks_and_chases(conn, ids))
+
+
+def tasks_and_chases(conn: Connection, ids: Any) -> tuple[dict[int, list[Any]], dict[int, int]]:
+    """The tasks of the items `ids` (a list or a SELECT of ids) by item, in id order, with the columns the board
+    and the ledger read, and each item's number of chases (催办次数)."""
+    t, e = T_TASK.c, T_EVENT.c
     tasks: dict[int, list[Any]] = defaultdict(list)
     for r in conn.execute(sa.select(t.id, t.instance_id, t.step, t.kind, t.part, t.person, t.unit, t.role, t.state,
                                     t.due_at, t.closed_at, t.card, t.chase_count)
@@ -76,7 +82,7 @@ def load(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetim
         tasks[r.instance_id].append(r)
     chases = dict(conn.execute(sa.select(e.instance_id, sa.func.count()).where(
         e.instance_id.in_(ids), e.kind == "chase").group_by(e.instance_id)).all())
-    return items, tasks, chases
+    return tasks, chases
 
 
 def overdue_task_refs(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime,

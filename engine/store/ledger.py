@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from engine.core.policy import Viewer
 from engine.store import board as board_store
-from engine.store.lists import T_EVENT, T_ITEM, T_TASK
+from engine.store.lists import T_ITEM
 
 CHUNK = 500  # items read at a time
 
@@ -22,17 +22,10 @@ def chunk(*, conn: Connection, viewer: Viewer, narrowing: board_store.Narrowing,
           size: int = CHUNK) -> tuple[list[Any], dict[int, list[Any]], dict[int, int]]:
     """The next `size` narrowed items with an id above `after` (oldest first), their tasks (by item, in id order)
     and each item's number of chases (催办次数): what board.load returns, a chunk at a time."""
-    i, t, e = T_ITEM.c, T_TASK.c, T_EVENT.c
+    i = T_ITEM.c
     where = board_store.narrowed(conn, viewer, narrowing, now)  # the one filter of the board and the ledger
     items = list(conn.execute(sa.select(T_ITEM).where(i.id > after, *where).order_by(i.id).limit(size)))
     ids = [it.id for it in items]
-    tasks: dict[int, list[Any]] = defaultdict(list)
     if not ids:
-        return items, tasks, {}
-    for r in conn.execute(sa.select(t.id, t.instance_id, t.step, t.kind, t.part, t.person, t.unit, t.role, t.state,
-                                    t.due_at, t.closed_at, t.card, t.chase_count)
-                          .where(t.instance_id.in_(ids)).order_by(t.id)):
-        tasks[r.instance_id].append(r)
-    chases = dict(conn.execute(sa.select(e.instance_id, sa.func.count()).where(
-        e.instance_id.in_(ids), e.kind == "chase").group_by(e.instance_id)).all())
-    return items, tasks, chases
+        return items, defaultdict(list), {}
+    return (items, *board_store.tasks_and_chases(conn, ids))
