@@ -59,10 +59,11 @@ def populate(site, people: int, tasks: int, units: int, seed: int = 7) -> int:
     span = int((END - START).total_seconds())
     items = tasks // 4
     t_item, t_task, t_event = Instance.__table__, Task.__table__, Event.__table__
+    version = site.definitions()["directive"].version
     with db.write(site.eng) as conn:
         for lo in range(0, items + 1, 50_000):
             conn.execute(t_item.insert(), [
-                {"id": i, "definition_key": "directive", "definition_version": 1, "serial_year": 2026, "serial_no": i,
+                {"id": i, "definition_key": "directive", "definition_version": version, "serial_year": 2026, "serial_no": i,
                  "serial": f"督〔2026〕{i}号", "title": f"事项 {i}", "subject": {}, "state": "running",
                  "current_step": "handle", "assignment": {}, "initiator": "clerk", "confidential": False,
                  "card": "none", "created_at": START, "version": 1} for i in range(max(lo, 1), min(items + 1, lo + 50_000))])

@@ -55,6 +55,7 @@ def fill(site, tasks: int, *, seed: int = 17, now: datetime = NOW, days: int = 3
     made, item_id, batch = {"items": 0, "tasks": 0}, first, []
     while made["tasks"] < tasks:
         it, ts, att = _item(rnd, item_id, now, days)
+        it["definition_version"] = site.definitions()[it["definition_key"]].version  # the shipped version
         batch.append((it, ts, att))
         made["items"] += 1
         made["tasks"] += len(ts)

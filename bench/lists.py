@@ -65,7 +65,7 @@ def populate(site, tasks: int, seed: int = 17, batch: int = 4000) -> dict:
             subject = {"title": title, "instruction": f"请{lead}牵头办理。", "leader": rnd.choice(LEADERS),
                        "lead_unit": lead, "co_units": [co], "due": due.date().isoformat()}
             serial = f"督〔2026〕{i}号"
-            rows.append(dict(id=i, definition_key="directive", definition_version=1, serial_year=2026, serial_no=i,
+            rows.append(dict(id=i, definition_key="directive", definition_version=site.definitions()["directive"].version, serial_year=2026, serial_no=i,
                              serial=serial, title=title, subject=subject,
                              state="running" if open_ else "completed", current_step="handle" if open_ else None,
                              assignment={"lead": {"unit": lead}, "co": [co], "due": subject["due"]},

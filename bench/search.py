@@ -84,7 +84,7 @@ def populate(site, items: int, entries_per_item: int, seed: int = 42) -> dict:
             subject = ({"title": title, "instruction": _text(rnd), "lead_unit": unit} if directive else
                        {"title": title, "sender": rnd.choice(SENDERS), "doc_number": f"文〔2026〕{i}号"})
             serial = f"{prefix}〔2026〕{i}号"
-            rows.append(dict(id=i, definition_key=key, definition_version=1, serial_year=2026, serial_no=i,
+            rows.append(dict(id=i, definition_key=key, definition_version=site.definitions()[key].version, serial_year=2026, serial_no=i,
                              serial=serial, title=title, subject=subject, state="running" if rnd.random() < .4
                              else "completed", current_step="handle", assignment={"lead": {"unit": unit}, "co": []},
                              lead_unit=unit, initiator=rnd.choice(PEOPLE), confidential=rnd.random() < 0.05,

@@ -37,7 +37,7 @@ def populate(site, tasks: int, due: int) -> None:
         t_item, t_task, t_timer = Instance.__table__, Task.__table__, Timer.__table__
         for lo in range(0, items, 20000):
             conn.execute(t_item.insert(), [
-                {"id": i + 1, "definition_key": "directive", "definition_version": 1, "serial_year": 2026,
+                {"id": i + 1, "definition_key": "directive", "definition_version": site.definitions()["directive"].version, "serial_year": 2026,
                  "serial_no": i + 1, "serial": f"督〔2026〕{i + 1}号", "title": f"督办事项 {i + 1}",
                  "subject": {}, "state": "running", "current_step": "handle", "assignment": {},
                  "lead_unit": UNITS[i % 5], "due_at": utc, "initiator": "leader", "confidential": False,

@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from engine.core import dsl
 from engine.appraisal import stages
 from engine.appraisal.stages import waiting
-from engine.appraisal.trigger import ensure_cycle
+from engine.appraisal.trigger import ensure_cycle, opens_cycle
 from engine.runtime.site import Site
 from workflows.flows import site_for
 from workflows.plans import Planned, seconds_setting
@@ -89,11 +89,13 @@ def trigger_cron(trigger: dsl.Trigger) -> str:
 
 
 def trigger_plans(site: Site) -> list:
-    """Deployments for definitions that start by themselves and for per-unit stages (see workflows.deploy)."""
+    """Deployments for the appraisal definitions that start by themselves and for per-unit stages (see
+    workflows.deploy). Other recurring items (周期性事项, e.g. the monthly report) are started by the site's own
+    scheduler job `recurring` (engine.runtime.recurring), which `duban serve` runs."""
     tz, out = str(site.cal.tz), []
     defs = site.definitions()
     for key, defn in defs.items():
-        if defn.trigger is not None:
+        if defn.trigger is not None and opens_cycle(defn):
             out.append(Planned(f"{key}-trigger", appraisal_trigger, f"Starts {key} cycles: {defn.trigger.schedule} "
                                f"at {defn.trigger.at} on the period's first working day ({tz})",
                                cron=trigger_cron(defn.trigger), timezone=tz))

@@ -83,7 +83,7 @@ def test_the_administrator_sees_the_organisation_and_checks_definitions(desk_cli
     assert 'id="validation-result"' in r.text and "definition.yaml:" in r.text
     ok = open("definitions/directive.yaml", encoding="utf-8").read()
     r = admin.post("/admin/definitions/validate", {"yaml": ok}, from_page="/admin/definitions")
-    assert "directive 第 1 版校验通过。" in r.text
+    assert "directive 第 2 版校验通过。" in r.text
 
 
 def test_the_chinese_calendar_names_holidays_in_chinese(desk_client):
@@ -110,7 +110,7 @@ def test_the_office_director_checks_a_definition_on_the_page_and_a_clerk_may_not
     office = desk_client("office")
     ok = open("definitions/directive.yaml", encoding="utf-8").read()
     r = office.post("/admin/definitions/validate", {"yaml": ok})
-    assert r.status_code == 200 and "directive 第 1 版校验通过。" in r.text
+    assert r.status_code == 200 and "directive 第 2 版校验通过。" in r.text
     too_big = office.post("/admin/definitions/validate", {"yaml": "#" + "x" * (256 * 1024)})
     assert "256 KB" in too_big.text
     assert desk_client("clerk").post("/admin/definitions/validate", {"yaml": ok}).status_code == 403

@@ -85,7 +85,7 @@ def test_ledger_rows_have_the_offices_columns(office, fortnight, clock):
     done = rows[fortnight["on_time"]]
     assert [k for k, _, _ in supervision.LEDGER_COLUMNS] == ["serial", "title", "source", "lead", "co", "assigned_on",
                                                              "due_on", "progress", "closed_on", "state", "chases",
-                                                             "card", "material", "proposal", "instruction", "urgency", "reply",
+                                                             "card", "light", "material", "proposal", "instruction", "urgency", "reply",
                                                              "rating"]
     assert (done["serial"], done["source"], done["lead"], done["co"]) == ("督〔2026〕1号", "王局长", "财务部", "人力资源部")
     assert (done["assigned_on"], done["due_on"], done["closed_on"]) == (date(2026, 3, 2), date(2026, 3, 6),
@@ -171,14 +171,15 @@ steps:
 """
 
 
-def test_periodic_cycles_stay_out_unless_asked_for(office, fortnight, tmp_path):
+def test_recurring_items_are_supervised_like_any_other(office, fortnight, tmp_path):
+    # a definition that starts by itself (周期性事项) is work to supervise; only appraisal cycles stay off the board
     from engine.runtime.boot import register_definitions
 
     path = tmp_path / "review_cycle.yaml"
     path.write_text(CYCLE, encoding="utf-8")
     register_definitions(office.site, [path])
     cycle = office.site.start("review_cycle", {"title": "2026Q1"}, "admin")
-    assert cycle not in {r["id"] for r in supervision.ledger(office.site, login="admin")}
-    assert supervision.summary(office.site, login="admin")["counts"]["total"] == 4
+    assert cycle in {r["id"] for r in supervision.ledger(office.site, login="admin")}
+    assert supervision.summary(office.site, login="admin")["counts"]["total"] == 5
     asked = supervision.ledger(office.site, login="admin", filters=Filters(definition="review_cycle"))
     assert [r["id"] for r in asked] == [cycle]
