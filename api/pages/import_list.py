@@ -10,26 +10,16 @@ from api import bodylimit
 from api.errors import status_of
 from api.pages.base import Form, SiteDep, router
 from api.pages.forms import FormError, form_error
+from api.pages.issue import startable
 from api.pages.render import page
 from api.pages.session import MAX_FORM_BYTES, PageUser, page_lang, require_user
 from api.pages.words import Translator
 from engine.core.decision_list import MAX_ROWS
-from engine.core import policy
-from engine.core.states import DubanError, InputError, NotAllowed, NotFound
+from engine.core.states import DubanError, InputError
 from engine.runtime import decision_import, people_sheet
 from engine.runtime.site import Site
 
 bodylimit.allow_larger(r"/new/[a-z0-9_]+/import", lambda: MAX_FORM_BYTES)  # the list's spreadsheet form
-
-
-def _definition(site: Site, user: PageUser, key: str):  # noqa: ANN202
-    """The definition the list's rows become items of, if the user may start it (engine.core.policy.may_start)."""
-    defn = site.definitions().get(key)
-    if defn is None:
-        raise NotFound(f"没有流程定义“{key}”", f"no definition {key!r}", {"definition": key})
-    if not policy.may_start(user.actor, key):
-        raise NotAllowed(f"您无权发起“{defn.title.zh}”", f"you may not start a '{defn.title.en}'", {"definition": key})
-    return defn
 
 
 @router.get("/new/{definition}/import")
@@ -41,7 +31,7 @@ def import_form(request: Request, site: SiteDep, definition: str):
 @router.get("/new/{definition}/import-template.xlsx")
 def import_template(request: Request, site: SiteDep, definition: str):
     user = require_user(request, site)
-    _definition(site, user, definition[:64])
+    startable(site, user, definition[:64])
     return Response(decision_import.template(site, definition), media_type=people_sheet.XLSX_TYPE,
                     headers={"Content-Disposition": "attachment; filename=\"supervision-list-template.xlsx\""})
 
@@ -53,7 +43,7 @@ def import_list(request: Request, site: SiteDep, definition: str, form: Form):
     upload = form.get("file")
     dry_run = form.get("dry_run") == "true"
     try:
-        _definition(site, user, key)
+        startable(site, user, key)
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InputError("file", "请选择要导入的 XLSX 或 CSV 文件", "choose an XLSX or CSV file to import")
         header, rows = people_sheet.read_sheet(upload.file.read(people_sheet.MAX_BYTES + 1), upload.filename)
@@ -68,7 +58,7 @@ def import_list(request: Request, site: SiteDep, definition: str, form: Form):
 def import_page(request: Request, site: Site, user: PageUser, key: str, error: FormError | None = None,
                 imported: dict | None = None, sheet_rows: list[dict] | None = None):
     lang = page_lang(request)
-    defn = _definition(site, user, key)
+    defn = startable(site, user, key)
     return page(request, site, "import_list.html", user=user, status=error.status if error else 200,
                 title=Translator(lang)("import_list"), key=key, definition_title=defn.title.text(lang),
                 form_error=error, imported=imported, sheet_rows=sheet_rows or [],

@@ -23,7 +23,9 @@ from engine.core import policy
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
 
-def _definition(site: Site, user: PageUser, key: str):  # noqa: ANN202
+def startable(site: Site, user: PageUser, key: str):  # noqa: ANN202
+    """The definition `key`, if the user may start it (engine.core.policy.may_start): the issue form's and the
+    supervision list import's one check."""
     defn = site.definitions().get(key)
     if defn is None:
         raise NotFound(f"没有流程定义“{key}”", f"no definition {key!r}", {"definition": key})
@@ -40,7 +42,7 @@ def new_item(request: Request, site: SiteDep, definition: str):
 
 def new_page(request: Request, site: Site, user: PageUser, key: str, error: FormError | None):
     lang = page_lang(request)
-    defn = _definition(site, user, key)
+    defn = startable(site, user, key)
     fields = subject_fields(defn, lang)
     if error is not None:
         values = error.values
@@ -63,7 +65,7 @@ def new_page(request: Request, site: Site, user: PageUser, key: str, error: Form
 @router.post("/new/{definition}")
 def start_item(request: Request, site: SiteDep, definition: str, form: Form):
     user = require_user(request, site)
-    defn = _definition(site, user, definition)
+    defn = startable(site, user, definition)
     subject = read_fields(form, subject_fields(defn, page_lang(request)))
     files = str(form.get("attachments", ""))
     try:
