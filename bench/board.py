@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from bench.postgres import DEFAULT_ADMIN, libpq, reachable
 from engine.clock import ManualClock
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
-from engine.store import db
+from engine.store import board_tally, db
 from engine.store.tables import Attachment, Instance, Task
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # a Wednesday morning in Shanghai
@@ -67,6 +67,8 @@ def fill(site, tasks: int, *, seed: int = 17, now: datetime = NOW, days: int = 3
                 if any(b[2] for b in batch):
                     conn.execute(t_att.insert(), [a for b in batch for a in b[2]])
             batch = []
+    with db.write(site.eng) as conn:  # rows written around the engine's writers: the board's tally from them
+        board_tally.rebuild(conn=conn)
     if db.is_postgres(site.eng):
         with site.eng.connect() as c:
             c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")

@@ -1,17 +1,122 @@
-"""Parts of the supervision board (督办看板, engine.reads.supervision.summary) read from counts the database makes
-(engine.store.board_counts) over only the weeks shown: the weekly series of completions and items that fell
-overdue, and the board grouped by leader (the `leader` subject field), source or level, with their names."""
+"""Parts of the supervision board (督办看板, engine.reads.supervision.summary) read from counts the database makes:
+the counts by state, by holder and by 办结评价 (`counted`: from the maintained tally, engine.store.board_tally,
+where the narrowing allows, else engine.store.board_counts), the weekly series of completions and items that fell
+overdue over only the weeks shown, and the board grouped by leader (the `leader` subject field), source or level,
+with their names."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
 
 from engine.core.org import Holder
 from engine.reads import lights
 from engine.runtime.site import Site
-from engine.store import board_counts as counts_store
+from engine.store import board_counts as counts_store, board_tally as tally_store
+from engine.store.board import Narrowing
+from engine.store.lists import T_ITEM
+from engine.store.board import narrowed
+
+FINISHED = ("completed", "archived")
+WORK_COUNTS = ("received", "closed", "chases", "yellow", "red", "open", "overdue", "late", "on_time")
 
 GROUP_BY = ("unit", "leader", "source", "level")
 NOT_SET = ("未填", "Not set")
+
+
+@dataclass
+class Work:
+    """Work by (unit, person), as engine.store.board_counts.work_by_holder's rows."""
+
+    unit: str | None
+    person: str | None
+    received: int = 0
+    closed: int = 0
+    chases: int = 0
+    yellow: int = 0
+    red: int = 0
+    open: int = 0
+    overdue: int = 0
+    late: int = 0
+    on_time: int = 0
+
+
+def tallied(viewer: Any, nar: Narrowing) -> bool:
+    """Whether the tally can answer: a viewer who sees every item that is not confidential, narrowed by definition,
+    state and the days issued only. A unit (any task of its people), a search, the overdue filter and the level or
+    light filters (items by id) are counted by today's queries (engine.store.board_counts), as are viewers who see
+    only what involves them or their unit."""
+    return bool(viewer.sees_all) and not (nar.unit or nar.q or nar.overdue is not None or nar.ids is not None)
+
+
+def counted(kw: dict, soon: datetime) -> tuple[dict[str, int], list[Any], list[Any]]:
+    """The counts by state (with overdue, due soon and completion material), the work by holder and the 办结评价 by
+    lead unit over the narrowed items: (counts, holders, ratings), as engine.store.board_counts counts them."""
+    if not tallied(kw["viewer"], kw["narrowing"]):
+        return (counts_store.item_counts(**kw, soon=soon), counts_store.work_by_holder(**kw),
+                counts_store.ratings_by_unit(**kw))
+    conn, nar, now = kw["conn"], kw["narrowing"], kw["now"]
+    day_from, from_at = _whole_day(nar.created_from, up=True)
+    day_before, before_at = _whole_day(nar.created_before, up=False)
+    rows = tally_store.tally(conn=conn, definition=nar.definition, exclude_definitions=nar.exclude_definitions,
+                             state=nar.state, day_from=day_from, day_before=day_before)
+    # what the tally leaves out: confidential items this viewer sees, and those issued in the part-days at the
+    # edges of the period (the tally is by whole UTC day)
+    i = T_ITEM.c
+    rest = [i.confidential.is_(True)]
+    if from_at is not None:
+        rest.append(i.created_at < from_at)
+    if before_at is not None:
+        rest.append(i.created_at >= before_at)
+    rows += tally_store.shares_of(conn=conn, items=sa.select(i.id).where(*narrowed(conn, kw["viewer"], nar, now),
+                                                                         sa.or_(*rest)))
+    counts: dict[str, int] = {"total": 0}
+    finished = material = 0
+    ratings: dict[tuple[str, str], int] = {}
+    holders: dict[tuple, Work] = {}
+    for r in rows:
+        if r.kind == "item":
+            if r.n:
+                counts[r.state] = counts.get(r.state, 0) + int(r.n)
+            counts["total"] += int(r.n)
+            if r.state in FINISHED:
+                finished, material = finished + int(r.n), material + int(r.material)
+            if r.rating and r.lead_unit:
+                ratings[(r.lead_unit, r.rating)] = ratings.get((r.lead_unit, r.rating), 0) + int(r.n)
+            continue
+        h = _holder(holders, r.unit or None, r.person or None)
+        for k, m in (("received", "n"), ("closed", "closed"), ("chases", "chases"), ("yellow", "yellow"),
+                     ("red", "red"), ("late", "late_if_past"), ("on_time", "on_time_done")):
+            setattr(h, k, getattr(h, k) + int(getattr(r, m)))
+        if r.state == "running":
+            h.open += int(r.open)
+    overdue_work, ahead = counts_store.clock_work_by_holder(**kw)
+    for r in overdue_work:
+        _holder(holders, r.unit, r.person).overdue += int(r.overdue)
+    for r in ahead:  # not due yet: not late; done, it is on time
+        h = _holder(holders, r.unit, r.person)
+        h.late -= int(r.ahead)
+        h.on_time += int(r.done)
+    overdue, due_soon = counts_store.open_item_counts(**kw, soon=soon)
+    counts.update(overdue=overdue, due_soon=due_soon, with_material=material, without_material=finished - material)
+    return counts, list(holders.values()), [(u, v, n) for (u, v), n in ratings.items()]
+
+
+def _holder(holders: dict[tuple, Work], unit: str | None, person: str | None) -> Work:
+    return holders.setdefault((unit, person), Work(unit, person))
+
+
+def _whole_day(at: datetime | None, *, up: bool) -> tuple[date | None, datetime | None]:
+    """The UTC day boundary at or after (`up`) or at or before `at`: the tally's whole days start there."""
+    if at is None:
+        return None, None
+    at = at.astimezone(timezone.utc)
+    day = at.date()
+    if up and at != datetime.combine(day, time(0), timezone.utc):
+        day += timedelta(days=1)
+    return day, datetime.combine(day, time(0), timezone.utc)
 
 
 def weeks(site: Site, kw: dict, now: datetime, until: date | None, n: int) -> list[dict]:

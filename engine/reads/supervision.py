@@ -134,8 +134,8 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
     """The supervision board: counts by state, the headline totals (new = items issued, closed, work finished on
     time and late, items overdue, on-time rate), by unit the work received, closed, on time, late, open, overdue,
     chased and carded with its on-time rate, carded items, upcoming due tasks, and completions and overdue per
-    week; with `group_by` (unit, leader, source, level) also `groups`. Counted by the database
-    (engine.store.board_counts), reading what is shown; the same definitions as a loop over every item are kept
+    week; with `group_by` (unit, leader, source, level) also `groups`. Counted by the database, from the
+    maintained tally where the narrowing allows (engine.reads.board.counted), reading what is shown; the same definitions as a loop over every item are kept
     in tests/support/board_reference.py and compared on a varied store."""
     actor = site.actor(login)
     policy.require_supervisor(actor)
@@ -145,11 +145,9 @@ def summary(site: Site, *, login: str, filters: Filters = Filters(), lang: str =
         viewer = proxies.viewer(site, actor.login, conn)
         nar = _by_level_and_light(site, conn, viewer, filters, narrowing(site, filters), now)
         kw = dict(conn=conn, viewer=viewer, narrowing=nar, now=now)
-        ratings = board_counts.ratings_by_unit(**kw)
         running, running_tasks, _ = (board_store.load(**(kw | {"narrowing": replace(nar, state="running")}))
                                      if nar.state in (None, "running") else ([], {}, {}))
-        counts = board_counts.item_counts(**kw, soon=soon)
-        holders = board_counts.work_by_holder(**kw)
+        counts, holders, ratings = board_reads.counted(kw, soon)
         carded, work = board_counts.carded_items(**kw)
         due = board_counts.due_within(**kw, soon=soon)
         series = board_reads.weeks(site, kw, now, filters.until, weeks)

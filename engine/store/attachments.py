@@ -9,6 +9,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from engine.store import board_tally
 from engine.store.tables import Attachment, Entry
 
 T, T_ENTRY = Attachment.__table__, Entry.__table__
@@ -19,6 +20,7 @@ _PUBLIC_COLUMNS = [T.c[k] for k in PUBLIC]
 
 def insert(*, conn: Connection, row: dict[str, Any]) -> int:
     """Insert one attachment row; returns its id."""
+    board_tally.mark(conn, items=[row.get("instance_id")])  # completion material counts on the board
     return conn.execute(T.insert().values(**row).returning(T.c.id)).scalar_one()
 
 
@@ -45,6 +47,7 @@ def remove(*, conn: Connection, attachment_id: int, by: str, reason: str, at: da
     """Hide an attachment (it stays, with who removed it, when and why); False when it was removed already."""
     done = conn.execute(T.update().where(T.c.id == attachment_id, T.c.removed_at.is_(None))
                         .values(removed_at=at, removed_by=by, removed_reason=reason))
+    board_tally.mark(conn, files=[attachment_id])
     return done.rowcount == 1
 
 
@@ -63,6 +66,7 @@ def link(*, conn: Connection, ids: Iterable[int], entry_id: int | None, origin: 
     ids = list(ids)
     if ids:
         conn.execute(T.update().where(T.c.id.in_(ids)).values(entry_id=entry_id, origin=origin))
+        board_tally.mark(conn, files=ids)
 
 
 def insert_entry_with(*, conn: Connection, row: dict[str, Any], ids: Iterable[int], origin: str) -> int:
@@ -80,6 +84,7 @@ def claim_staged(*, conn: Connection, ids: Iterable[int], login: str, instance_i
         T.c.id.in_(ids), T.c.instance_id.is_(None), T.c.uploaded_by == login, T.c.removed_at.is_(None))).mappings()]
     if ok:
         conn.execute(T.update().where(T.c.id.in_(ok)).values(instance_id=instance_id, origin="registration"))
+        board_tally.mark(conn, items=[instance_id])
     rows = conn.execute(sa.select(*_PUBLIC_COLUMNS).where(T.c.id.in_(ok)).order_by(T.c.id)).mappings()
     return [dict(r) for r in rows]
 

@@ -18,6 +18,7 @@ from engine.store.attachments import T as T_ATTACHMENT
 from engine.store.board import HANDLING, Narrowing, narrowed
 from engine.store.lists import OPEN, T_ITEM, T_TASK, overdue_clause
 
+WORK = sa.literal_column("'work'")  # inline, so that the planner may take the partial index ix_task_work_due
 W = T_TASK.alias("work")  # the tasks counted, aliased: the narrowing's own task subqueries must not correlate to them
 FINISHED = (ItemState.completed.value, ItemState.archived.value)
 RUNNING = ItemState.running.value
@@ -76,6 +77,37 @@ def work_by_holder(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, no
     return list(conn.execute(q))
 
 
+def open_item_counts(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime,
+                     soon: datetime) -> tuple[int, int]:
+    """(overdue, due soon) as item_counts counts them, read over the running items only (both need one)."""
+    i, t = T_ITEM.c, T_TASK.c
+    due_soon = sa.exists().where(t.instance_id == i.id, t.kind == "work", t.state.in_(OPEN), t.due_at >= now,
+                                 t.due_at <= soon)
+    row = conn.execute(sa.select(_n(overdue_clause(now)), _n(due_soon)).where(
+        *narrowed(conn, viewer, narrowing, now), i.state == RUNNING)).one()
+    return int(row[0]), int(row[1])
+
+
+def clock_work_by_holder(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime
+                         ) -> tuple[list[Any], list[Any]]:
+    """What of work_by_holder the clock decides, by (unit, person), read over open and future-due work only:
+    (unit, person, overdue) of open work past due in running items, and (unit, person, ahead, done) of work not
+    closed by its due time that is not due yet (so not late: engine.store.board_tally's late_if_past counts it)
+    and, of it, the work done (on time, then)."""
+    i, t = T_ITEM.c, W.c
+    where = [*narrowed(conn, viewer, narrowing, now), t.kind == WORK, t.part.in_(HANDLING)]
+    join = W.join(T_ITEM, T_ITEM.c.id == t.instance_id)
+    overdue = list(conn.execute(sa.select(t.unit, t.person, sa.func.count().label("overdue")).select_from(join)
+                                .where(*where, i.state == RUNNING, t.state.in_(OPEN), t.due_at < now)
+                                .group_by(t.unit, t.person)))
+    ahead = list(conn.execute(sa.select(t.unit, t.person, sa.func.count().label("ahead"),
+                                        _n(t.state == "done").label("done")).select_from(join)
+                              .where(*where, t.due_at >= now, t.state.in_(OPEN + ["done"]),
+                                     sa.or_(t.closed_at.is_(None), t.closed_at > t.due_at))
+                              .group_by(t.unit, t.person)))
+    return overdue, ahead
+
+
 def carded_items(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime
                  ) -> tuple[list[Any], dict[int, list[Any]]]:
     """The running items with a yellow or red card, and their work tasks."""
@@ -90,7 +122,7 @@ def due_within(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: d
     """(item, task) for open work tasks of running items due in [now, soon]."""
     t = W.c
     rows = list(conn.execute(sa.select(W).where(
-        t.kind == "work", t.state.in_(OPEN), t.due_at >= now, t.due_at <= soon,
+        t.kind == WORK, t.state.in_(OPEN), t.due_at >= now, t.due_at <= soon,
         t.instance_id.in_(sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now),
                                                        T_ITEM.c.state == RUNNING)))))
     ids = sorted({r.instance_id for r in rows})
@@ -113,7 +145,7 @@ def late_due_between(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, 
     t = W.c
     ids = sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now))
     return [(r.instance_id, r.due_at) for r in conn.execute(sa.select(t.instance_id, t.due_at).where(
-        t.kind == "work", t.due_at >= start, t.due_at < end, late_clause(now, t), t.instance_id.in_(ids)))]
+        t.kind == WORK, t.due_at >= start, t.due_at < end, late_clause(now, t), t.instance_id.in_(ids)))]
 
 
 def by_subject_field(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime,

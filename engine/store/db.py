@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from engine.settings import settings
+from engine.store import board_tally
 
 DEFAULT_URL = "sqlite:///duban.db"
 
@@ -83,12 +84,16 @@ def write(eng: Engine) -> Iterator[Connection]:
         with _writer_lock(eng), eng.connect() as conn:
             conn = conn.execution_options(write=True)
             with conn.begin():
+                board_tally.forget(conn)  # marks left by a transaction that rolled back
                 yield conn
+                board_tally.settle(conn)  # the board's counts of the items changed, before the commit
         return
     with eng.connect() as conn:
         conn = conn.execution_options(write=True)
         with conn.begin():
+            board_tally.forget(conn)
             yield conn
+            board_tally.settle(conn)
 
 
 @contextmanager

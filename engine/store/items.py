@@ -18,7 +18,7 @@ from engine.core.codec import from_json
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.states import Card, ItemState, NotFound, OPEN_TASK_STATES, Part, TaskKind, TaskState
-from engine.store import search_index as search_store
+from engine.store import board_tally, search_index as search_store
 from engine.store.tables import Entry, Event, Instance, PeriodRun, SerialCounter, Task
 
 
@@ -169,22 +169,27 @@ def serial_of(*, conn: Connection, item: ItemSnap) -> str:
 
 
 def insert_item(*, conn: Connection, row: dict[str, Any]) -> int:
-    return conn.execute(INSERT_ITEM, row).inserted_primary_key[0]
+    iid = conn.execute(INSERT_ITEM, row).inserted_primary_key[0]
+    board_tally.mark(conn, items=[iid])  # every writer here marks what the board counts (engine.store.board_tally)
+    return iid
 
 
 def insert_task(*, conn: Connection, row: dict[str, Any]) -> int:
+    board_tally.mark(conn, items=[row["instance_id"]])
     return conn.execute(INSERT_TASK, row).inserted_primary_key[0]
 
 
 def update_task(*, conn: Connection, task_id: int, version: int, changes: dict[str, Any]) -> bool:
     """Write `changes` and version+1 if the task is still at `version`; False if someone changed it first."""
     res = conn.execute(UPDATE_TASK, {**changes, "version": version + 1, "_id": task_id, "_version": version})
+    board_tally.mark(conn, tasks=[task_id])
     return res.rowcount == 1
 
 
 def update_item(*, conn: Connection, item_id: int, version: int, changes: dict[str, Any]) -> bool:
     """Write `changes` and version+1 if the item is still at `version`; False if it moved."""
     res = conn.execute(UPDATE_ITEM, {**changes, "version": version + 1, "_id": item_id, "_version": version})
+    board_tally.mark(conn, items=[item_id])
     return res.rowcount == 1
 
 
@@ -192,6 +197,7 @@ def touch(*, conn: Connection, table: str, changes: dict[int, dict[str, Any]]) -
     """Bookkeeping columns (a task's chase count or card, an item's card) written without a version bump, rows of
     one shape in one statement: the sweep writes a whole batch's at once. `table` is "task" or "item"."""
     t = T_TASK if table == "task" else T_ITEM
+    board_tally.mark(conn, **{"tasks" if table == "task" else "items": [k for k, ch in changes.items() if ch]})
     by_shape: dict[tuple, list[dict]] = {}
     for rid, ch in changes.items():
         if ch:

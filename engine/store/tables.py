@@ -107,7 +107,8 @@ class Instance(Versioned, table=True):
                       sa.Index("ix_instance_state_def", "state", "definition_key"),
                       sa.Index("ix_instance_created", "created_at"),  # the board's periods (0018)
                       sa.Index("ix_instance_state_closed", "state", "closed_at"),
-                      sa.Index("ix_instance_state_card", "state", "card"))
+                      sa.Index("ix_instance_state_card", "state", "card"),
+                      sa.Index("ix_instance_confidential", "confidential"))  # the board's untallied items (0020)
     id: Optional[int] = Field(default=None, primary_key=True)
     definition_key: str = Field(max_length=64)
     definition_version: int
@@ -138,7 +139,11 @@ class Instance(Versioned, table=True):
 class Task(Versioned, table=True):
     __table_args__ = (sa.Index("ix_task_person_state_due", "person", "state", "due_at"),  # 我的待办 (0019)
                       sa.Index("ix_task_unit_state_due", "unit", "state", "due_at"),
-                      sa.Index("ix_task_role_state_due", "role", "state", "due_at"))
+                      sa.Index("ix_task_role_state_due", "role", "state", "due_at"),
+                      # the board's work by due time (future-due work, the weeks shown; 0020): partial, so that
+                      # 我的待办's queries, which do not say kind = 'work', never take it over the holder indexes
+                      sa.Index("ix_task_work_due", "due_at", sqlite_where=sa.text("kind = 'work'"),
+                               postgresql_where=sa.text("kind = 'work'")))
     id: Optional[int] = Field(default=None, primary_key=True)
     instance_id: int = Field(foreign_key="instance.id", index=True)
     step: str = Field(max_length=64)
@@ -554,6 +559,62 @@ class SearchDoc(SQLModel, table=True):
     tokens: Optional[list] = Field(default=None, sa_type=sa.JSON().with_variant(
         ARRAY(sa.Text()), "postgresql"))
     at: datetime = ts(nullable=False)
+
+
+_KEY_DOC = """kind ('item' or 'work'), the item's definition, state and UTC day it was issued (created_at), its lead unit
+and 办结评价 ('' for none), and for work the holder's unit and person ('' for none)"""
+
+
+class BoardShare(SQLModel, table=True):
+    """What one item adds to the board's clock-free counts (engine.store.board_tally): one 'item' row and one 'work'
+    row per holder (unit, person) of its handling work tasks. Keyed by """ + _KEY_DOC + """. Rewritten in the
+    transaction that changes the item, its tasks or its completion material; the tally is the sum of these rows
+    over the items that are not confidential."""
+
+    __tablename__ = "board_share"
+    item_id: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=8)
+    unit: str = Field(primary_key=True, max_length=64)
+    person: str = Field(primary_key=True, max_length=64)
+    definition_key: str = Field(max_length=64)
+    state: str = Field(max_length=16)
+    day: date
+    lead_unit: str = Field(max_length=64)
+    rating: str = Field(max_length=16)
+    confidential: bool = False
+    n: int = 0  # items, or work tasks received
+    material: int = 0  # with completion material (an 'item' row)
+    closed: int = 0  # work done
+    chases: int = 0
+    yellow: int = 0
+    red: int = 0
+    open: int = 0  # work still open (pending or active)
+    late_if_past: int = 0  # open or done work, due, not closed by its due time: late once the due time has passed
+    on_time_done: int = 0  # done work closed by its due time
+
+
+class BoardTally(SQLModel, table=True):
+    """The board's clock-free counts summed over every item that is not confidential, keyed by """ + _KEY_DOC + """
+    (engine.store.board_tally keeps it equal to the sum of board_share; `duban board rebuild` recomputes both)."""
+
+    __tablename__ = "board_tally"
+    kind: str = Field(primary_key=True, max_length=8)
+    definition_key: str = Field(primary_key=True, max_length=64)
+    state: str = Field(primary_key=True, max_length=16)
+    day: date = Field(primary_key=True)
+    lead_unit: str = Field(primary_key=True, max_length=64)
+    rating: str = Field(primary_key=True, max_length=16)
+    unit: str = Field(primary_key=True, max_length=64)
+    person: str = Field(primary_key=True, max_length=64)
+    n: int = 0
+    material: int = 0
+    closed: int = 0
+    chases: int = 0
+    yellow: int = 0
+    red: int = 0
+    open: int = 0
+    late_if_past: int = 0
+    on_time_done: int = 0
 
 
 # a serial number typed without its prefix or year (15号) finds its items through this index

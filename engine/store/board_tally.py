@@ -1,0 +1,208 @@
+"""The board's maintained counts (督办看板, issue 17): what each item adds to the counts that do not depend on the
+clock (board_share: items by state and material, 办结评价, and per holder the work received, closed, chased,
+carded, open, late-once-past-due and closed on time), and their sum over the items that are not confidential
+(board_tally), kept in the transaction of every change.
+
+The writers of items, tasks and attachments (engine.store.items, engine.store.attachments) `mark` what they touch
+on the connection; engine.store.db.write calls `settle` before it commits, which recomputes the marked items'
+shares from their rows (`shares`, the one rule) and adds the difference to the tally. Rows written around those
+writers (a bulk load, a restore, the tests' own UPDATEs) need `rebuild` (`duban board rebuild`, migration 0020).
+
+Reads: `tally` sums the tally over the board's cheap narrowings (definition, state, whole UTC days issued);
+`shares_of` sums the shares of a chosen few items (confidential ones a viewer may see, items issued in the part
+of a day at the edges of a period). What depends on the clock is counted elsewhere, over open and future-due work
+(engine.store.board_counts)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from engine.core.states import OPEN_TASK_STATES
+from engine.store.tables import Attachment, BoardShare, BoardTally, Instance, Task
+
+T_SHARE, T_TALLY = BoardShare.__table__, BoardTally.__table__
+T_ITEM, T_TASK, T_ATTACHMENT = Instance.__table__, Task.__table__, Attachment.__table__
+KEY = ("kind", "definition_key", "state", "day", "lead_unit", "rating", "unit", "person")
+METRICS = ("n", "material", "closed", "chases", "yellow", "red", "open", "late_if_past", "on_time_done")
+GROUP = ("kind", "state", "lead_unit", "rating", "unit", "person")  # what the board tells apart
+HANDLING = ("lead", "co")  # the parts that units handle (engine.store.board.HANDLING)
+OPEN = sorted(s.value for s in OPEN_TASK_STATES)
+_DIRTY_ITEMS, _DIRTY_TASKS, _DIRTY_FILES = "board_dirty_items", "board_dirty_tasks", "board_dirty_files"
+CHUNK = 2000  # items per batch of a rebuild
+
+
+# ------------------------------------------------------------------ marking and settling (the write path)
+def mark(conn: Connection, *, items: Iterable[int] = (), tasks: Iterable[int] = (), files: Iterable[int] = ()
+         ) -> None:
+    """Note on the connection that these items, the items of these tasks or of these attachments changed."""
+    for key, ids in ((_DIRTY_ITEMS, items), (_DIRTY_TASKS, tasks), (_DIRTY_FILES, files)):
+        ids = [i for i in ids if i is not None]
+        if ids:
+            conn.info.setdefault(key, set()).update(ids)
+
+
+def forget(conn: Connection) -> None:
+    """Drop the marks on `conn` (those of a transaction that rolled back)."""
+    for key in (_DIRTY_ITEMS, _DIRTY_TASKS, _DIRTY_FILES):
+        conn.info.pop(key, None)
+
+
+def settle(conn: Connection) -> None:
+    """Bring the shares and the tally of the items marked on `conn` up to date (before the commit)."""
+    items = set(conn.info.pop(_DIRTY_ITEMS, ()))
+    tasks, files = conn.info.pop(_DIRTY_TASKS, ()), conn.info.pop(_DIRTY_FILES, ())
+    if tasks:
+        items.update(conn.execute(sa.select(T_TASK.c.instance_id).where(T_TASK.c.id.in_(sorted(tasks)))).scalars())
+    if files:
+        items.update(conn.execute(sa.select(T_ATTACHMENT.c.instance_id).where(
+            T_ATTACHMENT.c.id.in_(sorted(files)), T_ATTACHMENT.c.instance_id.is_not(None))).scalars())
+    if items:
+        refresh(conn=conn, item_ids=sorted(items))
+
+
+def refresh(*, conn: Connection, item_ids: list[int]) -> int:
+    """Recompute these items' shares; where one changed, rewrite it and add new minus old to the tally. Returns how
+    many items changed (most writes, such as signing for a task, change none)."""
+    new = _by_item(shares(conn=conn, item_ids=item_ids))
+    old = _by_item(dict(r._mapping) for r in conn.execute(sa.select(T_SHARE).where(T_SHARE.c.item_id.in_(item_ids))))
+    changed = [i for i in item_ids if new.get(i, set()) != old.get(i, set())]
+    if not changed:
+        return 0
+    delta: dict[tuple, Counter] = {}
+    for sign, rows in ((-1, old), (1, new)):
+        for i in changed:
+            for row in rows.get(i, ()):
+                r = dict(row)
+                if not r["confidential"]:
+                    c = delta.setdefault(tuple(r[k] for k in KEY), Counter())
+                    for m in METRICS:
+                        c[m] += sign * r[m]
+    _add(conn, delta)
+    conn.execute(T_SHARE.delete().where(T_SHARE.c.item_id.in_(changed)))
+    rows = [dict(r) for i in changed for r in new.get(i, ())]
+    if rows:
+        conn.execute(T_SHARE.insert(), rows)
+    return len(changed)
+
+
+def _by_item(rows: Iterable[dict]) -> dict[int, set]:
+    out: dict[int, set] = {}
+    for r in rows:
+        out.setdefault(r["item_id"], set()).add(tuple(sorted(r.items())))
+    return out
+
+
+def _add(conn: Connection, delta: dict[tuple, Counter]) -> None:
+    """Add `delta` to the tally rows, in key order (two writers lock the rows they share in the same order)."""
+    rows = [dict(zip(KEY, k)) | {m: c[m] for m in METRICS} for k, c in sorted(delta.items()) if any(c.values())]
+    if rows:
+        conn.execute(_upsert(conn.dialect.name), rows)
+
+
+def _upsert(dialect: str) -> Any:
+    ins = (postgresql if dialect == "postgresql" else sqlite).insert(T_TALLY)
+    return ins.on_conflict_do_update(index_elements=list(KEY),
+                                     set_={m: T_TALLY.c[m] + ins.excluded[m] for m in METRICS})
+
+
+# ------------------------------------------------------------------ the one rule: what an item adds
+def _n(cond: Any) -> Any:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def shares(*, conn: Connection, item_ids: list[int] | None = None, id_from: int | None = None,
+           id_to: int | None = None) -> list[dict]:
+    """The board_share rows of these items (or of the items with id_from <= id < id_to): an 'item' row each (with
+    completion material: an attachment sent with the 办结, not removed) and a 'work' row per holder of its work
+    tasks in the handling parts. late_if_past: open or done, due, and not closed by the due time
+    (engine.store.board_counts.late_clause, once the due time has passed); on_time_done: done and closed by it."""
+    i, t, a = T_ITEM.c, T_TASK.c, T_ATTACHMENT.c
+    which = i.id.in_(item_ids) if item_ids is not None else sa.and_(i.id >= id_from, i.id < id_to)
+    material = sa.exists().where(a.instance_id == i.id, a.origin == "complete", a.removed_at.is_(None))
+    items, out = {}, []
+    for r in conn.execute(sa.select(i.id, i.definition_key, i.state, i.created_at, i.lead_unit, i.rating,
+                                    i.confidential, material.label("material")).where(which)):
+        items[r.id] = dict(item_id=r.id, definition_key=r.definition_key, state=r.state, day=_day(r.created_at),
+                           lead_unit=r.lead_unit or "", rating=r.rating or "", confidential=bool(r.confidential))
+        out.append(items[r.id] | dict(kind="item", unit="", person="", n=1, material=int(bool(r.material)),
+                                      closed=0, chases=0, yellow=0, red=0, open=0, late_if_past=0, on_time_done=0))
+    due, closed = t.due_at, t.closed_at
+    tw = T_TASK.join(T_ITEM, T_ITEM.c.id == t.instance_id)
+    q = (sa.select(t.instance_id, t.unit, t.person, sa.func.count().label("n"), _n(t.state == "done").label("closed"),
+                   sa.func.coalesce(sa.func.sum(t.chase_count), 0).label("chases"),
+                   _n(t.card == "yellow").label("yellow"), _n(t.card == "red").label("red"),
+                   _n(t.state.in_(OPEN)).label("open"),
+                   _n(sa.and_(t.state.in_(OPEN + ["done"]), due.is_not(None),
+                              sa.or_(closed.is_(None), closed > due))).label("late_if_past"),
+                   _n(sa.and_(t.state == "done", due.is_not(None), closed.is_not(None), closed <= due))
+                   .label("on_time_done"))
+         .select_from(tw).where(which, t.kind == "work", t.part.in_(HANDLING))
+         .group_by(t.instance_id, t.unit, t.person))
+    for r in conn.execute(q):
+        row = items[r.instance_id] | dict(kind="work", unit=r.unit or "", person=r.person or "", material=0)
+        out.append(row | {m: int(getattr(r, m)) for m in METRICS if m != "material"})
+    return out
+
+
+def _day(when: datetime) -> date:
+    """The UTC day of an instant (SQLite returns them naive, in UTC)."""
+    return (when if when.tzinfo is None else when.astimezone(timezone.utc)).date()
+
+
+def rebuild(*, conn: Connection) -> dict[str, int]:
+    """Recompute every share and the tally from the rows, in the caller's transaction."""
+    forget(conn)
+    conn.execute(T_SHARE.delete())
+    conn.execute(T_TALLY.delete())
+    top = conn.execute(sa.select(sa.func.max(T_ITEM.c.id))).scalar() or 0
+    total: dict[tuple, Counter] = {}
+    n = 0
+    for start in range(0, top + 1, CHUNK):
+        rows = shares(conn=conn, id_from=start, id_to=start + CHUNK)
+        if rows:
+            conn.execute(T_SHARE.insert(), rows)
+        for r in rows:
+            n += r["kind"] == "item"
+            if not r["confidential"]:
+                c = total.setdefault(tuple(r[k] for k in KEY), Counter())
+                for m in METRICS:
+                    c[m] += r[m]
+    _add(conn, total)
+    return {"items": n, "tally_rows": len(total)}
+
+
+# ------------------------------------------------------------------ reads
+def _summed(source: Any) -> list[Any]:
+    c = source.c
+    return [*(c[k] for k in GROUP), *(sa.func.sum(c[m]).label(m) for m in METRICS)]
+
+
+def tally(*, conn: Connection, definition: str | None, exclude_definitions: tuple[str, ...], state: str | None,
+          day_from: date | None, day_before: date | None) -> list[Any]:
+    """The tally summed by GROUP over the items (not confidential) of a definition (or all but some), in a state,
+    issued on the UTC days [day_from, day_before) (either may be open)."""
+    c = T_TALLY.c
+    where = []
+    if definition:
+        where.append(c.definition_key == definition)
+    elif exclude_definitions:
+        where.append(c.definition_key.notin_(list(exclude_definitions)))
+    if state:
+        where.append(c.state == state)
+    if day_from is not None:
+        where.append(c.day >= day_from)
+    if day_before is not None:
+        where.append(c.day < day_before)
+    return list(conn.execute(sa.select(*_summed(T_TALLY)).where(*where).group_by(*(c[k] for k in GROUP))))
+
+
+def shares_of(*, conn: Connection, items: Any) -> list[Any]:
+    """The shares of the items `items` (a SELECT of ids) summed by GROUP."""
+    c = T_SHARE.c
+    return list(conn.execute(sa.select(*_summed(T_SHARE)).where(c.item_id.in_(items))
+                             .group_by(*(c[k] for k in GROUP))))
