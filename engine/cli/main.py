@@ -9,7 +9,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from engine.cli import (  # noqa: E402
-    appraise, audit, backup, calendar, definitions, demo, deploy, files, org, search, serve, simulate, user,
+    appraise, audit, backup, board, calendar, definitions, demo, deploy, files, org, search, serve, simulate, user,
 )
 from engine.core.states import DubanError  # noqa: E402
 
@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = ss.add_parser("reindex", help="rebuild the search index of items and entries from the store")
     db_arg(r, inner=True)
     r.set_defaults(func=search.reindex_command)
+    s = sub.add_parser("board", help="the board's counts (督办看板)")
+    db_arg(s)
+    bs = s.add_subparsers(dest="board_command", required=True)
+    r = bs.add_parser("rebuild", help="recompute the board's tally from the items and tasks")
+    db_arg(r, inner=True)
+    r.set_defaults(func=board.rebuild_command)
     return p
 
 
