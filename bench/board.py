@@ -1,9 +1,15 @@
-"""Board benchmark (督办看板): p50/p99 of the board's summary (all periods, one month, grouped by leader) counted by
-the database (engine.reads.board) beside today's loop over every item (tests/support/board_reference.py) and a
-primary-key lookup of an item measured in the same run, at each size, on SQLite and on PostgreSQL.
+"""Board benchmark (督办看板): p50/p99 of the board's summary (all periods, one month, grouped by leader) read from
+the maintained tally (engine.store.board_tally, "new"), beside the same summary counted by GROUP BY queries over
+every narrowed item ("old": engine.store.board_counts, what the board did before the tally and still does for the
+narrowings the tally does not answer), the loop over every item (tests/support/board_reference.py, "loop", up to
+--reference-up-to tasks) and a primary-key lookup of an item, all measured in the same run, at each size, on SQLite
+and on PostgreSQL.
 
     .venv/bin/python -m bench.board [--tasks 10000 100000] [--repeat 20] [--db sqlite|postgres|both]
-                                    [--reference-up-to 100000] [--admin-url URL]
+                                    [--reference-up-to 10000] [--open-days 60] [--admin-url URL]
+
+--open-days N: items issued more than N days ago are finished (an office's backlog; without it half of the year's
+items are still running, and the board's sections over running items (lights, cards) grow with the store).
 
 The store is built in the engine's schema with bulk inserts (`fill`, also what tests/reads/test_board_counts.py
 uses for its varied store and what bench/bigsite.py may call): items over a year (directives with a leader,
@@ -46,15 +52,17 @@ ITEM_STATES = ["running"] * 5 + ["completed"] * 3 + ["archived", "cancelled"]
 TASK_STATES = ["pending", "active", "done", "done", "returned", "transferred", "cancelled"]
 
 
-def fill(site, tasks: int, *, seed: int = 17, now: datetime = NOW, days: int = 365) -> dict:
-    """Bulk-insert items with about 2.5 work tasks each (until `tasks` tasks), created over `days` before `now`."""
+def fill(site, tasks: int, *, seed: int = 17, now: datetime = NOW, days: int = 365, open_days: int | None = None
+         ) -> dict:
+    """Bulk-insert items with about 2.5 work tasks each (until `tasks` tasks), created over `days` before `now`
+    (with `open_days`, those issued earlier than that are finished), then rebuild the board's tally."""
     rnd = random.Random(seed)
     t_item, t_task, t_att = Instance.__table__, Task.__table__, Attachment.__table__
     with db.read(site.eng) as conn:
         first = (conn.execute(sa.select(sa.func.max(t_item.c.id))).scalar() or 0) + 1
     made, item_id, batch = {"items": 0, "tasks": 0}, first, []
     while made["tasks"] < tasks:
-        it, ts, att = _item(rnd, item_id, now, days)
+        it, ts, att = _item(rnd, item_id, now, days, open_days)
         it["definition_version"] = site.definitions()[it["definition_key"]].version  # the shipped version
         batch.append((it, ts, att))
         made["items"] += 1
@@ -78,10 +86,13 @@ def fill(site, tasks: int, *, seed: int = 17, now: datetime = NOW, days: int = 3
     return made
 
 
-def _item(rnd: random.Random, i: int, now: datetime, days: int) -> tuple[dict, list[dict], list[dict]]:
+def _item(rnd: random.Random, i: int, now: datetime, days: int, open_days: int | None = None
+          ) -> tuple[dict, list[dict], list[dict]]:
     created = now - timedelta(minutes=rnd.randint(0, days * 24 * 60))
     directive = rnd.random() < 0.7
     state = rnd.choice(ITEM_STATES)
+    if open_days is not None and created < now - timedelta(days=open_days) and state == "running":
+        state = rnd.choice(ITEM_STATES[5:])
     lead = rnd.choice(UNITS)
     co = rnd.sample([u for u in UNITS if u != lead], rnd.randint(0, 2))
     due = created + timedelta(days=rnd.randint(3, 40))
@@ -136,19 +147,29 @@ def _time(fn, repeat: int) -> dict:
 
 
 def measure(site, repeat: int, reference: bool) -> dict:
-    """p50/p99 of the board's reads as the clerk, beside a primary-key lookup of an item."""
+    """p50/p99 of the board's reads as the clerk (new: the tally; old: GROUP BY over the narrowed items; loop: the
+    reference), beside a primary-key lookup of an item."""
     from api.routes.supervision import make_filters
-    from engine.reads import supervision
+    from engine.reads import board as board_reads, supervision
     from tests.support import board_reference
+
+    def untallied(**kw):  # the board before the tally: every count a GROUP BY over the narrowed items
+        keep = board_reads.tallied
+        board_reads.tallied = lambda *_: False
+        try:
+            return supervision.summary(site, login="clerk", **kw)
+        finally:
+            board_reads.tallied = keep
     month = make_filters(site, period="month")
     cases = {"summary, all periods": dict(filters=supervision.Filters()), "summary, this month": dict(filters=month),
              "summary by leader": dict(filters=supervision.Filters(), group_by="leader")}
     out = {}
     for name, kw in cases.items():
         out[f"new: {name}"] = _time(lambda: supervision.summary(site, login="clerk", **kw), repeat)
+        out[f"old: {name}"] = _time(lambda: untallied(**kw), max(3, repeat // 2))
         if reference and "group_by" not in kw:
-            out[f"old: {name}"] = _time(lambda: board_reference.summary(site, login="clerk", **kw),
-                                        max(3, repeat // 5))
+            out[f"loop: {name}"] = _time(lambda: board_reference.summary(site, login="clerk", **kw),
+                                         max(3, repeat // 5))
     t = Instance.__table__
     with db.read(site.eng) as conn:
         top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
@@ -158,19 +179,22 @@ def measure(site, repeat: int, reference: bool) -> dict:
     return out
 
 
-def run(url: str, sizes: list[int], repeat: int, reference_up_to: int) -> dict:
+def run(url: str, sizes: list[int], repeat: int, reference_up_to: int, open_days: int | None = None) -> dict:
     site = open_site(url, ManualClock(NOW))
     load_org_file(site, demo_org_path())
     rows, have = [], 0
     for n in sizes:
         t0 = time.perf_counter()
-        have += fill(site, n - have, seed=n)["tasks"]
+        have += fill(site, n - have, seed=n, open_days=open_days)["tasks"]
         built = time.perf_counter() - t0
+        with db.read(site.eng) as conn:
+            tally_rows = conn.execute(sa.select(sa.func.count()).select_from(board_tally.T_TALLY)).scalar()
         figures = measure(site, repeat, reference=n <= reference_up_to)
-        print(f"{site.eng.dialect.name}, {have:,} tasks (built in {built:.0f} s, bulk inserts)")
+        print(f"{site.eng.dialect.name}, {have:,} tasks (built in {built:.0f} s, bulk inserts and a tally rebuild; "
+              f"{tally_rows:,} tally rows; open-days {open_days})")
         for name, f in figures.items():
             print(f"  {name:<40}{f['p50_ms']:>10} ms p50{f['p99_ms']:>10} ms p99")
-        rows.append({"tasks": have, "figures": figures})
+        rows.append({"tasks": have, "tally_rows": tally_rows, "figures": figures})
     site.eng.dispose()
     return {"database": site.eng.dialect.name, "sizes": rows}
 
@@ -179,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tasks", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--repeat", type=int, default=20)
-    ap.add_argument("--reference-up-to", type=int, default=100_000, help="time today's loop up to this size")
+    ap.add_argument("--reference-up-to", type=int, default=10_000, help="time the reference loop up to this size")
+    ap.add_argument("--open-days", type=int, default=None, help="items issued earlier than this are finished")
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--admin-url", default=os.environ.get("DUBAN_BENCH_PG_URL", DEFAULT_ADMIN))
     args = ap.parse_args(argv)
@@ -187,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     if args.db in ("sqlite", "both"):
         folder = Path(tempfile.mkdtemp(prefix="duban-bench-board-"))
-        results.append(run(f"sqlite:///{folder / 'board.db'}", sizes, args.repeat, args.reference_up_to))
+        results.append(run(f"sqlite:///{folder / 'board.db'}", sizes, args.repeat, args.reference_up_to,
+                           args.open_days))
     if args.db in ("postgres", "both"):
         why = reachable(args.admin_url)
         if why:
@@ -199,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             url = sa.engine.make_url(args.admin_url).set(drivername="postgresql+psycopg", database=SCRATCH)
             try:
                 results.append(run(url.render_as_string(hide_password=False), sizes, args.repeat,
-                                   args.reference_up_to))
+                                   args.reference_up_to, args.open_days))
             finally:
                 with psycopg.connect(libpq(args.admin_url), autocommit=True) as con:
                     con.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")

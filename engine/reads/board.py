@@ -9,15 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-import sqlalchemy as sa
-
 from engine.core.org import Holder
 from engine.reads import lights
 from engine.runtime.site import Site
 from engine.store import board_counts as counts_store, board_tally as tally_store
 from engine.store.board import Narrowing
-from engine.store.lists import T_ITEM
-from engine.store.board import narrowed
 
 FINISHED = ("completed", "archived")
 WORK_COUNTS = ("received", "closed", "chases", "yellow", "red", "open", "overdue", "late", "on_time")
@@ -62,16 +58,7 @@ def counted(kw: dict, soon: datetime) -> tuple[dict[str, int], list[Any], list[A
     day_before, before_at = _whole_day(nar.created_before, up=False)
     rows = tally_store.tally(conn=conn, definition=nar.definition, exclude_definitions=nar.exclude_definitions,
                              state=nar.state, day_from=day_from, day_before=day_before)
-    # what the tally leaves out: confidential items this viewer sees, and those issued in the part-days at the
-    # edges of the period (the tally is by whole UTC day)
-    i = T_ITEM.c
-    rest = [i.confidential.is_(True)]
-    if from_at is not None:
-        rest.append(i.created_at < from_at)
-    if before_at is not None:
-        rest.append(i.created_at >= before_at)
-    rows += tally_store.shares_of(conn=conn, items=sa.select(i.id).where(*narrowed(conn, kw["viewer"], nar, now),
-                                                                         sa.or_(*rest)))
+    rows += counts_store.untallied_shares(**kw, from_at=from_at, before_at=before_at)
     counts: dict[str, int] = {"total": 0}
     finished = material = 0
     ratings: dict[tuple[str, str], int] = {}

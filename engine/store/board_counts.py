@@ -16,6 +16,7 @@ from engine.core.policy import Viewer
 from engine.core.states import ItemState
 from engine.store.attachments import T as T_ATTACHMENT
 from engine.store.board import HANDLING, Narrowing, narrowed
+from engine.store import board_tally
 from engine.store.lists import OPEN, T_ITEM, T_TASK, overdue_clause
 
 WORK = sa.literal_column("'work'")  # inline, so that the planner may take the partial index ix_task_work_due
@@ -106,6 +107,21 @@ def clock_work_by_holder(*, conn: Connection, viewer: Viewer, narrowing: Narrowi
                                      sa.or_(t.closed_at.is_(None), t.closed_at > t.due_at))
                               .group_by(t.unit, t.person)))
     return overdue, ahead
+
+
+def untallied_shares(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime,
+                     from_at: datetime | None, before_at: datetime | None) -> list[Any]:
+    """The board_share sums (engine.store.board_tally.shares_of) of the narrowed items the tally leaves out: the
+    confidential ones the viewer sees, and those issued before `from_at` or from `before_at` on (the part-days
+    at the edges of a period: the tally counts whole UTC days)."""
+    i = T_ITEM.c
+    rest = [i.confidential.is_(True)]
+    if from_at is not None:
+        rest.append(i.created_at < from_at)
+    if before_at is not None:
+        rest.append(i.created_at >= before_at)
+    return board_tally.shares_of(conn=conn, items=sa.select(i.id).where(*narrowed(conn, viewer, narrowing, now),
+                                                                         sa.or_(*rest)))
 
 
 def carded_items(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime

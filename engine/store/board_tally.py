@@ -98,15 +98,22 @@ def _by_item(rows: Iterable[dict]) -> dict[int, set]:
 
 
 def _add(conn: Connection, delta: dict[tuple, Counter]) -> None:
-    """Add `delta` to the tally rows, in key order (two writers lock the rows they share in the same order)."""
-    rows = [dict(zip(KEY, k)) | {m: c[m] for m in METRICS} for k, c in sorted(delta.items()) if any(c.values())]
+    """Add `delta` (by KEY) to the tally's day rows and month rows, in key order (two writers lock the rows they
+    share in the same order)."""
+    by_span: dict[tuple, Counter] = {}
+    day = KEY.index("day")
+    for k, c in delta.items():
+        if any(c.values()):
+            for span, first in (("d", k[day]), ("m", k[day].replace(day=1))):
+                by_span.setdefault((span, *k[:day], first, *k[day + 1:]), Counter()).update(c)
+    rows = [dict(zip(("span", *KEY), k)) | {m: c[m] for m in METRICS} for k, c in sorted(by_span.items())]
     if rows:
         conn.execute(_upsert(conn.dialect.name), rows)
 
 
 def _upsert(dialect: str) -> Any:
     ins = (postgresql if dialect == "postgresql" else sqlite).insert(T_TALLY)
-    return ins.on_conflict_do_update(index_elements=list(KEY),
+    return ins.on_conflict_do_update(index_elements=["span", *KEY],
                                      set_={m: T_TALLY.c[m] + ins.excluded[m] for m in METRICS})
 
 
@@ -185,7 +192,8 @@ def _summed(source: Any) -> list[Any]:
 def tally(*, conn: Connection, definition: str | None, exclude_definitions: tuple[str, ...], state: str | None,
           day_from: date | None, day_before: date | None) -> list[Any]:
     """The tally summed by GROUP over the items (not confidential) of a definition (or all but some), in a state,
-    issued on the UTC days [day_from, day_before) (either may be open)."""
+    issued on the UTC days [day_from, day_before) (either may be open): whole months from the month rows, the days
+    around them from the day rows."""
     c = T_TALLY.c
     where = []
     if definition:
@@ -194,11 +202,27 @@ def tally(*, conn: Connection, definition: str | None, exclude_definitions: tupl
         where.append(c.definition_key.notin_(list(exclude_definitions)))
     if state:
         where.append(c.state == state)
-    if day_from is not None:
-        where.append(c.day >= day_from)
-    if day_before is not None:
-        where.append(c.day < day_before)
-    return list(conn.execute(sa.select(*_summed(T_TALLY)).where(*where).group_by(*(c[k] for k in GROUP))))
+    m_from = None if day_from is None else day_from if day_from.day == 1 else _next_month(day_from)
+    m_before = None if day_before is None else day_before.replace(day=1)
+    spans = []
+    if m_from is None or m_before is None or m_from < m_before:
+        spans.append(sa.and_(c.span == "m", *_within(c.day, m_from, m_before)))
+        if day_from is not None and day_from < m_from:
+            spans.append(sa.and_(c.span == "d", *_within(c.day, day_from, m_from)))
+        if day_before is not None and m_before < day_before:
+            spans.append(sa.and_(c.span == "d", *_within(c.day, m_before, day_before)))
+    else:
+        spans.append(sa.and_(c.span == "d", *_within(c.day, day_from, day_before)))
+    return list(conn.execute(sa.select(*_summed(T_TALLY)).where(*where, sa.or_(*spans))
+                             .group_by(*(c[k] for k in GROUP))))
+
+
+def _within(col: Any, start: date | None, before: date | None) -> list[Any]:
+    return [*([col >= start] if start is not None else []), *([col < before] if before is not None else [])]
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 def shares_of(*, conn: Connection, items: Any) -> list[Any]:

@@ -594,10 +594,12 @@ class BoardShare(SQLModel, table=True):
 
 
 class BoardTally(SQLModel, table=True):
-    """The board's clock-free counts summed over every item that is not confidential, keyed by """ + _KEY_DOC + """
-    (engine.store.board_tally keeps it equal to the sum of board_share; `duban board rebuild` recomputes both)."""
+    """The board's clock-free counts summed over every item that is not confidential, by day and by month (`span`),
+    keyed by """ + _KEY_DOC + """ (engine.store.board_tally keeps it equal to the sum of board_share; `duban board
+    rebuild` recomputes both)."""
 
     __tablename__ = "board_tally"
+    span: str = Field(primary_key=True, max_length=1)  # 'd': `day` is the day; 'm': the month `day` begins
     kind: str = Field(primary_key=True, max_length=8)
     definition_key: str = Field(primary_key=True, max_length=64)
     state: str = Field(primary_key=True, max_length=16)

@@ -38,8 +38,8 @@ def upgrade() -> None:
     op.create_table('board_share', sa.Column('item_id', sa.Integer(), nullable=False),
                     *(_col(k, n) for k, n in KEY), sa.Column('confidential', sa.Boolean(), nullable=False),
                     *_metrics(), sa.PrimaryKeyConstraint('item_id', 'kind', 'unit', 'person'))
-    op.create_table('board_tally', *(_col(k, n) for k, n in KEY), *_metrics(),
-                    sa.PrimaryKeyConstraint(*(k for k, _ in KEY)))
+    op.create_table('board_tally', _col('span', 1), *(_col(k, n) for k, n in KEY), *_metrics(),
+                    sa.PrimaryKeyConstraint('span', *(k for k, _ in KEY)))
     op.create_index('ix_task_work_due', 'task', ['due_at'], unique=False, sqlite_where=sa.text("kind = 'work'"),
                     postgresql_where=sa.text("kind = 'work'"))
     op.create_index('ix_instance_confidential', 'instance', ['confidential'], unique=False)
