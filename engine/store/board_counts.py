@@ -128,9 +128,9 @@ def carded_items(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now:
                  ) -> tuple[list[Any], dict[int, list[Any]]]:
     """The running items with a yellow or red card, and their work tasks."""
     i = T_ITEM.c
-    items = list(conn.execute(sa.select(T_ITEM).where(*narrowed(conn, viewer, narrowing, now), i.state == RUNNING,
-                                                      i.card.in_(("yellow", "red"))).order_by(i.id)))
-    return items, _work_of(conn, [it.id for it in items])
+    items = sorted(conn.execute(sa.select(T_ITEM).where(*narrowed(conn, viewer, narrowing, now), i.state == RUNNING,
+                                                        i.card.in_(("yellow", "red")))), key=lambda it: it.id)
+    return items, _work_of(conn, [it.id for it in items])  # (sorted here: ORDER BY id makes SQLite scan the table)
 
 
 def due_within(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime, soon: datetime
@@ -159,9 +159,10 @@ def late_due_between(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, 
                      end: datetime) -> list[tuple[int, datetime]]:
     """(item id, due time) of late work tasks due in [start, end)."""
     t = W.c
-    ids = sa.select(T_ITEM.c.id).where(*narrowed(conn, viewer, narrowing, now))
-    return [(r.instance_id, r.due_at) for r in conn.execute(sa.select(t.instance_id, t.due_at).where(
-        t.kind == WORK, t.due_at >= start, t.due_at < end, late_clause(now, t), t.instance_id.in_(ids)))]
+    return [(r.instance_id, r.due_at) for r in conn.execute(
+        sa.select(t.instance_id, t.due_at).select_from(W.join(T_ITEM, T_ITEM.c.id == t.instance_id)).where(
+            t.kind == WORK, t.due_at >= start, t.due_at < end, late_clause(now, t),
+            *narrowed(conn, viewer, narrowing, now)))]
 
 
 def by_subject_field(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime,
