@@ -170,6 +170,20 @@ def measure(site, repeat: int, reference: bool) -> dict:
         if reference and "group_by" not in kw:
             out[f"loop: {name}"] = _time(lambda: board_reference.summary(site, login="clerk", **kw),
                                          max(3, repeat // 5))
+    from engine.runtime import proxies
+    now = site.clock.now()
+    soon = site.cal.add_working_days(now, supervision.UPCOMING_WORKING_DAYS)
+    for name, f in (("all periods", supervision.Filters()), ("this month", month)):
+        with db.read(site.eng) as conn:  # the counts alone (what the tally answers), without the other sections
+            kw = dict(conn=conn, viewer=proxies.viewer(site, "clerk", conn), now=now,
+                      narrowing=supervision.narrowing(site, f))
+            out[f"new: counts only, {name}"] = _time(lambda: board_reads.counted(kw, soon), repeat)
+            keep = board_reads.tallied
+            board_reads.tallied = lambda *_: False
+            try:
+                out[f"old: counts only, {name}"] = _time(lambda: board_reads.counted(kw, soon), max(3, repeat // 2))
+            finally:
+                board_reads.tallied = keep
     t = Instance.__table__
     with db.read(site.eng) as conn:
         top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
