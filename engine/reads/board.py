@@ -77,15 +77,14 @@ def counted(kw: dict, soon: datetime) -> tuple[dict[str, int], list[Any], list[A
         for k, m in (("received", "n"), ("closed", "closed"), ("chases", "chases"), ("yellow", "yellow"),
                      ("red", "red"), ("late", "late_if_past"), ("on_time", "on_time_done")):
             setattr(h, k, getattr(h, k) + int(getattr(r, m)))
-        if r.state == "running":
+        if r.state == "running":  # open work of running items; overdue unless undated or not due yet (below)
             h.open += int(r.open)
-    overdue_work, ahead = counts_store.clock_work_by_holder(**kw)
-    for r in overdue_work:
-        _holder(holders, r.unit, r.person).overdue += int(r.overdue)
-    for r in ahead:  # not due yet: not late; done, it is on time
+            h.overdue += int(r.open) - int(r.open_undated)
+    for r in counts_store.ahead_by_holder(**kw):  # not due yet: not late (done, it is on time), not overdue
         h = _holder(holders, r.unit, r.person)
         h.late -= int(r.ahead)
         h.on_time += int(r.done)
+        h.overdue -= int(r.open)
     overdue, due_soon = counts_store.open_item_counts(**kw, soon=soon)
     counts.update(overdue=overdue, due_soon=due_soon, with_material=material, without_material=finished - material)
     return counts, list(holders.values()), [(u, v, n) for (u, v), n in ratings.items()]

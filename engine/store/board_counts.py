@@ -89,24 +89,22 @@ def open_item_counts(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, 
     return int(row[0]), int(row[1])
 
 
-def clock_work_by_holder(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime
-                         ) -> tuple[list[Any], list[Any]]:
-    """What of work_by_holder the clock decides, by (unit, person), read over open and future-due work only:
-    (unit, person, overdue) of open work past due in running items, and (unit, person, ahead, done) of work not
-    closed by its due time that is not due yet (so not late: engine.store.board_tally's late_if_past counts it)
-    and, of it, the work done (on time, then)."""
+def ahead_by_holder(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime) -> list[Any]:
+    """What of work_by_holder the clock decides, read over the work not due yet (ix_task_work_due), by (unit,
+    person): `ahead`, work not closed by its due time that is not late yet (engine.store.board_tally's
+    late_if_past counts it), `done`, of it the work done (on time, then), and `open`, open work of running items
+    not due yet (not overdue: the tally's open work less the undated and this is what is overdue)."""
     i, t = T_ITEM.c, W.c
-    where = [*narrowed(conn, viewer, narrowing, now), t.kind == WORK, t.part.in_(HANDLING)]
-    join = W.join(T_ITEM, T_ITEM.c.id == t.instance_id)
-    overdue = list(conn.execute(sa.select(t.unit, t.person, sa.func.count().label("overdue")).select_from(join)
-                                .where(*where, i.state == RUNNING, t.state.in_(OPEN), t.due_at < now)
-                                .group_by(t.unit, t.person)))
-    ahead = list(conn.execute(sa.select(t.unit, t.person, sa.func.count().label("ahead"),
-                                        _n(t.state == "done").label("done")).select_from(join)
-                              .where(*where, t.due_at >= now, t.state.in_(OPEN + ["done"]),
-                                     sa.or_(t.closed_at.is_(None), t.closed_at > t.due_at))
-                              .group_by(t.unit, t.person)))
-    return overdue, ahead
+    return list(conn.execute(
+        sa.select(t.unit, t.person,
+                  _n(sa.and_(t.state.in_(OPEN + ["done"]), sa.or_(t.closed_at.is_(None), t.closed_at > t.due_at)))
+                  .label("ahead"),
+                  _n(sa.and_(t.state == "done", sa.or_(t.closed_at.is_(None), t.closed_at > t.due_at)))
+                  .label("done"),
+                  _n(sa.and_(t.state.in_(OPEN), i.state == RUNNING)).label("open"))
+        .select_from(W.join(T_ITEM, T_ITEM.c.id == t.instance_id))
+        .where(*narrowed(conn, viewer, narrowing, now), t.kind == WORK, t.part.in_(HANDLING), t.due_at >= now)
+        .group_by(t.unit, t.person)))
 
 
 def untallied_shares(*, conn: Connection, viewer: Viewer, narrowing: Narrowing, now: datetime,

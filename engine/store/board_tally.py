@@ -28,7 +28,8 @@ from engine.store.tables import Attachment, BoardShare, BoardTally, Instance, Ta
 T_SHARE, T_TALLY = BoardShare.__table__, BoardTally.__table__
 T_ITEM, T_TASK, T_ATTACHMENT = Instance.__table__, Task.__table__, Attachment.__table__
 KEY = ("kind", "definition_key", "state", "day", "lead_unit", "rating", "unit", "person")
-METRICS = ("n", "material", "closed", "chases", "yellow", "red", "open", "late_if_past", "on_time_done")
+METRICS = ("n", "material", "closed", "chases", "yellow", "red", "open", "open_undated", "late_if_past",
+           "on_time_done")
 GROUP = ("kind", "state", "lead_unit", "rating", "unit", "person")  # what the board tells apart
 HANDLING = ("lead", "co")  # the parts that units handle (engine.store.board.HANDLING)
 OPEN = sorted(s.value for s in OPEN_TASK_STATES)
@@ -137,13 +138,15 @@ def shares(*, conn: Connection, item_ids: list[int] | None = None, id_from: int 
         items[r.id] = dict(item_id=r.id, definition_key=r.definition_key, state=r.state, day=_day(r.created_at),
                            lead_unit=r.lead_unit or "", rating=r.rating or "", confidential=bool(r.confidential))
         out.append(items[r.id] | dict(kind="item", unit="", person="", n=1, material=int(bool(r.material)),
-                                      closed=0, chases=0, yellow=0, red=0, open=0, late_if_past=0, on_time_done=0))
+                                      closed=0, chases=0, yellow=0, red=0, open=0, open_undated=0, late_if_past=0,
+                                      on_time_done=0))
     due, closed = t.due_at, t.closed_at
     tw = T_TASK.join(T_ITEM, T_ITEM.c.id == t.instance_id)
     q = (sa.select(t.instance_id, t.unit, t.person, sa.func.count().label("n"), _n(t.state == "done").label("closed"),
                    sa.func.coalesce(sa.func.sum(t.chase_count), 0).label("chases"),
                    _n(t.card == "yellow").label("yellow"), _n(t.card == "red").label("red"),
                    _n(t.state.in_(OPEN)).label("open"),
+                   _n(sa.and_(t.state.in_(OPEN), due.is_(None))).label("open_undated"),
                    _n(sa.and_(t.state.in_(OPEN + ["done"]), due.is_not(None),
                               sa.or_(closed.is_(None), closed > due))).label("late_if_past"),
                    _n(sa.and_(t.state == "done", due.is_not(None), closed.is_not(None), closed <= due))

@@ -589,6 +589,7 @@ class BoardShare(SQLModel, table=True):
     yellow: int = 0
     red: int = 0
     open: int = 0  # work still open (pending or active)
+    open_undated: int = 0  # of it, with no due time (never overdue)
     late_if_past: int = 0  # open or done work, due, not closed by its due time: late once the due time has passed
     on_time_done: int = 0  # done work closed by its due time
 
@@ -615,6 +616,7 @@ class BoardTally(SQLModel, table=True):
     yellow: int = 0
     red: int = 0
     open: int = 0
+    open_undated: int = 0
     late_if_past: int = 0
     on_time_done: int = 0
 

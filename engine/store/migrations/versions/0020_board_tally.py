@@ -23,7 +23,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 KEY = [('kind', 8), ('definition_key', 64), ('state', 16), ('day', None), ('lead_unit', 64), ('rating', 16),
        ('unit', 64), ('person', 64)]
-METRICS = ['n', 'material', 'closed', 'chases', 'yellow', 'red', 'open', 'late_if_past', 'on_time_done']
+METRICS = ['n', 'material', 'closed', 'chases', 'yellow', 'red', 'open', 'open_undated', 'late_if_past', 'on_time_done']
 
 
 def _col(name: str, size: int | None) -> sa.Column:
