@@ -14,9 +14,7 @@ from engine.reads import lights
 from engine.runtime.site import Site
 from engine.store import board_counts as counts_store, board_tally as tally_store
 from engine.store.board import Narrowing
-
-FINISHED = ("completed", "archived")
-WORK_COUNTS = ("received", "closed", "chases", "yellow", "red", "open", "overdue", "late", "on_time")
+from engine.store.board_counts import FINISHED
 
 GROUP_BY = ("unit", "leader", "source", "level")
 NOT_SET = ("未填", "Not set")

@@ -15,6 +15,7 @@ of a day at the edges of a period). What depends on the clock is counted elsewhe
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
@@ -58,10 +59,9 @@ def settle(conn: Connection) -> None:
     items = set(conn.info.pop(_DIRTY_ITEMS, ()))
     tasks, files = conn.info.pop(_DIRTY_TASKS, ()), conn.info.pop(_DIRTY_FILES, ())
     if tasks:
-        items.update(conn.execute(sa.select(T_TASK.c.instance_id).where(T_TASK.c.id.in_(sorted(tasks)))).scalars())
+        items.update(conn.execute(_ITEMS_OF_TASKS, {"ids": sorted(tasks)}).scalars())
     if files:
-        items.update(conn.execute(sa.select(T_ATTACHMENT.c.instance_id).where(
-            T_ATTACHMENT.c.id.in_(sorted(files)), T_ATTACHMENT.c.instance_id.is_not(None))).scalars())
+        items.update(i for i in conn.execute(_ITEMS_OF_FILES, {"ids": sorted(files)}).scalars() if i is not None)
     if items:
         refresh(conn=conn, item_ids=sorted(items))
 
@@ -70,7 +70,7 @@ def refresh(*, conn: Connection, item_ids: list[int]) -> int:
     """Recompute these items' shares; where one changed, rewrite it and add new minus old to the tally. Returns how
     many items changed (most writes, such as signing for a task, change none)."""
     new = _by_item(shares(conn=conn, item_ids=item_ids))
-    old = _by_item(dict(r._mapping) for r in conn.execute(sa.select(T_SHARE).where(T_SHARE.c.item_id.in_(item_ids))))
+    old = _by_item(dict(r._mapping) for r in conn.execute(_OLD_SHARES, {"ids": item_ids}))
     changed = [i for i in item_ids if new.get(i, set()) != old.get(i, set())]
     if not changed:
         return 0
@@ -84,7 +84,7 @@ def refresh(*, conn: Connection, item_ids: list[int]) -> int:
                     for m in METRICS:
                         c[m] += sign * r[m]
     _add(conn, delta)
-    conn.execute(T_SHARE.delete().where(T_SHARE.c.item_id.in_(changed)))
+    conn.execute(_DELETE_SHARES, {"ids": changed})
     rows = [dict(r) for i in changed for r in new.get(i, ())]
     if rows:
         conn.execute(T_SHARE.insert(), rows)
@@ -112,6 +112,7 @@ def _add(conn: Connection, delta: dict[tuple, Counter]) -> None:
         conn.execute(_upsert(conn.dialect.name), rows)
 
 
+@lru_cache(maxsize=None)
 def _upsert(dialect: str) -> Any:
     ins = (postgresql if dialect == "postgresql" else sqlite).insert(T_TALLY)
     return ins.on_conflict_do_update(index_elements=["span", *KEY],
@@ -123,39 +124,59 @@ def _n(cond: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
 
+def _share_statements(item_ids: Any, task_items: Any) -> tuple[Any, Any]:
+    """The two queries of `shares`, built once (SQLAlchemy then finds their compiled SQL at once): the items
+    `item_ids` picks and, grouped by holder, the work tasks of the items `task_items` picks."""
+    i, t, a = T_ITEM.c, T_TASK.c, T_ATTACHMENT.c
+    material = sa.exists().where(a.instance_id == i.id, a.origin == "complete", a.removed_at.is_(None))
+    items = sa.select(i.id, i.definition_key, i.state, i.created_at, i.lead_unit, i.rating, i.confidential,
+                      material.label("material")).where(item_ids)
+    due, closed = t.due_at, t.closed_at
+    work = (sa.select(t.instance_id, t.unit, t.person, sa.func.count().label("n"),
+                      _n(t.state == "done").label("closed"),
+                      sa.func.coalesce(sa.func.sum(t.chase_count), 0).label("chases"),
+                      _n(t.card == "yellow").label("yellow"), _n(t.card == "red").label("red"),
+                      _n(t.state.in_(OPEN)).label("open"),
+                      _n(sa.and_(t.state.in_(OPEN), due.is_(None))).label("open_undated"),
+                      _n(sa.and_(t.state.in_(OPEN + ["done"]), due.is_not(None),
+                                 sa.or_(closed.is_(None), closed > due))).label("late_if_past"),
+                      _n(sa.and_(t.state == "done", due.is_not(None), closed.is_not(None), closed <= due))
+                      .label("on_time_done"))
+            .where(task_items, t.kind == "work", t.part.in_(HANDLING))
+            .group_by(t.instance_id, t.unit, t.person))
+    return items, work
+
+
+_IDS = sa.bindparam("ids", expanding=True)
+_BY_IDS = _share_statements(T_ITEM.c.id.in_(_IDS), T_TASK.c.instance_id.in_(_IDS))
+_BY_RANGE = _share_statements(
+    sa.and_(T_ITEM.c.id >= sa.bindparam("lo"), T_ITEM.c.id < sa.bindparam("hi")),
+    sa.and_(T_TASK.c.instance_id >= sa.bindparam("lo"), T_TASK.c.instance_id < sa.bindparam("hi")))
+_OLD_SHARES = sa.select(T_SHARE).where(T_SHARE.c.item_id.in_(_IDS))
+_DELETE_SHARES = T_SHARE.delete().where(T_SHARE.c.item_id.in_(_IDS))
+_ITEMS_OF_TASKS = sa.select(T_TASK.c.instance_id).where(T_TASK.c.id.in_(_IDS))
+_ITEMS_OF_FILES = sa.select(T_ATTACHMENT.c.instance_id).where(T_ATTACHMENT.c.id.in_(_IDS))
+_ZERO = {m: 0 for m in METRICS}
+
+
 def shares(*, conn: Connection, item_ids: list[int] | None = None, id_from: int | None = None,
            id_to: int | None = None) -> list[dict]:
     """The board_share rows of these items (or of the items with id_from <= id < id_to): an 'item' row each (with
     completion material: an attachment sent with the 办结, not removed) and a 'work' row per holder of its work
     tasks in the handling parts. late_if_past: open or done, due, and not closed by the due time
-    (engine.store.board_counts.late_clause, once the due time has passed); on_time_done: done and closed by it."""
-    i, t, a = T_ITEM.c, T_TASK.c, T_ATTACHMENT.c
-    which = i.id.in_(item_ids) if item_ids is not None else sa.and_(i.id >= id_from, i.id < id_to)
-    material = sa.exists().where(a.instance_id == i.id, a.origin == "complete", a.removed_at.is_(None))
+    (engine.store.board_counts.late_clause, once the due time has passed); on_time_done: done and closed by it;
+    open_undated: open without a due time (never overdue)."""
+    (items_q, work_q), params = ((_BY_IDS, {"ids": item_ids}) if item_ids is not None
+                                 else (_BY_RANGE, {"lo": id_from, "hi": id_to}))
     items, out = {}, []
-    for r in conn.execute(sa.select(i.id, i.definition_key, i.state, i.created_at, i.lead_unit, i.rating,
-                                    i.confidential, material.label("material")).where(which)):
+    for r in conn.execute(items_q, params):
         items[r.id] = dict(item_id=r.id, definition_key=r.definition_key, state=r.state, day=_day(r.created_at),
                            lead_unit=r.lead_unit or "", rating=r.rating or "", confidential=bool(r.confidential))
-        out.append(items[r.id] | dict(kind="item", unit="", person="", n=1, material=int(bool(r.material)),
-                                      closed=0, chases=0, yellow=0, red=0, open=0, open_undated=0, late_if_past=0,
-                                      on_time_done=0))
-    due, closed = t.due_at, t.closed_at
-    tw = T_TASK.join(T_ITEM, T_ITEM.c.id == t.instance_id)
-    q = (sa.select(t.instance_id, t.unit, t.person, sa.func.count().label("n"), _n(t.state == "done").label("closed"),
-                   sa.func.coalesce(sa.func.sum(t.chase_count), 0).label("chases"),
-                   _n(t.card == "yellow").label("yellow"), _n(t.card == "red").label("red"),
-                   _n(t.state.in_(OPEN)).label("open"),
-                   _n(sa.and_(t.state.in_(OPEN), due.is_(None))).label("open_undated"),
-                   _n(sa.and_(t.state.in_(OPEN + ["done"]), due.is_not(None),
-                              sa.or_(closed.is_(None), closed > due))).label("late_if_past"),
-                   _n(sa.and_(t.state == "done", due.is_not(None), closed.is_not(None), closed <= due))
-                   .label("on_time_done"))
-         .select_from(tw).where(which, t.kind == "work", t.part.in_(HANDLING))
-         .group_by(t.instance_id, t.unit, t.person))
-    for r in conn.execute(q):
-        row = items[r.instance_id] | dict(kind="work", unit=r.unit or "", person=r.person or "", material=0)
-        out.append(row | {m: int(getattr(r, m)) for m in METRICS if m != "material"})
+        out.append(items[r.id] | _ZERO | dict(kind="item", unit="", person="", n=1, material=int(bool(r.material))))
+    for r in conn.execute(work_q, params):
+        if r.instance_id in items:
+            row = items[r.instance_id] | dict(kind="work", unit=r.unit or "", person=r.person or "", material=0)
+            out.append(row | {m: int(getattr(r, m)) for m in METRICS if m != "material"})
     return out
 
 

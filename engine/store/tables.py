@@ -561,8 +561,8 @@ class SearchDoc(SQLModel, table=True):
     at: datetime = ts(nullable=False)
 
 
-_KEY_DOC = """kind ('item' or 'work'), the item's definition, state and UTC day it was issued (created_at), its lead unit
-and 办结评价 ('' for none), and for work the holder's unit and person ('' for none)"""
+_KEY_DOC = """kind ('item' or 'work'), the item's definition, state and UTC day it was issued (created_at), its
+lead unit and 办结评价 ('' for none), and for work the holder's unit and person ('' for none)"""
 
 
 class BoardShare(SQLModel, table=True):
