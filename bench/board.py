@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -226,8 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     if args.db in ("sqlite", "both"):
         folder = Path(tempfile.mkdtemp(prefix="duban-bench-board-"))
-        results.append(run(f"sqlite:///{folder / 'board.db'}", sizes, args.repeat, args.reference_up_to,
-                           args.open_days))
+        try:
+            results.append(run(f"sqlite:///{folder / 'board.db'}", sizes, args.repeat, args.reference_up_to,
+                               args.open_days))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     if args.db in ("postgres", "both"):
         why = reachable(args.admin_url)
         if why:
