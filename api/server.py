@@ -27,6 +27,7 @@ from engine.reads.lists import count_items
 from engine.runtime import logs
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.runtime.lease import Lease
+from engine.runtime.sampler import start_from_env as start_sampler
 from engine.runtime.scheduler import start_scheduler
 from engine.runtime.site import Site
 from engine.settings import SettingsError, describe, mask_url, settings
@@ -81,6 +82,7 @@ def worker_app():
     """The app of one uvicorn worker process (DUBAN_WORKERS > 1): the parent already migrated and seeded."""
     env = settings()
     logs.setup(env.log_level, env.log_format)
+    start_sampler()  # DUBAN_PROFILE=DIR: where this worker's time goes (benchmarks)
     site = open_site(env.database_url, SystemClock(), migrate=False, register=False)
     return create_app(site)
 
