@@ -42,9 +42,10 @@ class Failure(Exception):
     pass
 
 
-def cpu_seconds(server_pid: int | None) -> dict[str, float]:
+def cpu_seconds(server_pid: int | None, database: str | None = None) -> dict[str, float]:
     """CPU seconds used so far (Linux /proc) by the server's processes (the parent and its uvicorn workers), by
-    every PostgreSQL process on this machine, and by this benchmark's own process (the HTTP clients)."""
+    the PostgreSQL backends serving `database` (their process title names it; other databases on the machine are
+    not counted, nor are PostgreSQL's shared writer processes) and by this benchmark's own process (the clients)."""
     out = {"server": 0.0, "postgres": 0.0, "clients": 0.0}
     hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     try:
@@ -64,7 +65,7 @@ def cpu_seconds(server_pid: int | None) -> dict[str, float]:
     for pid, (comm, secs) in stats.items():
         if pid == os.getpid():
             out["clients"] += secs
-        elif comm.startswith("postgres"):
+        elif comm.startswith("postgres") and database and database in _cmdline(pid):
             out["postgres"] += secs
         elif server_pid is not None and (pid == server_pid or parents.get(pid) == server_pid
                                          or parents.get(parents.get(pid, 0)) == server_pid):
@@ -155,7 +156,15 @@ class Client:
             raise Failure(f"item {item['id']} ended {item['state']}")
 
 
-async def run_clients(base: str, clients: int, items: int, lean: bool = False, server_pid: int | None = None) -> dict:
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+async def run_clients(base: str, clients: int, items: int, lean: bool = False, server_pid: int | None = None,
+                      database: str | None = None) -> dict:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         tokens = {}
@@ -180,11 +189,11 @@ async def run_clients(base: str, clients: int, items: int, lean: bool = False, s
                 except (Failure, httpx.HTTPError) as e:
                     errors.append(f"{type(e).__name__}: {e}")
 
-        cpu0 = cpu_seconds(server_pid)
+        cpu0 = cpu_seconds(server_pid, database)
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - t0
-        cpu1 = cpu_seconds(server_pid)
+        cpu1 = cpu_seconds(server_pid, database)
     lat = sorted(latencies)
     q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) > 1 else [lat[0]] * 99
     return {"writes": len(lat), "seconds": round(wall, 3), "writes_per_s": round(len(lat) / wall, 1),
@@ -218,10 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.db == "postgres":
         from bench.bigsite import database
         url, drop = database("postgres", tmp, os.getpid())
+    t_start = time.perf_counter()
     proc = start_server(tmp / "bench.db", port, args.workers, not args.no_scheduler, url)
     try:
         wait_up(base, proc, seconds=300)  # the demo's history is played at start: slow on a busy machine
-        result = asyncio.run(run_clients(base, args.clients, args.items, args.minimal, proc.pid))
+        started = round(time.perf_counter() - t_start, 1)
+        result = asyncio.run(run_clients(base, args.clients, args.items, args.minimal, proc.pid,
+                                         url.rsplit("/", 1)[1] if url else None))
+        result["server_start_s"] = started
     finally:
         proc.terminate()
         try:
@@ -250,6 +263,8 @@ def report(args: argparse.Namespace, result: dict, external: bool = False) -> in
           f"{result['writes_per_s']} writes/s, {result['items_per_s']} directives/s")
     print(f"latency per write: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
           f"max {result['max_ms']} ms; errors {result['errors']}")
+    if "server_start_s" in result:
+        print(f"server up (migrations, demo organisation and items, workers) in {result['server_start_s']} s")
     cpu = result.get("cpu_ms_per_write", {})
     if cpu:
         print(f"CPU per write: server {cpu['server']} ms, PostgreSQL {cpu['postgres']} ms, benchmark clients "

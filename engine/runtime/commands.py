@@ -12,7 +12,7 @@ from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
 from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES, TaskKind
 from engine.runtime import parts
-from engine.runtime.apply import ItemMoved, apply
+from engine.runtime.apply import ItemMoved, Writes, apply
 from engine.store import (
     attachments as attachment_store, audit, db, items as item_store, proxies as proxy_store, search as search_store,
 )
@@ -134,8 +134,9 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
     None: read them in the action's transaction (with the proxies its notices need: one read). `guard` (if given)
     sees the item as loaded for the action and the caller as an actor, before anything else, and may raise to
     refuse (permissions.act_as checks there that the caller may see the item: no second read of the item).
-    `answer` (if given) runs last in the transaction, after the effects are written, with the item's id and the
-    actor; what it returns is the result's `answer` (the lean answer of a write: no transaction of its own)."""
+    `answer` (if given) runs in the transaction once the tasks and the item are written, before the audit events,
+    notices and timers (engine.runtime.apply.Writes, written last), with the item's id and the actor; what it
+    returns is the result's `answer` (the lean answer of a write: no transaction of its own)."""
     a = site.actor(login)
     for _ in range(CONFLICT_RETRIES):
         ctx = site.ctx()
@@ -163,8 +164,13 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                         raise
                     # someone acted first and closed the task (or ended the item): name them
                     raise actions.lost_race(task, _last_act(conn, task_id), ctx) from None
-                n = apply(site, conn, item, effects, login, ctx)
-                said = answer(conn, iid, actor) if answer is not None else None
+                if answer is None:
+                    n, said = apply(site, conn, item, effects, login, ctx), None
+                else:  # read before the audit events go in: the chain's head is held from then until commit
+                    w = Writes()
+                    n = apply(site, conn, item, effects, login, ctx, writes=w)
+                    said = answer(conn, iid, actor)
+                    w.flush(site, conn, ctx.now)
             return ActResult(task_id, iid, action, n, said)
         except ItemMoved:
             continue  # another action on the same item committed first; our task is unchanged: retry
