@@ -219,7 +219,7 @@ def sql_floor(site: Site, path: Path, copy: Path, items: int) -> dict:
     con = _connect(copy)
     t0 = time.perf_counter()
     for statement, params, many in rec.log:
-        if many:
+        if many and isinstance(params, list):  # insertmanyvalues batches arrive as one flat tuple: execute them
             con.executemany(statement, params)
         else:
             con.execute(statement, params).fetchall()
