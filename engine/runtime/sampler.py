@@ -18,6 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from engine.clock import monotonic
+
 # functions whose presence on top of a stack means the thread is waiting, not working
 IDLE = frozenset({"wait", "select", "_worker", "get", "accept", "poll", "_recv_into", "recv_into", "sleep", "acquire",
                   "run_forever", "_run_once", "serve_forever", "readinto", "_wait_for_tstate_lock", "join", "epoll"})
@@ -42,12 +44,12 @@ class Sampler:
 
     def _run(self) -> None:
         me = threading.get_ident()
-        last = time.monotonic()
+        last = monotonic()
         while not self._stop.wait(self.interval):
             self.samples += 1
-            if time.monotonic() - last > 2:  # uvicorn's worker processes leave through os._exit: no atexit
+            if monotonic() - last > 2:  # uvicorn's worker processes leave through os._exit: no atexit
                 self.write()
-                last = time.monotonic()
+                last = monotonic()
             for tid, frame in sys._current_frames().items():
                 if tid == me or frame.f_code.co_name in IDLE:
                     continue
