@@ -156,6 +156,15 @@ class Client:
             raise Failure(f"item {item['id']} ended {item['state']}")
 
 
+def idle_ticks() -> tuple[int, int]:
+    """(idle, total) CPU ticks of the whole machine so far (Linux /proc/stat; zeros elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return fields[3] + (fields[4] if len(fields) > 4 else 0), sum(fields)
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
@@ -189,11 +198,11 @@ async def run_clients(base: str, clients: int, items: int, lean: bool = False, s
                 except (Failure, httpx.HTTPError) as e:
                     errors.append(f"{type(e).__name__}: {e}")
 
-        cpu0 = cpu_seconds(server_pid, database)
+        cpu0, idle0 = cpu_seconds(server_pid, database), idle_ticks()
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - t0
-        cpu1 = cpu_seconds(server_pid, database)
+        cpu1, idle1 = cpu_seconds(server_pid, database), idle_ticks()
     lat = sorted(latencies)
     q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) > 1 else [lat[0]] * 99
     return {"writes": len(lat), "seconds": round(wall, 3), "writes_per_s": round(len(lat) / wall, 1),
@@ -201,7 +210,8 @@ async def run_clients(base: str, clients: int, items: int, lean: bool = False, s
             "p95_ms": round(q[94] * 1000, 2), "p99_ms": round(q[98] * 1000, 2), "max_ms": round(lat[-1] * 1000, 2),
             "errors": len(errors), "first_errors": errors[:3],
             "cpu_ms_per_write": {k: round(1000 * (cpu1[k] - cpu0[k]) / max(len(lat), 1), 2) for k in cpu0},
-            "cpu_busy_of_machine": round(sum(cpu1[k] - cpu0[k] for k in cpu0) / (wall * (os.cpu_count() or 1)), 2)}
+            "cpu_busy_of_machine": round(sum(cpu1[k] - cpu0[k] for k in cpu0) / (wall * (os.cpu_count() or 1)), 2),
+            "machine_idle": round((idle1[0] - idle0[0]) / max(idle1[1] - idle0[1], 1), 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -268,7 +278,8 @@ def report(args: argparse.Namespace, result: dict, external: bool = False) -> in
     cpu = result.get("cpu_ms_per_write", {})
     if cpu:
         print(f"CPU per write: server {cpu['server']} ms, PostgreSQL {cpu['postgres']} ms, benchmark clients "
-              f"{cpu['clients']} ms; the machine's CPUs were {100 * result['cpu_busy_of_machine']:.0f} % busy with these")
+              f"{cpu['clients']} ms; the machine's CPUs were {100 * result['cpu_busy_of_machine']:.0f} % busy with these, "
+              f"{100 * result['machine_idle']:.0f} % idle (the rest: other work on the machine)")
     for e in result["first_errors"]:
         print(f"  error: {e}")
     if not external:  # the stored figures are always those of a server this benchmark started itself
