@@ -221,6 +221,8 @@ def sql_floor(site: Site, path: Path, copy: Path, items: int) -> dict:
     for statement, params, many in rec.log:
         if statement.startswith("BEGIN") and con.in_transaction:
             con.execute("ROLLBACK")  # the pool ended the last one by a reset (a rollback no event recorded)
+        if statement in ("COMMIT", "ROLLBACK") and not con.in_transaction:
+            continue  # a transaction whose BEGIN the driver sent by itself (not recorded): nothing to end
         if many and isinstance(params, list):  # insertmanyvalues batches arrive as one flat tuple: execute them
             con.executemany(statement, params)
         else:
