@@ -27,6 +27,7 @@ from engine.reads.lists import count_items
 from engine.runtime import logs
 from engine.runtime.boot import demo_org_path, load_org_file, open_site
 from engine.runtime.lease import Lease
+from engine.runtime.sampler import start_from_env as start_sampler
 from engine.runtime.scheduler import start_scheduler
 from engine.runtime.site import Site
 from engine.settings import SettingsError, describe, mask_url, settings
@@ -81,6 +82,7 @@ def worker_app():
     """The app of one uvicorn worker process (DUBAN_WORKERS > 1): the parent already migrated and seeded."""
     env = settings()
     logs.setup(env.log_level, env.log_format)
+    start_sampler()  # DUBAN_PROFILE=DIR: where this worker's time goes (benchmarks)
     site = open_site(env.database_url, SystemClock(), migrate=False, register=False)
     return create_app(site)
 
@@ -140,15 +142,20 @@ def serve(host: str = "127.0.0.1", port: int = 8000, scheduler: bool = True, dem
     warning = calendar_warning(site)
     if warning:
         print(warning, flush=True)
+    # `duban restore` refuses while the lease is fresh; with the embedded scheduler it also elects the one server of
+    # the site that runs the timers (the others stand by and take over when its lease goes stale)
+    lease = Lease(site.eng, f"http://{host}:{port}/", roles=("scheduler",) if mode == "embedded" else ())
     sched = None
     if mode == "embedded":
-        sched = start_scheduler(site)
+        sched = start_scheduler(site, gate=lambda: lease.holds("scheduler"))
     print(scheduler_banner(mode, not scheduler), flush=True)
+    if mode == "embedded" and not lease.holds("scheduler"):
+        print("定时任务：另一台服务器正在运行调度器，本进程待命 / timers: another server of this site holds the "
+              "scheduler; this one stands by and takes over if that one stops", flush=True)
     workers = 1 if simulated_clock else env.workers
     print(f"督办 Duban: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs; database {mask_url(url)}, "
           f"workers {workers})", flush=True)
     print(workers_banner(workers, mode, bool(simulated_clock) and env.workers > 1), flush=True)
-    lease = Lease(site.eng, f"http://{host}:{port}/")  # `duban restore` refuses while it is fresh
     if threading.current_thread() is threading.main_thread():
         # uvicorn shuts down gracefully on SIGTERM, then raises it again: with this handler (which it restores
         # first) the process leaves through the `finally` below, releasing the lease, instead of dying at once

@@ -42,6 +42,37 @@ class Failure(Exception):
     pass
 
 
+def cpu_seconds(server_pid: int | None, database: str | None = None) -> dict[str, float]:
+    """CPU seconds used so far (Linux /proc) by the server's processes (the parent and its uvicorn workers), by
+    the PostgreSQL backends serving `database` (their process title names it; other databases on the machine are
+    not counted, nor are PostgreSQL's shared writer processes) and by this benchmark's own process (the clients)."""
+    out = {"server": 0.0, "postgres": 0.0, "clients": 0.0}
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return out
+    parents: dict[int, int] = {}
+    stats: dict[int, tuple[str, float]] = {}
+    for p in pids:
+        try:
+            text = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        comm, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        parents[int(p)] = int(rest[1])
+        stats[int(p)] = (comm, (int(rest[11]) + int(rest[12])) / hz)
+    for pid, (comm, secs) in stats.items():
+        if pid == os.getpid():
+            out["clients"] += secs
+        elif comm.startswith("postgres") and database and database in _cmdline(pid):
+            out["postgres"] += secs
+        elif server_pid is not None and (pid == server_pid or parents.get(pid) == server_pid
+                                         or parents.get(parents.get(pid, 0)) == server_pid):
+            out["server"] += secs
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -125,7 +156,24 @@ class Client:
             raise Failure(f"item {item['id']} ended {item['state']}")
 
 
-async def run_clients(base: str, clients: int, items: int, lean: bool = False) -> dict:
+def idle_ticks() -> tuple[int, int]:
+    """(idle, total) CPU ticks of the whole machine so far (Linux /proc/stat; zeros elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return fields[3] + (fields[4] if len(fields) > 4 else 0), sum(fields)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+async def run_clients(base: str, clients: int, items: int, lean: bool = False, server_pid: int | None = None,
+                      database: str | None = None) -> dict:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
         tokens = {}
@@ -150,15 +198,20 @@ async def run_clients(base: str, clients: int, items: int, lean: bool = False) -
                 except (Failure, httpx.HTTPError) as e:
                     errors.append(f"{type(e).__name__}: {e}")
 
+        cpu0, idle0 = cpu_seconds(server_pid, database), idle_ticks()
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - t0
+        cpu1, idle1 = cpu_seconds(server_pid, database), idle_ticks()
     lat = sorted(latencies)
     q = statistics.quantiles(lat, n=100, method="inclusive") if len(lat) > 1 else [lat[0]] * 99
     return {"writes": len(lat), "seconds": round(wall, 3), "writes_per_s": round(len(lat) / wall, 1),
             "items_per_s": round((items - len(errors)) / wall, 2), "p50_ms": round(q[49] * 1000, 2),
             "p95_ms": round(q[94] * 1000, 2), "p99_ms": round(q[98] * 1000, 2), "max_ms": round(lat[-1] * 1000, 2),
-            "errors": len(errors), "first_errors": errors[:3]}
+            "errors": len(errors), "first_errors": errors[:3],
+            "cpu_ms_per_write": {k: round(1000 * (cpu1[k] - cpu0[k]) / max(len(lat), 1), 2) for k in cpu0},
+            "cpu_busy_of_machine": round(sum(cpu1[k] - cpu0[k] for k in cpu0) / (wall * (os.cpu_count() or 1)), 2),
+            "machine_idle": round((idle1[0] - idle0[0]) / max(idle1[1] - idle0[1], 1), 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,10 +237,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.db == "postgres":
         from bench.bigsite import database
         url, drop = database("postgres", tmp, os.getpid())
+    t_start = time.perf_counter()
     proc = start_server(tmp / "bench.db", port, args.workers, not args.no_scheduler, url)
     try:
         wait_up(base, proc, seconds=300)  # the demo's history is played at start: slow on a busy machine
-        result = asyncio.run(run_clients(base, args.clients, args.items, args.minimal))
+        started = round(time.perf_counter() - t_start, 1)
+        result = asyncio.run(run_clients(base, args.clients, args.items, args.minimal, proc.pid,
+                                         url.rsplit("/", 1)[1] if url else None))
+        result["server_start_s"] = started
     finally:
         proc.terminate()
         try:
@@ -216,6 +273,13 @@ def report(args: argparse.Namespace, result: dict, external: bool = False) -> in
           f"{result['writes_per_s']} writes/s, {result['items_per_s']} directives/s")
     print(f"latency per write: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
           f"max {result['max_ms']} ms; errors {result['errors']}")
+    if "server_start_s" in result:
+        print(f"server up (migrations, demo organisation and items, workers) in {result['server_start_s']} s")
+    cpu = result.get("cpu_ms_per_write", {})
+    if cpu:
+        print(f"CPU per write: server {cpu['server']} ms, PostgreSQL {cpu['postgres']} ms, benchmark clients "
+              f"{cpu['clients']} ms; the machine's CPUs were {100 * result['cpu_busy_of_machine']:.0f} % busy with these, "
+              f"{100 * result['machine_idle']:.0f} % idle (the rest: other work on the machine)")
     for e in result["first_errors"]:
         print(f"  error: {e}")
     if not external:  # the stored figures are always those of a server this benchmark started itself

@@ -55,9 +55,11 @@ def take_action(task_id: TaskId, action: ActionName, user: CurrentUser, site: Si
     shape = ActionBrief if minimal else ActionResult
 
     def run() -> dict:
+        if minimal:  # the brief is read in the action's transaction: no second transaction
+            done = permissions.act_as(site, task_id, action, user.login, data, expected_version=version,
+                                      answer=brief.in_action(site, task_id))
+            return brief.seen(done.answer, done.instance_id)
         done = permissions.act_as(site, task_id, action, user.login, data, expected_version=version)
-        if minimal:
-            return brief.after_action(site, task_id=task_id, item_id=done.instance_id, login=user.login)
         return listing.task_and_item(site, task_id=task_id, item_id=done.instance_id, login=user.login, lang=lang)
 
     if idempotency_key is None and not minimal:

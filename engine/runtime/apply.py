@@ -180,8 +180,6 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
             effects += timers.cards_after_move(item, moved, ctx.now)
             moved = {}
     n = len(w.events) - n_events
-    if writes is None:
-        w.flush(site, conn, ctx.now)
     if "assignment" in item_changes:
         a = item_changes["assignment"]
         lead = a.get("lead") or {}
@@ -195,6 +193,8 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
         if not item_store.update_item(conn=conn, item_id=item.id, version=item.version, changes=item_changes):
             raise ItemMoved()
         item.version += 1
+    if writes is None:  # after the item's row (held already), so the audit head is held for the fewest statements
+        w.flush(site, conn, ctx.now)
     if subject is not None or "title" in item_changes:  # searchable text changed: its documents, same transaction
         d = item.definition
         search_store.index_item(conn=conn, item_id=item.id, serial=item_store.serial_of(conn=conn, item=item),

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from engine.core import dsl, machine, search as search_rules
+from engine.core import dsl, machine, proxies as proxy_rules, search as search_rules
 from engine.core.actions import dispatch as actions
 from engine.core.codec import to_json
 from engine.core.fields import check_subject
 from engine.core.model import Actor, ItemSnap
 from engine.core.states import Conflict, InputError, ItemState, NotAllowed, OPEN_TASK_STATES, TaskKind
 from engine.runtime import parts
-from engine.runtime.apply import ItemMoved, apply
-from engine.store import attachments as attachment_store, audit, db, items as item_store, search as search_store
+from engine.runtime.apply import ItemMoved, Writes, apply
+from engine.store import (
+    attachments as attachment_store, audit, db, items as item_store, proxies as proxy_store, search as search_store,
+)
 from engine.store.db import Connection
 
 CONFLICT_RETRIES = 3
@@ -25,6 +27,7 @@ class ActResult:
     instance_id: int
     action: str
     events: int
+    answer: Any = None  # what `act(answer=...)` read in the action's transaction
 
 
 def start(site: Any, definition: str, subject: dict, initiator: str, *, attachments: tuple[int, ...] = ()) -> int:
@@ -123,14 +126,18 @@ def leave_stage(site: Any, item_id: int, stage: str, *,
 
 
 def act(site: Any, task_id: int, action: str, login: str, data: dict | None = None, *,
-        expected_version: int | None = None, guard: Callable[[ItemSnap], None] | None = None,
-        acting_for: frozenset[str] = frozenset()) -> ActResult:
+        expected_version: int | None = None, guard: Callable[[ItemSnap, Actor], None] | None = None,
+        acting_for: frozenset[str] | None = frozenset(),
+        answer: Callable[[Connection, int, Actor], Any] | None = None) -> ActResult:
     """Take an in-task action as `login`; one transaction; a stale `expected_version` is a Conflict.
-    `guard` (if given) sees the item as loaded for the action, before anything else, and may raise to refuse
-    (permissions.act_as checks there that the caller may see the item: no second read of the item). `acting_for`:
-    the people the caller stands in for now (代理), whose tasks they may act on as "张三（代李四）"."""
+    `acting_for`: the people the caller stands in for now (代理), whose tasks they may act on as "张三（代李四）";
+    None: read them in the action's transaction (with the proxies its notices need: one read). `guard` (if given)
+    sees the item as loaded for the action and the caller as an actor, before anything else, and may raise to
+    refuse (permissions.act_as checks there that the caller may see the item: no second read of the item).
+    `answer` (if given) runs in the transaction once the tasks and the item are written, before the audit events,
+    notices and timers (engine.runtime.apply.Writes, written last), with the item's id and the actor; what it
+    returns is the result's `answer` (the lean answer of a write: no transaction of its own)."""
     a = site.actor(login)
-    actor = Actor(a.login, a.unit, a.roles, frozenset(acting_for))
     for _ in range(CONFLICT_RETRIES):
         ctx = site.ctx()
         try:
@@ -138,8 +145,11 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                 site.bind(ctx, conn)
                 item = item_store.load_item_of_task(conn=conn, task_id=task_id, definition_of=site.definition,
                                                     for_update=True)
+                stands_for = acting_for if acting_for is not None else frozenset(proxy_rules.acting_for(
+                    proxy_store.active_proxies(conn=conn, now=ctx.now, login=login), login, ctx.now))
+                actor = Actor(a.login, a.unit, a.roles, frozenset(stands_for))
                 if guard is not None:
-                    guard(item)
+                    guard(item, actor)
                 parts.with_parts(conn, item)  # 任务分解: what the item's split and completion look at
                 iid = item.id
                 task = item.task(task_id)
@@ -154,8 +164,14 @@ def act(site: Any, task_id: int, action: str, login: str, data: dict | None = No
                         raise
                     # someone acted first and closed the task (or ended the item): name them
                     raise actions.lost_race(task, _last_act(conn, task_id), ctx) from None
-                n = apply(site, conn, item, effects, login, ctx)
-            return ActResult(task_id, iid, action, n)
+                if answer is None:
+                    n, said = apply(site, conn, item, effects, login, ctx), None
+                else:  # read before the audit events go in: the chain's head is held from then until commit
+                    w = Writes()
+                    n = apply(site, conn, item, effects, login, ctx, writes=w)
+                    said = answer(conn, iid, actor)
+                    w.flush(site, conn, ctx.now)
+            return ActResult(task_id, iid, action, n, said)
         except ItemMoved:
             continue  # another action on the same item committed first; our task is unchanged: retry
     raise Conflict("该事项正被频繁修改，请稍后重试", "the item is changing too fast; try again", {"task": task_id})

@@ -2,15 +2,17 @@
 only in an item one may see."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from engine.core import policy
 from engine.core.assignment import check_proposal
 from engine.core.fields import check_subject
-from engine.core.model import ItemSnap
-from engine.runtime import proxies
+from engine.core.model import Actor, ItemSnap
 from engine.runtime.commands import ActResult
 from engine.runtime.site import Site
 from engine.core.states import InputError, NotAllowed, NotFound
 from engine.store import items as item_store
+from engine.store.db import Connection
 
 
 
@@ -32,16 +34,16 @@ def start_item(site: Site, definition: str, subject: dict, login: str, attachmen
 
 
 def act_as(site: Site, task_id: int, action: str, login: str, data: dict | None = None, *,
-           expected_version: int | None = None) -> ActResult:
+           expected_version: int | None = None, answer: Callable[[Connection, int, Actor], Any] | None = None
+           ) -> ActResult:
     """site.act, but a task in an item the caller may not see does not exist for them (NotFound). The check runs
     inside the action's transaction on the item it loads (Site.act's guard), so it costs no read of its own. The
-    caller acts also for the people they stand in for now (代理, engine.runtime.proxies)."""
-    actor = proxies.actor(site, login)
-    viewer = policy.viewer(site.org, actor, actor.acting_for)
+    caller acts also for the people they stand in for now (代理), read in the same transaction. `answer`: see
+    engine.runtime.commands.act."""
 
-    def visible(item: ItemSnap) -> None:
-        if not policy.sees(viewer, item, item_store.confidential_of(item)):
+    def visible(item: ItemSnap, actor: Actor) -> None:
+        if not policy.sees(policy.viewer(site.org, actor, actor.acting_for), item, item_store.confidential_of(item)):
             raise NotFound("没有这个任务", "no such task", {"task": task_id})
 
     return site.act(task_id, action, login, data, expected_version=expected_version, guard=visible,
-                    acting_for=actor.acting_for)
+                    acting_for=None, answer=answer)

@@ -1,8 +1,12 @@
 """The one in-process scheduler of a site (APScheduler 3.x): the timer sweep, the outbox dispatch, the
-housekeeping purge and the jobs of the site's plugins."""
+housekeeping purge and the jobs of the site's plugins. With `gate` (duban serve: the server lease's scheduler role,
+engine.runtime.lease) every job runs only while the gate says so: of several servers on one database, one runs the
+jobs and the others stand by to take over."""
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -46,8 +50,16 @@ def run_files_gc(site: Site) -> None:
         log.info("files gc removed %d unreferenced file(s)", len(gone))
 
 
-def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
-                    dispatch_seconds: float | None = None, purge_seconds: float | None = None) -> BackgroundScheduler:
+def gated(fn: Callable, gate: Callable[[], bool]) -> Callable:
+    """`fn`, run only when `gate()` is true (a server that is not the scheduler's holder skips its turn)."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        return fn(*args, **kwargs) if gate() else None
+    return run
+
+
+def start_scheduler(site: Site, *, sweep_seconds: float | None = None, dispatch_seconds: float | None = None,
+                    purge_seconds: float | None = None, gate: Callable[[], bool] | None = None) -> BackgroundScheduler:
     """Start the site's scheduler. Jobs only drive sweeps; timers themselves are database rows, so a
     restart loses nothing and the first sweep at start fires what came due while the site was down, once."""
     sweep_seconds = sweep_seconds or settings().sweep_seconds
@@ -69,5 +81,8 @@ def start_scheduler(site: Site, *, sweep_seconds: float | None = None,
     for make in site.plugins.jobs:
         for job in make(site):
             sched.add_job(**job)
+    if gate is not None:
+        for job in sched.get_jobs():
+            job.modify(func=gated(job.func, gate))
     sched.start()
     return sched

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from engine.clock import Clock, SystemClock, monotonic
 from engine.core import dsl, machine
@@ -191,10 +191,11 @@ class Site:
         return commands.leave_stage(self, item_id, stage, check=check)
 
     def act(self, task_id: int, action: str, login: str, data: dict | None = None, *,
-            expected_version: int | None = None, guard: Callable[[ItemSnap], None] | None = None,
-            acting_for: frozenset[str] = frozenset()) -> ActResult:
+            expected_version: int | None = None, guard: Callable[[ItemSnap, Actor], None] | None = None,
+            acting_for: frozenset[str] | None = frozenset(),
+            answer: Callable[[Connection, int, Actor], Any] | None = None) -> ActResult:
         return commands.act(self, task_id, action, login, data, expected_version=expected_version, guard=guard,
-                            acting_for=acting_for)
+                            acting_for=acting_for, answer=answer)
 
     def apply(self, conn: Connection, item: ItemSnap, effects: list[Effect], actor: str | None,
               ctx: machine.Ctx, *, bump: bool = True) -> int:
