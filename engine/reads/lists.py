@@ -7,17 +7,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.core import policy
-from engine.core.states import ITEM_STATE_LABELS, ItemState, NotFound
-from engine.reads import items as queries
+from engine.core import checkpoint_facts, policy
+from engine.core.actions import dispatch as actions
+from engine.core.states import (
+    ITEM_STATE_LABELS, OPEN_TASK_STATES, TASK_STATE_LABELS, URGENCY_LABELS, InputError, ItemState, NotFound,
+    TaskKind, is_overdue, overdue_days, urgency_of,
+)
+from engine.reads import items as queries, lights
 from engine.runtime import proxies
 from engine.runtime.site import Site
-from engine.store import audit, db, lists as list_store
+from engine.store import audit, db, items as item_store, lists as list_store
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
 INBOX_LIMIT = 200
 CHASE_KINDS = frozenset({"chase", "chase_manual"})  # notifications whose reading is recorded (已阅)
+# the actions a 我的待办 card offers first (at most two, in this order); the rest are on the task (GET /tasks/{id})
+PRIMARY = ("accept", "complete", "approve", "submit", "assign", "read", "rate", "reject", "transfer", "progress")
+MAX_CURSOR = 64
 
 
 # ------------------------------------------------------------------ items
@@ -56,6 +63,102 @@ def task_and_item(site: Site, *, task_id: int, item_id: int, login: str, lang: s
     item = queries.item_view(site, item_id, login, lang)
     task = next((t for t in item["tasks"] if t["id"] == task_id), None)
     return {"task": task, "item": item}
+
+
+# ------------------------------------------------------------------ 我的待办, lean
+def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", limit: int = PAGE_SIZE,
+              offset: int = 0, q: str | None = None, cursor: str | None = None) -> tuple[list[dict], str | None]:
+    """A page of a person's 我的待办 as its cards show it (lean rows: no forms, the primary actions by name) and,
+    for the 已办 tab (`state` done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at
+    the end). The queue is engine.store.lists.task_refs / done_refs (policy.in_queue and sees, as SQL)."""
+    now = site.clock.now()
+    with db.read(site.eng) as conn:
+        actor = proxies.actor(site, login, conn)
+        viewer = policy.viewer(site.org, actor, actor.acting_for)
+        if state == "done":
+            refs = list_store.done_refs(conn=conn, viewer=viewer, limit=limit + 1, after=read_cursor(cursor), q=q)
+            more, refs = len(refs) > limit, refs[:limit]
+        else:
+            refs, more = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit,
+                                              offset=offset, q=q), False
+        rows: dict[int, Any] = {}
+        items = item_store.load_items(conn=conn, item_ids={r.instance_id for r in refs}, definition_of=site.definition,
+                                      rows_out=rows)
+    ctx = site.ctx(now)
+    gone = {i: checkpoint_facts.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
+    lit = {i: lights.shown(site, rows[i], it.tasks, it.definition.lights, now, gone.get(i)) for i, it in items.items()}
+    out = [row_view(site, items[r.instance_id], items[r.instance_id].task(r.id), actor, viewer, ctx, now, lang,
+                    lit[r.instance_id]) for r in refs]
+    return out, (make_cursor(refs[-1]) if more and refs else None)
+
+
+def row_view(site: Site, item: Any, task: Any, actor: Any, viewer: Any, ctx: Any, now: datetime, lang: str,
+             light: dict | None) -> dict:
+    """One card of 我的待办: what the card shows and the one or two primary actions by name (engine.core.actions
+    lists them; the full task with every action's fields is GET /tasks/{id})."""
+    names = actions.available(item, task, actor, ctx)
+    primary = [a for a in PRIMARY if a in names][:2] or names[:1]
+    overdue = task.kind != TaskKind.copy and is_overdue(task.state, task.due_at, now)
+    days = None
+    if task.due_at is not None and task.state in OPEN_TASK_STATES:
+        days = -overdue_days(task.due_at, now, site.cal) if overdue else site.cal.working_days_between(now, task.due_at)
+    zh, en = TASK_STATE_LABELS[task.state]
+    urgency = urgency_of(item.subject)
+    stood_for = policy.stood_in_for(viewer, task.holder)
+    step = item.definition.steps.get(task.step)
+    return {
+        "id": task.id, "version": task.version, "instance_id": item.id, "serial": item._serial, "title": item.title,
+        "definition": item.definition.id, "step": task.step, "step_title": step.title.text(lang) if step else task.step,
+        "kind": task.kind.value, "part": task.part.value, "holder": task.holder.as_dict(),
+        "holder_name": site.org.holder_name(task.holder, lang), "state": task.state.value,
+        "state_label": {"zh": zh, "en": en}, "due_at": task.due_at, "overdue": overdue, "working_days_left": days,
+        "card": task.card.value, "chase_count": task.chase_count, "closed_at": task.closed_at,
+        "level": lights.level_of(item.subject) if "level" in item.definition.fields else None, "light": light,
+        "urgency": urgency, "urgency_label": dict(zip(("zh", "en"), URGENCY_LABELS[urgency])) if urgency else None,
+        "on_behalf_of": site.org.person_name(stood_for, lang) if stood_for else None, "on_behalf_of_login": stood_for,
+        "actions": primary, "more_actions": len(names) - len(primary),
+        "links": {"self": f"/api/v1/tasks/{task.id}", "item": f"/api/v1/instances/{item.id}"},
+    }
+
+
+def make_cursor(ref: Any) -> str:
+    """The keyset of the 已办 tab's next page: after this row's (closed_at, id)."""
+    return f"{ref.closed_at.isoformat() if ref.closed_at else ''}~{ref.id}"
+
+
+def read_cursor(cursor: str | None) -> tuple[datetime | None, int] | None:
+    """(closed_at, id) from a cursor `make_cursor` gave; InputError for anything else."""
+    if not cursor:
+        return None
+    at, _, tid = cursor.partition("~")
+    try:
+        when = datetime.fromisoformat(at) if at else None
+        if len(cursor) > MAX_CURSOR or not tid.isdigit() or len(tid) > 12 or (when and when.tzinfo is None):
+            raise ValueError(cursor)
+    except ValueError:
+        raise InputError("cursor", "翻页标记无效，请从第一页重新打开", "bad cursor: open the first page again") from None
+    return when, int(tid)
+
+
+def task_full(site: Site, *, task_id: int, login: str, lang: str = "zh") -> dict:
+    """One task as its caller sees it, with every action and its fields (what a 我的待办 card opens); NotFound
+    when there is no such task or its item is hidden from the caller (the two cannot be told apart)."""
+    now = site.clock.now()
+    with db.read(site.eng) as conn:
+        try:
+            item_id: int | None = item_store.item_of_task(conn=conn, task_id=task_id)
+        except NotFound:
+            item_id = None
+        actor = proxies.actor(site, login, conn)
+        viewer = policy.viewer(site.org, actor, actor.acting_for)
+        item, row = item_store.load_item_and_row(conn=conn, item_id=item_id, definition_of=site.definition) \
+            if item_id is not None else (None, None)
+        if item is None or not policy.sees(viewer, item, row.confidential):
+            raise NotFound("没有这个待办", "no such task", {"task": task_id})
+    task = item.task(task_id)
+    view = queries.task_view(site, item, task, actor, now, row.serial, lang, policy.stood_in_for(viewer, task.holder))
+    gone = checkpoint_facts.facts(item, now, site.cal) if item.state == ItemState.running else None
+    return view | {"light": lights.shown(site, row, item.tasks, item.definition.lights, now, gone)}
 
 
 def count_items(site: Site) -> int:
