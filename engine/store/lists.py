@@ -168,28 +168,41 @@ def done_refs(*, conn: Connection, viewer: Viewer, limit: int, after: tuple[date
     (then by id; any closed without a time last), `limit` after the keyset `after` (the last row's (closed_at, id)).
     Each holder of the queue (_queues, one value at a time) is read from its (holder, closed_at, id) index backwards
     from the key, at most `limit` rows each, and the branches merged: a page costs the page, not the history."""
+    out: dict[int, Any] = {}
+    for n, (where, order) in enumerate(done_phases(conn, viewer, after=after, q=q)):
+        if n and len(out) >= limit:
+            break  # the timeless ones only once the timed ones run out (none are made: every close is timed)
+        for part in done_branches(viewer, where=where, order=order, limit=limit):
+            out.update((r.id, r) for r in conn.execute(part))
+    rows = sorted(out.values(), key=lambda r: (r.closed_at is not None, r.closed_at or 0, r.id), reverse=True)
+    return rows[:limit]
+
+
+def done_phases(conn: Connection, viewer: Viewer, *, after: tuple[datetime | None, int] | None,
+                q: str | None = None) -> list[tuple[list, list]]:
+    """(where, order) of the 已办 tab after the keyset `after`: the tasks closed at a time, newest first, then any
+    closed without one, by id."""
     c = T_TASK.c
     seen = sa.exists().where(T_ITEM.c.id == c.instance_id, visible_clause(viewer))
     common = [seen, c.kind.notin_(sorted(UNQUEUED_KINDS)), c.state.notin_(OPEN)]
     if q:
         common.append(found_by(conn, q, c.instance_id))
     phases = []
-    if after is None or after[0] is not None:  # closed at a time, newest first
+    if after is None or after[0] is not None:
         key = [sa.tuple_(c.closed_at, c.id) < sa.tuple_(sa.literal(after[0], T_TASK.c.closed_at.type),
                                                         sa.literal(after[1]))] if after else []
-        phases.append(([c.closed_at.is_not(None), *key], [c.closed_at.desc(), c.id.desc()]))
+        phases.append(([c.closed_at.is_not(None), *key, *common], [c.closed_at.desc(), c.id.desc()]))
     null_key = [c.id < after[1]] if after and after[0] is None else []
-    out: dict[int, Any] = {}
-    for n, (where, order) in enumerate([*phases, ([c.closed_at.is_(None), *null_key], [c.id.desc()])]):
-        if n and phases and len(out) >= limit:
-            break  # the timeless ones only once the timed ones run out (none are made: every close is timed)
-        branches = [sa.select(c.id, c.instance_id, c.closed_at).where(h, *where, *common).order_by(*order)
-                    .limit(limit).subquery() for h in _holder_terms(viewer)]
-        for lo in range(0, len(branches), 200):  # SQLite takes at most 500 terms in a compound select
-            part = sa.union_all(*(sa.select(b) for b in branches[lo:lo + 200]))
-            out.update((r.id, r) for r in conn.execute(part))
-    rows = sorted(out.values(), key=lambda r: (r.closed_at is not None, r.closed_at or 0, r.id), reverse=True)
-    return rows[:limit]
+    return [*phases, ([c.closed_at.is_(None), *null_key, *common], [c.id.desc()])]
+
+
+def done_branches(viewer: Viewer, *, where: list, order: list, limit: int) -> list[sa.CompoundSelect]:
+    """The 已办 tab's branches, one a holder term (each read from its index in `order`, `limit` rows), as UNION ALLs
+    of at most 200 (SQLite takes at most 500 terms in a compound select)."""
+    c = T_TASK.c
+    branches = [sa.select(c.id, c.instance_id, c.closed_at).where(h, *where).order_by(*order).limit(limit).subquery()
+                for h in _holder_terms(viewer)]
+    return [sa.union_all(*(sa.select(b) for b in branches[lo:lo + 200])) for lo in range(0, len(branches), 200)]
 
 
 def _holder_terms(viewer: Viewer) -> list[sa.ColumnElement[bool]]:

@@ -41,3 +41,42 @@ def test_a_unit_heads_queue_uses_the_holder_indexes_and_the_items_key(office):
                     assert "SCAN task" not in text.replace("SCAN task USING", "") and "SCAN instance" not in text, text
         assert len(list_store.task_refs(conn=conn, viewer=proxies.viewer(site, "finance.head", conn), state="open",
                                         now=now, limit=50)) == 6
+
+
+CLOSED = {"ix_task_person_closed", "ix_task_unit_closed", "ix_task_role_closed"}
+
+
+def test_the_done_tab_reads_each_holder_newest_closed_first_from_an_index(office):
+    """已办 never sorts a person's history: every branch (one a holder) walks its (holder, closed_at, id) index
+    backwards from the cursor and stops at the page; no branch scans the task table or sorts it."""
+    o = office
+    for n in range(6):
+        item = o.issue_directive(title=f"已办{n}", lead_unit=["finance", "hr"][n % 2], co_units=["it"])
+        o.register_and_assign(item)
+        o.advance(hours=1)
+    site, now = o.site, o.site.clock.now()
+    with db.read(site.eng) as conn:
+        assert CLOSED <= {ix["name"] for ix in sa.inspect(conn).get_indexes("task")}
+        for login in ("finance.head", "clerk", "office"):
+            viewer = proxies.viewer(site, login, conn)
+            first = list_store.done_refs(conn=conn, viewer=viewer, limit=3)
+            for after in (None, (first[-1].closed_at, first[-1].id) if first else None):
+                where, order = list_store.done_phases(conn, viewer, after=after)[0]
+                for sel in list_store.done_branches(viewer, where=where, order=order, limit=50):
+                    text = plan(conn, sel)
+                    assert any(ix in text for ix in CLOSED), (login, text)
+                    if db.is_postgres(conn):
+                        assert "Seq Scan on task" not in text and "Sort" not in text.replace("Sort Key", ""), text
+                    else:
+                        assert "SCAN task" not in text.replace("SCAN task USING", "") and \
+                            "TEMP B-TREE FOR ORDER BY" not in text, text
+        clerk = proxies.viewer(site, "clerk", conn)
+        pages, after = [], None
+        while True:  # the clerk's six registrations, two a page, newest first, each once
+            rows = list_store.done_refs(conn=conn, viewer=clerk, limit=2, after=after)
+            if not rows:
+                break
+            pages.append([r.id for r in rows])
+            after = (rows[-1].closed_at, rows[-1].id)
+        ids = [i for p in pages for i in p]
+        assert len(pages) >= 3 and len(ids) == len(set(ids)) >= 6
