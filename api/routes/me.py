@@ -53,30 +53,27 @@ def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, 
              = None,
              view: Annotated[Literal["lean", "full"], Query(description=(
                  "`lean` (the default): the cards' rows (TaskRow); `full`: every task with all its actions and "
-                 "their fields (TaskPublic, as GET /tasks/{id}), paged by `page` in every tab"))] = "lean"):
+                 "their fields (TaskPublic, as GET /tasks/{id})"))] = "lean"):
     """The caller's tasks (a unit head also sees the unit's), as 我的待办's cards show them: soonest due first
     (overdue first, then the most urgent), `per_page` a page (50 unless asked, at most 200), the total in
     `X-Total-Count` and the other pages in `Link`; each row names the one or two primary actions, the full task is
     `links.self`. The 已办 tab (`state=done`) is newest closed first, paged by `cursor`. With `q`: only the tasks
     of the items search finds for it (GET /search)."""
     q = views.no_nul(q, "q") or None
-    if view == "full":
-        total = queries.count_my_tasks(site, user.login, state, q=q)
-        set_page_headers(response, request, page=page, per_page=per_page, total=total)
-        rows = queries.my_tasks(site, user.login, state, lang, limit=per_page, offset=(page - 1) * per_page, q=q)
-        return JSONResponse(FULL.dump_python(FULL.validate_python(rows), mode="json"),
-                            headers=dict(response.headers))
+    full = view == "full"
     if state == "done":
         rows, nxt = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=per_page, q=q,
-                                      cursor=views.no_nul(cursor, "cursor"))
+                                      cursor=views.no_nul(cursor, "cursor"), full=full)
         response.headers["Link"] = done_links(request, per_page=per_page, cursor=nxt)
-        return rows
-    total = queries.count_my_tasks(site, user.login, state, q=q)
-    set_page_headers(response, request, page=page, per_page=per_page, total=total)
-    if (page - 1) * per_page >= total:
-        return []
-    return listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
-                             offset=(page - 1) * per_page, q=q)[0]
+    else:
+        total = queries.count_my_tasks(site, user.login, state, q=q)
+        set_page_headers(response, request, page=page, per_page=per_page, total=total)
+        rows = listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
+                                 offset=(page - 1) * per_page, q=q, full=full)[0] \
+            if (page - 1) * per_page < total else []
+    if full:
+        return JSONResponse(FULL.dump_python(FULL.validate_python(rows), mode="json"), headers=dict(response.headers))
+    return rows
 
 
 def done_links(request: Request, *, per_page: int, cursor: str | None) -> str:

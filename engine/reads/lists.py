@@ -67,10 +67,13 @@ def task_and_item(site: Site, *, task_id: int, item_id: int, login: str, lang: s
 
 # ------------------------------------------------------------------ 我的待办, lean
 def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", limit: int = PAGE_SIZE,
-              offset: int = 0, q: str | None = None, cursor: str | None = None) -> tuple[list[dict], str | None]:
-    """A page of a person's 我的待办 as its cards show it (lean rows: no forms, the primary actions by name) and,
-    for the 已办 tab (`state` done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at
-    the end). The queue is engine.store.lists.task_refs / done_refs (policy.in_queue and sees, as SQL)."""
+              offset: int = 0, q: str | None = None, cursor: str | None = None,
+              full: bool = False) -> tuple[list[dict], str | None]:
+    """A page of a person's 我的待办 as its cards show it (lean rows: no forms, the primary actions by name; with
+    `full`, each task with every action and its fields, engine.reads.items.task_view) and, for the 已办 tab (`state`
+    done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at the end). The queue is
+    engine.store.lists.task_refs / done_refs (policy.in_queue and sees, as SQL); the page's items and all their
+    tasks are read once, in two queries, and give the lights and the checkpoints as well."""
     now = site.clock.now()
     with db.read(site.eng) as conn:
         actor = proxies.actor(site, login, conn)
@@ -87,8 +90,14 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
     ctx = site.ctx(now)
     gone = {i: checkpoint_facts.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
     lit = {i: lights.shown(site, rows[i], it.tasks, it.definition.lights, now, gone.get(i)) for i, it in items.items()}
-    out = [row_view(site, items[r.instance_id], items[r.instance_id].task(r.id), actor, viewer, ctx, now, lang,
-                    lit[r.instance_id]) for r in refs]
+    if full:
+        out = [queries.task_view(site, items[r.instance_id], items[r.instance_id].task(r.id), actor, now,
+                                 items[r.instance_id]._serial, lang, policy.stood_in_for(
+                                     viewer, items[r.instance_id].task(r.id).holder)) | {"light": lit[r.instance_id]}
+               for r in refs]
+    else:
+        out = [row_view(site, items[r.instance_id], items[r.instance_id].task(r.id), actor, viewer, ctx, now, lang,
+                        lit[r.instance_id]) for r in refs]
     return out, (make_cursor(refs[-1]) if more and refs else None)
 
 
