@@ -1,6 +1,6 @@
-"""Lists benchmark (issue 17): a unit head's 我的待办 (`GET /api/v1/me/tasks`), the `/tasks` page, the ledger as
-XLSX and CSV (time and the server's peak Python memory), and sign-in → first page, beside a primary-key lookup
-over HTTP measured in the same run.
+"""Lists benchmark (issue 17): a unit head's 我的待办 (`GET /api/v1/me/tasks`, lean rows and `?view=full`, the 已办
+tab paged by cursor), the `/tasks` page (open and 已办), sign-in → first page piece by piece, and the ledger as XLSX
+and CSV (time and the server's peak Python memory), beside a primary-key lookup over HTTP measured in the same run.
 
     .venv/bin/python -m bench.lists [--tasks 100000] [--repeat 20] [--db URL] [--ledger-rows 20000,100000]
 
@@ -8,8 +8,9 @@ The store is written in bulk in the engine's own schema (items, their tasks and 
 trail: lists do not read it) by `populate(site, tasks)`, which bench.bigsite also calls: `tasks / 5` directives,
 each with register and assign done, a lead and a co-handling unit at handle (40 % still open, some past due) and,
 for the finished ones, a verify task. The app runs in-process (FastAPI's TestClient: the same routes, no
-sockets). "before" figures run the old way in the same process: `/me/tasks` at the old default of 200 a page and
-without the indexes of migration 0019; the ledger read whole and written by a normal (not write-only) workbook.
+sockets). "before" figures run main's read path (0c13d59) in the same process (`main_paths`): every row the full
+task with all its actions' fields (engine.reads.items.my_tasks, which reads the page's items once more for the
+lights), the 已办 tab counted and paged by offset.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import tracemalloc
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -115,49 +117,20 @@ def set_indexes(site, after: bool) -> None:
 
 
 @contextmanager
-def old_lists():
-    """我的待办 read as before issue 17: the queue's visibility as `instance_id IN (every visible item)` and each
-    row's item loaded on its own (two queries a row)."""
-    import sqlalchemy as sa_
+def main_paths():
+    """我的待办 read as main read it (0c13d59): the full task of every row through engine.reads.items.my_tasks (the
+    page's items read twice: once for the rows, once more for the lights), the 已办 tab by offset."""
+    from engine.reads import items as queries, lists as listing
 
-    from engine.core import policy
-    from engine.core.policy import UNQUEUED_KINDS
-    from engine.reads import items as queries
-    from engine.runtime import proxies
-    from engine.store import items as item_store, lists as L
+    def task_rows(site, *, login, state="open", lang="zh", limit=50, offset=0, q=None, cursor=None, full=False):
+        return queries.my_tasks(site, login, state, lang, limit=limit, offset=offset, q=q), None
 
-    def tasks_of(q, viewer, state, now):
-        c = L.T_TASK.c
-        seen = sa_.select(L.T_ITEM.c.id).where(L.visible_clause(viewer))
-        q = q.where(sa_.or_(*(L._queues(p) for p in viewer.parties)), c.instance_id.in_(seen),
-                    c.kind.notin_(sorted(UNQUEUED_KINDS)))
-        return {"open": lambda: q.where(c.state.in_(L.OPEN)), "overdue": lambda: q.where(L.task_overdue_clause(now)),
-                "done": lambda: q.where(c.state.notin_(L.OPEN))}[state]()
-
-    def my_tasks(site, login, state="open", lang="zh", limit=200, offset=0, q=None):
-        now = site.clock.now()
-        out = []
-        with db.read(site.eng) as conn:
-            actor = proxies.actor(site, login, conn)
-            viewer = policy.viewer(site.org, actor, actor.acting_for)
-            rows = L.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit, offset=offset, q=q)
-            items = {}
-            for r in rows:
-                if r.instance_id not in items:
-                    item = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
-                    items[r.instance_id] = (item, item_store.serial_of(conn=conn, item=item))
-                item, serial = items[r.instance_id]
-                task = item.task(r.id)
-                out.append(queries.task_view(site, item, task, actor, now, serial, lang,
-                                             policy.stood_in_for(viewer, task.holder)))
-        return out
-
-    saved = L._tasks_of, queries.my_tasks
-    L._tasks_of, queries.my_tasks = tasks_of, my_tasks
+    saved = listing.task_rows
+    listing.task_rows = task_rows
     try:
         yield
     finally:
-        L._tasks_of, queries.my_tasks = saved
+        listing.task_rows = saved
 
 
 def stats(times: list[float]) -> dict:
@@ -199,11 +172,62 @@ def open_bench_site(url: str | None, folder: Path):
     return demo_site(url, clock, password_hash=PasswordHasher().hash(PASSWORD))
 
 
-def measure_lists(r: dict, get, page_client, repeat: int) -> None:
-    r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
-    r["me_tasks_50"] = timed(get("/api/v1/me/tasks?per_page=50"), repeat)
-    r["me_tasks_50_page5"] = timed(get("/api/v1/me/tasks?per_page=50&page=5"), repeat)
+def measure_lists(r: dict, get, page_client, repeat: int, before: bool) -> None:
+    full = "&view=full" if before else ""  # main answered the full shape; its route cannot give lean rows
+    r["me_tasks_50"] = timed(get(f"/api/v1/me/tasks?per_page=50{full}"), repeat)
+    r["me_tasks_50_page3"] = timed(get(f"/api/v1/me/tasks?per_page=50&page=3{full}"), repeat)
+    if not before:
+        r["me_tasks_50_full"] = timed(get("/api/v1/me/tasks?per_page=50&view=full"), repeat)
+        r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
     r["tasks_page"] = timed(lambda: len(page_client.get("/tasks").content), repeat)
+
+
+def measure_done(r: dict, site, get, page_client, repeat: int, login: str = "finance.head") -> None:
+    """The 已办 tab: the first page and the fifth (after four cursors) over HTTP and on the page, and beside them
+    main's read of the fifth page (a count of the whole history, then offset 200 of it sorted) in-process."""
+    from engine.reads import items as queries, lists as listing
+    r["done_page1"] = timed(get("/api/v1/me/tasks?state=done&per_page=50"), repeat)
+    cursor = None
+    for _ in range(4):
+        cursor = listing.task_rows(site, login=login, state="done", limit=50, cursor=cursor)[1]
+    if cursor:
+        r["done_page5"] = timed(get(f"/api/v1/me/tasks?state=done&per_page=50&cursor={quote(cursor)}"), repeat)
+        r["done_page5_read"] = timed(lambda: len(listing.task_rows(site, login=login, state="done", limit=50,
+                                                                    cursor=cursor)[0]), repeat)
+    r["main_done_page5_read"] = timed(lambda: queries.count_my_tasks(site, login, "done") + len(
+        queries.my_tasks(site, login, "done", limit=50, offset=200)), repeat)
+    r["tasks_page_done"] = timed(lambda: len(page_client.get("/tasks?tab=done").content), repeat)
+
+
+def signin_path(app, site, repeat: int, login: str = "finance.head") -> dict:
+    """Sign-in → first page, piece by piece (each p50 over `repeat`): the form, argon2 alone (the hash the person
+    has, verified as auth does), the POST (argon2, the attempt, the token), the redirect's page; and the whole."""
+    import re
+
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+    with db.read(site.eng) as c:
+        stored = c.execute(sa.text("SELECT password_hash FROM person WHERE login = :l"), {"l": login}).scalar()
+    ph = PasswordHasher()
+    pieces: dict[str, list[float]] = {k: [] for k in ("form", "argon2", "post", "first_page", "whole")}
+    for _ in range(repeat + 1):
+        c = TestClient(app, follow_redirects=False)
+        t0 = time.perf_counter()
+        form = c.get("/login")
+        t1 = time.perf_counter()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        post = c.post("/login", data={"username": login, "password": PASSWORD, "csrf": csrf, "next": "/tasks"})
+        t2 = time.perf_counter()
+        assert post.status_code == 303, post.text[:300]
+        page = c.get(post.headers["location"])
+        t3 = time.perf_counter()
+        assert page.status_code == 200
+        ph.verify(stored, PASSWORD)
+        t4 = time.perf_counter()
+        for k, v in (("form", t1 - t0), ("post", t2 - t1), ("first_page", t3 - t2), ("whole", t3 - t0),
+                     ("argon2", t4 - t3)):
+            pieces[k].append(v)
+    return {k: stats(v[1:]) for k, v in pieces.items()}
 
 
 def sign_in_client(app, login: str = "finance.head"):
@@ -252,13 +276,13 @@ def run(url: str | None, tasks: int, repeat: int, ledger_rows: list[int], before
         out["baseline_pk_http"] = timed(get(f"/api/v1/instances/{mid}"), repeat)
         page_client = sign_in_client(create_app(site))
         app = create_app(site)
-        for label, present in (("before", False), ("after", True)):
-            set_indexes(site, present)
+        set_indexes(site, True)
+        for label, before in (("before", True), ("after", False)):
             r = out.setdefault(label, {})
-            with old_lists() if not present else nullcontext():
-                measure_lists(r, get, page_client, repeat)
-                r["signin_to_first_page"] = timed(lambda: len(sign_in_client(app).get("/tasks").content),
-                                                  max(3, repeat // 4))
+            with main_paths() if before else nullcontext():
+                measure_lists(r, get, page_client, repeat, before)
+                r["signin_path"] = signin_path(app, site, max(3, repeat // 4))
+        measure_done(out["after"], site, get, page_client, repeat)
         out["total_open_for_finance_head"] = int(client.get("/api/v1/me/tasks?per_page=1", headers=auth)
                                                  .headers["X-Total-Count"])
         admin = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", data={

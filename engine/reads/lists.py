@@ -4,7 +4,7 @@ lives in engine.store.lists; who sees what comes from engine.core.policy. Calend
 engine.runtime.calendar_admin."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from engine.core import checkpoint_facts, policy
@@ -132,7 +132,8 @@ def row_view(site: Site, item: Any, task: Any, actor: Any, viewer: Any, ctx: Any
 
 def make_cursor(ref: Any) -> str:
     """The keyset of the 已办 tab's next page: after this row's (closed_at, id)."""
-    return f"{ref.closed_at.isoformat() if ref.closed_at else ''}~{ref.id}"
+    at = ref.closed_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if ref.closed_at else ""
+    return f"{at}~{ref.id}"  # nothing a URL must escape
 
 
 def read_cursor(cursor: str | None) -> tuple[datetime | None, int] | None:
