@@ -54,7 +54,7 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
     counts = {"open": None, "overdue": None, "done": None}
     for key in ("open", "overdue"):
         counts[key] = queries.count_my_tasks(site, user.login, key, q=q or None)
-    nxt = None
+    nxt, items = None, {}
     if tab == "done":
         pages, current = 1, 1
         try:
@@ -68,7 +68,7 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
         pages = max(1, -(-counts[tab] // PER_PAGE))
         current = min(max(1, page_no), pages)
         tasks = listing.task_rows(site, login=user.login, state=tab, lang=lang, limit=PER_PAGE,
-                                  offset=(current - 1) * PER_PAGE, q=q or None, full=True)[0]
+                                  offset=(current - 1) * PER_PAGE, q=q or None, full=True, items_out=items)[0]
     t = Translator(lang)
     tasks = with_actions(site, tasks, lang)
     shown = (((current - 1) * PER_PAGE + 1) if tasks else 0, (current - 1) * PER_PAGE + len(tasks))
@@ -77,7 +77,7 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
                 shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang), q=q,
                 q_part=f"&q={quote(q)}" if q else "", older=f"/tasks?tab=done&after={quote(nxt)}" + (f"&q={quote(q)}" if q else "") if nxt else None,
                 newest="/tasks?tab=done" + (f"&q={quote(q)}" if q else "") if after else None,
-                reports=checkpoints.report_prompts(site, tasks, site.clock.now()) if tab != "done" else [])
+                reports=checkpoints.report_prompts(site, tasks, site.clock.now(), items) if tab != "done" else [])
 
 
 # ------------------------------------------------------------------ acting

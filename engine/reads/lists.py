@@ -68,12 +68,13 @@ def task_and_item(site: Site, *, task_id: int, item_id: int, login: str, lang: s
 # ------------------------------------------------------------------ 我的待办, lean
 def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", limit: int = PAGE_SIZE,
               offset: int = 0, q: str | None = None, cursor: str | None = None,
-              full: bool = False) -> tuple[list[dict], str | None]:
+              full: bool = False, items_out: dict | None = None) -> tuple[list[dict], str | None]:
     """A page of a person's 我的待办 as its cards show it (lean rows: no forms, the primary actions by name; with
     `full`, each task with every action and its fields, engine.reads.items.task_view) and, for the 已办 tab (`state`
     done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at the end). The queue is
     engine.store.lists.task_refs / done_refs (policy.in_queue and sees, as SQL); the page's items and all their
-    tasks are read once, in two queries, and give the lights and the checkpoints as well."""
+    tasks are read once, in two queries, and give the lights and the checkpoints as well (and, with `items_out`,
+    the page's report prompts: the snapshots are put there by id)."""
     now = site.clock.now()
     with db.read(site.eng) as conn:
         actor = proxies.actor(site, login, conn)
@@ -87,6 +88,8 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
         rows: dict[int, Any] = {}
         items = item_store.load_items(conn=conn, item_ids={r.instance_id for r in refs}, definition_of=site.definition,
                                       rows_out=rows)
+    if items_out is not None:
+        items_out.update(items)
     ctx = site.ctx(now)
     gone = {i: checkpoint_facts.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
     lit = {i: lights.shown(site, rows[i], it.tasks, it.definition.lights, now, gone.get(i)) for i, it in items.items()}
