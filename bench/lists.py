@@ -119,18 +119,21 @@ def set_indexes(site, after: bool) -> None:
 @contextmanager
 def main_paths():
     """我的待办 read as main read it (0c13d59): the full task of every row through engine.reads.items.my_tasks (the
-    page's items read twice: once for the rows, once more for the lights), the 已办 tab by offset."""
-    from engine.reads import items as queries, lists as listing
+    page's items read twice: once for the rows, once more for the lights; the page's report prompts a third
+    time), the 已办 tab by offset."""
+    from engine.reads import checkpoints, items as queries, lists as listing
 
-    def task_rows(site, *, login, state="open", lang="zh", limit=50, offset=0, q=None, cursor=None, full=False):
+    def task_rows(site, *, login, state="open", lang="zh", limit=50, offset=0, q=None, cursor=None, full=False,
+                  items_out=None):
         return queries.my_tasks(site, login, state, lang, limit=limit, offset=offset, q=q), None
 
-    saved = listing.task_rows
+    saved = listing.task_rows, checkpoints.report_prompts
     listing.task_rows = task_rows
+    checkpoints.report_prompts = lambda site, tasks, now, items=None: saved[1](site, tasks, now)
     try:
         yield
     finally:
-        listing.task_rows = saved
+        listing.task_rows, checkpoints.report_prompts = saved
 
 
 def stats(times: list[float]) -> dict:
