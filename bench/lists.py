@@ -125,7 +125,9 @@ def main_paths():
 
     def task_rows(site, *, login, state="open", lang="zh", limit=50, offset=0, q=None, cursor=None, full=False,
                   items_out=None):
-        return queries.my_tasks(site, login, state, lang, limit=limit, offset=offset, q=q), None
+        total = queries.count_my_tasks(site, login, state, q=q)  # main counted first, then read the page
+        return listing.TaskPage(queries.my_tasks(site, login, state, lang, limit=limit, offset=offset, q=q), None,
+                                total)
 
     saved = listing.task_rows, checkpoints.report_prompts
     listing.task_rows = task_rows

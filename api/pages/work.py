@@ -51,24 +51,29 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
     `q`, only the tasks of the items search finds for it. The page's tasks, their items, lights and report prompts
     come from one read of the page's items (engine.reads.lists.task_rows)."""
     lang = page_lang(request)
-    counts = {"open": None, "overdue": None, "done": None}
-    for key in ("open", "overdue"):
-        counts[key] = queries.count_my_tasks(site, user.login, key, q=q or None)
-    nxt, items = None, {}
+    counts: dict[str, int | None] = {"open": None, "overdue": None, "done": None}
+    nxt, items, current, pages = None, {}, 1, 1
     if tab == "done":
-        pages, current = 1, 1
         try:
-            tasks, nxt = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
-                                           q=q or None, cursor=after or None, full=True)
+            tasks, nxt, _ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
+                                              q=q or None, cursor=after or None, full=True)
         except InputError:  # a cursor from elsewhere: the newest page
-            tasks, nxt = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
-                                           q=q or None, full=True)
+            tasks, nxt, _ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
+                                              q=q or None, full=True)
             after = ""
-    else:
-        pages = max(1, -(-counts[tab] // PER_PAGE))
-        current = min(max(1, page_no), pages)
-        tasks = listing.task_rows(site, login=user.login, state=tab, lang=lang, limit=PER_PAGE,
-                                  offset=(current - 1) * PER_PAGE, q=q or None, full=True, items_out=items)[0]
+    else:  # the page and its tab's count in one pass over the queue; past the end, the last page
+        current = max(1, page_no)
+        while True:
+            tasks, _, counts[tab] = listing.task_rows(site, login=user.login, state=tab, lang=lang, limit=PER_PAGE,
+                                                      offset=(current - 1) * PER_PAGE, q=q or None, full=True,
+                                                      items_out=items)
+            pages = max(1, -(-(counts[tab] or 0) // PER_PAGE))
+            if tasks or current <= pages:
+                break
+            current = pages
+    for key in ("open", "overdue"):
+        if counts[key] is None:
+            counts[key] = queries.count_my_tasks(site, user.login, key, q=q or None)
     t = Translator(lang)
     tasks = with_actions(site, tasks, lang)
     shown = (((current - 1) * PER_PAGE + 1) if tasks else 0, (current - 1) * PER_PAGE + len(tasks))

@@ -15,7 +15,7 @@ from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.schemas.me import MePublic, PasswordChange, PasswordChanged, PreferencesIn, PreferencesPublic
 from api.schemas.proxies import LOGIN, ProxiesPublic, ProxyCreate, ProxyPublic
 from api.schemas.tasks import TaskPublic, TaskRow
-from engine.reads import items as queries, lists as listing
+from engine.reads import lists as listing
 from engine.runtime import people, preferences as prefs, proxies
 
 TASKS_PER_PAGE = 50  # a page of 我的待办 unless `per_page` says otherwise (at most 200)
@@ -62,15 +62,13 @@ def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, 
     q = views.no_nul(q, "q") or None
     full = view == "full"
     if state == "done":
-        rows, nxt = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=per_page, q=q,
-                                      cursor=views.no_nul(cursor, "cursor"), full=full)
+        rows, nxt, _ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=per_page, q=q,
+                                         cursor=views.no_nul(cursor, "cursor"), full=full)
         response.headers["Link"] = done_links(request, per_page=per_page, cursor=nxt)
-    else:
-        total = queries.count_my_tasks(site, user.login, state, q=q)
-        set_page_headers(response, request, page=page, per_page=per_page, total=total)
-        rows = listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
-                                 offset=(page - 1) * per_page, q=q, full=full)[0] \
-            if (page - 1) * per_page < total else []
+    else:  # the page and the total in one pass over the queue
+        rows, _, total = listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
+                                           offset=(page - 1) * per_page, q=q, full=full)
+        set_page_headers(response, request, page=page, per_page=per_page, total=total or 0)
     if full:
         return JSONResponse(FULL.dump_python(FULL.validate_python(rows), mode="json"), headers=dict(response.headers))
     return rows

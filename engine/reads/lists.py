@@ -5,7 +5,7 @@ engine.runtime.calendar_admin."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.core import checkpoint_facts, policy
 from engine.core.actions import dispatch as actions
@@ -66,12 +66,19 @@ def task_and_item(site: Site, *, task_id: int, item_id: int, login: str, lang: s
 
 
 # ------------------------------------------------------------------ 我的待办, lean
+class TaskPage(NamedTuple):
+    rows: list[dict]
+    next: str | None  # the 已办 tab's next cursor
+    total: int | None  # how many in all pages (open and overdue; the 已办 tab is not counted)
+
+
 def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", limit: int = PAGE_SIZE,
               offset: int = 0, q: str | None = None, cursor: str | None = None,
-              full: bool = False, items_out: dict | None = None) -> tuple[list[dict], str | None]:
+              full: bool = False, items_out: dict | None = None) -> TaskPage:
     """A page of a person's 我的待办 as its cards show it (lean rows: no forms, the primary actions by name; with
     `full`, each task with every action and its fields, engine.reads.items.task_view) and, for the 已办 tab (`state`
-    done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at the end). The queue is
+    done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at the end); for the others
+    the total, counted in the same pass over the queue as the page. The queue is
     engine.store.lists.task_refs / done_refs (policy.in_queue and sees, as SQL); the page's items and all their
     tasks are read once, in two queries, and give the lights and the checkpoints as well (and, with `items_out`,
     the page's report prompts: the snapshots are put there by id)."""
@@ -79,12 +86,15 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
     with db.read(site.eng) as conn:
         actor = proxies.actor(site, login, conn)
         viewer = policy.viewer(site.org, actor, actor.acting_for)
+        total = None
         if state == "done":
             refs = list_store.done_refs(conn=conn, viewer=viewer, limit=limit + 1, after=read_cursor(cursor), q=q)
             more, refs = len(refs) > limit, refs[:limit]
         else:
             refs, more = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit,
-                                              offset=offset, q=q), False
+                                              offset=offset, q=q, counted=True), False
+            total = refs[0].total if refs else list_store.count_task_refs(conn=conn, viewer=viewer, state=state,
+                                                                          now=now, q=q) if offset else 0
         rows: dict[int, Any] = {}
         items = item_store.load_items(conn=conn, item_ids={r.instance_id for r in refs}, definition_of=site.definition,
                                       rows_out=rows)
@@ -101,7 +111,7 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
     else:
         out = [row_view(site, items[r.instance_id], items[r.instance_id].task(r.id), actor, viewer, ctx, now, lang,
                         lit[r.instance_id]) for r in refs]
-    return out, (make_cursor(refs[-1]) if more and refs else None)
+    return TaskPage(out, make_cursor(refs[-1]) if more and refs else None, total)
 
 
 def row_view(site: Site, item: Any, task: Any, actor: Any, viewer: Any, ctx: Any, now: datetime, lang: str,

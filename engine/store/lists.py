@@ -134,11 +134,13 @@ def serials(*, conn: Connection, item_ids: list[int]) -> dict[int, str]:
 
 # ------------------------------------------------------------------ tasks
 def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, limit: int,
-              offset: int = 0, q: str | None = None) -> list[Any]:
+              offset: int = 0, q: str | None = None, counted: bool = False) -> list[Any]:
     """(id, instance_id, person, unit, role) of the tasks in a viewer's 我的待办 (policy.in_queue, in items
-    policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
+    policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`. With `counted`, each row
+    also has `total`, how many tasks there are in all pages (counted in the same pass over the queue)."""
     c = T_TASK.c
-    sel = _tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role), viewer, state, now)
+    cols = [c.id, c.instance_id, c.person, c.unit, c.role] + ([sa.func.count().over().label("total")] if counted else [])
+    sel = _tasks_of(sa.select(*cols), viewer, state, now)
     if q:
         sel = sel.where(found_by(conn, q, c.instance_id))
     late = sa.case((sa.and_(c.state.in_(OPEN), c.due_at < now), 0), else_=1)  # overdue first (states.is_overdue)
