@@ -177,14 +177,33 @@ def open_bench_site(url: str | None, folder: Path):
     return demo_site(url, clock, password_hash=PasswordHasher().hash(PASSWORD))
 
 
-def measure_lists(r: dict, get, page_client, repeat: int, before: bool) -> None:
-    full = "&view=full" if before else ""  # main answered the full shape; its route cannot give lean rows
-    r["me_tasks_50"] = timed(get(f"/api/v1/me/tasks?per_page=50{full}"), repeat)
-    r["me_tasks_50_page3"] = timed(get(f"/api/v1/me/tasks?per_page=50&page=3{full}"), repeat)
-    if not before:
-        r["me_tasks_50_full"] = timed(get("/api/v1/me/tasks?per_page=50&view=full"), repeat)
-        r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
-    r["tasks_page"] = timed(lambda: len(page_client.get("/tasks").content), repeat)
+def paired(fns: dict, repeat: int) -> dict:
+    """{"before": stats, "after": stats, "ratio"} of a (before, after) pair run alternately, `repeat` times each
+    after one warm-up, so that a machine shared with others loads both sides alike; before runs in main_paths."""
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    size = {}
+    for n in range(repeat + 1):
+        for side in ("before", "after"):
+            with main_paths() if side == "before" else nullcontext():
+                t0 = time.perf_counter()
+                size[side] = fns[side]()
+                if n:
+                    times[side].append(time.perf_counter() - t0)
+    out = {side: stats(t) | {"bytes": size[side]} for side, t in times.items()}
+    return out | {"ratio_p50": round(out["after"]["p50_ms"] / max(out["before"]["p50_ms"], 0.01), 2)}
+
+
+def measure_lists(r: dict, get, page_client, repeat: int) -> None:
+    """我的待办 before (main's full rows: its route had no lean shape) and after (lean rows), the /tasks page."""
+    r["me_tasks_50"] = paired({"before": get("/api/v1/me/tasks?per_page=50&view=full"),
+                               "after": get("/api/v1/me/tasks?per_page=50")}, repeat)
+    r["me_tasks_50_page3"] = paired({"before": get("/api/v1/me/tasks?per_page=50&page=3&view=full"),
+                                     "after": get("/api/v1/me/tasks?per_page=50&page=3")}, repeat)
+    r["me_tasks_50_full"] = paired({"before": get("/api/v1/me/tasks?per_page=50&view=full"),
+                                    "after": get("/api/v1/me/tasks?per_page=50&view=full")}, repeat)
+    r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
+    page = lambda: len(page_client.get("/tasks").content)  # noqa: E731
+    r["tasks_page"] = paired({"before": page, "after": page}, repeat)
 
 
 def measure_done(r: dict, site, get, page_client, repeat: int, login: str = "finance.head") -> None:
@@ -197,16 +216,19 @@ def measure_done(r: dict, site, get, page_client, repeat: int, login: str = "fin
         cursor = listing.task_rows(site, login=login, state="done", limit=50, cursor=cursor)[1]
     if cursor:
         r["done_page5"] = timed(get(f"/api/v1/me/tasks?state=done&per_page=50&cursor={quote(cursor)}"), repeat)
-        r["done_page5_read"] = timed(lambda: len(listing.task_rows(site, login=login, state="done", limit=50,
-                                                                    cursor=cursor)[0]), repeat)
-    r["main_done_page5_read"] = timed(lambda: queries.count_my_tasks(site, login, "done") + len(
-        queries.my_tasks(site, login, "done", limit=50, offset=200)), repeat)
-    r["tasks_page_done"] = timed(lambda: len(page_client.get("/tasks?tab=done").content), repeat)
+        r["done_page5_read"] = paired({
+            "before": lambda: queries.count_my_tasks(site, login, "done") + len(
+                queries.my_tasks(site, login, "done", limit=50, offset=200)),
+            "after": lambda: len(listing.task_rows(site, login=login, state="done", limit=50, cursor=cursor)[0])},
+            repeat)
+    page = lambda: len(page_client.get("/tasks?tab=done").content)  # noqa: E731
+    r["tasks_page_done"] = paired({"before": page, "after": page}, repeat)
 
 
 def signin_path(app, site, repeat: int, login: str = "finance.head") -> dict:
-    """Sign-in → first page, piece by piece (each p50 over `repeat`): the form, argon2 alone (the hash the person
-    has, verified as auth does), the POST (argon2, the attempt, the token), the redirect's page; and the whole."""
+    """Sign-in → first page, piece by piece, before and after alternately (p50 over `repeat` each): the form,
+    argon2 alone (the person's hash, verified as auth does), the POST (argon2, the attempt, the token), the
+    redirect's page; and the whole."""
     import re
 
     from argon2 import PasswordHasher
@@ -214,25 +236,29 @@ def signin_path(app, site, repeat: int, login: str = "finance.head") -> dict:
     with db.read(site.eng) as c:
         stored = c.execute(sa.text("SELECT password_hash FROM person WHERE login = :l"), {"l": login}).scalar()
     ph = PasswordHasher()
-    pieces: dict[str, list[float]] = {k: [] for k in ("form", "argon2", "post", "first_page", "whole")}
-    for _ in range(repeat + 1):
-        c = TestClient(app, follow_redirects=False)
-        t0 = time.perf_counter()
-        form = c.get("/login")
-        t1 = time.perf_counter()
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-        post = c.post("/login", data={"username": login, "password": PASSWORD, "csrf": csrf, "next": "/tasks"})
-        t2 = time.perf_counter()
-        assert post.status_code == 303, post.text[:300]
-        page = c.get(post.headers["location"])
-        t3 = time.perf_counter()
-        assert page.status_code == 200
-        ph.verify(stored, PASSWORD)
-        t4 = time.perf_counter()
-        for k, v in (("form", t1 - t0), ("post", t2 - t1), ("first_page", t3 - t2), ("whole", t3 - t0),
-                     ("argon2", t4 - t3)):
-            pieces[k].append(v)
-    return {k: stats(v[1:]) for k, v in pieces.items()}
+    pieces = {side: {k: [] for k in ("form", "argon2", "post", "first_page", "whole")} for side in ("before", "after")}
+    for n in range(repeat + 1):
+        for side in ("before", "after"):
+            with main_paths() if side == "before" else nullcontext():
+                c = TestClient(app, follow_redirects=False)
+                t0 = time.perf_counter()
+                form = c.get("/login")
+                t1 = time.perf_counter()
+                csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+                post = c.post("/login", data={"username": login, "password": PASSWORD, "csrf": csrf,
+                                              "next": "/tasks"})
+                t2 = time.perf_counter()
+                assert post.status_code == 303, post.text[:300]
+                page = c.get(post.headers["location"])
+                t3 = time.perf_counter()
+                assert page.status_code == 200
+                ph.verify(stored, PASSWORD)
+                t4 = time.perf_counter()
+            if n:
+                for k, v in (("form", t1 - t0), ("post", t2 - t1), ("first_page", t3 - t2), ("whole", t3 - t0),
+                             ("argon2", t4 - t3)):
+                    pieces[side][k].append(v)
+    return {side: {k: stats(v) for k, v in p.items()} for side, p in pieces.items()}
 
 
 def sign_in_client(app, login: str = "finance.head"):
@@ -282,12 +308,10 @@ def run(url: str | None, tasks: int, repeat: int, ledger_rows: list[int], before
         page_client = sign_in_client(create_app(site))
         app = create_app(site)
         set_indexes(site, True)
-        for label, before in (("before", True), ("after", False)):
-            r = out.setdefault(label, {})
-            with main_paths() if before else nullcontext():
-                measure_lists(r, get, page_client, repeat, before)
-                r["signin_path"] = signin_path(app, site, max(3, repeat // 4))
-        measure_done(out["after"], site, get, page_client, repeat)
+        r = out.setdefault("lists", {})
+        measure_lists(r, get, page_client, repeat)
+        r["signin_path"] = signin_path(app, site, max(3, repeat // 2))
+        measure_done(r, site, get, page_client, repeat)
         out["total_open_for_finance_head"] = int(client.get("/api/v1/me/tasks?per_page=1", headers=auth)
                                                  .headers["X-Total-Count"])
         admin = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", data={
