@@ -98,24 +98,26 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
         rows: dict[int, Any] = {}
         items = item_store.load_items(conn=conn, item_ids={r.instance_id for r in refs}, definition_of=site.definition,
                                       rows_out=rows)
+        serials = {i: item_store.serial_of(conn=conn, item=it) for i, it in items.items()}  # read with the items
     if items_out is not None:
         items_out.update(items)
     ctx = site.ctx(now)
     gone = {i: checkpoint_facts.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
     lit = {i: lights.shown(site, rows[i], it.tasks, it.definition.lights, now, gone.get(i)) for i, it in items.items()}
-    if full:
-        out = [queries.task_view(site, items[r.instance_id], items[r.instance_id].task(r.id), actor, now,
-                                 items[r.instance_id]._serial, lang, policy.stood_in_for(
-                                     viewer, items[r.instance_id].task(r.id).holder)) | {"light": lit[r.instance_id]}
-               for r in refs]
-    else:
-        out = [row_view(site, items[r.instance_id], items[r.instance_id].task(r.id), actor, viewer, ctx, now, lang,
-                        lit[r.instance_id]) for r in refs]
+    out = []
+    for r in refs:
+        item = items[r.instance_id]
+        task = item.task(r.id)
+        if full:
+            out.append(queries.task_view(site, item, task, actor, now, serials[item.id], lang,
+                                         policy.stood_in_for(viewer, task.holder)) | {"light": lit[item.id]})
+        else:
+            out.append(row_view(site, item, task, actor, viewer, ctx, now, lang, serials[item.id], lit[item.id]))
     return TaskPage(out, make_cursor(refs[-1]) if more and refs else None, total)
 
 
 def row_view(site: Site, item: Any, task: Any, actor: Any, viewer: Any, ctx: Any, now: datetime, lang: str,
-             light: dict | None) -> dict:
+             serial: str, light: dict | None) -> dict:
     """One card of 我的待办: what the card shows and the one or two primary actions by name (engine.core.actions
     lists them; the full task with every action's fields is GET /tasks/{id})."""
     names = actions.available(item, task, actor, ctx)
@@ -129,7 +131,7 @@ def row_view(site: Site, item: Any, task: Any, actor: Any, viewer: Any, ctx: Any
     stood_for = policy.stood_in_for(viewer, task.holder)
     step = item.definition.steps.get(task.step)
     return {
-        "id": task.id, "version": task.version, "instance_id": item.id, "serial": item._serial, "title": item.title,
+        "id": task.id, "version": task.version, "instance_id": item.id, "serial": serial, "title": item.title,
         "definition": item.definition.id, "step": task.step, "step_title": step.title.text(lang) if step else task.step,
         "kind": task.kind.value, "part": task.part.value, "holder": task.holder.as_dict(),
         "holder_name": site.org.holder_name(task.holder, lang), "state": task.state.value,
