@@ -55,18 +55,20 @@ def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: Fo
     nxt, items, current, pages = None, {}, 1, 1
     if tab == "done":
         try:
-            tasks, nxt, _ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
-                                              q=q or None, cursor=after or None, full=True)
+            tasks, nxt, *_ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
+                                               q=q or None, cursor=after or None, full=True)
         except InputError:  # a cursor from elsewhere: the newest page
-            tasks, nxt, _ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
-                                              q=q or None, full=True)
+            tasks, nxt, *_ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
+                                               q=q or None, full=True)
             after = ""
     else:  # the page and its tab's count in one pass over the queue; past the end, the last page
         current = max(1, page_no)
         while True:
-            tasks, _, counts[tab] = listing.task_rows(site, login=user.login, state=tab, lang=lang, limit=PER_PAGE,
-                                                      offset=(current - 1) * PER_PAGE, q=q or None, full=True,
-                                                      items_out=items)
+            tasks, _, counts[tab], overdue = listing.task_rows(
+                site, login=user.login, state=tab, lang=lang, limit=PER_PAGE, offset=(current - 1) * PER_PAGE,
+                q=q or None, full=True, items_out=items)
+            if tab == "open" and overdue is not None:  # the overdue tab's count came with the open page
+                counts["overdue"] = overdue
             pages = max(1, -(-(counts[tab] or 0) // PER_PAGE))
             if tasks or current <= pages:
                 break

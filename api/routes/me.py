@@ -62,11 +62,11 @@ def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, 
     q = views.no_nul(q, "q") or None
     full = view == "full"
     if state == "done":
-        rows, nxt, _ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=per_page, q=q,
+        rows, nxt, *_ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=per_page, q=q,
                                          cursor=views.no_nul(cursor, "cursor"), full=full)
         response.headers["Link"] = done_links(request, per_page=per_page, cursor=nxt)
     else:  # the page and the total in one pass over the queue
-        rows, _, total = listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
+        rows, _, total, _ = listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
                                            offset=(page - 1) * per_page, q=q, full=full)
         set_page_headers(response, request, page=page, per_page=per_page, total=total or 0)
     if full:

@@ -70,6 +70,7 @@ class TaskPage(NamedTuple):
     rows: list[dict]
     next: str | None  # the 已办 tab's next cursor
     total: int | None  # how many in all pages (open and overdue; the 已办 tab is not counted)
+    overdue: int | None = None  # of those, how many are overdue (the 已超期 tab's count, read with the open tab)
 
 
 def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", limit: int = PAGE_SIZE,
@@ -86,7 +87,7 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
     with db.read(site.eng) as conn:
         actor = proxies.actor(site, login, conn)
         viewer = policy.viewer(site.org, actor, actor.acting_for)
-        total = None
+        total = overdue = None
         if state == "done":
             refs = list_store.done_refs(conn=conn, viewer=viewer, limit=limit + 1, after=read_cursor(cursor), q=q)
             more, refs = len(refs) > limit, refs[:limit]
@@ -95,6 +96,7 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
                                               offset=offset, q=q, counted=True), False
             total = refs[0].total if refs else list_store.count_task_refs(conn=conn, viewer=viewer, state=state,
                                                                           now=now, q=q) if offset else 0
+            overdue = int(refs[0].overdue) if refs else None
         rows: dict[int, Any] = {}
         items = item_store.load_items(conn=conn, item_ids={r.instance_id for r in refs}, definition_of=site.definition,
                                       rows_out=rows)
@@ -113,7 +115,7 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
                                          policy.stood_in_for(viewer, task.holder)) | {"light": lit[item.id]})
         else:
             out.append(row_view(site, item, task, actor, viewer, ctx, now, lang, serials[item.id], lit[item.id]))
-    return TaskPage(out, make_cursor(refs[-1]) if more and refs else None, total)
+    return TaskPage(out, make_cursor(refs[-1]) if more and refs else None, total, overdue)
 
 
 def row_view(site: Site, item: Any, task: Any, actor: Any, viewer: Any, ctx: Any, now: datetime, lang: str,

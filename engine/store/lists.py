@@ -137,9 +137,12 @@ def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, li
               offset: int = 0, q: str | None = None, counted: bool = False) -> list[Any]:
     """(id, instance_id, person, unit, role) of the tasks in a viewer's 我的待办 (policy.in_queue, in items
     policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`. With `counted`, each row
-    also has `total`, how many tasks there are in all pages (counted in the same pass over the queue)."""
+    also has `total`, how many tasks there are in all pages, and `overdue`, how many of them are overdue
+    (task_overdue_clause: the overdue tab's count when `state` is open), in the same pass over the queue."""
     c = T_TASK.c
-    cols = [c.id, c.instance_id, c.person, c.unit, c.role] + ([sa.func.count().over().label("total")] if counted else [])
+    counts = [sa.func.count().over().label("total"),
+              sa.func.sum(sa.case((task_overdue_clause(now), 1), else_=0)).over().label("overdue")]
+    cols = [c.id, c.instance_id, c.person, c.unit, c.role] + (counts if counted else [])
     sel = _tasks_of(sa.select(*cols), viewer, state, now)
     if q:
         sel = sel.where(found_by(conn, q, c.instance_id))

@@ -68,3 +68,16 @@ def test_the_lean_shape_is_documented(api):
     assert {"view", "cursor", "page", "per_page"} <= {p["name"] for p in op["parameters"]}
     assert doc["paths"]["/api/v1/tasks/{task_id}"]["get"]["responses"]["200"]["content"]["application/json"][
         "schema"]["$ref"].endswith("/TaskPublic")
+
+
+def test_the_open_page_brings_the_overdue_count_with_it(api, api_site, clock):
+    """The open tab's one pass over the queue also counts the overdue tab (the page's second tab label)."""
+    from engine.reads import items as queries, lists as listing
+    early = api.directive_at_handle(title="早到期", due="2026-03-04")
+    api.directive_at_handle(title="晚到期", due="2026-06-30")
+    clock.advance(timedelta(days=10))
+    page = listing.task_rows(api_site, login="finance.head", state="open", limit=1)
+    assert (page.total, page.overdue) == (2, 1) == (queries.count_my_tasks(api_site, "finance.head", "open"),
+                                                      queries.count_my_tasks(api_site, "finance.head", "overdue"))
+    [late] = listing.task_rows(api_site, login="finance.head", state="overdue", limit=50).rows
+    assert late["instance_id"] == early and late["overdue"] is True and late["working_days_left"] < 0
