@@ -298,7 +298,9 @@ def _about_visible(v: Viewer) -> sa.ColumnElement[bool]:
     """A notification about no item, or about one the viewer may see now (a stand-in's notices of the person they
     stood in for go out of sight with the items when the leave ends)."""
     n = T_NOTE.c
-    return sa.or_(n.instance_id.is_(None), n.instance_id.in_(sa.select(T_ITEM.c.id).where(visible_clause(v))))
+    # each notice's item looked up by its key and checked (a correlated EXISTS), not `IN (every visible item)`:
+    # the unread count on every page costs the person's notices, not the store
+    return sa.or_(n.instance_id.is_(None), sa.exists().where(T_ITEM.c.id == n.instance_id, visible_clause(v)))
 
 
 def notification_rows(*, conn: Connection, viewer: Viewer, unread_only: bool, limit: int) -> list[Any]:

@@ -80,3 +80,23 @@ def test_the_done_tab_reads_each_holder_newest_closed_first_from_an_index(office
             after = (rows[-1].closed_at, rows[-1].id)
         ids = [i for p in pages for i in p]
         assert len(pages) >= 3 and len(ids) == len(set(ids)) >= 6
+
+
+def test_the_unread_badge_looks_up_each_notices_item_by_its_key(office):
+    """Every page shows the person's unread count: their notices are found by (person, read_at) and each notice's
+    item checked by its key, never by listing every item the person may see (main scanned the item table)."""
+    o = office
+    item = o.issue_directive(title="通知", lead_unit="finance", co_units=["it"])
+    o.register_and_assign(item)
+    site = o.site
+    with db.read(site.eng) as conn:
+        viewer = proxies.viewer(site, "finance.head", conn)
+        n = list_store.T_NOTE.c
+        text = plan(conn, sa.select(list_store.T_NOTE).where(n.person == viewer.login, n.read_at.is_(None),
+                                                             list_store._about_visible(viewer)))
+        if db.is_postgres(conn):
+            assert "Seq Scan on instance" not in text and "Seq Scan on notification" not in text, text
+        else:
+            assert "SCAN instance" not in text and "ix_notification_person_read" in text, text
+        assert [r.instance_id for r in list_store.notification_rows(conn=conn, viewer=viewer, unread_only=True,
+                                                                    limit=200)] == [item]
