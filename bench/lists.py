@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from engine.clock import ManualClock
 from engine.core import search as rules
 from engine.store import db, search_index
-from engine.store.tables import Instance, Task
+from engine.store.tables import Instance, Notification, Task
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "lists.json"
@@ -93,6 +93,10 @@ def populate(site, tasks: int, seed: int = 17, batch: int = 4000) -> dict:
             conn.execute(t_item.insert(), rows)
             conn.execute(t_task.insert(), trows)
             search_index.add_docs(conn=conn, docs=docs)
+    with db.write(site.eng) as conn:  # the unit head's unread notices (the badge on every page) about 20 items
+        conn.execute(Notification.__table__.insert(), [
+            dict(person="finance.head", kind="task_new", title="新待办", title_en="New task", body="请办理",
+                 body_en="Please handle", instance_id=i, created_at=NOW) for i in range(1, min(items, 20) + 1)])
     analyze(site)
     return {"items": items, "tasks": task_id}
 
@@ -120,8 +124,9 @@ def set_indexes(site, after: bool) -> None:
 def main_paths():
     """我的待办 read as main read it (0c13d59): the full task of every row through engine.reads.items.my_tasks (the
     page's items read twice: once for the rows, once more for the lights; the page's report prompts a third
-    time), the 已办 tab by offset."""
+    time), the 已办 tab by offset, the unread badge and inbox by `IN (every item the person may see)`."""
     from engine.reads import checkpoints, items as queries, lists as listing
+    from engine.store import lists as L
 
     def task_rows(site, *, login, state="open", lang="zh", limit=50, offset=0, q=None, cursor=None, full=False,
                   items_out=None):
@@ -129,13 +134,18 @@ def main_paths():
         return listing.TaskPage(queries.my_tasks(site, login, state, lang, limit=limit, offset=offset, q=q), None,
                                 total)
 
-    saved = listing.task_rows, checkpoints.report_prompts
+    def about_visible(v):  # the inbox and the unread badge: IN (every item the person may see)
+        n = L.T_NOTE.c
+        return sa.or_(n.instance_id.is_(None), n.instance_id.in_(sa.select(L.T_ITEM.c.id).where(L.visible_clause(v))))
+
+    saved = listing.task_rows, checkpoints.report_prompts, L._about_visible
     listing.task_rows = task_rows
     checkpoints.report_prompts = lambda site, tasks, now, items=None: saved[1](site, tasks, now)
+    L._about_visible = about_visible
     try:
         yield
     finally:
-        listing.task_rows, checkpoints.report_prompts = saved
+        listing.task_rows, checkpoints.report_prompts, L._about_visible = saved
 
 
 def stats(times: list[float]) -> dict:
