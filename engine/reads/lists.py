@@ -16,7 +16,7 @@ from engine.core.states import (
 from engine.reads import items as queries, lights
 from engine.runtime import proxies
 from engine.runtime.site import Site
-from engine.store import audit, db, items as item_store, lists as list_store
+from engine.store import audit, db, done_tab, items as item_store, lists as list_store
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
@@ -79,17 +79,17 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
     """A page of a person's 我的待办 as its cards show it (lean rows: no forms, the primary actions by name; with
     `full`, each task with every action and its fields, engine.reads.items.task_view) and, for the 已办 tab (`state`
     done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at the end); for the others
-    the total, counted in the same pass over the queue as the page. The queue is
-    engine.store.lists.task_refs / done_refs (policy.in_queue and sees, as SQL); the page's items and all their
-    tasks are read once, in two queries, and give the lights and the checkpoints as well (and, with `items_out`,
-    the page's report prompts: the snapshots are put there by id)."""
+    the total, counted in the same pass over the queue as the page. The queue is engine.store.lists.task_refs or
+    engine.store.done_tab (policy.in_queue and sees, as SQL); the page's items and all their tasks are read once,
+    in two queries, and give the lights and the checkpoints as well (and, with `items_out`, the page's report
+    prompts: the snapshots are put there by id)."""
     now = site.clock.now()
     with db.read(site.eng) as conn:
         actor = proxies.actor(site, login, conn)
         viewer = policy.viewer(site.org, actor, actor.acting_for)
         total = overdue = None
         if state == "done":
-            refs = list_store.done_refs(conn=conn, viewer=viewer, limit=limit + 1, after=read_cursor(cursor), q=q)
+            refs = done_tab.done_refs(conn=conn, viewer=viewer, limit=limit + 1, after=read_cursor(cursor), q=q)
             more, refs = len(refs) > limit, refs[:limit]
         else:
             refs, more = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engine.runtime import proxies
-from engine.store import db, lists as list_store
+from engine.store import db, done_tab, lists as list_store
 
 NEW = {"ix_task_person_state_due", "ix_task_unit_state_due", "ix_task_role_state_due"}
 
@@ -59,10 +59,10 @@ def test_the_done_tab_reads_each_holder_newest_closed_first_from_an_index(office
         assert CLOSED <= {ix["name"] for ix in sa.inspect(conn).get_indexes("task")}
         for login in ("finance.head", "clerk", "office"):
             viewer = proxies.viewer(site, login, conn)
-            first = list_store.done_refs(conn=conn, viewer=viewer, limit=3)
+            first = done_tab.done_refs(conn=conn, viewer=viewer, limit=3)
             for after in (None, (first[-1].closed_at, first[-1].id) if first else None):
-                where, order = list_store.done_phases(conn, viewer, after=after)[0]
-                for sel in list_store.done_branches(viewer, where=where, order=order, limit=50):
+                where, order = done_tab.done_phases(conn, viewer, after=after)[0]
+                for sel in done_tab.done_branches(viewer, where=where, order=order, limit=50):
                     text = plan(conn, sel)
                     assert any(ix in text for ix in CLOSED), (login, text)
                     if db.is_postgres(conn):
@@ -73,7 +73,7 @@ def test_the_done_tab_reads_each_holder_newest_closed_first_from_an_index(office
         clerk = proxies.viewer(site, "clerk", conn)
         pages, after = [], None
         while True:  # the clerk's six registrations, two a page, newest first, each once
-            rows = list_store.done_refs(conn=conn, viewer=clerk, limit=2, after=after)
+            rows = done_tab.done_refs(conn=conn, viewer=clerk, limit=2, after=after)
             if not rows:
                 break
             pages.append([r.id for r in rows])
