@@ -1,6 +1,6 @@
-"""Lists benchmark (issue 17): a unit head's 我的待办 (`GET /api/v1/me/tasks`), the `/tasks` page, the ledger as
-XLSX and CSV (time and the server's peak Python memory), and sign-in → first page, beside a primary-key lookup
-over HTTP measured in the same run.
+"""Lists benchmark (issue 17): a unit head's 我的待办 (`GET /api/v1/me/tasks`, lean rows and `?view=full`, the 已办
+tab paged by cursor), the `/tasks` page (open and 已办), sign-in → first page piece by piece, and the ledger as XLSX
+and CSV (time and the server's peak Python memory), beside a primary-key lookup over HTTP measured in the same run.
 
     .venv/bin/python -m bench.lists [--tasks 100000] [--repeat 20] [--db URL] [--ledger-rows 20000,100000]
 
@@ -8,8 +8,9 @@ The store is written in bulk in the engine's own schema (items, their tasks and 
 trail: lists do not read it) by `populate(site, tasks)`, which bench.bigsite also calls: `tasks / 5` directives,
 each with register and assign done, a lead and a co-handling unit at handle (40 % still open, some past due) and,
 for the finished ones, a verify task. The app runs in-process (FastAPI's TestClient: the same routes, no
-sockets). "before" figures run the old way in the same process: `/me/tasks` at the old default of 200 a page and
-without the indexes of migration 0019; the ledger read whole and written by a normal (not write-only) workbook.
+sockets). "before" figures run main's read path (0c13d59) in the same process (`main_paths`): every row the full
+task with all its actions' fields (engine.reads.items.my_tasks, which reads the page's items once more for the
+lights), the 已办 tab counted and paged by offset.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import tracemalloc
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -30,7 +32,7 @@ import sqlalchemy as sa
 from engine.clock import ManualClock
 from engine.core import search as rules
 from engine.store import db, search_index
-from engine.store.tables import Instance, Task
+from engine.store.tables import Instance, Notification, Task
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "lists.json"
@@ -91,6 +93,10 @@ def populate(site, tasks: int, seed: int = 17, batch: int = 4000) -> dict:
             conn.execute(t_item.insert(), rows)
             conn.execute(t_task.insert(), trows)
             search_index.add_docs(conn=conn, docs=docs)
+    with db.write(site.eng) as conn:  # the unit head's unread notices (the badge on every page) about 20 items
+        conn.execute(Notification.__table__.insert(), [
+            dict(person="finance.head", kind="task_new", title="新待办", title_en="New task", body="请办理",
+                 body_en="Please handle", instance_id=i, created_at=NOW) for i in range(1, min(items, 20) + 1)])
     analyze(site)
     return {"items": items, "tasks": task_id}
 
@@ -115,49 +121,31 @@ def set_indexes(site, after: bool) -> None:
 
 
 @contextmanager
-def old_lists():
-    """我的待办 read as before issue 17: the queue's visibility as `instance_id IN (every visible item)` and each
-    row's item loaded on its own (two queries a row)."""
-    import sqlalchemy as sa_
+def main_paths():
+    """我的待办 read as main read it (0c13d59): the full task of every row through engine.reads.items.my_tasks (the
+    page's items read twice: once for the rows, once more for the lights; the page's report prompts a third
+    time), the 已办 tab by offset, the unread badge and inbox by `IN (every item the person may see)`."""
+    from engine.reads import checkpoints, items as queries, lists as listing
+    from engine.store import lists as L
 
-    from engine.core import policy
-    from engine.core.policy import UNQUEUED_KINDS
-    from engine.reads import items as queries
-    from engine.runtime import proxies
-    from engine.store import items as item_store, lists as L
+    def task_rows(site, *, login, state="open", lang="zh", limit=50, offset=0, q=None, cursor=None, full=False,
+                  items_out=None):
+        total = queries.count_my_tasks(site, login, state, q=q)  # main counted first, then read the page
+        return listing.TaskPage(queries.my_tasks(site, login, state, lang, limit=limit, offset=offset, q=q), None,
+                                total)
 
-    def tasks_of(q, viewer, state, now):
-        c = L.T_TASK.c
-        seen = sa_.select(L.T_ITEM.c.id).where(L.visible_clause(viewer))
-        q = q.where(sa_.or_(*(L._queues(p) for p in viewer.parties)), c.instance_id.in_(seen),
-                    c.kind.notin_(sorted(UNQUEUED_KINDS)))
-        return {"open": lambda: q.where(c.state.in_(L.OPEN)), "overdue": lambda: q.where(L.task_overdue_clause(now)),
-                "done": lambda: q.where(c.state.notin_(L.OPEN))}[state]()
+    def about_visible(v):  # the inbox and the unread badge: IN (every item the person may see)
+        n = L.T_NOTE.c
+        return sa.or_(n.instance_id.is_(None), n.instance_id.in_(sa.select(L.T_ITEM.c.id).where(L.visible_clause(v))))
 
-    def my_tasks(site, login, state="open", lang="zh", limit=200, offset=0, q=None):
-        now = site.clock.now()
-        out = []
-        with db.read(site.eng) as conn:
-            actor = proxies.actor(site, login, conn)
-            viewer = policy.viewer(site.org, actor, actor.acting_for)
-            rows = L.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit, offset=offset, q=q)
-            items = {}
-            for r in rows:
-                if r.instance_id not in items:
-                    item = item_store.load_item(conn=conn, item_id=r.instance_id, definition_of=site.definition)
-                    items[r.instance_id] = (item, item_store.serial_of(conn=conn, item=item))
-                item, serial = items[r.instance_id]
-                task = item.task(r.id)
-                out.append(queries.task_view(site, item, task, actor, now, serial, lang,
-                                             policy.stood_in_for(viewer, task.holder)))
-        return out
-
-    saved = L._tasks_of, queries.my_tasks
-    L._tasks_of, queries.my_tasks = tasks_of, my_tasks
+    saved = listing.task_rows, checkpoints.report_prompts, L._about_visible
+    listing.task_rows = task_rows
+    checkpoints.report_prompts = lambda site, tasks, now, items=None: saved[1](site, tasks, now)
+    L._about_visible = about_visible
     try:
         yield
     finally:
-        L._tasks_of, queries.my_tasks = saved
+        listing.task_rows, checkpoints.report_prompts, L._about_visible = saved
 
 
 def stats(times: list[float]) -> dict:
@@ -199,11 +187,88 @@ def open_bench_site(url: str | None, folder: Path):
     return demo_site(url, clock, password_hash=PasswordHasher().hash(PASSWORD))
 
 
+def paired(fns: dict, repeat: int) -> dict:
+    """{"before": stats, "after": stats, "ratio"} of a (before, after) pair run alternately, `repeat` times each
+    after one warm-up, so that a machine shared with others loads both sides alike; before runs in main_paths."""
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    size = {}
+    for n in range(repeat + 1):
+        for side in ("before", "after"):
+            with main_paths() if side == "before" else nullcontext():
+                t0 = time.perf_counter()
+                size[side] = fns[side]()
+                if n:
+                    times[side].append(time.perf_counter() - t0)
+    out = {side: stats(t) | {"bytes": size[side]} for side, t in times.items()}
+    return out | {"ratio_p50": round(out["after"]["p50_ms"] / max(out["before"]["p50_ms"], 0.01), 2)}
+
+
 def measure_lists(r: dict, get, page_client, repeat: int) -> None:
+    """我的待办 before (main's full rows: its route had no lean shape) and after (lean rows), the /tasks page."""
+    r["me_tasks_50"] = paired({"before": get("/api/v1/me/tasks?per_page=50&view=full"),
+                               "after": get("/api/v1/me/tasks?per_page=50")}, repeat)
+    r["me_tasks_50_page3"] = paired({"before": get("/api/v1/me/tasks?per_page=50&page=3&view=full"),
+                                     "after": get("/api/v1/me/tasks?per_page=50&page=3")}, repeat)
+    r["me_tasks_50_full"] = paired({"before": get("/api/v1/me/tasks?per_page=50&view=full"),
+                                    "after": get("/api/v1/me/tasks?per_page=50&view=full")}, repeat)
     r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
-    r["me_tasks_50"] = timed(get("/api/v1/me/tasks?per_page=50"), repeat)
-    r["me_tasks_50_page5"] = timed(get("/api/v1/me/tasks?per_page=50&page=5"), repeat)
-    r["tasks_page"] = timed(lambda: len(page_client.get("/tasks").content), repeat)
+    page = lambda: len(page_client.get("/tasks").content)  # noqa: E731
+    r["tasks_page"] = paired({"before": page, "after": page}, repeat)
+
+
+def measure_done(r: dict, site, get, page_client, repeat: int, login: str = "finance.head") -> None:
+    """The 已办 tab: the first page and the fifth (after four cursors) over HTTP and on the page, and beside them
+    main's read of the fifth page (a count of the whole history, then offset 200 of it sorted) in-process."""
+    from engine.reads import items as queries, lists as listing
+    r["done_page1"] = timed(get("/api/v1/me/tasks?state=done&per_page=50"), repeat)
+    cursor = None
+    for _ in range(4):
+        cursor = listing.task_rows(site, login=login, state="done", limit=50, cursor=cursor)[1]
+    if cursor:
+        r["done_page5"] = timed(get(f"/api/v1/me/tasks?state=done&per_page=50&cursor={quote(cursor)}"), repeat)
+        r["done_page5_read"] = paired({
+            "before": lambda: queries.count_my_tasks(site, login, "done") + len(
+                queries.my_tasks(site, login, "done", limit=50, offset=200)),
+            "after": lambda: len(listing.task_rows(site, login=login, state="done", limit=50, cursor=cursor)[0])},
+            repeat)
+    page = lambda: len(page_client.get("/tasks?tab=done").content)  # noqa: E731
+    r["tasks_page_done"] = paired({"before": page, "after": page}, repeat)
+
+
+def signin_path(app, site, repeat: int, login: str = "finance.head") -> dict:
+    """Sign-in → first page, piece by piece, before and after alternately (p50 over `repeat` each): the form,
+    argon2 alone (the person's hash, verified as auth does), the POST (argon2, the attempt, the token), the
+    redirect's page; and the whole."""
+    import re
+
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+    with db.read(site.eng) as c:
+        stored = c.execute(sa.text("SELECT password_hash FROM person WHERE login = :l"), {"l": login}).scalar()
+    ph = PasswordHasher()
+    pieces = {side: {k: [] for k in ("form", "argon2", "post", "first_page", "whole")} for side in ("before", "after")}
+    for n in range(repeat + 1):
+        for side in ("before", "after"):
+            with main_paths() if side == "before" else nullcontext():
+                c = TestClient(app, follow_redirects=False)
+                t0 = time.perf_counter()
+                form = c.get("/login")
+                t1 = time.perf_counter()
+                csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+                post = c.post("/login", data={"username": login, "password": PASSWORD, "csrf": csrf,
+                                              "next": "/tasks"})
+                t2 = time.perf_counter()
+                assert post.status_code == 303, post.text[:300]
+                page = c.get(post.headers["location"])
+                t3 = time.perf_counter()
+                assert page.status_code == 200
+                ph.verify(stored, PASSWORD)
+                t4 = time.perf_counter()
+            if n:
+                for k, v in (("form", t1 - t0), ("post", t2 - t1), ("first_page", t3 - t2), ("whole", t3 - t0),
+                             ("argon2", t4 - t3)):
+                    pieces[side][k].append(v)
+    return {side: {k: stats(v) for k, v in p.items()} for side, p in pieces.items()}
 
 
 def sign_in_client(app, login: str = "finance.head"):
@@ -252,13 +317,11 @@ def run(url: str | None, tasks: int, repeat: int, ledger_rows: list[int], before
         out["baseline_pk_http"] = timed(get(f"/api/v1/instances/{mid}"), repeat)
         page_client = sign_in_client(create_app(site))
         app = create_app(site)
-        for label, present in (("before", False), ("after", True)):
-            set_indexes(site, present)
-            r = out.setdefault(label, {})
-            with old_lists() if not present else nullcontext():
-                measure_lists(r, get, page_client, repeat)
-                r["signin_to_first_page"] = timed(lambda: len(sign_in_client(app).get("/tasks").content),
-                                                  max(3, repeat // 4))
+        set_indexes(site, True)
+        r = out.setdefault("lists", {})
+        measure_lists(r, get, page_client, repeat)
+        r["signin_path"] = signin_path(app, site, max(3, repeat // 2))
+        measure_done(r, site, get, page_client, repeat)
         out["total_open_for_finance_head"] = int(client.get("/api/v1/me/tasks?per_page=1", headers=auth)
                                                  .headers["X-Total-Count"])
         admin = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", data={

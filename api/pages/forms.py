@@ -2,6 +2,8 @@
 back to the data the engine takes, and the engine's errors placed beside the field they name."""
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 from dataclasses import dataclass, field as dc_field
 from typing import Any
 
@@ -54,7 +56,17 @@ def options(site: Site, lang: str) -> dict:
     units = [(u.id, u.name_en if en else u.name_zh) for u in org.units.values()]
     people = [(name, [(p.login, (p.name_en or p.login) if en else p.name_zh)
                       for p in org.people.values() if p.unit == code]) for code, name in units]
-    return {"units": units, "people": [g for g in people if g[1]]}
+    people = [g for g in people if g[1]]
+    return {"units": units, "people": people, **option_html(units, people)}
+
+
+def option_html(units: list[tuple[str, str]], people: list[tuple[str, list[tuple[str, str]]]]) -> dict:
+    """The unit and person <option>s with nothing selected, built once a page (a list page has a select of them in
+    every transfer, assign and split form): exactly what _macros.html's loops write when no value is chosen."""
+    unit_opts = "".join(f'<option value="{escape(c)}">{escape(n)}</option>' for c, n in units)
+    groups = "".join(f'<optgroup label="{escape(g)}">' + "".join(
+        f'<option value="{escape(login)}">{escape(n)}</option>' for login, n in ps) + "</optgroup>" for g, ps in people)
+    return {"unit_options": Markup(unit_opts), "people_groups": Markup(groups)}
 
 
 def _text(label: Any, lang: str, default: str) -> str:

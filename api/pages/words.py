@@ -36,6 +36,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "tasks_shown": ("第 {first}–{last} 项，共 {n} 项", "{first}–{last} of {n}"), "pages": ("分页", "Pages"),
     "page_prev": ("‹ 上一页", "‹ Previous"), "page_next": ("下一页 ›", "Next ›"),
     "page_of": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "tasks_shown_done": ("按办结时间由近及远，本页 {n} 项", "Newest closed first, {n} on this page"),
+    "page_older": ("更早的 ›", "Older ›"), "page_newest": ("‹ 最新的", "‹ Newest"),
     "no_tasks_open": ("暂无待办事项。", "Nothing to do."), "no_tasks_overdue": ("没有超期的待办。", "Nothing overdue."),
     "no_tasks_done": ("还没有已办事项。", "Nothing done yet."),
     "holder": ("办理人", "Holder"), "due_at": ("办理时限", "Due"), "chased_n": ("已催办 {n} 次", "chased {n}×"),

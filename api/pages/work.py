@@ -37,33 +37,54 @@ def home(request: Request, site: SiteDep):
 
 
 @router.get("/tasks")
-def my_tasks(request: Request, site: SiteDep, tab: str = "open", page: str = "1", q: str = ""):
+def my_tasks(request: Request, site: SiteDep, tab: str = "open", page: str = "1", q: str = "", after: str = ""):
     user = require_user(request, site)
     return tasks_page(request, site, user, tab if tab in TABS else "open",
                       page_no=int(page) if page.isdigit() and len(page) < 8 else 1,
-                      q=q.replace("\x00", "").strip()[:MAX_QUERY])
+                      q=q.replace("\x00", "").strip()[:MAX_QUERY], after=after[:listing.MAX_CURSOR])
 
 
 def tasks_page(request: Request, site: Site, user: PageUser, tab: str, error: FormError | None = None,
-               page_no: int = 1, q: str = ""):
-    """我的待办: one tab, PER_PAGE tasks a page, with the tab's count and links to the other pages; with `q`,
-    only the tasks of the items search finds for it."""
+               page_no: int = 1, q: str = "", after: str = ""):
+    """我的待办: one tab, PER_PAGE tasks a page, with the open and overdue counts and links to the other pages (the
+    已办 tab: newest closed first, paged on by `after`, no count: it never reads a person's whole history); with
+    `q`, only the tasks of the items search finds for it. The page's tasks, their items, lights and report prompts
+    come from one read of the page's items (engine.reads.lists.task_rows)."""
     lang = page_lang(request)
-    counts = {"open": None, "overdue": None, "done": None}
-    for key in dict.fromkeys((tab, "open", "overdue")):
-        counts[key] = queries.count_my_tasks(site, user.login, key, q=q or None)
-    pages = max(1, -(-counts[tab] // PER_PAGE))
-    current = min(max(1, page_no), pages)
-    tasks = queries.my_tasks(site, user.login, tab, lang, limit=PER_PAGE, offset=(current - 1) * PER_PAGE,
-                             q=q or None)
+    counts: dict[str, int | None] = {"open": None, "overdue": None, "done": None}
+    nxt, items, current, pages = None, {}, 1, 1
+    if tab == "done":
+        try:
+            tasks, nxt, *_ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
+                                               q=q or None, cursor=after or None, full=True)
+        except InputError:  # a cursor from elsewhere: the newest page
+            tasks, nxt, *_ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=PER_PAGE,
+                                               q=q or None, full=True)
+            after = ""
+    else:  # the page and its tab's count in one pass over the queue; past the end, the last page
+        current = max(1, page_no)
+        while True:
+            tasks, _, counts[tab], overdue = listing.task_rows(
+                site, login=user.login, state=tab, lang=lang, limit=PER_PAGE, offset=(current - 1) * PER_PAGE,
+                q=q or None, full=True, items_out=items)
+            if tab == "open" and overdue is not None:  # the overdue tab's count came with the open page
+                counts["overdue"] = overdue
+            pages = max(1, -(-(counts[tab] or 0) // PER_PAGE))
+            if tasks or current <= pages:
+                break
+            current = pages
+    for key in ("open", "overdue"):
+        if counts[key] is None:
+            counts[key] = queries.count_my_tasks(site, user.login, key, q=q or None)
     t = Translator(lang)
     tasks = with_actions(site, tasks, lang)
     shown = (((current - 1) * PER_PAGE + 1) if tasks else 0, (current - 1) * PER_PAGE + len(tasks))
     return page(request, site, "tasks.html", user=user, status=error.status if error else 200,
                 title=t("nav_tasks"), tab=tab, tasks=tasks, counts=counts, page_no=current, pages=pages,
                 shown=shown, form_error=error.place(tasks) if error else None, opts=options(site, lang), q=q,
-                q_part=f"&q={quote(q)}" if q else "",
-                reports=checkpoints.report_prompts(site, tasks, site.clock.now()) if tab != "done" else [])
+                q_part=f"&q={quote(q)}" if q else "", older=f"/tasks?tab=done&after={quote(nxt)}" + (f"&q={quote(q)}" if q else "") if nxt else None,
+                newest="/tasks?tab=done" + (f"&q={quote(q)}" if q else "") if after else None,
+                reports=checkpoints.report_prompts(site, tasks, site.clock.now(), items) if tab != "done" else [])
 
 
 # ------------------------------------------------------------------ acting

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
 
 from api import views
 from api.deps import MAX_ID, CurrentUser, LangDep, SiteDep
@@ -12,8 +14,8 @@ from api.routes import ERRORS, PAGED, PageNo, PerPage, set_page_headers
 from api.routes.search import MAX_QUERY, SEARCH_Q
 from api.schemas.me import MePublic, PasswordChange, PasswordChanged, PreferencesIn, PreferencesPublic
 from api.schemas.proxies import LOGIN, ProxiesPublic, ProxyCreate, ProxyPublic
-from api.schemas.tasks import TaskPublic
-from engine.reads import items as queries
+from api.schemas.tasks import TaskPublic, TaskRow
+from engine.reads import lists as listing
 from engine.runtime import people, preferences as prefs, proxies
 
 TASKS_PER_PAGE = 50  # a page of 我的待办 unless `per_page` says otherwise (at most 200)
@@ -34,17 +36,51 @@ def change_password(body: PasswordChange, user: CurrentUser, site: SiteDep):
     return {"changed": True}
 
 
-@router.get("/tasks", response_model=list[TaskPublic], responses={200: PAGED, 422: ERRORS[422]})
+FULL = TypeAdapter(list[TaskPublic])
+DONE_PAGED = {"description": "one page; follow the `Link` header's rel=\"next\" until there is none. The 已办 tab "
+              "(`state=done`) is paged by `cursor` (newest closed first) and has no X-Total-Count", "headers": {
+                  **PAGED["headers"], "Link": {"description": PAGED["headers"]["Link"]["description"] + "; for "
+                                               "`state=done` only `first` and `next` (with a `cursor`)",
+                                               "schema": {"type": "string"}}}}
+
+
+@router.get("/tasks", response_model=list[TaskRow], responses={200: DONE_PAGED, 422: ERRORS[422]})
 def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, response: Response,
              state: Literal["open", "overdue", "done"] = "open", page: PageNo = 1, per_page: PerPage = TASKS_PER_PAGE,
-             q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None):
-    """The caller's tasks (a unit head also sees the unit's), each with the actions the caller may take; soonest
-    due first, `per_page` a page (50 unless asked, at most 200), the total in `X-Total-Count` and the other pages
-    in `Link`. With `q`: only the tasks of the items search finds for it (GET /search)."""
+             q: Annotated[str | None, Query(max_length=MAX_QUERY, description=SEARCH_Q)] = None,
+             cursor: Annotated[str | None, Query(max_length=listing.MAX_CURSOR, description=(
+                 "`state=done` only: where the next page starts (from the previous page's `Link` rel=\"next\")"))]
+             = None,
+             view: Annotated[Literal["lean", "full"], Query(description=(
+                 "`lean` (the default): the cards' rows (TaskRow); `full`: every task with all its actions and "
+                 "their fields (TaskPublic, as GET /tasks/{id})"))] = "lean"):
+    """The caller's tasks (a unit head also sees the unit's), as 我的待办's cards show them: soonest due first
+    (overdue first, then the most urgent), `per_page` a page (50 unless asked, at most 200), the total in
+    `X-Total-Count` and the other pages in `Link`; each row names the one or two primary actions, the full task is
+    `links.self`. The 已办 tab (`state=done`) is newest closed first, paged by `cursor`. With `q`: only the tasks
+    of the items search finds for it (GET /search)."""
     q = views.no_nul(q, "q") or None
-    total = queries.count_my_tasks(site, user.login, state, q=q)
-    set_page_headers(response, request, page=page, per_page=per_page, total=total)
-    return queries.my_tasks(site, user.login, state, lang, limit=per_page, offset=(page - 1) * per_page, q=q)
+    full = view == "full"
+    if state == "done":
+        rows, nxt, *_ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=per_page, q=q,
+                                         cursor=views.no_nul(cursor, "cursor"), full=full)
+        response.headers["Link"] = done_links(request, per_page=per_page, cursor=nxt)
+    else:  # the page and the total in one pass over the queue
+        rows, _, total, _ = listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
+                                           offset=(page - 1) * per_page, q=q, full=full)
+        set_page_headers(response, request, page=page, per_page=per_page, total=total or 0)
+    if full:
+        return JSONResponse(FULL.dump_python(FULL.validate_python(rows), mode="json"), headers=dict(response.headers))
+    return rows
+
+
+def done_links(request: Request, *, per_page: int, cursor: str | None) -> str:
+    """The 已办 tab's Link header: the first page, and the next one while there is one (by its cursor)."""
+    def url(**kw: str | int) -> str:
+        u = request.url.remove_query_params(["cursor", "page"]).include_query_params(per_page=per_page, **kw)
+        return f"{u.path}?{u.query}"
+    links = {"first": url()} | ({"next": url(cursor=cursor)} if cursor else {})
+    return ", ".join(f'<{u}>; rel="{rel}"' for rel, u in links.items())
 
 
 # ------------------------------------------------------------------ proxies while on leave (代理)

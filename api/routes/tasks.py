@@ -15,13 +15,20 @@ from api.routes import ERRORS
 from api.schemas.brief import ActionBrief, ReturnMode
 from api.schemas.items import ActionResult
 from api.errors import body as error_body, status_of
-from api.schemas.tasks import ActionInput, BulkInput, BulkResult
+from api.schemas.tasks import ActionInput, BulkInput, BulkResult, TaskPublic
 from engine.reads import brief, lists as listing
 from engine.core.states import DubanError, InputError
 from engine.runtime import bulk, permissions
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 ActionName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="e.g. accept, transfer, complete")]
+
+
+@router.get("/{task_id}", response_model=TaskPublic)
+def get_task(task_id: TaskId, user: CurrentUser, site: SiteDep, lang: LangDep):
+    """One task with every action the caller may take now and the actions' fields (what a 我的待办 card opens);
+    404 when there is no such task or the caller may not see its item."""
+    return listing.task_full(site, task_id=task_id, login=user.login, lang=lang)
 
 
 @router.post("/bulk/{action}", response_model=BulkResult)

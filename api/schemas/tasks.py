@@ -58,6 +58,48 @@ class TaskPublic(BaseModel):
     light: LightPublic | None = LIGHT_FIELD
 
 
+class TaskLinks(BaseModel):
+    self: str = Field(description="the full task, with every action and its fields: GET /api/v1/tasks/{id}")
+    item: str = Field(description="its item: GET /api/v1/instances/{id}")
+
+
+class TaskRow(BaseModel):
+    """A 我的待办 card (GET /me/tasks): what the card shows and the one or two primary actions by name; the full
+    task with every action's fields is `links.self` (or `?view=full` for whole pages of TaskPublic)."""
+
+    id: int
+    version: int = Field(description="the task version, for an action's `version`")
+    instance_id: int = Field(description="the item")
+    serial: str
+    title: str
+    definition: str
+    step: str
+    step_title: str
+    kind: str
+    part: str
+    holder: dict[str, str]
+    holder_name: str
+    state: str
+    state_label: Label
+    due_at: datetime | None
+    overdue: bool
+    working_days_left: int | None
+    card: str
+    chase_count: int
+    closed_at: datetime | None = Field(description="when it was closed (the 已办 tab's order)")
+    level: str | None = Field(default=None, description="督办级别, for definitions that have one")
+    light: LightPublic | None = LIGHT_FIELD
+    urgency: str | None = None
+    urgency_label: Label | None = None
+    on_behalf_of: str | None = Field(default=None, description="代: the name of the person the caller stands in "
+                                     "for on this task (a proxy while they are on leave); null for one's own")
+    on_behalf_of_login: str | None = None
+    actions: list[str] = Field(description="the one or two primary actions the caller may take now, by name (POST "
+                               "/tasks/{id}/actions/{name}); their fields and the others: `links.self`")
+    more_actions: int = Field(description="how many other actions the caller may take (see `links.self`)")
+    links: TaskLinks
+
+
 class ActionInput(BaseModel):
     """The action's fields (see the task's `actions[].fields`), plus the task version the client saw."""
 

@@ -34,15 +34,17 @@ def states_of_view(site: Any, view: dict) -> list[dict]:
     return checkpoints.milestone_states(shell, site.clock.now(), site.cal)  # type: ignore[arg-type]
 
 
-def report_prompts(site: Any, tasks: list[dict], now: datetime) -> list[dict]:
+def report_prompts(site: Any, tasks: list[dict], now: datetime, items: dict | None = None) -> list[dict]:
     """定期反馈 on 我的待办: of the listed open tasks, those whose holder is asked for a progress report now (today's
-    window, or a missed one): [{"task_id", "item_id", "serial", "title", "day", "missed"}]."""
+    window, or a missed one): [{"task_id", "item_id", "serial", "title", "day", "missed"}]. `items`: the tasks'
+    item snapshots when the caller has read them already (engine.reads.lists.task_rows), else they are read here."""
     open_ids = {t["instance_id"] for t in tasks if t.get("state") in ("pending", "active") and t.get("kind") == "work"}
     if not open_ids:
         return []
-    with db.read(site.eng) as conn:
-        items = item_store.load_items(conn=conn, item_ids=open_ids, definition_of=site.definition,
-                                      task_ids={t["id"] for t in tasks})
+    if items is None:
+        with db.read(site.eng) as conn:
+            items = item_store.load_items(conn=conn, item_ids=open_ids, definition_of=site.definition,
+                                          task_ids={t["id"] for t in tasks})
     out = []
     for t in tasks:
         item = items.get(t["instance_id"])

@@ -134,11 +134,16 @@ def serials(*, conn: Connection, item_ids: list[int]) -> dict[int, str]:
 
 # ------------------------------------------------------------------ tasks
 def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, limit: int,
-              offset: int = 0, q: str | None = None) -> list[Any]:
+              offset: int = 0, q: str | None = None, counted: bool = False) -> list[Any]:
     """(id, instance_id, person, unit, role) of the tasks in a viewer's 我的待办 (policy.in_queue, in items
-    policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`."""
+    policy.sees), `state` open, overdue or done; soonest due first, `limit` from `offset`. With `counted`, each row
+    also has `total`, how many tasks there are in all pages, and `overdue`, how many of them are overdue
+    (task_overdue_clause: the overdue tab's count when `state` is open), in the same pass over the queue."""
     c = T_TASK.c
-    sel = _tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role), viewer, state, now)
+    counts = [sa.func.count().over().label("total"),
+              sa.func.sum(sa.case((task_overdue_clause(now), 1), else_=0)).over().label("overdue")]
+    cols = [c.id, c.instance_id, c.person, c.unit, c.role] + (counts if counted else [])
+    sel = _tasks_of(sa.select(*cols), viewer, state, now)
     if q:
         sel = sel.where(found_by(conn, q, c.instance_id))
     late = sa.case((sa.and_(c.state.in_(OPEN), c.due_at < now), 0), else_=1)  # overdue first (states.is_overdue)
@@ -232,7 +237,9 @@ def _about_visible(v: Viewer) -> sa.ColumnElement[bool]:
     """A notification about no item, or about one the viewer may see now (a stand-in's notices of the person they
     stood in for go out of sight with the items when the leave ends)."""
     n = T_NOTE.c
-    return sa.or_(n.instance_id.is_(None), n.instance_id.in_(sa.select(T_ITEM.c.id).where(visible_clause(v))))
+    # each notice's item looked up by its key and checked (a correlated EXISTS), not `IN (every visible item)`:
+    # the unread count on every page costs the person's notices, not the store
+    return sa.or_(n.instance_id.is_(None), sa.exists().where(T_ITEM.c.id == n.instance_id, visible_clause(v)))
 
 
 def notification_rows(*, conn: Connection, viewer: Viewer, unread_only: bool, limit: int) -> list[Any]:

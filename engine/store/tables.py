@@ -136,6 +136,9 @@ class Instance(Versioned, table=True):
     rating: Optional[str] = Field(default=None, max_length=16)
 
 
+CLOSED_TASK = sa.text("closed_at IS NOT NULL")  # the 已办 indexes hold closed tasks only (0021)
+
+
 class Task(Versioned, table=True):
     __table_args__ = (sa.Index("ix_task_person_state_due", "person", "state", "due_at"),  # 我的待办 (0019)
                       sa.Index("ix_task_unit_state_due", "unit", "state", "due_at"),
@@ -143,7 +146,10 @@ class Task(Versioned, table=True):
                       # the board's work by due time (future-due work, the weeks shown; 0020): partial, so that
                       # 我的待办's queries, which do not say kind = 'work', never take it over the holder indexes
                       sa.Index("ix_task_work_due", "due_at", sqlite_where=sa.text("kind = 'work'"),
-                               postgresql_where=sa.text("kind = 'work'")))
+                               postgresql_where=sa.text("kind = 'work'")),
+                      # 我的待办's 已办 tab, keyset-paged newest closed first (0021)
+                      *(sa.Index(f"ix_task_{h}_closed", h, "closed_at", "id", sqlite_where=CLOSED_TASK,
+                                 postgresql_where=CLOSED_TASK) for h in ("person", "unit", "role")))
     id: Optional[int] = Field(default=None, primary_key=True)
     instance_id: int = Field(foreign_key="instance.id", index=True)
     step: str = Field(max_length=64)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engine.runtime import proxies
-from engine.store import db, lists as list_store
+from engine.store import db, done_tab, lists as list_store
 
 NEW = {"ix_task_person_state_due", "ix_task_unit_state_due", "ix_task_role_state_due"}
 
@@ -41,3 +41,62 @@ def test_a_unit_heads_queue_uses_the_holder_indexes_and_the_items_key(office):
                     assert "SCAN task" not in text.replace("SCAN task USING", "") and "SCAN instance" not in text, text
         assert len(list_store.task_refs(conn=conn, viewer=proxies.viewer(site, "finance.head", conn), state="open",
                                         now=now, limit=50)) == 6
+
+
+CLOSED = {"ix_task_person_closed", "ix_task_unit_closed", "ix_task_role_closed"}
+
+
+def test_the_done_tab_reads_each_holder_newest_closed_first_from_an_index(office):
+    """已办 never sorts a person's history: every branch (one a holder) walks its (holder, closed_at, id) index
+    backwards from the cursor and stops at the page; no branch scans the task table or sorts it."""
+    o = office
+    for n in range(6):
+        item = o.issue_directive(title=f"已办{n}", lead_unit=["finance", "hr"][n % 2], co_units=["it"])
+        o.register_and_assign(item)
+        o.advance(hours=1)
+    site, now = o.site, o.site.clock.now()
+    with db.read(site.eng) as conn:
+        assert CLOSED <= {ix["name"] for ix in sa.inspect(conn).get_indexes("task")}
+        for login in ("finance.head", "clerk", "office"):
+            viewer = proxies.viewer(site, login, conn)
+            first = done_tab.done_refs(conn=conn, viewer=viewer, limit=3)
+            for after in (None, (first[-1].closed_at, first[-1].id) if first else None):
+                where, order = done_tab.done_phases(conn, viewer, after=after)[0]
+                for sel in done_tab.done_branches(viewer, where=where, order=order, limit=50):
+                    text = plan(conn, sel)
+                    assert any(ix in text for ix in CLOSED), (login, text)
+                    if db.is_postgres(conn):
+                        assert "Seq Scan on task" not in text and "Sort" not in text.replace("Sort Key", ""), text
+                    else:
+                        assert "SCAN task" not in text.replace("SCAN task USING", "") and \
+                            "TEMP B-TREE FOR ORDER BY" not in text, text
+        clerk = proxies.viewer(site, "clerk", conn)
+        pages, after = [], None
+        while True:  # the clerk's six registrations, two a page, newest first, each once
+            rows = done_tab.done_refs(conn=conn, viewer=clerk, limit=2, after=after)
+            if not rows:
+                break
+            pages.append([r.id for r in rows])
+            after = (rows[-1].closed_at, rows[-1].id)
+        ids = [i for p in pages for i in p]
+        assert len(pages) >= 3 and len(ids) == len(set(ids)) >= 6
+
+
+def test_the_unread_badge_looks_up_each_notices_item_by_its_key(office):
+    """Every page shows the person's unread count: their notices are found by (person, read_at) and each notice's
+    item checked by its key, never by listing every item the person may see (main scanned the item table)."""
+    o = office
+    item = o.issue_directive(title="通知", lead_unit="finance", co_units=["it"])
+    o.register_and_assign(item)
+    site = o.site
+    with db.read(site.eng) as conn:
+        viewer = proxies.viewer(site, "finance.head", conn)
+        n = list_store.T_NOTE.c
+        text = plan(conn, sa.select(list_store.T_NOTE).where(n.person == viewer.login, n.read_at.is_(None),
+                                                             list_store._about_visible(viewer)))
+        if db.is_postgres(conn):
+            assert "Seq Scan on instance" not in text and "Seq Scan on notification" not in text, text
+        else:
+            assert "SCAN instance" not in text and "ix_notification_person_read" in text, text
+        assert [r.instance_id for r in list_store.notification_rows(conn=conn, viewer=viewer, unread_only=True,
+                                                                    limit=200)] == [item]
