@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, description="uvicorn worker processes of duban serve")
     threads: int = Field(8, ge=1, description="threads that run the synchronous routes of one process")
     access_log: bool = Field(True, description="log every HTTP request (1/0)")
+    profile: str = Field("", description="benchmarks only: a folder where each duban serve worker writes where its "
+                         "time went (empty: no profiling)")
+    profile_mode: Literal["sample", "cprofile"] = Field(
+        "sample", description="benchmarks only: how DUBAN_PROFILE profiles (sampled stacks, or cProfile per thread)")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         "info", description="log level of duban serve")
     scheduler: Literal["embedded", "prefect", "off"] = Field(

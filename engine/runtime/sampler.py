@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from engine.clock import monotonic
+from engine.settings import settings
 
 # functions whose presence on top of a stack means the thread is waiting, not working
 IDLE = frozenset({"wait", "select", "_worker", "get", "accept", "poll", "_recv_into", "recv_into", "sleep", "acquire",
@@ -146,9 +147,9 @@ class ThreadProfiles:
 def start_from_env() -> Sampler | ThreadProfiles | None:
     """Start profiling this process when DUBAN_PROFILE names a folder (benchmarks only): by sampling stacks, or with
     cProfile in every thread when DUBAN_PROFILE_MODE=cprofile."""
-    folder = os.environ.get("DUBAN_PROFILE")
+    folder, mode = settings().profile, settings().profile_mode
     if not folder:
         return None
-    if os.environ.get("DUBAN_PROFILE_MODE") == "cprofile":
+    if mode == "cprofile":
         return ThreadProfiles(Path(folder)).start()
     return Sampler(Path(folder)).start()
