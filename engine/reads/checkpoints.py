@@ -12,15 +12,19 @@ from engine.core.states import ItemState
 from engine.store import db, items as item_store
 
 
-def missed(site: Any, item_ids: Iterable[int], now: datetime) -> dict[int, dict[str, str | date | None]]:
+def missed(site: Any, item_ids: Iterable[int], now: datetime, *, loaded: dict[int, Any] | None = None,
+           memo: dict | None = None) -> dict[int, dict[str, str | date | None]]:
     """{item_id: {"milestone": title | None, "report": date | None}} for the running items among `item_ids`
-    (items closed or unknown are left out)."""
+    (items closed or unknown are left out). `loaded`: their snapshots (engine.store.items.load_items) when the
+    caller has them, else they are read here; `memo`: see engine.core.checkpoint_facts.facts."""
     ids = set(item_ids)
     if not ids:
         return {}
-    with db.read(site.eng) as conn:
-        items = item_store.load_items(conn=conn, item_ids=ids, definition_of=site.definition)
-    return {i: checkpoint_facts.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
+    if loaded is None:
+        with db.read(site.eng) as conn:
+            loaded = item_store.load_items(conn=conn, item_ids=ids, definition_of=site.definition)
+    return {i: checkpoint_facts.facts(it, now, site.cal, memo) for i, it in loaded.items()
+            if i in ids and it.state == ItemState.running}
 
 
 def milestones(site: Any, item: Any, now: datetime) -> list[dict]:
