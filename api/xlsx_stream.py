@@ -63,7 +63,9 @@ def write(path: str, sheet: Template, rows: Iterable[Sequence[Any]], *, ref: Cal
             if info.filename != sheet.sheet_part:
                 z.writestr(info.filename, data)
                 continue
-            with z.open(zipfile.ZipInfo(info.filename, date_time=info.date_time), "w", force_zip64=True) as out:
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type, entry._compresslevel = zipfile.ZIP_DEFLATED, level  # as writestr does
+            with z.open(entry, "w", force_zip64=True) as out:
                 out.write(sheet.head.encode("utf-8"))
                 block: list[str] = []
                 for values in rows:
