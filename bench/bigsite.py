@@ -68,6 +68,13 @@ def peak_kb(pid: int) -> tuple[int, int]:
     return tuple(int(re.search(rf"{k}:\s+(\d+)", text).group(1)) for k in ("VmRSS", "VmHWM"))  # type: ignore
 
 
+def cpu_s(pid: int) -> float:
+    """The CPU seconds (user + system) a process has used: what a call cost the server, whatever else the shared
+    machine was doing (the wall-clock figures stretch when other work runs; this does much less)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def reset_peak(pid: int) -> bool:
     try:
         Path(f"/proc/{pid}/clear_refs").write_text("5")
@@ -127,7 +134,7 @@ def measure(base: str, proc: subprocess.Popen, pk: int, repeat: int, budget: flo
 
 def figure(call, pid: int, who: str, path: str, kind: str, repeat: int, budget: float) -> dict:
     """p50/p99 of up to `repeat` calls (after a warm-up), within `budget` seconds of calls."""
-    times, sizes, mem, rows = [], [], [], None
+    times, sizes, mem, cpu, rows = [], [], [], [], None
     n = max(3, repeat // 2) if kind == "export" else repeat
     t0 = time.perf_counter()
     warm = call(who, path, kind)
@@ -141,9 +148,10 @@ def figure(call, pid: int, who: str, path: str, kind: str, repeat: int, budget: 
         if kind == "export":
             before = peak_kb(pid)[0]
             reset_peak(pid)
-        t1 = time.perf_counter()
+        c1, t1 = cpu_s(pid), time.perf_counter()
         r = call(who, path, kind)
         times.append(time.perf_counter() - t1)
+        cpu.append(cpu_s(pid) - c1)
         spent += times[-1]
         if r.status_code != 200:
             raise Failure(f"{r.status_code} {r.text[:200]}")
@@ -153,9 +161,13 @@ def figure(call, pid: int, who: str, path: str, kind: str, repeat: int, budget: 
             rows = (r.content.count(b"\n") - 1) if path.endswith(".csv") else export_rows(r.content)
     got = {"p50_ms": round(statistics.median(times) * 1000, 1), "p99_ms": round(percentile(times, 99) * 1000, 1),
            "calls": len(times), "bytes": sizes[-1]}
+    if cpu:
+        got["server_cpu_ms"] = round(statistics.median(cpu) * 1000, 1)
     if rows is not None:
         got["rows"] = rows
         got["us_per_row"] = round(statistics.median(times) * 1e6 / max(1, rows), 1)
+        if cpu:
+            got["cpu_us_per_row"] = round(statistics.median(cpu) * 1e6 / max(1, rows), 1)
     if mem:
         got["server_peak_growth_mb"] = round(max(mem) / 1024, 1)
     return got
@@ -181,10 +193,12 @@ def line(name: str, f: dict, baseline: dict | None) -> str:
     if "error" in f:
         return f"  {name:<40} FAILED: {f['error']}"
     mem = f" peak +{f['server_peak_growth_mb']} MB" if "server_peak_growth_mb" in f else ""
-    rows = f" {f['rows']:,} rows ({f['us_per_row']} us/row)" if f.get("rows") is not None else ""
+    rows = (f" {f['rows']:,} rows ({f['us_per_row']} us/row, server CPU {f.get('cpu_us_per_row', '-')} us/row)"
+            if f.get("rows") is not None else "")
+    cpu = f"  server CPU {f['server_cpu_ms']:.0f} ms" if "server_cpu_ms" in f else ""
     ratio = f" x{f['p50_ms'] / baseline['p50_ms']:.0f} baseline" if baseline and baseline.get("p50_ms") else ""
     return (f"  {name:<40} p50 {f['p50_ms']:>9.1f} ms  p99 {f['p99_ms']:>9.1f} ms  ({f['calls']} calls)"
-            f"{ratio}  {f['bytes'] / 1024:>9.1f} KB{mem}{rows}")
+            f"{ratio}{cpu}  {f['bytes'] / 1024:>9.1f} KB{mem}{rows}")
 
 
 def tail(log: Path, n: int = 8) -> list[str]:
