@@ -17,7 +17,7 @@ Every figure is printed as soon as it is measured, with its ratio to the same ru
 (an HTTP error, a timeout, the server gone) is reported with the end of the server's log and the run goes on
 with the next figure or size, so a long run never ends without saying why. At the end it prints how each p50
 grew from the smallest size to each bigger one, beside how the baseline grew. Figures go to
-bench/results/bigsite.json after each size.
+bench/results/bigsite-DB.json after each size.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from bench.bigsite_build import PASSWORD, build
 from bench.http_lifecycle import Failure, free_port, wait_up
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "bigsite.json"
+RESULTS = ROOT / "bench" / "results" / "bigsite-{db}.json"  # one file per --db: runs on both may go at once
 PG_ADMIN = os.environ.get("DUBAN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WARM_UP_COUNTS = 5.0  # seconds: a warm-up call longer than this is kept as a measured call
 ROWS = (  # (name, who, path, kind): kind api (bearer), page (session cookie), signin, export
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                 run = one_size(kind, tasks, tmp, args)
                 failed |= "error" in run or any("error" in f for f in run.get("figures", {}).values())
                 runs.append(run)
-                save(results)
+                save(results, args.db)
             growth(kind, [r for r in runs if r.get("figures")])
     finally:
         if not args.keep:
@@ -315,9 +315,10 @@ def growth(kind: str, runs: list[dict]) -> None:
             print(f"    {name:<40} x{b / a:.1f}" if a and b else f"    {name:<40} -", flush=True)
 
 
-def save(results: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, default=str, ensure_ascii=False, indent=2) + "\n")
+def save(results: dict, db: str) -> None:
+    path = Path(str(RESULTS).format(db=db))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, default=str, ensure_ascii=False, indent=2) + "\n")
 
 
 if __name__ == "__main__":
