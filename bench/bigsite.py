@@ -310,7 +310,9 @@ def growth(kind: str, runs: list[dict]) -> None:
         for name, f in first["figures"].items():
             g = later["figures"].get(name, {})
             a, b = f.get("p50_ms"), g.get("p50_ms")
-            print(f"    {name:<40} x{b / a:.1f}" if a and b else f"    {name:<40} -", flush=True)
+            ca, cb = f.get("server_cpu_ms"), g.get("server_cpu_ms")
+            cpu = f"   server CPU x{cb / ca:.1f}" if ca and cb else ""
+            print(f"    {name:<40} x{b / a:.1f}{cpu}" if a and b else f"    {name:<40} -", flush=True)
 
 
 def save(results: dict, db: str) -> None:
