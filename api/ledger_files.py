@@ -1,8 +1,9 @@
-"""The ledger (督办台账) as files that stream: the XLSX through openpyxl's write-only workbook (rows go to a
-temporary file as they come; the file is then sent in 64 KB blocks by FileResponse) and the CSV a row at a time (UTF-8 with a BOM), both
-with memory bounded by a chunk of rows whatever the row count. Same columns and formatting as the ledger always
-had: dates as dates, column widths, the header bold and frozen, printed A4 landscape with the header on every
-page, and text that a spreadsheet would run as a formula kept as text."""
+"""The ledger (督办台账) as files that stream: the XLSX laid out by openpyxl's write-only workbook with its rows
+written by api.xlsx_stream (the same cells, a row a formatted string, straight into a temporary file as they come;
+the file is then sent in 64 KB blocks by FileResponse) and the CSV a row at a time (UTF-8 with a BOM), both with
+memory bounded by a chunk of rows whatever the row count. Same columns and formatting as the ledger always had:
+dates as dates, column widths, the header bold and frozen, printed A4 landscape with the header on every page, and
+text that a spreadsheet would run as a formula kept as text."""
 from __future__ import annotations
 
 import csv
