@@ -199,9 +199,10 @@ def line(name: str, f: dict, baseline: dict | None) -> str:
             f"{ratio}{cpu}  {f['bytes'] / 1024:>9.1f} KB{mem}{rows}")
 
 
-def tail(log: Path, n: int = 8) -> list[str]:
+def tail(log: Path, n: int = 8, width: int = 400) -> list[str]:
+    """The last `n` lines of the server's log, each cut at `width` characters (an SQL error may quote a huge query)."""
     try:
-        return log.read_text(errors="replace").splitlines()[-n:]
+        return [x if len(x) <= width else x[:width] + " …" for x in log.read_text(errors="replace").splitlines()[-n:]]
     except OSError:
         return ["(no log)"]
 
