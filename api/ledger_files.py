@@ -1,8 +1,9 @@
-"""The ledger (督办台账) as files that stream: the XLSX through openpyxl's write-only workbook (rows go to a
-temporary file as they come; the file is then sent in 64 KB blocks by FileResponse) and the CSV a row at a time (UTF-8 with a BOM), both
-with memory bounded by a chunk of rows whatever the row count. Same columns and formatting as the ledger always
-had: dates as dates, column widths, the header bold and frozen, printed A4 landscape with the header on every
-page, and text that a spreadsheet would run as a formula kept as text."""
+"""The ledger (督办台账) as files that stream: the XLSX laid out by openpyxl's write-only workbook with its rows
+written by api.xlsx_stream (the same cells, a row a formatted string, straight into a temporary file as they come;
+the file is then sent in 64 KB blocks by FileResponse) and the CSV a row at a time (UTF-8 with a BOM), both with
+memory bounded by a chunk of rows whatever the row count. Same columns and formatting as the ledger always had:
+dates as dates, column widths, the header bold and frozen, printed A4 landscape with the header on every page, and
+text that a spreadsheet would run as a formula kept as text."""
 from __future__ import annotations
 
 import csv
@@ -21,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse, StreamingResponse
 
+from api import xlsx_stream
 from engine.reads.ledger import LEDGER_COLUMNS, ledger_headers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,9 +43,24 @@ def disposition(names: tuple[str, str]) -> dict[str, str]:
 
 # ------------------------------------------------------------------ XLSX
 def write_xlsx(rows: Iterable[dict], path: str, lang: str = "zh", *, exported: str = "") -> int:
-    """Write the ledger workbook to `path` in openpyxl's write-only mode; the number of rows written."""
+    """Write the ledger workbook to `path`, the rows streamed (api.xlsx_stream) into the layout openpyxl makes
+    (`layout`); the number of rows written."""
+    keys = [k for k, _, _ in LEDGER_COLUMNS]
+    sheet = xlsx_stream.Template(layout(lang, exported=exported), sheet_name(lang))
+    return xlsx_stream.write(path, sheet, ([r[k] for k in keys] for r in rows),
+                             ref=lambda n: f"A1:{get_column_letter(len(keys))}{max(1, n + 1)}")
+
+
+def sheet_name(lang: str) -> str:
+    return "Ledger" if lang == "en" else "督办台账"
+
+
+def layout(lang: str = "zh", *, exported: str = "") -> Workbook:
+    """The ledger workbook without its rows, in openpyxl's write-only mode: widths, frozen header, print setup,
+    footer, the header row, and one sample row styled as the data (dates as dates, wrapped or top-aligned text)
+    from which api.xlsx_stream takes each column's style."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Ledger" if lang == "en" else "督办台账")
+    ws = wb.create_sheet(sheet_name(lang))
     keys = [k for k, _, _ in LEDGER_COLUMNS]
     for c, key in enumerate(keys, start=1):
         ws.column_dimensions[get_column_letter(c)].width = WIDTHS[key]
@@ -65,22 +82,16 @@ def write_xlsx(rows: Iterable[dict], path: str, lang: str = "zh", *, exported: s
         header.append(cell)
     ws.append(header)
     wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")
-    n = 0
-    for r in rows:
-        line = []
-        for key in keys:
-            cell = WriteOnlyCell(ws, value=r[key])
-            if cell.data_type == "f":  # a title starting with "=" stays text, never a formula
-                cell.data_type = "s"
-            if key in DATES:
-                cell.number_format = "yyyy-mm-dd"
-            cell.alignment = wrap if key in WRAP else top
-            line.append(cell)
-        ws.append(line)
-        n += 1
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{max(1, n + 1)}"
-    wb.save(path)
-    return n
+    sample = []
+    for key in keys:
+        cell = WriteOnlyCell(ws, value=date(2026, 1, 1) if key in DATES else "-")
+        if key in DATES:
+            cell.number_format = "yyyy-mm-dd"
+        cell.alignment = wrap if key in WRAP else top
+        sample.append(cell)
+    ws.append(sample)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}1"  # set to the rows written by xlsx_stream.write
+    return wb
 
 
 def xlsx_bytes(rows: Iterable[dict], lang: str = "zh", *, exported: str = "") -> bytes:

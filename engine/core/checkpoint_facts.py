@@ -6,35 +6,56 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from engine.core.checkpoints import milestone_states, report_days_after, reported_since, window_of
+from engine.core.checkpoints import (milestone_states, report_days_after, reported_since, window_bounds,
+                                     window_from, window_of)
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.states import Part
 
 
-def facts(item: ItemSnap, now: datetime, cal: Any) -> dict:
+def facts(item: ItemSnap, now: datetime, cal: Any, memo: dict | None = None) -> dict:
     """{"milestone": title of the earliest milestone overdue and not done, or None; "report": the date of the
     last report window closed by `now` without a progress report from the open lead (or single holder) of a step
-    with a report schedule, and none since, or None}."""
+    with a report schedule, and none since, or None}. `memo`: a dict the caller keeps across the items of one
+    read (an export's thousands) to work out once what does not depend on the item (a step's rules, the report
+    days and windows of a schedule at `now`); the answer is the same with or without it."""
     late = [m for m in milestone_states(item, now, cal) if m["state"] == "missed"]
     late.sort(key=lambda m: m["due"])
-    return {"milestone": late[0]["title"] if late else None, "report": _report_missed(item, now, cal)}
+    return {"milestone": late[0]["title"] if late else None, "report": _report_missed(item, now, cal, memo)}
 
 
-def _report_missed(item: ItemSnap, now: datetime, cal: Any) -> date | None:
+def _report_missed(item: ItemSnap, now: datetime, cal: Any, memo: dict | None = None) -> date | None:
+    memo = {} if memo is None else memo
     worst: date | None = None
     for t in item.open_tasks():
-        rules = item.definition.chase_rules_for(t.step)
+        rules = _rules_of(item.definition, t.step, memo)
         if rules is None or rules.report is None or t.part not in (Part.lead, Part.single) or t.kind != "work":
             continue
+        closed, bounds = _last_window(rules, now, cal, memo)
+        if closed is None or bounds[2] <= t.created_at:
+            continue
+        start, _, _ = window_from(bounds, t.created_at)
+        if not reported_since(t, start) and (worst is None or closed < worst):
+            worst = closed
+    return worst
+
+
+def _rules_of(definition: Any, step: str, memo: dict) -> Any:
+    key = ("rules", id(definition), step)
+    if key not in memo:
+        memo[key] = (definition, definition.chase_rules_for(step))  # the definition kept: its id stays its own
+    return memo[key][1]
+
+
+def _last_window(rules: Any, now: datetime, cal: Any, memo: dict) -> tuple[date | None, tuple]:
+    """The last report day whose window closed by `now` (None: none), with that window's bounds
+    (engine.core.checkpoints.window_bounds)."""
+    key = ("window", id(rules), now)
+    if key not in memo:
         n, unit, _ = rules.report
         look = cal.local_date(now) - timedelta(days=(7 * n + 10) if unit == "week" else (31 * n + 10))
         closed = [d for d in report_days_after(rules, look, cal, 2 * n + 3) if cal.close_of(d) <= now]
-        if not closed or cal.close_of(closed[-1]) <= t.created_at:
-            continue
-        start, _, _ = window_of(rules, closed[-1], t.created_at, cal)
-        if not reported_since(t, start) and (worst is None or closed[-1] < worst):
-            worst = closed[-1]
-    return worst
+        memo[key] = (rules, closed[-1] if closed else None, window_bounds(rules, closed[-1], cal) if closed else ())
+    return memo[key][1], memo[key][2]
 
 
 def report_due(item: ItemSnap, task: TaskSnap, now: datetime, cal: Any) -> dict | None:

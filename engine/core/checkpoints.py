@@ -111,9 +111,21 @@ def _month_day(y: int, m: int, day: int) -> date:
 def window_of(rules: dsl.ChaseStep, day: date, began: datetime, cal: Any) -> tuple[datetime, datetime, datetime]:
     """(start, opening, close) of the report window of `day`: from the close of office on the report day before
     (or when the task began, if later) to the close of office on `day`; the prompt goes out at `opening`."""
+    return window_from(window_bounds(rules, day, cal), began)
+
+
+def window_from(bounds: tuple[datetime | None, datetime, datetime], began: datetime
+                ) -> tuple[datetime, datetime, datetime]:
+    """(start, opening, close) of a report window from its bounds (window_bounds) and when the task began."""
+    prev_close, opening, close = bounds
+    return (max(began, prev_close) if prev_close is not None else began), opening, close
+
+
+def window_bounds(rules: dsl.ChaseStep, day: date, cal: Any) -> tuple[datetime | None, datetime, datetime]:
+    """(close of office on the report day before `day` or None, opening, close) of the report window of `day`:
+    what window_of needs besides when the task began."""
     prev = _previous_day(rules, day, cal)
-    start = max(began, cal.close_of(prev)) if prev else began
-    return start, cal.open_of(day), cal.close_of(day)
+    return (cal.close_of(prev) if prev else None), cal.open_of(day), cal.close_of(day)
 
 
 def _previous_day(rules: dsl.ChaseStep, day: date, cal: Any) -> date | None:

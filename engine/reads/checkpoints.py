@@ -11,16 +11,28 @@ from engine.core import checkpoint_facts, checkpoints
 from engine.core.states import ItemState
 from engine.store import db, items as item_store
 
+LOAD_BATCH = 2000  # items loaded a query (the board's lights may ask for every running item of a large site)
 
-def missed(site: Any, item_ids: Iterable[int], now: datetime) -> dict[int, dict[str, str | date | None]]:
+
+def missed(site: Any, item_ids: Iterable[int], now: datetime, *, loaded: dict[int, Any] | None = None,
+           memo: dict | None = None) -> dict[int, dict[str, str | date | None]]:
     """{item_id: {"milestone": title | None, "report": date | None}} for the running items among `item_ids`
-    (items closed or unknown are left out)."""
+    (items closed or unknown are left out). `loaded`: their snapshots (engine.store.items.load_items) when the
+    caller has them, else they are read here; `memo`: see engine.core.checkpoint_facts.facts."""
     ids = set(item_ids)
     if not ids:
         return {}
+    if loaded is not None:
+        return {i: checkpoint_facts.facts(it, now, site.cal, memo) for i, it in loaded.items()
+                if i in ids and it.state == ItemState.running}
+    memo, out, order = {} if memo is None else memo, {}, sorted(ids)
     with db.read(site.eng) as conn:
-        items = item_store.load_items(conn=conn, item_ids=ids, definition_of=site.definition)
-    return {i: checkpoint_facts.facts(it, now, site.cal) for i, it in items.items() if it.state == ItemState.running}
+        for k in range(0, len(order), LOAD_BATCH):  # PostgreSQL takes at most 65,535 parameters a query
+            batch = item_store.load_items(conn=conn, item_ids=set(order[k:k + LOAD_BATCH]),
+                                          definition_of=site.definition)
+            out.update((i, checkpoint_facts.facts(it, now, site.cal, memo)) for i, it in batch.items()
+                       if it.state == ItemState.running)
+    return out
 
 
 def milestones(site: Any, item: Any, now: datetime) -> list[dict]:

@@ -44,24 +44,65 @@ def rows(site: Site, *, login: str, narrowed: board_store.Narrowing = board_stor
 
 def _stream(site: Site, login: str, narrowed: Any, now: Any, lang: str, size: int) -> Iterator[dict]:
     after = 0
+    words = Words(site, lang)  # names and labels looked up once for the whole export
+    memo: dict = {}  # what the lights work out once per export at `now` (engine.core.checkpoint_facts)
     while True:
         with db.read(site.eng) as conn:
             viewer = proxies.viewer(site, login, conn)
-            items, tasks, chases = ledger_store.chunk(conn=conn, viewer=viewer, narrowing=narrowed, now=now,
-                                                      after=after, size=size)
+            got = ledger_store.chunk(conn=conn, viewer=viewer, narrowing=narrowed, now=now, after=after,
+                                     definition_of=site.definition, size=size)
+            items, tasks = got.items, got.tasks
             finished = [it.id for it in items if it.state in FINISHED]
             material = attachment_store.items_with_material(conn=conn, instance_ids=finished) if finished else set()
-        lit = lights.of_items(site, items, tasks, now)  # 亮灯 of the chunk's running items
+        lit = lights.of_items(site, items, tasks, now, loaded=got.snaps, memo=memo)  # 亮灯 of the running items
         for it in items:
-            yield row(site, it, tasks[it.id], chases.get(it.id, 0), it.id in material, now, lang, lit.get(it.id))
+            yield row(site, it, tasks[it.id], got.chases.get(it.id, 0), it.id in material, now, lang,
+                      lit.get(it.id), words)
         if len(items) < size:
             return
         after = items[-1].id
 
 
+class Words:
+    """The ledger's words for one export in one language: the definitions read once (not once a row), and the
+    names of people and units and the labels of sources remembered as they are first met. An export reads many
+    rows over a few hundred people and units; nothing here grows with the rows beyond those names."""
+
+    def __init__(self, site: Site, lang: str) -> None:
+        self.site, self.lang, self._defs = site, lang, None
+        self._names: dict[tuple, str] = {}
+        self._sources: dict[tuple, str] = {}
+
+    def holder(self, holder: Holder) -> str:
+        key = (holder.person, holder.unit, holder.role)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = self.site.org.holder_name(holder, self.lang)
+        return name
+
+    def person(self, login: str) -> str:
+        return self.holder(Holder(person=login))
+
+    def unit(self, unit: str) -> str:
+        return self.holder(Holder(unit=unit))
+
+    def source(self, definition_key: str, value: Any) -> str:
+        if not value:
+            return ""
+        key = (definition_key, value if isinstance(value, (str, int)) else repr(value))
+        label = self._sources.get(key)
+        if label is None:
+            if self._defs is None:
+                self._defs = self.site.definitions()
+            label = self._sources[key] = source_label(self._defs.get(definition_key), value, self.lang)
+        return label
+
+
 def row(site: Site, it: Any, tasks: list[Any], chases: int, has_material: bool, now: Any, lang: str,
-        lit: dict | None = None) -> dict:
-    """One ledger row from an item, its tasks, its chase count, whether it has completion material and its light."""
+        lit: dict | None = None, words: Words | None = None) -> dict:
+    """One ledger row from an item, its tasks, its chase count, whether it has completion material and its light
+    (`words`: the export's names and labels, else looked up for this row)."""
+    w = words or Words(site, lang)
     cal = site.cal
     en = lang.startswith("en")
     overdue = item_overdue(it.state, tasks, now)
@@ -74,8 +115,8 @@ def row(site: Site, it: Any, tasks: list[Any], chases: int, has_material: bool, 
         progress += f"（{it.progress_percent}%）" if not en else f" ({it.progress_percent}%)"
     subject_due = (it.subject or {}).get("due")
     return {
-        "id": it.id, "serial": it.serial, "title": it.title, "source": _source(site, it, lang),
-        "lead": lead_of(site, it, lang), "co": _co(site, it, lang),
+        "id": it.id, "serial": it.serial, "title": it.title, "source": _source(site, it, lang, w),
+        "lead": lead_of(site, it, lang, w), "co": _co(site, it, lang, w),
         "assigned_on": cal.local_date(it.created_at),
         "due_on": cal.local_date(it.due_at) if it.due_at else (date.fromisoformat(subject_due)
                                                                if isinstance(subject_due, str) else None),
@@ -118,45 +159,42 @@ def source_label(defn: Any, value: Any, lang: str) -> str:
     return label.text(lang[:2]) if label is not None else (str(value) if value else "")
 
 
-def _source(site: Site, it: Any, lang: str) -> str:
+def _source(site: Site, it: Any, lang: str, words: Words | None = None) -> str:
     """来源/批示领导: the source (领导批示 / 会议决定 ...) and instructing leader of a directive, the sender (and
     number) of a document, else the person who registered it."""
+    w = words or Words(site, lang)
     s = it.subject or {}
-    origin = source_label(site.definitions().get(it.definition_key), s.get("source"), lang)
+    origin = w.source(it.definition_key, s.get("source"))
     if s.get("leader"):
-        leader = site.org.holder_name(Holder(person=s["leader"]), lang)
+        leader = w.person(s["leader"])
         return f"{origin} / {leader}" if origin else leader
     if origin:
         return origin
     if s.get("sender"):
         return " ".join(x for x in (s["sender"], s.get("doc_number")) if x)
-    return site.org.holder_name(Holder(person=it.initiator), lang)
+    return w.person(it.initiator)
 
 
-def lead_of(site: Site, it: Any, lang: str) -> str:
+def lead_of(site: Site, it: Any, lang: str, words: Words | None = None) -> str:
     """主办单位: the lead unit (and the person handling it, when handed to a person)."""
+    w = words or Words(site, lang)
     lead = (it.assignment or {}).get("lead")
     if lead and lead.get("person") in site.org.people:  # handed to a person: their unit, and who handles it
         unit = site.org.people[lead["person"]].unit
-        person = site.org.holder_name(Holder(person=lead["person"]), lang)
-        return f"{_unit_name(site, unit, lang)} ({person})" if lang.startswith("en") else \
-            f"{_unit_name(site, unit, lang)}（{person}）"
+        person = w.person(lead["person"])
+        return f"{w.unit(unit)} ({person})" if lang.startswith("en") else f"{w.unit(unit)}（{person}）"
     if lead:
-        return site.org.holder_name(Holder(**lead), lang)
+        return w.holder(Holder(**lead))
     unit = (it.subject or {}).get("lead_unit")
-    return _unit_name(site, unit, lang) if unit else ""
+    return w.unit(unit) if unit else ""
 
 
-def _unit_name(site: Site, unit: str, lang: str) -> str:
-    return site.org.holder_name(Holder(unit=unit), lang)
-
-
-def _co(site: Site, it: Any, lang: str) -> str:
+def _co(site: Site, it: Any, lang: str, words: Words | None = None) -> str:
+    w = words or Words(site, lang)
     co = (it.assignment or {}).get("co")
     if co is None:
         co = (it.subject or {}).get("co_units") or []
-    names = [site.org.holder_name(site.org.target(u), lang) if u in site.org.units or u in site.org.people else u
-             for u in co]
+    names = [w.holder(site.org.target(u)) if u in site.org.units or u in site.org.people else u for u in co]
     return ("、" if not lang.startswith("en") else ", ").join(names)
 
 

@@ -17,12 +17,14 @@ LIGHTS = tuple(x.value for x in rule.Light)
 _NOTHING_MISSED = {"milestone": None, "report": None}
 
 
-def missed(site: Any, item_ids: list[int], now: datetime) -> dict[int, dict]:
+def missed(site: Any, item_ids: list[int], now: datetime, loaded: dict | None = None,
+           memo: dict | None = None) -> dict[int, dict]:
     """Per item, the milestone (its title) and the report window (its day) missed at `now`
-    (engine.reads.checkpoints.missed: milestones and report schedules, 节点 and 定期反馈)."""
+    (engine.reads.checkpoints.missed: milestones and report schedules, 节点 and 定期反馈; `loaded` and `memo`
+    passed on)."""
     if not item_ids:
         return {}
-    return checkpoints.missed(site, item_ids, now) or {}
+    return checkpoints.missed(site, item_ids, now, loaded=loaded, memo=memo) or {}
 
 
 def level_of(subject: dict | None) -> str:
@@ -68,9 +70,12 @@ def text(lit: dict | None, lang: str = "zh") -> str:
     return rule.shown(lit["light"], why, lang)
 
 
-def of_items(site: Any, rows: list[Any], tasks: dict[int, list], now: datetime) -> dict[int, dict | None]:
-    """The light of each item (rows as the board loads them, with `definition_key` and `definition_version`)."""
-    gone = missed(site, [r.id for r in rows if r.state == ItemState.running.value], now)
+def of_items(site: Any, rows: list[Any], tasks: dict[int, list], now: datetime, loaded: dict | None = None,
+             memo: dict | None = None) -> dict[int, dict | None]:
+    """The light of each item (rows as the board loads them, with `definition_key` and `definition_version`).
+    `loaded`: the items' snapshots when the caller has read them already (the ledger), so they are not read
+    again; `memo`: a dict the caller keeps for one `now` (engine.core.checkpoint_facts.facts)."""
+    gone = missed(site, [r.id for r in rows if r.state == ItemState.running.value], now, loaded, memo)
     rules: dict[tuple, LightRules] = {}  # per definition version, looked up once
     for r in rows:
         if (r.definition_key, r.definition_version) not in rules:

@@ -191,3 +191,35 @@ def test_the_writers_stream_by_construction(varied, monkeypatch):
 def test_an_unknown_person_is_refused_before_the_download_starts(varied):
     with pytest.raises(Exception):
         supervision.ledger_rows(varied.site, login="nobody")
+
+
+def test_the_ledgers_lights_worked_out_once_per_export_equal_each_items_own(office, site, clock, monkeypatch):
+    """Friday reports (定期反馈) and milestones over several items: the facts an export works out once and shares
+    (engine.core.checkpoint_facts.facts with one memo) equal those of each item read on its own, on days with a
+    window missed, a report made, a holiday Friday and a milestone passed; and the ledger's 亮灯 says so."""
+    from engine.reads import checkpoints as facts
+    clock.set(at("2026-04-27 09:30"))  # Monday; Fri 1 May is Labour Day
+    first = office.issue_directive(co_units=[], due="2026-05-29",
+                                   milestones=[{"title": "摸底调查", "due": "2026-05-06"}])
+    office.register_and_assign(first)
+    office.do("finance.head", first, "handle", "accept", on="finance")
+    clock.set(at("2026-05-07 11:00"))  # after the moved report day (Wed 6 May) was missed by `first`
+    second = office.issue_directive(lead_unit="hr", co_units=[], due="2026-06-30")
+    office.register_and_assign(second)
+    office.do("hr.head", second, "handle", "accept", on="hr")
+    clock.set(at("2026-05-08 10:00"))
+    office.do("finance.head", first, "handle", "progress", on="finance", text="已自查", percent=30)
+    items = [first, second]
+    for when in ("2026-05-06 18:01", "2026-05-08 18:01", "2026-05-11 09:00", "2026-05-15 18:01", "2026-05-22 18:01"):
+        memo: dict = {}
+        shared = facts.missed(site, items, at(when), memo=memo)
+        assert shared == {i: facts.missed(site, [i], at(when))[i] for i in items}
+        assert any(k[0] == "window" for k in memo)  # the report windows were worked out once, for both
+        monkeypatch.setattr(facts, "LOAD_BATCH", 1)  # items read a query at a time (the board's 250,000 on PG)
+        assert facts.missed(site, items, at(when)) == shared
+        monkeypatch.undo()
+    assert facts.missed(site, items, at("2026-05-15 18:01"))[second]["report"] is not None  # hr never reported
+    clock.set(at("2026-05-15 18:01"))
+    rows = {r["id"]: r for r in supervision.ledger_rows(site, login="clerk", chunk=1)}
+    assert rows[second]["light_code"] == "yellow" and "未按期反馈" in rows[second]["light"]
+    assert rows == {r["id"]: r for r in whole_ledger(site, "clerk")}
