@@ -29,43 +29,8 @@ class ActionPublic(BaseModel):
     fields: list[ActionFieldPublic]
 
 
-class TaskPublic(BaseModel):
-    id: int
-    version: int
-    instance_id: int
-    serial: str
-    title: str
-    definition: str
-    step: str
-    step_title: str
-    kind: str
-    part: str
-    holder: dict[str, str]
-    holder_name: str
-    state: str
-    state_label: Label
-    due_at: datetime | None
-    overdue: bool
-    working_days_left: int | None
-    card: str
-    chase_count: int
-    created_at: datetime
-    data: dict[str, Any]
-    actions: list[ActionPublic] = Field(description="what the caller may do on this task now, with the fields")
-    on_behalf_of: str | None = Field(default=None, description="代: the name of the person the caller stands in "
-                                     "for on this task (a proxy while they are on leave); null for one's own")
-    on_behalf_of_login: str | None = Field(default=None, description="that person's login")
-    light: LightPublic | None = LIGHT_FIELD
-
-
-class TaskLinks(BaseModel):
-    self: str = Field(description="the full task, with every action and its fields: GET /api/v1/tasks/{id}")
-    item: str = Field(description="its item: GET /api/v1/instances/{id}")
-
-
-class TaskRow(BaseModel):
-    """A 我的待办 card (GET /me/tasks): what the card shows and the one or two primary actions by name; the full
-    task with every action's fields is `links.self` (or `?view=full` for whole pages of TaskPublic)."""
+class TaskBase(BaseModel):
+    """What every view of a task carries: the 我的待办 card (TaskRow) and the full task (TaskPublic)."""
 
     id: int
     version: int = Field(description="the task version, for an action's `version`")
@@ -86,6 +51,27 @@ class TaskRow(BaseModel):
     working_days_left: int | None
     card: str
     chase_count: int
+
+
+class TaskPublic(TaskBase):
+    created_at: datetime
+    data: dict[str, Any]
+    actions: list[ActionPublic] = Field(description="what the caller may do on this task now, with the fields")
+    on_behalf_of: str | None = Field(default=None, description="代: the name of the person the caller stands in "
+                                     "for on this task (a proxy while they are on leave); null for one's own")
+    on_behalf_of_login: str | None = Field(default=None, description="that person's login")
+    light: LightPublic | None = LIGHT_FIELD
+
+
+class TaskLinks(BaseModel):
+    self: str = Field(description="the full task, with every action and its fields: GET /api/v1/tasks/{id}")
+    item: str = Field(description="its item: GET /api/v1/instances/{id}")
+
+
+class TaskRow(TaskBase):
+    """A 我的待办 card (GET /me/tasks): what the card shows and the one or two primary actions by name; the full
+    task with every action's fields is `links.self` (or `?view=full` for whole pages of TaskPublic)."""
+
     closed_at: datetime | None = Field(description="when it was closed (the 已办 tab's order)")
     level: str | None = Field(default=None, description="督办级别, for definitions that have one")
     light: LightPublic | None = LIGHT_FIELD
