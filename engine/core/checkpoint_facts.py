@@ -4,10 +4,11 @@ engine.core.checkpoints."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Iterable
 
-from engine.core.checkpoints import (milestone_states, report_days_after, reported_since, window_bounds,
-                                     window_from, window_of)
+from engine.core.checkpoints import (milestone_states, milestones_of, report_days_after, reported_since,
+                                     window_bounds, window_from, window_of)
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.states import Part
 
@@ -21,6 +22,21 @@ def facts(item: ItemSnap, now: datetime, cal: Any, memo: dict | None = None) -> 
     late = [m for m in milestone_states(item, now, cal) if m["state"] == "missed"]
     late.sort(key=lambda m: m["due"])
     return {"milestone": late[0]["title"] if late else None, "report": _report_missed(item, now, cal, memo)}
+
+
+def may_miss(definition: Any, assignment: dict, subject: dict, steps: Iterable[str], memo: dict | None = None
+             ) -> bool:
+    """Whether `facts` can say anything of a running item: it has milestones (engine.core.checkpoints.milestones_of),
+    or one of its open tasks' `steps` has a report schedule. False: its facts are {"milestone": None, "report":
+    None} whatever `now` (so a reader of many items, the ledger, builds no snapshot for it). `memo` as in `facts`."""
+    if milestones_of(SimpleNamespace(assignment=assignment or {}, subject=subject or {})):  # type: ignore[arg-type]
+        return True
+    memo = {} if memo is None else memo
+    for step in steps:
+        rules = _rules_of(definition, step, memo)
+        if rules is not None and rules.report is not None:
+            return True
+    return False
 
 
 def _report_missed(item: ItemSnap, now: datetime, cal: Any, memo: dict | None = None) -> date | None:

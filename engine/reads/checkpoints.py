@@ -18,7 +18,9 @@ def missed(site: Any, item_ids: Iterable[int], now: datetime, *, loaded: dict[in
            memo: dict | None = None) -> dict[int, dict[str, str | date | None]]:
     """{item_id: {"milestone": title | None, "report": date | None}} for the running items among `item_ids`
     (items closed or unknown are left out). `loaded`: their snapshots (engine.store.items.load_items) when the
-    caller has them, else they are read here; `memo`: see engine.core.checkpoint_facts.facts."""
+    caller has them, else they are read here; a running item the caller left out of `loaded` is not answered for
+    (the ledger leaves out those engine.core.checkpoint_facts.may_miss clears: nothing missed); `memo`: see
+    engine.core.checkpoint_facts.facts."""
     ids = set(item_ids)
     if not ids:
         return {}

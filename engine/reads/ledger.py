@@ -50,11 +50,12 @@ def _stream(site: Site, login: str, narrowed: Any, now: Any, lang: str, size: in
         with db.read(site.eng) as conn:
             viewer = proxies.viewer(site, login, conn)
             got = ledger_store.chunk(conn=conn, viewer=viewer, narrowing=narrowed, now=now, after=after,
-                                     definition_of=site.definition, size=size)
+                                     definition_of=site.definition, size=size, memo=memo)
             items, tasks = got.items, got.tasks
             finished = [it.id for it in items if it.state in FINISHED]
             material = attachment_store.items_with_material(conn=conn, instance_ids=finished) if finished else set()
-        lit = lights.of_items(site, items, tasks, now, loaded=got.snaps, memo=memo)  # 亮灯 of the running items
+        running = [it for it in items if it.state == ItemState.running.value]  # the others have no light
+        lit = lights.of_items(site, running, tasks, now, loaded=got.snaps, memo=memo)  # their 亮灯
         for it in items:
             yield row(site, it, tasks[it.id], got.chases.get(it.id, 0), it.id in material, now, lang,
                       lit.get(it.id), words)

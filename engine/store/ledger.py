@@ -1,31 +1,73 @@
 """The SQL of the ledger (督办台账) read in chunks: the narrowed items a viewer may see (the board's filter,
-engine.store.board, over engine.store.lists.visible_clause), `size` at a time in id order, each chunk with its
-running items as snapshots with their open tasks (engine.store.items.load_items: what the overdue rule and the
-light's checkpoint facts read) and the chase counts. A chunk is a handful of queries whatever its size. Memory is bounded by the chunk, not by the store; each chunk is its own short read, so an export
-never holds a connection (or a lock) while the file is written."""
+engine.store.board, over engine.store.lists.visible_clause), `size` at a time in id order, as plain rows of the
+ledger's columns (LedgerItem: the JSON columns read as text and decoded once with the stdlib, no snapshot), each
+chunk with the open tasks of its running items (plain rows: what the overdue rule and the light read) and the chase
+counts. Snapshots (engine.core.model.ItemSnap) are made only for the running items whose checkpoint facts can say
+something (engine.core.checkpoint_facts.may_miss): the light's missed milestones and report windows. A chunk is a
+handful of queries whatever its size. Memory is bounded by the chunk, not by the store; each chunk is its own short
+read, so an export never holds a connection (or a lock) while the file is written."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from engine.core import checkpoint_facts
+from engine.core.codec import from_json
+from engine.core.model import ItemSnap
 from engine.core.policy import Viewer
-from engine.core.states import OPEN_TASK_STATES, ItemState
+from engine.core.states import OPEN_TASK_STATES, Card, ItemState
 from engine.store import board as board_store, items as item_store
 from engine.store.lists import T_EVENT, T_ITEM, T_TASK
 
 CHUNK = 2000  # items read at a time (a few MB; per-chunk costs, the filter and its queries, paid 4x less than at 500)
 OPEN_STATES = sorted(s.value for s in OPEN_TASK_STATES)
+_JSON = ("subject", "assignment")
+
+
+class LedgerItem(NamedTuple):
+    """An item as the ledger reads it: its row's columns that the ledger and the light read, the JSON decoded."""
+
+    id: int
+    serial: str
+    title: str
+    subject: dict
+    assignment: dict
+    state: str
+    definition_key: str
+    definition_version: int
+    initiator: str
+    current_step: str | None
+    version: int
+    confidential: bool
+    depth: int
+    card: str
+    lead_unit: str | None
+    due_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+    progress: str | None
+    progress_percent: int | None
+    rating: str | None
+
+
+_COLUMNS = [sa.cast(T_ITEM.c[k], sa.Text).label(k) if k in _JSON else T_ITEM.c[k] for k in LedgerItem._fields]
+_TASK_COLUMNS = [T_TASK.c.instance_id, *(sa.cast(T_TASK.c[k], sa.Text).label(k) if k == "data" else T_TASK.c[k]
+                                         for k in item_store.TASK_SNAP_COLUMNS)]
+_DATA = item_store.TASK_SNAP_COLUMNS.index("data") + 1
 
 
 @dataclass
 class Chunk:
-    """One chunk of the ledger: the items' rows in id order, the running items' snapshots and open tasks
-    (TaskSnap, in id order) by item id, and each item's number of chases (催办次数)."""
+    """One chunk of the ledger: the items (LedgerItem) in id order, the snapshots of the running items whose
+    checkpoint facts can say something, the open tasks of the running items (plain rows with the instance id and
+    engine.store.items.TASK_SNAP_COLUMNS, `data` as text; in id order) by item id, and each item's number of chases
+    (催办次数)."""
 
     items: list[Any] = field(default_factory=list)
     snaps: dict[int, Any] = field(default_factory=dict)
@@ -34,31 +76,52 @@ class Chunk:
 
 
 def chunk(*, conn: Connection, viewer: Viewer, narrowing: board_store.Narrowing, now: datetime, after: int,
-          definition_of: Any, size: int = CHUNK) -> Chunk:
+          definition_of: Any, size: int = CHUNK, memo: dict | None = None) -> Chunk:
     """The next `size` narrowed items with an id above `after` (oldest first), with their chase counts and, for
-    the running ones, their snapshots (definitions from `definition_of(key, version)`) holding their open tasks
-    only: all that the overdue rule (engine.core.states.item_overdue) and the light (engine.reads.lights, with its
-    checkpoint facts) read of an item's tasks. A closed item's tasks are not read: it is neither overdue nor lit."""
-    i, t = T_ITEM.c, T_TASK.c
+    the running ones, their open tasks: all that the overdue rule (engine.core.states.item_overdue) and the light
+    (engine.reads.lights) read of an item's tasks; and snapshots (definitions from `definition_of(key, version)`,
+    open tasks only) of the running items that engine.core.checkpoint_facts.may_miss says may have missed a
+    milestone or a report window (`memo`: its memo for the export). A closed item's tasks are not read: it is
+    neither overdue nor lit."""
+    i = T_ITEM.c
     where = board_store.narrowed(conn, viewer, narrowing, now)  # the one filter of the board and the ledger
-    found = list(conn.execute(sa.select(i.id, i.state).where(i.id > after, *where).order_by(i.id).limit(size)))
-    if not found:
+    items = [_item(r) for r in conn.execute(sa.select(*_COLUMNS).where(i.id > after, *where)
+                                            .order_by(i.id).limit(size))]
+    if not items:
         return Chunk()
-    running = {k for k, state in found if state == ItemState.running.value}
-    rows: dict[int, Any] = {}
+    tasks: dict[int, list[Any]] = defaultdict(list)
     snaps: dict[int, Any] = {}
+    running = [it for it in items if it.state == ItemState.running.value]
     if running:
-        open_tasks = set(conn.execute(sa.select(t.id).where(t.instance_id.in_(running),
-                                                            t.state.in_(OPEN_STATES))).scalars())
-        snaps = item_store.load_items(conn=conn, item_ids=running, definition_of=definition_of,
-                                      task_ids=open_tasks, rows_out=rows)
-    closed = [k for k, _ in found if k not in running]
-    if closed:
-        rows.update((r.id, r) for r in conn.execute(sa.select(T_ITEM).where(i.id.in_(closed))))
-    ids = [k for k, _ in found]
-    tasks: dict[int, list[Any]] = defaultdict(list, {k: s.tasks for k, s in snaps.items()})
-    return Chunk(items=[rows[k] for k in ids if k in rows], snaps=snaps, tasks=tasks,
-                 chases=chase_counts(conn=conn, item_ids=ids))
+        t = T_TASK.c
+        for r in conn.execute(sa.select(*_TASK_COLUMNS).where(t.instance_id.in_([it.id for it in running]),
+                                                              t.state.in_(OPEN_STATES)).order_by(t.id)):
+            tasks[r[0]].append(r)
+        memo = {} if memo is None else memo
+        for it in running:
+            defn = definition_of(it.definition_key, it.definition_version)
+            if checkpoint_facts.may_miss(defn, it.assignment, it.subject, [x.step for x in tasks[it.id]], memo):
+                snaps[it.id] = _snap(it, defn, [item_store._task_snap(*r[1:_DATA], json.loads(r[_DATA] or "null"),
+                                                                      *r[_DATA + 1:]) for r in tasks[it.id]])
+    ids = [it.id for it in items]
+    return Chunk(items=items, snaps=snaps, tasks=tasks, chases=chase_counts(conn=conn, item_ids=ids))
+
+
+def _item(r: Any) -> LedgerItem:
+    subject, assignment = r.subject, r.assignment
+    return LedgerItem._make((*r[:3], json.loads(subject) or {} if subject else {},
+                             json.loads(assignment) or {} if assignment else {}, *r[5:]))
+
+
+def _snap(it: LedgerItem, defn: Any, tasks: list[Any]) -> ItemSnap:
+    """The snapshot of a running item with its open tasks, as engine.store.items.load_items makes it."""
+    item = ItemSnap(id=it.id, definition=defn, subject=from_json(defn.fields, it.subject),
+                    state=ItemState(it.state), assignment=it.assignment, initiator=it.initiator,
+                    current_step=it.current_step, tasks=tasks, version=it.version, title=it.title,
+                    card=Card(it.card or "none"), depth=it.depth or 0)
+    item._serial = it.serial  # type: ignore[attr-defined]
+    item._confidential = bool(it.confidential)  # type: ignore[attr-defined]
+    return item
 
 
 def chase_counts(*, conn: Connection, item_ids: list[int]) -> dict[int, int]:
