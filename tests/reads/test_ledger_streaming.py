@@ -223,3 +223,29 @@ def test_the_ledgers_lights_worked_out_once_per_export_equal_each_items_own(offi
     rows = {r["id"]: r for r in supervision.ledger_rows(site, login="clerk", chunk=1)}
     assert rows[second]["light_code"] == "yellow" and "未按期反馈" in rows[second]["light"]
     assert rows == {r["id"]: r for r in whole_ledger(site, "clerk")}
+
+
+def test_the_ledger_builds_snapshots_only_where_checkpoint_facts_can_say_something(varied, monkeypatch):
+    """The incoming documents (no milestones, no report schedule) get no snapshot; the directives (a Friday report
+    on their handling step) do; and for every running item that may_miss clears, the facts say nothing missed
+    on any day, so the light is the same without them."""
+    from engine.core import checkpoint_facts
+    from engine.store import items as item_store, ledger as ledger_store
+    site = varied.site
+    got: list = []
+    real = ledger_store.chunk
+    monkeypatch.setattr(ledger_model.ledger_store, "chunk", lambda **kw: got.append(real(**kw)) or got[-1])
+    rows = list(supervision.ledger_rows(site, login="clerk"))
+    snapped = {k for c in got for k in c.snaps}
+    running = {r["id"]: r for r in rows if r["state_code"] == "running"}
+    documents = {k for k, r in running.items() if r["title"].startswith("关于")}  # the incoming documents
+    assert documents and not documents & snapped and snapped and snapped <= set(running)
+    with db.read(site.eng) as conn:
+        snaps = item_store.load_items(conn=conn, item_ids=set(running), definition_of=site.definition)
+    for k, it in snaps.items():
+        open_steps = [t.step for t in it.open_tasks()]
+        cleared = not checkpoint_facts.may_miss(it.definition, it.assignment, it.subject, open_steps)
+        assert cleared == (k not in snapped)
+        for when in ("2026-03-10 16:00", "2026-03-13 18:01", "2026-04-30 18:01"):
+            if cleared:
+                assert checkpoint_facts.facts(it, at(when), site.cal) == {"milestone": None, "report": None}
