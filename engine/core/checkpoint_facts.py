@@ -33,8 +33,11 @@ def may_miss(definition: Any, assignment: dict, subject: dict, steps: Iterable[s
         return True
     memo = {} if memo is None else memo
     for step in steps:
-        rules = _rules_of(definition, step, memo)
-        if rules is not None and rules.report is not None:
+        key = ("reports", id(definition), step)
+        if key not in memo:
+            rules = _rules_of(definition, step, memo)  # which keeps the definition (its id stays its own)
+            memo[key] = rules is not None and rules.report is not None
+        if memo[key]:
             return True
     return False
 

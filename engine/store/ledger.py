@@ -98,8 +98,12 @@ def chunk(*, conn: Connection, viewer: Viewer, narrowing: board_store.Narrowing,
                                                               t.state.in_(OPEN_STATES)).order_by(t.id)):
             tasks[r[0]].append(r)
         memo = {} if memo is None else memo
+        defs: dict[tuple, Any] = {}
         for it in running:
-            defn = definition_of(it.definition_key, it.definition_version)
+            defn = defs.get((it.definition_key, it.definition_version))
+            if defn is None:
+                defn = defs[(it.definition_key, it.definition_version)] = definition_of(it.definition_key,
+                                                                                        it.definition_version)
             if checkpoint_facts.may_miss(defn, it.assignment, it.subject, [x.step for x in tasks[it.id]], memo):
                 snaps[it.id] = _snap(it, defn, [item_store._task_snap(*r[1:_DATA], json.loads(r[_DATA] or "null"),
                                                                       *r[_DATA + 1:]) for r in tasks[it.id]])
