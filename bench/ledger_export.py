@@ -2,8 +2,11 @@
 (engine.reads.ledger.rows), to read and write as CSV (api.ledger_files.csv_chunks) and as XLSX
 (api.ledger_files.write_xlsx), over the first `--rows` rows the office sees, on a store given by `--db` or built by
 bench.bigsite_build. CPU time (time.process_time), not the wall clock: the figures hold on a shared machine.
+`--against DIR`: another checkout (`git archive main | tar -x -C DIR`) measured first in the same run, on the same
+store, by its own bench.ledger_export in a child process: the baseline, each figure printed with its ratio to it.
 
     .venv/bin/python -m bench.ledger_export [--db URL | --tasks 360000] [--rows 10000] [--profile xlsx]
+                                            [--against DIR]
 """
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ import cProfile
 import itertools
 import os
 import pstats
+import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tasks", type=int, default=360_000, help="tasks of the store built (about 100,000 items)")
     p.add_argument("--rows", type=int, default=10_000, help="rows measured (the first the office sees)")
     p.add_argument("--profile", choices=("rows", "csv", "xlsx"), help="also print a cProfile of one of them")
+    p.add_argument("--against", metavar="DIR", help="a checkout measured first on the same store, as the baseline")
     args = p.parse_args(argv)
     from api import ledger_files
     from engine.clock import SystemClock
@@ -35,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench.bigsite_build import build
         url = f"sqlite:///{tmp}/ledger.db"
         print(f"building {args.tasks:,} tasks: {build(url, args.tasks)['build_s']} s", flush=True)
+    base = baseline(args.against, url, args.rows) if args.against else {}
     site = open_site(url, SystemClock())
 
     def rows():
@@ -49,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.process_time()
         run()
         took = time.process_time() - t0
-        print(f"  {name:<5} {took:7.2f} s CPU for {args.rows:,} rows: {took / args.rows * 1e6:6.0f} us a row "
-              f"({took / args.rows * 100_000:5.1f} s for 100,000)", flush=True)
+        per_row = took / args.rows * 1e6
+        ratio = f"  x{per_row / base[name]:.2f} of the baseline's {base[name]:.0f} us" if name in base else ""
+        print(f"  {name:<5} {took:7.2f} s CPU for {args.rows:,} rows: {per_row:6.0f} us a row "
+              f"({took / args.rows * 100_000:5.1f} s for 100,000){ratio}", flush=True)
     if args.profile:
         prof = cProfile.Profile()
         prof.runcall(runs[args.profile])
@@ -58,6 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     site.eng.dispose()
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def baseline(tree: str, url: str, rows: int) -> dict[str, float]:
+    """The µs a row of each figure as the checkout `tree` measures them on the store `url` (its own bench, run as a
+    child process with `tree` first on the path); printed as it goes."""
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
+    out = subprocess.run([sys.executable, "-m", "bench.ledger_export", "--db", url, "--rows", str(rows)],
+                         cwd=tree, env=env, capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise SystemExit(f"the baseline at {tree} failed:\n{out.stderr[-2000:]}")
+    print(f"baseline ({tree}):\n{out.stdout.rstrip()}\nthis checkout:", flush=True)
+    return {m[1]: float(m[2]) for m in re.finditer(r"^\s+(\w+)\s+[\d.]+ s CPU for [\d,]+ rows:\s+(\d+) us",
+                                                     out.stdout, re.M)}
 
 
 if __name__ == "__main__":
