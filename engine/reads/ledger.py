@@ -71,6 +71,7 @@ class Words:
 
     def __init__(self, site: Site, lang: str) -> None:
         self.site, self.lang, self._defs = site, lang, None
+        self.org, self.cal = site.org, site.cal  # as they stand when the export starts (each read of site's checks)
         self._names: dict[tuple, str] = {}
         self._sources: dict[tuple, str] = {}
 
@@ -78,7 +79,7 @@ class Words:
         key = (holder.person, holder.unit, holder.role)
         name = self._names.get(key)
         if name is None:
-            name = self._names[key] = self.site.org.holder_name(holder, self.lang)
+            name = self._names[key] = self.org.holder_name(holder, self.lang)
         return name
 
     def person(self, login: str) -> str:
@@ -104,7 +105,7 @@ def row(site: Site, it: Any, tasks: list[Any], chases: int, has_material: bool, 
     """One ledger row from an item, its tasks, its chase count, whether it has completion material and its light
     (`words`: the export's names and labels, else looked up for this row)."""
     w = words or Words(site, lang)
-    cal = site.cal
+    cal = w.cal
     en = lang.startswith("en")
     overdue = item_overdue(it.state, tasks, now)
     zh_state, en_state = ITEM_STATE_LABELS[ItemState(it.state)]
@@ -180,8 +181,9 @@ def lead_of(site: Site, it: Any, lang: str, words: Words | None = None) -> str:
     """主办单位: the lead unit (and the person handling it, when handed to a person)."""
     w = words or Words(site, lang)
     lead = (it.assignment or {}).get("lead")
-    if lead and lead.get("person") in site.org.people:  # handed to a person: their unit, and who handles it
-        unit = site.org.people[lead["person"]].unit
+    org = w.org
+    if lead and lead.get("person") in org.people:  # handed to a person: their unit, and who handles it
+        unit = org.people[lead["person"]].unit
         person = w.person(lead["person"])
         return f"{w.unit(unit)} ({person})" if lang.startswith("en") else f"{w.unit(unit)}（{person}）"
     if lead:
@@ -195,7 +197,8 @@ def _co(site: Site, it: Any, lang: str, words: Words | None = None) -> str:
     co = (it.assignment or {}).get("co")
     if co is None:
         co = (it.subject or {}).get("co_units") or []
-    names = [w.holder(site.org.target(u)) if u in site.org.units or u in site.org.people else u for u in co]
+    org = w.org
+    names = [w.holder(org.target(u)) if u in org.units or u in org.people else u for u in co]
     return ("、" if not lang.startswith("en") else ", ").join(names)
 
 
