@@ -66,14 +66,14 @@ def _next_serial_stmt(dialect: str) -> Any:
 
 def task_snap(r: Any) -> TaskSnap:
     """A task row (anything with the TASK_SNAP_COLUMNS as attributes) as a snapshot."""
-    return _task_snap(*(getattr(r, k) for k in TASK_SNAP_COLUMNS))
+    return task_snap_of(*(getattr(r, k) for k in TASK_SNAP_COLUMNS))
 
 
-def _task_snap(id: int, step: str, kind: str, part: str, person: str | None, unit: str | None, role: str | None,
-               state: str, due_at: datetime | None, created_at: datetime, version: int, round: int,
-               from_task: int | None, sender: str | None, card: str, chase_count: int,
-               last_chased_at: datetime | None, data: dict | None, closed_at: datetime | None = None,
-               closed_by: str | None = None) -> TaskSnap:
+def task_snap_of(id: int, step: str, kind: str, part: str, person: str | None, unit: str | None, role: str | None,
+                 state: str, due_at: datetime | None, created_at: datetime, version: int, round: int,
+                 from_task: int | None, sender: str | None, card: str, chase_count: int,
+                 last_chased_at: datetime | None, data: dict | None, closed_at: datetime | None = None,
+                 closed_by: str | None = None) -> TaskSnap:
     return TaskSnap(
         id=id, step=step, kind=TaskKind(kind), part=Part(part), holder=Holder(person=person, unit=unit, role=role),
         state=TaskState(state), due_at=due_at, created_at=created_at, version=version, round=round,
@@ -108,7 +108,7 @@ def load_item_of_task(*, conn: Connection, task_id: int, definition_of: Any, for
 
 def _item_snap(conn: Connection, r: Any, definition_of: Any) -> ItemSnap:
     defn = definition_of(r.definition_key, r.definition_version)
-    tasks = [_task_snap(*t) for t in conn.execute(_TASKS_OF_ITEM, {"item": r.id})]  # rows unpack faster by position
+    tasks = [task_snap_of(*t) for t in conn.execute(_TASKS_OF_ITEM, {"item": r.id})]  # rows unpack faster by position
     item = ItemSnap(id=r.id, definition=defn, subject=from_json(defn.fields, r.subject or {}),
                     state=ItemState(r.state), assignment=r.assignment or {}, initiator=r.initiator,
                     current_step=r.current_step, tasks=tasks, version=r.version, title=r.title,
@@ -147,7 +147,7 @@ def load_items(*, conn: Connection, item_ids: set[int], definition_of: Any,
         which = sa.and_(which, T_TASK.c.id.in_(task_ids))
     for t in conn.execute(sa.select(T_TASK.c.instance_id, *(T_TASK.c[k] for k in TASK_SNAP_COLUMNS))
                           .where(which).order_by(T_TASK.c.id)):
-        tasks[t[0]].append(_task_snap(*t[1:]))
+        tasks[t[0]].append(task_snap_of(*t[1:]))
     out = {}
     for r in rows:
         defn = definition_of(r.definition_key, r.definition_version)

@@ -105,7 +105,7 @@ def chunk(*, conn: Connection, viewer: Viewer, narrowing: board_store.Narrowing,
                 defn = defs[(it.definition_key, it.definition_version)] = definition_of(it.definition_key,
                                                                                         it.definition_version)
             if checkpoint_facts.may_miss(defn, it.assignment, it.subject, [x.step for x in tasks[it.id]], memo):
-                snaps[it.id] = _snap(it, defn, [item_store._task_snap(*r[1:_DATA], json.loads(r[_DATA] or "null"),
+                snaps[it.id] = _snap(it, defn, [item_store.task_snap_of(*r[1:_DATA], json.loads(r[_DATA] or "null"),
                                                                       *r[_DATA + 1:]) for r in tasks[it.id]])
     ids = [it.id for it in items]
     return Chunk(items=items, snaps=snaps, tasks=tasks, chases=chase_counts(conn=conn, item_ids=ids))
