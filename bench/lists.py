@@ -242,7 +242,8 @@ def measure_lists(r: dict, get, page_client, repeat: int) -> None:
                                     "after": get("/api/v1/me/tasks?per_page=50&view=full")}, repeat)
     r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
     # the open queue a page at a time (engine.store.open_queue) against main's whole-queue sort (ddf0f18), lean rows
-    for name, path in (("queue_50", "/api/v1/me/tasks?per_page=50"), ("queue_50_page3", "/api/v1/me/tasks?per_page=50&page=3"),
+    for name, path in (("queue_50", "/api/v1/me/tasks?per_page=50"),
+                       ("queue_50_page3", "/api/v1/me/tasks?per_page=50&page=3"),
                        ("queue_overdue_50", "/api/v1/me/tasks?state=overdue&per_page=50")):
         r[name] = paired({"before": get(path), "after": get(path)}, repeat, before=main_queue)
     page = lambda: len(page_client.get("/tasks").content)  # noqa: E731

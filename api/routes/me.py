@@ -59,9 +59,9 @@ def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, 
                  "their fields (TaskPublic, as GET /tasks/{id})"))] = "lean"):
     """The caller's tasks (a unit head also sees the unit's), as 我的待办's cards show them: soonest due first
     (overdue first, then the most urgent), `per_page` a page (50 unless asked, at most 200), the other pages in
-    `Link` and, on the last page, the total in `X-Total-Count` (before it, rel="next" says there are more); each row names the one or two primary actions, the full task is
-    `links.self`. The 已办 tab (`state=done`) is newest closed first, paged by `cursor`. With `q`: only the tasks
-    of the items search finds for it (GET /search)."""
+    `Link` and, on the last page, the total in `X-Total-Count` (before it, rel="next" says there are more); each
+    row names the one or two primary actions, the full task is `links.self`. The 已办 tab (`state=done`) is newest
+    closed first, paged by `cursor`. With `q`: only the tasks of the items search finds for it (GET /search)."""
     q = views.no_nul(q, "q") or None
     full = view == "full"
     if state == "done":
@@ -85,7 +85,8 @@ def open_links(request: Request, *, page: int, per_page: int, more: bool) -> str
     def url(n: int) -> str:
         u = request.url.include_query_params(page=n, per_page=per_page)
         return f"{u.path}?{u.query}"
-    links = {"first": url(1)} | ({"prev": url(page - 1)} if page > 1 else {}) | ({"next": url(page + 1)} if more else {})
+    links = {"first": url(1)} | ({"prev": url(page - 1)} if page > 1 else {})
+    links |= {"next": url(page + 1)} if more else {}
     return ", ".join(f'<{u}>; rel="{rel}"' for rel, u in links.items())
 
 

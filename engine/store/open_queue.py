@@ -2,9 +2,9 @@
 then the most urgent, then soonest due (no due date last), then the oldest task. The order is cut into segments
 (overdue or not, one urgency rank, with or without a due date) each of which is one range of the (holder, state,
 urgency, due_at, id) indexes (0022) per holder read in (due_at, id) order with a LIMIT, so a page reads about a
-page of each holder's queue however long the queue is; the visibility rule (engine.store.lists.visible_clause) is checked only on the
-rows read, and reading goes on, a batch at a time, until the page has its rows or the queue ends. The count of a
-whole tab (the web page's tab counts) is `queue_counts`, one pass over the queue."""
+page of each holder's queue however long the queue is; the visibility rule (engine.store.lists.visible_clause) is
+checked only on the rows read, and reading goes on, a batch at a time, until the page has its rows or the queue
+ends. The count of a whole tab (the web page's tab counts) is `queue_counts`, one pass over the queue."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -123,7 +123,8 @@ def test_my_tasks_page_through_everything(api, api_site):
     tasks, totals = _follow(api, "clerk", "/me/tasks", per_page=60)
     assert len(tasks) == 205 and len({t["id"] for t in tasks}) == 205 and totals == [205]
     last = api.get("/me/tasks", "clerk", params={"page": 4, "per_page": 60})
-    assert len(last.json()) == 25 and 'rel="next"' not in last.headers["Link"] and last.headers["X-Total-Count"] == "205"
+    assert len(last.json()) == 25 and 'rel="next"' not in last.headers["Link"]
+    assert last.headers["X-Total-Count"] == "205"
     assert 'rel="prev"' in last.headers["Link"] and 'rel="first"' in last.headers["Link"]
     assert api.get("/me/tasks", "clerk", params={"page": 9, "per_page": 60}).json() == []
     for bad in ({"per_page": 201}, {"per_page": 0}, {"page": 0}):
