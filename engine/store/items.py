@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from engine.core.codec import from_json
-from engine.core.queue_order import urgency_rank
 from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
+from engine.core.queue_order import urgency_rank
 from engine.core.states import (
     URGENCY_FIELDS, URGENCY_RANK, Card, ItemState, NotFound, OPEN_TASK_STATES, Part, TaskKind, TaskState,
 )
@@ -34,7 +34,7 @@ INSERT_ITEM, INSERT_ENTRY = T_ITEM.insert(), T_ENTRY.insert()
 
 def urgency_of_item(item_id: Any) -> Any:
     """engine.core.queue_order.urgency_rank as SQL, over the subject of the item `item_id` (a column or a parameter):
-    a new task takes its item's rank from the row in the same statement (tests/store/test_queue_order.py checks
+    a new task takes its item's rank from the row in the same statement (tests/api/test_queue_order.py checks
     the two agree)."""
     i = T_ITEM.c
     ranks = [(i.subject[f].as_string() == v, r) for f in URGENCY_FIELDS for v, r in URGENCY_RANK.items()]
