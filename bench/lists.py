@@ -1,6 +1,7 @@
 """Lists benchmark (issue 17): a unit head's 我的待办 (`GET /api/v1/me/tasks`, lean rows and `?view=full`, the 已办
 tab paged by cursor), the `/tasks` page (open and 已办), sign-in → first page piece by piece, and the ledger as XLSX
 and CSV (time and the server's peak Python memory), beside a primary-key lookup over HTTP measured in the same run.
+`queue_*`: the open queue read a page at a time against main's (ddf0f18) whole-queue sort (`main_queue`).
 
     .venv/bin/python -m bench.lists [--tasks 100000] [--repeat 20] [--db URL] [--ledger-rows 20000,100000]
 
@@ -31,6 +32,7 @@ import sqlalchemy as sa
 
 from engine.clock import ManualClock
 from engine.core import search as rules
+from engine.core.queue_order import urgency_rank
 from engine.store import db, search_index
 from engine.store.tables import Instance, Notification, Task
 
@@ -65,7 +67,9 @@ def populate(site, tasks: int, seed: int = 17, batch: int = 4000) -> dict:
             open_ = rnd.random() < 0.4
             title = f"关于{rnd.choice(TOPICS)}工作的批示（{i}）"
             subject = {"title": title, "instruction": f"请{lead}牵头办理。", "leader": rnd.choice(LEADERS),
-                       "lead_unit": lead, "co_units": [co], "due": due.date().isoformat()}
+                       "lead_unit": lead, "co_units": [co], "due": due.date().isoformat(),
+                       "priority": "urgent" if rnd.random() < 0.2 else "normal"}
+            rank = urgency_rank(subject)
             serial = f"督〔2026〕{i}号"
             rows.append(dict(id=i, definition_key="directive", definition_version=site.definitions()["directive"].version, serial_year=2026, serial_no=i,
                              serial=serial, title=title, subject=subject,
@@ -86,7 +90,7 @@ def populate(site, tasks: int, seed: int = 17, batch: int = 4000) -> dict:
                 trows.append(dict(id=task_id, instance_id=i, step=step, kind=kind, part=part, person=person,
                                   unit=unit, role=role, state=state, round=1, due_at=due, created_at=created,
                                   closed_at=None if state in ("active", "pending") else created + timedelta(days=2),
-                                  card="none", chase_count=0, data={}, version=1))
+                                  card="none", chase_count=0, data={}, version=1, urgency=rank))
             docs += [{"instance_id": i, "source": "item", "ref_id": None, "field": f, "text": t, "at": created}
                      for f, t in rules.item_texts(serial, title, subject, ["instruction"])]
         with db.write(site.eng) as conn:
@@ -129,7 +133,7 @@ def main_paths():
     from engine.store import lists as L
 
     def task_rows(site, *, login, state="open", lang="zh", limit=50, offset=0, q=None, cursor=None, full=False,
-                  items_out=None):
+                  items_out=None, counted=True):
         total = queries.count_my_tasks(site, login, state, q=q)  # main counted first, then read the page
         return listing.TaskPage(queries.my_tasks(site, login, state, lang, limit=limit, offset=offset, q=q), None,
                                 total)
@@ -146,6 +150,30 @@ def main_paths():
         yield
     finally:
         listing.task_rows, checkpoints.report_prompts, L._about_visible = saved
+
+
+@contextmanager
+def main_queue():
+    """我的待办's open queue read as main (ddf0f18) read it: the whole queue filtered by visibility, sorted by an
+    urgency computed from each item's subject JSON, counted in the same pass (a window count), then the page."""
+    from engine.store import items as item_store, lists as L, open_queue
+
+    def queue_page(*, conn, viewer, state, now, limit, offset=0):
+        c = L.T_TASK.c
+        counts = [sa.func.count().over().label("total"),
+                  sa.func.sum(sa.case((L.task_overdue_clause(now), 1), else_=0)).over().label("overdue")]
+        sel = L.tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role, *counts), viewer, state, now)
+        late = sa.case((sa.and_(c.state.in_(L.OPEN), c.due_at < now), 0), else_=1)
+        rows = list(conn.execute(sel.order_by(late, item_store.urgency_of_item(c.instance_id).desc(),
+                                              c.due_at.is_(None), c.due_at, c.id).limit(limit).offset(offset)))
+        return rows, bool(rows) and rows[0].total > offset + limit
+
+    saved = open_queue.queue_page
+    open_queue.queue_page = queue_page
+    try:
+        yield
+    finally:
+        open_queue.queue_page = saved
 
 
 def stats(times: list[float]) -> dict:
@@ -187,14 +215,15 @@ def open_bench_site(url: str | None, folder: Path):
     return demo_site(url, clock, password_hash=PasswordHasher().hash(PASSWORD))
 
 
-def paired(fns: dict, repeat: int) -> dict:
+def paired(fns: dict, repeat: int, before=None) -> dict:
     """{"before": stats, "after": stats, "ratio"} of a (before, after) pair run alternately, `repeat` times each
-    after one warm-up, so that a machine shared with others loads both sides alike; before runs in main_paths."""
+    after one warm-up, so that a machine shared with others loads both sides alike; before runs in `before`
+    (main_paths unless given)."""
     times: dict[str, list[float]] = {"before": [], "after": []}
     size = {}
     for n in range(repeat + 1):
         for side in ("before", "after"):
-            with main_paths() if side == "before" else nullcontext():
+            with (before or main_paths)() if side == "before" else nullcontext():
                 t0 = time.perf_counter()
                 size[side] = fns[side]()
                 if n:
@@ -212,6 +241,11 @@ def measure_lists(r: dict, get, page_client, repeat: int) -> None:
     r["me_tasks_50_full"] = paired({"before": get("/api/v1/me/tasks?per_page=50&view=full"),
                                     "after": get("/api/v1/me/tasks?per_page=50&view=full")}, repeat)
     r["me_tasks_200"] = timed(get("/api/v1/me/tasks?per_page=200"), repeat)
+    # the open queue a page at a time (engine.store.open_queue) against main's whole-queue sort (ddf0f18), lean rows
+    for name, path in (("queue_50", "/api/v1/me/tasks?per_page=50"),
+                       ("queue_50_page3", "/api/v1/me/tasks?per_page=50&page=3"),
+                       ("queue_overdue_50", "/api/v1/me/tasks?state=overdue&per_page=50")):
+        r[name] = paired({"before": get(path), "after": get(path)}, repeat, before=main_queue)
     page = lambda: len(page_client.get("/tasks").content)  # noqa: E731
     r["tasks_page"] = paired({"before": page, "after": page}, repeat)
 
@@ -322,8 +356,8 @@ def run(url: str | None, tasks: int, repeat: int, ledger_rows: list[int], before
         measure_lists(r, get, page_client, repeat)
         r["signin_path"] = signin_path(app, site, max(3, repeat // 2))
         measure_done(r, site, get, page_client, repeat)
-        out["total_open_for_finance_head"] = int(client.get("/api/v1/me/tasks?per_page=1", headers=auth)
-                                                 .headers["X-Total-Count"])
+        from engine.reads import lists as listing
+        out["total_open_for_finance_head"] = listing.task_rows(site, login="finance.head", limit=1).total
         admin = {"Authorization": "Bearer " + client.post("/api/v1/auth/token", data={
             "username": "admin", "password": PASSWORD}).json()["access_token"]}
         for rows in ledger_rows:

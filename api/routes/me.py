@@ -37,8 +37,11 @@ def change_password(body: PasswordChange, user: CurrentUser, site: SiteDep):
 
 
 FULL = TypeAdapter(list[TaskPublic])
-DONE_PAGED = {"description": "one page; follow the `Link` header's rel=\"next\" until there is none. The 已办 tab "
-              "(`state=done`) is paged by `cursor` (newest closed first) and has no X-Total-Count", "headers": {
+DONE_PAGED = {"description": "one page; follow the `Link` header's rel=\"next\" until there is none. The open and "
+              "overdue tabs are paged by `page` and give X-Total-Count (and rel=\"last\") only on their last page: "
+              "before it the total is not counted (\"50+\"), which keeps a long queue's first page as quick as a "
+              "short one's. The 已办 tab (`state=done`) is paged by `cursor` (newest closed first) and has no "
+              "X-Total-Count", "headers": {
                   **PAGED["headers"], "Link": {"description": PAGED["headers"]["Link"]["description"] + "; for "
                                                "`state=done` only `first` and `next` (with a `cursor`)",
                                                "schema": {"type": "string"}}}}
@@ -55,23 +58,36 @@ def my_tasks(user: CurrentUser, site: SiteDep, lang: LangDep, request: Request, 
                  "`lean` (the default): the cards' rows (TaskRow); `full`: every task with all its actions and "
                  "their fields (TaskPublic, as GET /tasks/{id})"))] = "lean"):
     """The caller's tasks (a unit head also sees the unit's), as 我的待办's cards show them: soonest due first
-    (overdue first, then the most urgent), `per_page` a page (50 unless asked, at most 200), the total in
-    `X-Total-Count` and the other pages in `Link`; each row names the one or two primary actions, the full task is
-    `links.self`. The 已办 tab (`state=done`) is newest closed first, paged by `cursor`. With `q`: only the tasks
-    of the items search finds for it (GET /search)."""
+    (overdue first, then the most urgent), `per_page` a page (50 unless asked, at most 200), the other pages in
+    `Link` and, on the last page, the total in `X-Total-Count` (before it, rel="next" says there are more); each
+    row names the one or two primary actions, the full task is `links.self`. The 已办 tab (`state=done`) is newest
+    closed first, paged by `cursor`. With `q`: only the tasks of the items search finds for it (GET /search)."""
     q = views.no_nul(q, "q") or None
     full = view == "full"
     if state == "done":
         rows, nxt, *_ = listing.task_rows(site, login=user.login, state="done", lang=lang, limit=per_page, q=q,
                                          cursor=views.no_nul(cursor, "cursor"), full=full)
         response.headers["Link"] = done_links(request, per_page=per_page, cursor=nxt)
-    else:  # the page and the total in one pass over the queue
+    else:  # a page of the queue read in its order; the total only when this page reaches the end
         rows, _, total, _ = listing.task_rows(site, login=user.login, state=state, lang=lang, limit=per_page,
-                                           offset=(page - 1) * per_page, q=q, full=full)
-        set_page_headers(response, request, page=page, per_page=per_page, total=total or 0)
+                                           offset=(page - 1) * per_page, q=q, full=full, counted=False)
+        if total is not None:
+            set_page_headers(response, request, page=page, per_page=per_page, total=total)
+        else:
+            response.headers["Link"] = open_links(request, page=page, per_page=per_page, more=bool(rows))
     if full:
         return JSONResponse(FULL.dump_python(FULL.validate_python(rows), mode="json"), headers=dict(response.headers))
     return rows
+
+
+def open_links(request: Request, *, page: int, per_page: int, more: bool) -> str:
+    """The open tabs' Link header before their last page (the total is not counted): first, prev and next."""
+    def url(n: int) -> str:
+        u = request.url.include_query_params(page=n, per_page=per_page)
+        return f"{u.path}?{u.query}"
+    links = {"first": url(1)} | ({"prev": url(page - 1)} if page > 1 else {})
+    links |= {"next": url(page + 1)} if more else {}
+    return ", ".join(f'<{u}>; rel="{rel}"' for rel, u in links.items())
 
 
 def done_links(request: Request, *, per_page: int, cursor: str | None) -> str:

@@ -16,7 +16,7 @@ from engine.core.states import (
 from engine.reads import items as queries, lights
 from engine.runtime import proxies
 from engine.runtime.site import Site
-from engine.store import audit, db, done_tab, items as item_store, lists as list_store
+from engine.store import audit, db, done_tab, items as item_store, lists as list_store, open_queue
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 100
@@ -69,18 +69,20 @@ def task_and_item(site: Site, *, task_id: int, item_id: int, login: str, lang: s
 class TaskPage(NamedTuple):
     rows: list[dict]
     next: str | None  # the 已办 tab's next cursor
-    total: int | None  # how many in all pages (open and overdue; the 已办 tab is not counted)
+    total: int | None  # how many in all pages (open and overdue, when counted or on the last page; never 已办)
     overdue: int | None = None  # of those, how many are overdue (the 已超期 tab's count, read with the open tab)
 
 
 def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", limit: int = PAGE_SIZE,
               offset: int = 0, q: str | None = None, cursor: str | None = None,
-              full: bool = False, items_out: dict | None = None) -> TaskPage:
+              full: bool = False, items_out: dict | None = None, counted: bool = True) -> TaskPage:
     """A page of a person's 我的待办 as its cards show it (lean rows: no forms, the primary actions by name; with
     `full`, each task with every action and its fields, engine.reads.items.task_view) and, for the 已办 tab (`state`
-    done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at the end); for the others
-    the total, counted in the same pass over the queue as the page. The queue is engine.store.lists.task_refs or
-    engine.store.done_tab (policy.in_queue and sees, as SQL); the page's items and all their tasks are read once,
+    done, keyset-paged by `cursor`, newest closed first), the next page's cursor (None at the end). The open and
+    overdue tabs are read in the queue's order a page at a time (engine.store.open_queue; with `q`, the tasks of
+    the items search finds, engine.store.lists.task_refs); with `counted`, the tab's total and the overdue count
+    come from one more pass over the queue (engine.store.open_queue.queue_counts), without it the total is known
+    only on the last page (None before it: there are more). The page's items and all their tasks are read once,
     in two queries, and give the lights and the checkpoints as well (and, with `items_out`, the page's report
     prompts: the snapshots are put there by id)."""
     now = site.clock.now()
@@ -92,11 +94,18 @@ def task_rows(site: Site, *, login: str, state: str = "open", lang: str = "zh", 
             refs = done_tab.done_refs(conn=conn, viewer=viewer, limit=limit + 1, after=read_cursor(cursor), q=q)
             more, refs = len(refs) > limit, refs[:limit]
         else:
-            refs, more = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit,
-                                              offset=offset, q=q, counted=True), False
-            total = refs[0].total if refs else list_store.count_task_refs(conn=conn, viewer=viewer, state=state,
-                                                                          now=now, q=q) if offset else 0
-            overdue = int(refs[0].overdue) if refs else None
+            if q:
+                refs = list_store.task_refs(conn=conn, viewer=viewer, state=state, now=now, limit=limit + 1,
+                                            offset=offset, q=q)
+                more, refs = len(refs) > limit, refs[:limit]
+            else:
+                refs, more = open_queue.queue_page(conn=conn, viewer=viewer, state=state, now=now, limit=limit,
+                                                   offset=offset)
+            if counted:
+                total, overdue = open_queue.queue_counts(conn=conn, viewer=viewer, state=state, now=now, q=q)
+            elif not more and (refs or not offset):
+                total = offset + len(refs)
+            more = False  # the open tabs are paged by number, not by cursor
         rows: dict[int, Any] = {}
         items = item_store.load_items(conn=conn, item_ids={r.instance_id for r in refs}, definition_of=site.definition,
                                       rows_out=rows)

@@ -1,5 +1,5 @@
 """The SQL of 我的待办's 已办 tab: a viewer's closed tasks, newest closed first, keyset-paged. Each holder value of the
-queue (person, role, a unit head's unit queue and each of its people: engine.store.lists._queues one value at a
+queue (person, role, a unit head's unit queue and each of its people: engine.store.lists.queues one value at a
 time) is read from its (holder, closed_at, id) index of migration 0021 backwards from the cursor, a page at a
 time, and the branches merged, so that a page never counts or sorts a person's whole history. Visibility is the
 one rule, engine.store.lists.visible_clause."""
@@ -19,7 +19,7 @@ def done_refs(*, conn: Connection, viewer: Viewer, limit: int, after: tuple[date
               q: str | None = None) -> list[Any]:
     """(id, instance_id, closed_at) of the closed tasks of a viewer's 我的待办 (the 已办 tab), newest closed first
     (then by id; any closed without a time last), `limit` after the keyset `after` (the last row's (closed_at, id)).
-    Each holder of the queue (_queues, one value at a time) is read from its (holder, closed_at, id) index backwards
+    Each holder of the queue (queues, one value at a time) is read from its (holder, closed_at, id) index backwards
     from the key, at most `limit` rows each, and the branches merged: a page costs the page, not the history."""
     out: dict[int, Any] = {}
     for n, (where, order) in enumerate(done_phases(conn, viewer, after=after, q=q)):
@@ -59,7 +59,7 @@ def done_branches(viewer: Viewer, *, where: list, order: list, limit: int) -> li
 
 
 def holder_terms(viewer: Viewer) -> list[sa.ColumnElement[bool]]:
-    """_queues of every party, one holder value a term (each term an index's equality): person, role, and for a
+    """queues of every party, one holder value a term (each term an index's equality): person, role, and for a
     unit head the unit's own queue and each of its people."""
     c = T_TASK.c
     people: dict[str, None] = {}

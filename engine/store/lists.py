@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from engine.core import search as search_rules
 from engine.core.policy import UNQUEUED_KINDS, Party, Viewer
-from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, URGENCY_FIELDS, URGENCY_RANK, ItemState
+from engine.core.states import OPEN_TASK_STATES, OVERDUE_KINDS, ItemState
 from engine.store import search_index
 from engine.store.tables import Entry, Event, Instance, Notification, Task
 
@@ -143,31 +143,24 @@ def task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, li
     counts = [sa.func.count().over().label("total"),
               sa.func.sum(sa.case((task_overdue_clause(now), 1), else_=0)).over().label("overdue")]
     cols = [c.id, c.instance_id, c.person, c.unit, c.role] + (counts if counted else [])
-    sel = _tasks_of(sa.select(*cols), viewer, state, now)
+    sel = tasks_of(sa.select(*cols), viewer, state, now)
     if q:
         sel = sel.where(found_by(conn, q, c.instance_id))
-    late = sa.case((sa.and_(c.state.in_(OPEN), c.due_at < now), 0), else_=1)  # overdue first (states.is_overdue)
-    return list(conn.execute(sel.order_by(late, urgency_rank().desc(), c.due_at.is_(None), c.due_at, c.id)
+    # engine.core.queue_order.queue_key: overdue first (states.is_overdue), the most urgent (the stored rank), due
+    late = sa.case((sa.and_(c.state.in_(OPEN), c.due_at < now), 0), else_=1)
+    return list(conn.execute(sel.order_by(late, c.urgency.desc(), c.due_at.is_(None), c.due_at, c.id)
                              .limit(limit).offset(offset)))
-
-
-def urgency_rank() -> sa.ColumnElement[int]:
-    """engine.core.states.urgency_of as SQL, ranked (URGENCY_RANK), for the item of the task table's row."""
-    i = T_ITEM.c
-    ranks = sorted(((i.subject[f].as_string() == v, r) for f in URGENCY_FIELDS for v, r in URGENCY_RANK.items()),
-                   key=lambda x: -x[1])
-    return sa.select(sa.case(*ranks, else_=0)).where(i.id == T_TASK.c.instance_id).scalar_subquery()
 
 
 def count_task_refs(*, conn: Connection, viewer: Viewer, state: str, now: datetime, q: str | None = None) -> int:
     """How many tasks `task_refs` pages through."""
-    sel = _tasks_of(sa.select(sa.func.count()).select_from(T_TASK), viewer, state, now)
+    sel = tasks_of(sa.select(sa.func.count()).select_from(T_TASK), viewer, state, now)
     if q:
         sel = sel.where(found_by(conn, q, T_TASK.c.instance_id))
     return conn.execute(sel).scalar_one()
 
 
-def _queues(p: Party) -> sa.ColumnElement[bool]:
+def queues(p: Party) -> sa.ColumnElement[bool]:
     """policy.queues as SQL over the task table."""
     c = T_TASK.c
     who = [c.person == p.login]
@@ -180,12 +173,12 @@ def _queues(p: Party) -> sa.ColumnElement[bool]:
     return sa.or_(*who)
 
 
-def _tasks_of(q: sa.Select, viewer: Viewer, state: str, now: datetime) -> sa.Select:
+def tasks_of(q: sa.Select, viewer: Viewer, state: str, now: datetime) -> sa.Select:
     c = T_TASK.c
     # the item of each task in the queue, looked up by its key and checked (a correlated EXISTS): the cost grows
     # with the queue, not with the store, as `instance_id IN (every visible item)` did
     seen = sa.exists().where(T_ITEM.c.id == c.instance_id, visible_clause(viewer))
-    q = q.where(sa.or_(*(_queues(p) for p in viewer.parties)), seen, c.kind.notin_(sorted(UNQUEUED_KINDS)))
+    q = q.where(sa.or_(*(queues(p) for p in viewer.parties)), seen, c.kind.notin_(sorted(UNQUEUED_KINDS)))
     if state == "open":
         return q.where(c.state.in_(OPEN))
     if state == "overdue":

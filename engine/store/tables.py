@@ -149,7 +149,10 @@ class Task(Versioned, table=True):
                                postgresql_where=sa.text("kind = 'work'")),
                       # 我的待办's 已办 tab, keyset-paged newest closed first (0021)
                       *(sa.Index(f"ix_task_{h}_closed", h, "closed_at", "id", sqlite_where=CLOSED_TASK,
-                                 postgresql_where=CLOSED_TASK) for h in ("person", "unit", "role")))
+                                 postgresql_where=CLOSED_TASK) for h in ("person", "unit", "role")),
+                      # 我的待办's open queue read in its order, a page at a time (engine.store.open_queue; 0022)
+                      *(sa.Index(f"ix_task_{h}_queue", h, "state", "urgency", "due_at", "id")
+                        for h in ("person", "unit", "role")))
     id: Optional[int] = Field(default=None, primary_key=True)
     instance_id: int = Field(foreign_key="instance.id", index=True)
     step: str = Field(max_length=64)
@@ -172,6 +175,8 @@ class Task(Versioned, table=True):
     outcome: Optional[str] = Field(default=None, max_length=32)
     data: dict = js()
     closed_by: Optional[str] = Field(default=None, max_length=64)  # who closed it (None: the system)
+    # its item's urgency rank (engine.core.queue_order.urgency_rank), written by engine.store.items: 我的待办's order
+    urgency: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Event(SQLModel, table=True):

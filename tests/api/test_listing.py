@@ -103,8 +103,9 @@ def _follow(api, who: str, path: str, **params) -> tuple[list, list[int]]:
         assert r.status_code == 200, r.text
         body = r.json()
         seen += body if isinstance(body, list) else body["items"]
-        totals.append(int(r.headers["X-Total-Count"]))
         nxt = r.links.get("next")
+        if "X-Total-Count" in r.headers or nxt is None:  # 我的待办 counts only on its last page
+            totals.append(int(r.headers["X-Total-Count"]))
         if nxt is None:
             return seen, totals
         assert nxt["url"].startswith("/api/v1/")
@@ -116,12 +117,14 @@ def test_my_tasks_page_through_everything(api, api_site):
         api_site.start("directive", {"title": f"事项{n}", "instruction": "x"}, "leader")
     first = api.get("/me/tasks", "clerk")
     assert isinstance(first.json(), list) and len(first.json()) == 50  # the body is a list; 50 a page unless asked
-    assert first.headers["X-Total-Count"] == "205"
+    # the queue is read a page at a time: "50+" (a next link, no count) until the last page, which gives the total
+    assert "X-Total-Count" not in first.headers
     assert 'rel="next"' in first.headers["Link"] and "page=2" in first.headers["Link"]
     tasks, totals = _follow(api, "clerk", "/me/tasks", per_page=60)
-    assert len(tasks) == 205 and len({t["id"] for t in tasks}) == 205 and set(totals) == {205} and len(totals) == 4
+    assert len(tasks) == 205 and len({t["id"] for t in tasks}) == 205 and totals == [205]
     last = api.get("/me/tasks", "clerk", params={"page": 4, "per_page": 60})
     assert len(last.json()) == 25 and 'rel="next"' not in last.headers["Link"]
+    assert last.headers["X-Total-Count"] == "205"
     assert 'rel="prev"' in last.headers["Link"] and 'rel="first"' in last.headers["Link"]
     assert api.get("/me/tasks", "clerk", params={"page": 9, "per_page": 60}).json() == []
     for bad in ({"per_page": 201}, {"per_page": 0}, {"page": 0}):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engine.runtime import proxies
-from engine.store import db, done_tab, lists as list_store
+from engine.store import db, done_tab, lists as list_store, open_queue
 
 NEW = {"ix_task_person_state_due", "ix_task_unit_state_due", "ix_task_role_state_due"}
+QUEUE = {"ix_task_person_queue", "ix_task_unit_queue", "ix_task_role_queue"}  # (holder, state, urgency, due, id): 0022
 
 
 def plan(conn, sel) -> str:
@@ -33,8 +34,8 @@ def test_a_unit_heads_queue_uses_the_holder_indexes_and_the_items_key(office):
             viewer = proxies.viewer(site, login, conn)
             c = list_store.T_TASK.c
             for state in ("open", "overdue"):
-                text = plan(conn, list_store._tasks_of(sa.select(c.id), viewer, state, now))
-                assert any(ix in text for ix in NEW), (login, state, text)
+                text = plan(conn, list_store.tasks_of(sa.select(c.id), viewer, state, now))
+                assert any(ix in text for ix in NEW | QUEUE), (login, state, text)
                 if db.is_postgres(conn):
                     assert "Seq Scan on task" not in text and "Seq Scan on instance" not in text, text
                 else:
@@ -100,3 +101,33 @@ def test_the_unread_badge_looks_up_each_notices_item_by_its_key(office):
             assert "SCAN instance" not in text and "ix_notification_person_read" in text, text
         assert [r.instance_id for r in list_store.notification_rows(conn=conn, viewer=viewer, unread_only=True,
                                                                     limit=200)] == [item]
+
+
+def test_the_open_queue_reads_each_holder_in_its_order_from_the_queue_index(office):
+    """我的待办's open and overdue tabs never sort a queue: every branch of every segment of the order (one holder, one
+    open state, one urgency rank, due passed or to come or none) walks its (holder, state, urgency, due_at, id) index
+    from the keyset and stops at the batch; no branch scans the task table or sorts it."""
+    o = office
+    for n in range(6):
+        item = o.issue_directive(title=f"待办{n}", lead_unit=["finance", "hr"][n % 2], co_units=["it"],
+                                 priority=["urgent", "normal"][n % 2])
+        o.register_and_assign(item)
+    site, now = o.site, o.site.clock.now()
+    with db.read(site.eng) as conn:
+        assert QUEUE <= {ix["name"] for ix in sa.inspect(conn).get_indexes("task")}
+        for login in ("finance.head", "clerk", "office"):
+            viewer = proxies.viewer(site, login, conn)
+            for state in ("open", "overdue"):
+                for rank, where in open_queue.segments(state, now):
+                    for after in (None, (now, 7), (None, 7)):
+                        if (after and after[0] is None) != (state == "open" and "IS NULL" in str(where)):
+                            continue
+                        for sel in open_queue.segment_statements(viewer, rank=rank, where=where, after=after,
+                                                                 limit=51):
+                            text = plan(conn, sel)
+                            assert any(ix in text for ix in QUEUE), (login, state, text)
+                            if db.is_postgres(conn):
+                                assert "Seq Scan on task" not in text and "Sort" not in text, text
+                            else:
+                                assert "SCAN task" not in text.replace("SCAN task USING", "") \
+                                    and "TEMP B-TREE" not in text, text
