@@ -156,7 +156,13 @@ def main_paths():
 def main_queue():
     """我的待办's open queue read as main (ddf0f18) read it: the whole queue filtered by visibility, sorted by an
     urgency computed from each item's subject JSON, counted in the same pass (a window count), then the page."""
-    from engine.store import items as item_store, lists as L, open_queue
+    from engine.core.states import URGENCY_FIELDS, URGENCY_RANK
+    from engine.store import lists as L, open_queue
+
+    def urgency_of_item(item_id):  # main's rank, worked out from the item's subject JSON in the query
+        i = L.T_ITEM.c
+        ranks = [(i.subject[f].as_string() == v, r) for f in URGENCY_FIELDS for v, r in URGENCY_RANK.items()]
+        return sa.select(sa.case(*ranks, else_=0)).where(i.id == item_id).scalar_subquery()
 
     def queue_page(*, conn, viewer, state, now, limit, offset=0):
         c = L.T_TASK.c
@@ -164,7 +170,7 @@ def main_queue():
                   sa.func.sum(sa.case((L.task_overdue_clause(now), 1), else_=0)).over().label("overdue")]
         sel = L.tasks_of(sa.select(c.id, c.instance_id, c.person, c.unit, c.role, *counts), viewer, state, now)
         late = sa.case((sa.and_(c.state.in_(L.OPEN), c.due_at < now), 0), else_=1)
-        rows = list(conn.execute(sel.order_by(late, item_store.urgency_of_item(c.instance_id).desc(),
+        rows = list(conn.execute(sel.order_by(late, urgency_of_item(c.instance_id).desc(),
                                               c.due_at.is_(None), c.due_at, c.id).limit(limit).offset(offset)))
         return rows, bool(rows) and rows[0].total > offset + limit
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.core import checkpoints, machine, proxies as proxy_rules, search as search_rules, timers
 from engine.core.codec import to_json
+from engine.core.queue_order import urgency_rank
 from engine.core.org import Holder
 from engine.core.model import (
     ArmTimer, Call, Effect, Entry, Event, ItemSnap, NewChild, NewTask, Notify, RunStage, UpdateItem, UpdateTask,
@@ -120,7 +121,8 @@ def apply(site: Any, conn: Connection, item: ItemSnap, effects: list[Effect], ac
                 instance_id=item.id, step=e.step, kind=e.kind, part=e.part, person=e.holder.person,
                 unit=e.holder.unit, role=e.holder.role, state=e.state, round=e.round, due_at=e.due_at,
                 created_at=ctx.now, from_task=e.from_task, sender=e.sender, card=e.card,
-                chase_count=e.chase_count, data=e.data, version=1))
+                chase_count=e.chase_count, data=e.data, version=1,
+                urgency=urgency_rank(item.subject)))  # its place in 我的待办 (engine.store.open_queue)
             if e.ref:
                 refs[e.ref] = tid
             created.append(e.holder)

@@ -19,7 +19,7 @@ from engine.core.model import ItemSnap, TaskSnap
 from engine.core.org import Holder
 from engine.core.queue_order import urgency_rank
 from engine.core.states import (
-    URGENCY_FIELDS, URGENCY_RANK, Card, ItemState, NotFound, OPEN_TASK_STATES, Part, TaskKind, TaskState,
+    Card, ItemState, NotFound, OPEN_TASK_STATES, Part, TaskKind, TaskState,
 )
 from engine.store import board_tally, search_index as search_store
 from engine.store.tables import Entry, Event, Instance, PeriodRun, SerialCounter, Task
@@ -30,19 +30,7 @@ T_ITEM = Instance.__table__
 T_ENTRY, T_PERIOD = Entry.__table__, PeriodRun.__table__
 T_EVENT = Event.__table__
 INSERT_ITEM, INSERT_ENTRY = T_ITEM.insert(), T_ENTRY.insert()
-
-
-def urgency_of_item(item_id: Any) -> Any:
-    """engine.core.queue_order.urgency_rank as SQL, over the subject of the item `item_id` (a column or a parameter):
-    a new task takes its item's rank from the row in the same statement (tests/api/test_queue_order.py checks
-    the two agree)."""
-    i = T_ITEM.c
-    ranks = [(i.subject[f].as_string() == v, r) for f in URGENCY_FIELDS for v, r in URGENCY_RANK.items()]
-    return sa.select(sa.case(*ranks, else_=0)).where(i.id == item_id).scalar_subquery()
-
-
-# a task is inserted with its item's urgency rank (我的待办's order, engine.store.open_queue)
-INSERT_TASK = T_TASK.insert().values(urgency=urgency_of_item(sa.bindparam("_urgency_of")))
+INSERT_TASK = T_TASK.insert()  # the row carries its item's urgency rank (engine.core.queue_order.urgency_rank)
 SET_URGENCY = T_TASK.update().where(T_TASK.c.instance_id == sa.bindparam("_item")).values(
     urgency=sa.bindparam("_urgency"))
 UPDATE_TASK = T_TASK.update().where(T_TASK.c.id == sa.bindparam("_id"), T_TASK.c.version == sa.bindparam("_version"))
@@ -194,7 +182,7 @@ def insert_item(*, conn: Connection, row: dict[str, Any]) -> int:
 
 def insert_task(*, conn: Connection, row: dict[str, Any]) -> int:
     board_tally.mark(conn, items=[row["instance_id"]])
-    return conn.execute(INSERT_TASK, {**row, "_urgency_of": row["instance_id"]}).inserted_primary_key[0]
+    return conn.execute(INSERT_TASK, row).inserted_primary_key[0]
 
 
 def update_task(*, conn: Connection, task_id: int, version: int, changes: dict[str, Any]) -> bool:
