@@ -168,23 +168,10 @@ def ldap_attribute_map(text: str) -> dict[str, str]:
 _cache: tuple[tuple, Settings] | None = None
 
 
-_RAW_PREFIX = PREFIX.encode()
-
-
-def _env_key() -> tuple:
-    """The DUBAN_* variables as they stand (the cache's key). It runs on every call (several per request), so on
-    POSIX it reads the environment's bytes without decoding every variable: 3 µs instead of 20."""
-    raw = getattr(os.environ, "_data", None)  # bytes keys and values on POSIX
-    if os.name == "posix" and isinstance(raw, dict):
-        n = len(_RAW_PREFIX)
-        return tuple(sorted((k, v) for k, v in raw.items() if k[:n].upper() == _RAW_PREFIX))
-    return tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(PREFIX)))
-
-
 def settings() -> Settings:
     """The settings of the current environment, validated once (again only when a DUBAN_* variable changes)."""
     global _cache
-    key = _env_key()
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(PREFIX)))
     cached = _cache
     if cached is not None and cached[0] == key:
         return cached[1]
